@@ -1,0 +1,96 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace PeerKit.Generators;
+
+/// <summary>Every diagnostic PeerKit's generator reports. IDs are stable; docs/diagnostics.md explains each one.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "PeerKit.Messages";
+    private const string HelpLink = "https://github.com/peerkit/peerkit/blob/main/docs/diagnostics.md#";
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = Create(
+        "PK0001",
+        "Message type must be partial",
+        "'{0}' must be declared partial so the generator can add its serializer: write 'partial' before its type keyword{1}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DuplicateFieldNumber = Create(
+        "PK0002",
+        "Duplicate field number",
+        "'{0}' uses field number {1}, which '{2}' already uses in message '{3}': give one of them another number with [Field(n)]",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor FieldNumberOutOfRange = Create(
+        "PK0003",
+        "Field number out of range",
+        "'{0}' has field number {1}, which protobuf does not allow: use 1 to 536870911, outside the reserved 19000 to 19999",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedMemberType = Create(
+        "PK0004",
+        "Unsupported member type",
+        "'{0}' has type '{1}', which a message cannot hold: {2}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MemberCannotBeSet = Create(
+        "PK0005",
+        "No usable constructor or settable member",
+        "The reader cannot set '{0}' of message '{1}': it has no setter and no constructor parameter of the same name sets it. Add a setter or init accessor, or a constructor whose parameters match the members by name",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MessageExceedsMaxSize = Create(
+        "PK0006",
+        "Message can exceed its MaxSize",
+        "Message '{0}' can take up to {1} bytes when encoded, more than its MaxSize of {2}: raise MaxSize, or use smaller or fewer members ([ZigZag] or [Fixed] can shorten integers)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnboundedMemberWithMaxSize = Create(
+        "PK0007",
+        "Unbounded member in a message with MaxSize",
+        "'{0}' of message '{1}' has no upper size ({2}), so MaxSize = {3} cannot be guaranteed: remove MaxSize, or replace the member with fixed-size members",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnreliableMessageTooLarge = Create(
+        "PK0008",
+        "Unreliable message larger than a datagram",
+        "Message '{0}' is {1} but can take up to {2} bytes, more than the {3} bytes that fit in one datagram: lower MaxSize, or send it reliably",
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor EncodingAttributeNotApplicable = Create(
+        "PK0009",
+        "Encoding attribute does not apply to the member type",
+        "[{0}] cannot be used on '{1}' of type '{2}': {3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MessageCycle = Create(
+        "PK0010",
+        "Non-nullable message members form a cycle",
+        "'{0}' makes message '{1}' contain itself ({2}), so a default value cannot be built when it is absent: make the member nullable",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedMessageShape = Create(
+        "PK0011",
+        "Message type shape not supported",
+        "'{0}' cannot be a message: {1}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidMaxSize = Create(
+        "PK0012",
+        "MaxSize must be positive",
+        "Message '{0}' has MaxSize = {1}: use a positive number of bytes, or leave MaxSize out for no limit",
+        DiagnosticSeverity.Error);
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
+    {
+        TypeNotPartial, DuplicateFieldNumber, FieldNumberOutOfRange, UnsupportedMemberType, MemberCannotBeSet,
+        MessageExceedsMaxSize, UnboundedMemberWithMaxSize, UnreliableMessageTooLarge, EncodingAttributeNotApplicable,
+        MessageCycle, UnsupportedMessageShape, InvalidMaxSize,
+    }.ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => All[id];
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
+}

@@ -1,0 +1,22 @@
+namespace PeerKit.Generators.Model;
+
+/// <summary>A type declaration that encloses a message, to be repeated around the generated part.</summary>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
+
+/// <summary>Everything the emitter needs to write one message's serializer.</summary>
+internal sealed record MessageSpec(
+    string HintName,
+    string? Namespace,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string Keyword,
+    string Name,
+    string FullyQualifiedName,
+    int Code,
+    int Reliability,
+    int MaxSize,
+    EquatableArray<MemberSpec> Members,
+    EquatableArray<string> ConstructorArguments,
+    EquatableArray<string> InitializedMembers);
+
+/// <summary>The result of parsing one [Message] declaration: a spec when it can be generated, and its diagnostics.</summary>
+internal sealed record MessageParseResult(MessageSpec? Message, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,120 @@
+using System.Buffers;
+using PeerKit.Serialization;
+
+namespace PeerKit;
+
+/// <summary>
+/// Encodes and decodes <see cref="MessageAttribute">[Message]</see> types in the proto3 wire format.
+/// Encoding never allocates (except <see cref="ToArray{T}"/>, which returns a new array); decoding
+/// allocates only the strings, arrays and lists the message's members demand.
+/// </summary>
+/// <example>
+/// <code>
+/// Span&lt;byte&gt; buffer = stackalloc byte[64];
+/// int written = MessageSerializer.Write(new Chat(1, "hi"), buffer);
+/// Chat back = MessageSerializer.Read&lt;Chat&gt;(buffer[..written]);
+/// </code>
+/// </example>
+public static class MessageSerializer
+{
+    /// <summary>The exact number of bytes <paramref name="message"/> encodes to.</summary>
+    public static int GetSize<T>(in T message) where T : IMessage<T>
+    {
+        ThrowIfNull(message);
+        return T.GetSize(in message);
+    }
+
+    /// <summary>Writes <paramref name="message"/> at the start of <paramref name="destination"/>.</summary>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="GetSize{T}"/>.</exception>
+    public static int Write<T>(in T message, Span<byte> destination) where T : IMessage<T>
+    {
+        int size = GetSize(in message);
+        if (destination.Length < size)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} bytes but the {typeof(T).Name} needs {size}.", nameof(destination));
+        }
+
+        WriteExactly(in message, destination.Slice(0, size));
+        return size;
+    }
+
+    /// <summary>Writes <paramref name="message"/> to <paramref name="writer"/> and advances it.</summary>
+    public static void Write<T>(in T message, IBufferWriter<byte> writer) where T : IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        int size = GetSize(in message);
+        WriteExactly(in message, writer.GetSpan(size).Slice(0, size));
+        writer.Advance(size);
+    }
+
+    /// <summary>Encodes <paramref name="message"/> into a new array.</summary>
+    public static byte[] ToArray<T>(in T message) where T : IMessage<T>
+    {
+        int size = GetSize(in message);
+        if (size == 0)
+        {
+            return [];
+        }
+
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(size);
+        WriteExactly(in message, bytes);
+        return bytes;
+    }
+
+    /// <summary>Decodes a <typeparamref name="T"/> from all of <paramref name="source"/>.</summary>
+    /// <exception cref="MessageFormatException"><paramref name="source"/> is not a valid encoding.</exception>
+    public static T Read<T>(ReadOnlySpan<byte> source) where T : IMessage<T>
+    {
+        var reader = new MessageReader(source);
+        return T.Read(ref reader);
+    }
+
+    /// <summary>
+    /// Decodes a <typeparamref name="T"/> from all of <paramref name="source"/>. Members typed
+    /// <see cref="ReadOnlyMemory{T}"/> of <see cref="byte"/> become slices of <paramref name="source"/>, not copies.
+    /// </summary>
+    /// <exception cref="MessageFormatException"><paramref name="source"/> is not a valid encoding.</exception>
+    public static T Read<T>(ReadOnlyMemory<byte> source) where T : IMessage<T>
+    {
+        var reader = new MessageReader(source);
+        return T.Read(ref reader);
+    }
+
+    /// <summary>Decodes a <typeparamref name="T"/> from all of <paramref name="source"/>; <c>bytes</c> members typed <see cref="ReadOnlyMemory{T}"/> slice it.</summary>
+    /// <exception cref="MessageFormatException"><paramref name="source"/> is not a valid encoding.</exception>
+    public static T Read<T>(byte[] source) where T : IMessage<T> => Read<T>(new ReadOnlyMemory<byte>(source));
+
+    /// <summary>Decodes a <typeparamref name="T"/>, or returns false when <paramref name="source"/> is not a valid encoding.</summary>
+    public static bool TryRead<T>(ReadOnlySpan<byte> source, out T message) where T : IMessage<T>
+    {
+        try
+        {
+            message = Read<T>(source);
+            return true;
+        }
+        catch (MessageFormatException)
+        {
+            message = default!;
+            return false;
+        }
+    }
+
+    private static void WriteExactly<T>(in T message, Span<byte> destination) where T : IMessage<T>
+    {
+        var writer = new MessageWriter(destination);
+        T.Write(in message, ref writer);
+        if (writer.BytesWritten != destination.Length)
+        {
+            throw new InvalidOperationException($"{typeof(T).Name} wrote {writer.BytesWritten} bytes after GetSize promised {destination.Length}; a member changed while it was written.");
+        }
+    }
+
+    private static void ThrowIfNull<T>(in T message)
+    {
+        if (message is null)
+        {
+            throw new ArgumentNullException(nameof(message));
+        }
+    }
+}

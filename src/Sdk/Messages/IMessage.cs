@@ -1,0 +1,33 @@
+using PeerKit.Serialization;
+
+namespace PeerKit;
+
+/// <summary>
+/// A message the PeerKit generator knows how to serialize. Do not implement it by hand: mark a partial
+/// type with <see cref="MessageAttribute"/> and the generator implements it. Use
+/// <see cref="MessageSerializer"/> to encode and decode.
+/// </summary>
+/// <typeparam name="TSelf">The message type.</typeparam>
+public interface IMessage<TSelf> where TSelf : IMessage<TSelf>
+{
+    /// <summary>The message code from <see cref="MessageAttribute.Code"/>, or -1 when it has none.</summary>
+    static abstract int Code { get; }
+
+    /// <summary>The delivery class from <see cref="MessageAttribute.Reliability"/>.</summary>
+    static abstract Reliability Reliability { get; }
+
+    /// <summary>
+    /// The most bytes an encoding of this message can take: <see cref="MessageAttribute.MaxSize"/> when set,
+    /// else the bound computed from the members, or -1 when a member (a string, bytes, a repeated field) is unbounded.
+    /// </summary>
+    static abstract int MaxSize { get; }
+
+    /// <summary>The exact number of bytes <see cref="Write"/> will write for <paramref name="message"/>.</summary>
+    static abstract int GetSize(in TSelf message);
+
+    /// <summary>Writes <paramref name="message"/> in the proto3 wire format.</summary>
+    static abstract void Write(in TSelf message, ref MessageWriter writer);
+
+    /// <summary>Reads a message from the rest of <paramref name="reader"/>'s input.</summary>
+    static abstract TSelf Read(ref MessageReader reader);
+}

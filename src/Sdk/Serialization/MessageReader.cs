@@ -1,0 +1,418 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace PeerKit.Serialization;
+
+/// <summary>
+/// Reads protocol buffers primitives from a <see cref="ReadOnlySpan{T}"/>. Generated <c>Read</c> methods
+/// drive it. Every malformed input ends in a <see cref="MessageFormatException"/> that names the offset;
+/// nothing it reads can make it allocate more than the input's size.
+/// </summary>
+/// <remarks>
+/// A reader made from a <see cref="ReadOnlyMemory{T}"/> hands out <c>bytes</c> fields as slices of that
+/// memory (<see cref="ReadBytesMemory"/>) instead of copies.
+/// </remarks>
+public ref struct MessageReader
+{
+    /// <summary>The deepest nesting of embedded messages (and groups) a reader accepts.</summary>
+    public const int MaxDepth = 64;
+
+    private readonly ReadOnlySpan<byte> _buffer;
+    private readonly ReadOnlyMemory<byte> _memory;
+    private readonly bool _hasMemory;
+    private readonly int _depth;
+    private readonly long _origin;
+    private int _position;
+
+    /// <summary>Creates a reader over <paramref name="source"/>.</summary>
+    public MessageReader(ReadOnlySpan<byte> source)
+    {
+        _buffer = source;
+    }
+
+    /// <summary>Creates a reader over <paramref name="source"/> whose <c>bytes</c> fields can slice it.</summary>
+    public MessageReader(ReadOnlyMemory<byte> source)
+    {
+        _buffer = source.Span;
+        _memory = source;
+        _hasMemory = true;
+    }
+
+    private MessageReader(ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte> memory, bool hasMemory, int depth, long origin)
+    {
+        _buffer = buffer;
+        _memory = memory;
+        _hasMemory = hasMemory;
+        _depth = depth;
+        _origin = origin;
+    }
+
+    /// <summary>The offset of the next byte, from the start of the outermost input.</summary>
+    public readonly long Offset => _origin + _position;
+
+    /// <summary>True when every byte has been read.</summary>
+    public readonly bool IsAtEnd => _position >= _buffer.Length;
+
+    /// <summary>Bytes left to read.</summary>
+    public readonly int Remaining => _buffer.Length - _position;
+
+    /// <summary>How many embedded messages deep this reader is (0 for the outermost message).</summary>
+    public readonly int Depth => _depth;
+
+    /// <summary>Reads a message of type <typeparamref name="T"/> from no bytes: every field at its default.</summary>
+    public static T ReadDefault<T>() where T : IMessage<T>
+    {
+        var reader = new MessageReader(ReadOnlySpan<byte>.Empty);
+        return T.Read(ref reader);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly MessageFormatException Error(int position, string reason) => new(_origin + position, reason);
+
+    /// <summary>
+    /// Reads the next tag, or returns 0 at the end of the input. Throws for field number 0 and for the
+    /// wire types 6 and 7, which protobuf does not define.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadTag()
+    {
+        if (_position < _buffer.Length)
+        {
+            uint first = _buffer[_position];
+            if (first < 0x80 && first >= 8 && (first & 7) < 6)
+            {
+                _position++;
+                return first;
+            }
+
+            return ReadTagSlow();
+        }
+
+        return 0;
+    }
+
+    private uint ReadTagSlow()
+    {
+        int start = _position;
+        ulong tag = ReadVarint64();
+        if (tag > uint.MaxValue)
+        {
+            throw Error(start, $"tag {tag} is larger than 32 bits");
+        }
+
+        if (tag >> 3 == 0)
+        {
+            throw Error(start, "field number 0 is not valid");
+        }
+
+        if ((tag & 7) > 5)
+        {
+            throw Error(start, $"wire type {tag & 7} of field {tag >> 3} is not valid");
+        }
+
+        return (uint)tag;
+    }
+
+    /// <summary>Reads a varint and keeps its low 32 bits, as protobuf does for 32-bit fields.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadVarint32()
+    {
+        if (_position < _buffer.Length)
+        {
+            uint first = _buffer[_position];
+            if (first < 0x80)
+            {
+                _position++;
+                return first;
+            }
+        }
+
+        return (uint)ReadVarint64();
+    }
+
+    /// <summary>Reads a varint of up to ten bytes.</summary>
+    public ulong ReadVarint64()
+    {
+        int start = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        ulong result = 0;
+        for (int shift = 0, i = start; shift < 70; shift += 7, i++)
+        {
+            if ((uint)i >= (uint)buffer.Length)
+            {
+                throw Error(start, "the input ends inside a varint");
+            }
+
+            byte b = buffer[i];
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                _position = i + 1;
+                return result;
+            }
+        }
+
+        throw Error(start, "a varint is longer than 10 bytes");
+    }
+
+    /// <summary>Reads an <c>int32</c>.</summary>
+    public int ReadInt32() => (int)ReadVarint32();
+
+    /// <summary>Reads an <c>int64</c>.</summary>
+    public long ReadInt64() => (long)ReadVarint64();
+
+    /// <summary>Reads a <c>uint32</c>.</summary>
+    public uint ReadUInt32() => ReadVarint32();
+
+    /// <summary>Reads a <c>uint64</c>.</summary>
+    public ulong ReadUInt64() => ReadVarint64();
+
+    /// <summary>Reads a <c>sint32</c> (zigzag).</summary>
+    public int ReadSInt32() => ZigZag.Decode(ReadVarint32());
+
+    /// <summary>Reads a <c>sint64</c> (zigzag).</summary>
+    public long ReadSInt64() => ZigZag.Decode(ReadVarint64());
+
+    /// <summary>Reads a <c>bool</c>: any non-zero varint is true.</summary>
+    public bool ReadBool() => ReadVarint64() != 0;
+
+    /// <summary>Reads an enum number.</summary>
+    public int ReadEnum() => (int)ReadVarint32();
+
+    /// <summary>Reads a <c>fixed32</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadFixed32()
+    {
+        if (_buffer.Length - _position < 4)
+        {
+            throw Error(_position, "the input ends inside a 4-byte fixed field");
+        }
+
+        uint value = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.Slice(_position));
+        _position += 4;
+        return value;
+    }
+
+    /// <summary>Reads a <c>fixed64</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ReadFixed64()
+    {
+        if (_buffer.Length - _position < 8)
+        {
+            throw Error(_position, "the input ends inside an 8-byte fixed field");
+        }
+
+        ulong value = BinaryPrimitives.ReadUInt64LittleEndian(_buffer.Slice(_position));
+        _position += 8;
+        return value;
+    }
+
+    /// <summary>Reads an <c>sfixed32</c>.</summary>
+    public int ReadSFixed32() => (int)ReadFixed32();
+
+    /// <summary>Reads an <c>sfixed64</c>.</summary>
+    public long ReadSFixed64() => (long)ReadFixed64();
+
+    /// <summary>Reads a <c>float</c>.</summary>
+    public float ReadFloat() => BitConverter.UInt32BitsToSingle(ReadFixed32());
+
+    /// <summary>Reads a <c>double</c>.</summary>
+    public double ReadDouble() => BitConverter.UInt64BitsToDouble(ReadFixed64());
+
+    /// <summary>Reads a length prefix and checks that that many bytes follow.</summary>
+    public int ReadLength()
+    {
+        int start = _position;
+        ulong length = ReadVarint64();
+        if (length > (ulong)(_buffer.Length - _position))
+        {
+            throw Error(start, $"a length prefix of {length} bytes runs past the end of the input ({_buffer.Length - _position} bytes left)");
+        }
+
+        return (int)length;
+    }
+
+    /// <summary>Reads a length-delimited field and returns its bytes without copying them.</summary>
+    public ReadOnlySpan<byte> ReadLengthDelimited()
+    {
+        int length = ReadLength();
+        ReadOnlySpan<byte> value = _buffer.Slice(_position, length);
+        _position += length;
+        return value;
+    }
+
+    /// <summary>Reads a string, which must be valid UTF-8.</summary>
+    public string ReadString()
+    {
+        int length = ReadLength();
+        if (length == 0)
+        {
+            return string.Empty;
+        }
+
+        int start = _position;
+        try
+        {
+            string value = MessageWriter.Utf8.GetString(_buffer.Slice(start, length));
+            _position += length;
+            return value;
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new MessageFormatException(_origin + start, "a string field is not valid UTF-8", e);
+        }
+    }
+
+    /// <summary>Reads a <c>bytes</c> field into a new array (an empty field gives the shared empty array).</summary>
+    public byte[] ReadBytes()
+    {
+        ReadOnlySpan<byte> value = ReadLengthDelimited();
+        return value.IsEmpty ? [] : value.ToArray();
+    }
+
+    /// <summary>
+    /// Reads a <c>bytes</c> field: a slice of the source when this reader was made from a
+    /// <see cref="ReadOnlyMemory{T}"/>, else a copy.
+    /// </summary>
+    public ReadOnlyMemory<byte> ReadBytesMemory()
+    {
+        int length = ReadLength();
+        int start = _position;
+        _position += length;
+        if (length == 0)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        return _hasMemory ? _memory.Slice(start, length) : _buffer.Slice(start, length).ToArray();
+    }
+
+    /// <summary>Reads an embedded message.</summary>
+    public T ReadMessage<T>() where T : IMessage<T>
+    {
+        MessageReader nested = ReadNested();
+        return T.Read(ref nested);
+    }
+
+    /// <summary>
+    /// Reads a length-delimited field and returns a reader over its bytes, for packed repeated fields.
+    /// The returned reader is at the same depth as this one.
+    /// </summary>
+    public MessageReader ReadPacked()
+    {
+        int length = ReadLength();
+        var packed = Slice(_position, length, _depth);
+        _position += length;
+        return packed;
+    }
+
+    private MessageReader ReadNested()
+    {
+        int start = _position;
+        if (_depth >= MaxDepth)
+        {
+            throw Error(start, $"messages are nested deeper than {MaxDepth}");
+        }
+
+        int length = ReadLength();
+        var nested = Slice(_position, length, _depth + 1);
+        _position += length;
+        return nested;
+    }
+
+    private readonly MessageReader Slice(int start, int length, int depth) =>
+        new(_buffer.Slice(start, length), _hasMemory ? _memory.Slice(start, length) : default, _hasMemory, depth, _origin + start);
+
+    /// <summary>Counts the varints left in this reader (the bytes below 0x80), to size a packed field's storage.</summary>
+    public readonly int CountVarints()
+    {
+        ReadOnlySpan<byte> rest = _buffer.Slice(_position);
+        return rest.Length - CountContinuationBytes(rest);
+    }
+
+    private static int CountContinuationBytes(ReadOnlySpan<byte> bytes)
+    {
+        int count = 0;
+        foreach (byte b in bytes)
+        {
+            count += b >> 7;
+        }
+
+        return count;
+    }
+
+    /// <summary>Skips the value of a field whose tag was just read: what unknown fields need.</summary>
+    public void SkipField(uint tag)
+    {
+        switch ((WireType)(tag & 7))
+        {
+            case WireType.Varint:
+                ReadVarint64();
+                break;
+            case WireType.Fixed64:
+                Skip(8);
+                break;
+            case WireType.LengthDelimited:
+                Skip(ReadLength());
+                break;
+            case WireType.Fixed32:
+                Skip(4);
+                break;
+            case WireType.StartGroup:
+                SkipGroup(tag >> 3, _depth);
+                break;
+            case WireType.EndGroup:
+                throw Error(_position, $"an end-group tag for field {tag >> 3} has no matching start");
+            default:
+                throw Error(_position, $"wire type {tag & 7} is not valid");
+        }
+    }
+
+    private void SkipGroup(uint fieldNumber, int depth)
+    {
+        if (depth >= MaxDepth)
+        {
+            throw Error(_position, $"groups are nested deeper than {MaxDepth}");
+        }
+
+        while (true)
+        {
+            int start = _position;
+            uint tag = ReadTag();
+            if (tag == 0)
+            {
+                throw Error(start, $"the input ends inside group {fieldNumber}");
+            }
+
+            if ((WireType)(tag & 7) == WireType.EndGroup)
+            {
+                if (tag >> 3 != fieldNumber)
+                {
+                    throw Error(start, $"group {fieldNumber} is closed by an end-group tag for field {tag >> 3}");
+                }
+
+                return;
+            }
+
+            if ((WireType)(tag & 7) == WireType.StartGroup)
+            {
+                SkipGroup(tag >> 3, depth + 1);
+            }
+            else
+            {
+                SkipField(tag);
+            }
+        }
+    }
+
+    private void Skip(int count)
+    {
+        if (_buffer.Length - _position < count)
+        {
+            throw Error(_position, $"the input ends {count - (_buffer.Length - _position)} bytes before the end of a field");
+        }
+
+        _position += count;
+    }
+}

@@ -1,0 +1,267 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace PeerKit.Serialization;
+
+/// <summary>
+/// Writes protocol buffers primitives into a <see cref="Span{T}"/> or an <see cref="IBufferWriter{T}"/>.
+/// Generated <c>Write</c> methods drive it; it never allocates.
+/// </summary>
+/// <remarks>
+/// Over a span, writing past its end throws <see cref="ArgumentException"/>. Over a buffer writer, the
+/// writer asks for more space as it goes; call <see cref="Flush"/> when done to commit what was written.
+/// </remarks>
+public ref struct MessageWriter
+{
+    /// <summary>UTF-8 that throws on invalid UTF-16 instead of silently writing replacement characters.</summary>
+    internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly IBufferWriter<byte>? _output;
+    private Span<byte> _buffer;
+    private int _position;
+    private long _committed;
+
+    /// <summary>Creates a writer that writes into <paramref name="destination"/> from its start.</summary>
+    public MessageWriter(Span<byte> destination)
+    {
+        _buffer = destination;
+    }
+
+    /// <summary>Creates a writer that writes into <paramref name="output"/>; call <see cref="Flush"/> to commit.</summary>
+    public MessageWriter(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+    }
+
+    /// <summary>Bytes written so far, committed or not.</summary>
+    public readonly long BytesWritten => _committed + _position;
+
+    /// <summary>Commits the bytes written so far to the buffer writer. Does nothing over a span.</summary>
+    public void Flush()
+    {
+        if (_output is not null && _position > 0)
+        {
+            _output.Advance(_position);
+            _committed += _position;
+            _buffer = default;
+            _position = 0;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Ensure(int count)
+    {
+        if ((uint)count > (uint)(_buffer.Length - _position))
+        {
+            Grow(count);
+        }
+    }
+
+    private void Grow(int count)
+    {
+        if (_output is null)
+        {
+            throw new ArgumentException(
+                $"The destination span is too small: {count} more bytes are needed after the {_position} already written. Size it with MessageSerializer.GetSize.",
+                "destination");
+        }
+
+        Flush();
+        _buffer = _output.GetSpan(count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ref byte Current() => ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), _position);
+
+    /// <summary>Writes a one-byte tag (or any single byte).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteRawTag(byte b1)
+    {
+        Ensure(1);
+        Current() = b1;
+        _position++;
+    }
+
+    /// <summary>Writes a two-byte tag.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteRawTag(byte b1, byte b2)
+    {
+        Ensure(2);
+        ref byte at = ref Current();
+        at = b1;
+        Unsafe.Add(ref at, 1) = b2;
+        _position += 2;
+    }
+
+    /// <summary>Writes a three-byte tag.</summary>
+    public void WriteRawTag(byte b1, byte b2, byte b3)
+    {
+        WriteRawTag(b1, b2);
+        WriteRawTag(b3);
+    }
+
+    /// <summary>Writes a four-byte tag.</summary>
+    public void WriteRawTag(byte b1, byte b2, byte b3, byte b4)
+    {
+        WriteRawTag(b1, b2);
+        WriteRawTag(b3, b4);
+    }
+
+    /// <summary>Writes a five-byte tag.</summary>
+    public void WriteRawTag(byte b1, byte b2, byte b3, byte b4, byte b5)
+    {
+        WriteRawTag(b1, b2);
+        WriteRawTag(b3, b4);
+        WriteRawTag(b5);
+    }
+
+    /// <summary>Writes a tag made of a field number and a wire type.</summary>
+    public void WriteTag(int fieldNumber, WireType wireType) => WriteVarint32(((uint)fieldNumber << 3) | (uint)wireType);
+
+    /// <summary>Writes <paramref name="value"/> as a varint (1 to 5 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteVarint32(uint value)
+    {
+        if (value < 0x80 && _position < _buffer.Length)
+        {
+            Current() = (byte)value;
+            _position++;
+            return;
+        }
+
+        WriteVarint64(value);
+    }
+
+    /// <summary>Writes <paramref name="value"/> as a varint (1 to 10 bytes).</summary>
+    public void WriteVarint64(ulong value)
+    {
+        int size = WireSize.Varint64(value);
+        Ensure(size);
+        ref byte at = ref Current();
+        int i = 0;
+        while (value >= 0x80)
+        {
+            Unsafe.Add(ref at, i++) = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        Unsafe.Add(ref at, i) = (byte)value;
+        _position += size;
+    }
+
+    /// <summary>Writes an <c>int32</c> (negative values take ten bytes, as protobuf requires).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteInt32(int value)
+    {
+        if (value >= 0)
+        {
+            WriteVarint32((uint)value);
+        }
+        else
+        {
+            WriteVarint64((ulong)(long)value);
+        }
+    }
+
+    /// <summary>Writes an <c>int64</c>.</summary>
+    public void WriteInt64(long value) => WriteVarint64((ulong)value);
+
+    /// <summary>Writes a <c>uint32</c>.</summary>
+    public void WriteUInt32(uint value) => WriteVarint32(value);
+
+    /// <summary>Writes a <c>uint64</c>.</summary>
+    public void WriteUInt64(ulong value) => WriteVarint64(value);
+
+    /// <summary>Writes a <c>sint32</c> (zigzag).</summary>
+    public void WriteSInt32(int value) => WriteVarint32(ZigZag.Encode(value));
+
+    /// <summary>Writes a <c>sint64</c> (zigzag).</summary>
+    public void WriteSInt64(long value) => WriteVarint64(ZigZag.Encode(value));
+
+    /// <summary>Writes a <c>bool</c> (one byte, 0 or 1).</summary>
+    public void WriteBool(bool value) => WriteRawTag(value ? (byte)1 : (byte)0);
+
+    /// <summary>Writes an enum value as its <c>int32</c> number.</summary>
+    public void WriteEnum(int value) => WriteInt32(value);
+
+    /// <summary>Writes a <c>fixed32</c>, little-endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteFixed32(uint value)
+    {
+        Ensure(4);
+        Unsafe.WriteUnaligned(ref Current(), BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        _position += 4;
+    }
+
+    /// <summary>Writes a <c>fixed64</c>, little-endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteFixed64(ulong value)
+    {
+        Ensure(8);
+        Unsafe.WriteUnaligned(ref Current(), BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        _position += 8;
+    }
+
+    /// <summary>Writes an <c>sfixed32</c>.</summary>
+    public void WriteSFixed32(int value) => WriteFixed32((uint)value);
+
+    /// <summary>Writes an <c>sfixed64</c>.</summary>
+    public void WriteSFixed64(long value) => WriteFixed64((ulong)value);
+
+    /// <summary>Writes a <c>float</c> (four bytes, little-endian IEEE 754).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteFloat(float value) => WriteFixed32(BitConverter.SingleToUInt32Bits(value));
+
+    /// <summary>Writes a <c>double</c> (eight bytes, little-endian IEEE 754).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDouble(double value) => WriteFixed64(BitConverter.DoubleToUInt64Bits(value));
+
+    /// <summary>Writes a length prefix.</summary>
+    public void WriteLength(int length) => WriteVarint32((uint)length);
+
+    /// <summary>Writes a string's length prefix and its UTF-8 bytes.</summary>
+    /// <exception cref="EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
+    public void WriteString(string value)
+    {
+        int byteCount = Utf8.GetByteCount(value);
+        WriteVarint32((uint)byteCount);
+        if (byteCount == 0)
+        {
+            return;
+        }
+
+        Ensure(byteCount);
+        _position += Utf8.GetBytes(value, _buffer.Slice(_position));
+    }
+
+    /// <summary>Writes a length prefix and <paramref name="value"/>.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> value)
+    {
+        WriteVarint32((uint)value.Length);
+        WriteRaw(value);
+    }
+
+    /// <summary>Writes <paramref name="value"/> as it is, without a prefix.</summary>
+    public void WriteRaw(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return;
+        }
+
+        Ensure(value.Length);
+        value.CopyTo(_buffer.Slice(_position));
+        _position += value.Length;
+    }
+
+    /// <summary>Writes an embedded message: its length prefix, then its encoding.</summary>
+    public void WriteMessage<T>(in T message) where T : IMessage<T>
+    {
+        WriteVarint32((uint)T.GetSize(in message));
+        T.Write(in message, ref this);
+    }
+}

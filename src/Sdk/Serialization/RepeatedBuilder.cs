@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace PeerKit.Serialization;
+
+/// <summary>
+/// Collects the elements of a repeated field while a message is read, in a pooled buffer, and turns them
+/// into the array or list the member demands, sized exactly. Used by generated code.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct RepeatedBuilder<T>
+{
+    private T[]? _items;
+    private int _count;
+
+    /// <summary>Elements collected so far.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>Makes room for <paramref name="additional"/> more elements.</summary>
+    public void EnsureCapacity(int additional)
+    {
+        int needed = _count + additional;
+        if (_items is null || needed > _items.Length)
+        {
+            Resize(needed);
+        }
+    }
+
+    /// <summary>Adds an element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(T item)
+    {
+        T[]? items = _items;
+        if (items is null || (uint)_count >= (uint)items.Length)
+        {
+            Resize(_count + 1);
+            items = _items!;
+        }
+
+        items[_count++] = item;
+    }
+
+    private void Resize(int needed)
+    {
+        T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(8, (_items?.Length ?? 0) * 2)));
+        if (_items is not null)
+        {
+            _items.AsSpan(0, _count).CopyTo(grown);
+            Return();
+        }
+
+        _items = grown;
+    }
+
+    /// <summary>Returns the elements as an exactly sized array, and the pooled buffer to its pool.</summary>
+    public T[] ToArray()
+    {
+        if (_count == 0)
+        {
+            Return();
+            return [];
+        }
+
+        T[] result = _items.AsSpan(0, _count).ToArray();
+        Return();
+        return result;
+    }
+
+    /// <summary>Returns the elements as a list, and the pooled buffer to its pool.</summary>
+    public List<T> ToList()
+    {
+        var result = new List<T>(_count);
+        if (_count > 0)
+        {
+            result.AddRange(_items.AsSpan(0, _count));
+        }
+
+        Return();
+        return result;
+    }
+
+    private void Return()
+    {
+        if (_items is not null)
+        {
+            ArrayPool<T>.Shared.Return(_items, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            _items = null;
+        }
+
+        _count = 0;
+    }
+}

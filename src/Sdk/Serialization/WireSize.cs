@@ -1,0 +1,68 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace PeerKit.Serialization;
+
+/// <summary>
+/// Encoded sizes of protocol buffers values, used by generated <c>GetSize</c> methods.
+/// Every size here is exact: it is what <see cref="MessageWriter"/> writes for the same value.
+/// </summary>
+public static class WireSize
+{
+    /// <summary>Bytes of the varint encoding of <paramref name="value"/> (1 to 5).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Varint32(uint value) => ((BitOperations.Log2(value | 1) * 9) + 73) >> 6;
+
+    /// <summary>Bytes of the varint encoding of <paramref name="value"/> (1 to 10).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Varint64(ulong value) => ((BitOperations.Log2(value | 1) * 9) + 73) >> 6;
+
+    /// <summary>Bytes of an <c>int32</c> (or enum): negative values are sign-extended to ten bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Int32(int value) => value >= 0 ? Varint32((uint)value) : 10;
+
+    /// <summary>Bytes of an <c>int64</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Int64(long value) => Varint64((ulong)value);
+
+    /// <summary>Bytes of a <c>sint32</c> (zigzag).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SInt32(int value) => Varint32(ZigZag.Encode(value));
+
+    /// <summary>Bytes of a <c>sint64</c> (zigzag).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SInt64(long value) => Varint64(ZigZag.Encode(value));
+
+    /// <summary>Bytes of a length prefix and <paramref name="length"/> bytes after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int LengthDelimited(int length) => Varint32((uint)length) + length;
+
+    /// <summary>Bytes of a string field's payload: its length prefix and its UTF-8 bytes.</summary>
+    /// <exception cref="System.Text.EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int String(string value) => LengthDelimited(MessageWriter.Utf8.GetByteCount(value));
+
+    /// <summary>Bytes of an embedded message's payload: its length prefix and its encoding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Message<T>(in T message) where T : IMessage<T> => LengthDelimited(T.GetSize(in message));
+}
+
+/// <summary>Zigzag encoding, which maps signed integers to unsigned ones so small magnitudes stay small.</summary>
+public static class ZigZag
+{
+    /// <summary>Encodes a <c>sint32</c> value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Encode(int value) => (uint)((value << 1) ^ (value >> 31));
+
+    /// <summary>Encodes a <c>sint64</c> value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Encode(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    /// <summary>Decodes a <c>sint32</c> value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Decode(uint value) => (int)(value >> 1) ^ -(int)(value & 1);
+
+    /// <summary>Decodes a <c>sint64</c> value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Decode(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+}
