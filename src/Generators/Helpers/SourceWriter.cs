@@ -20,9 +20,14 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Writes <paramref name="text"/> (unless empty) and an opening brace, and indents.</summary>
     public SourceWriter Open(string text)
     {
-        Line(text);
+        if (text.Length > 0)
+        {
+            Line(text);
+        }
+
         Line("{");
         _indent++;
         return this;

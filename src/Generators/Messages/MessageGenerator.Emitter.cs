@@ -26,13 +26,13 @@ internal sealed partial class MessageGenerator
 
             foreach (ContainingTypeSpec outer in spec.ContainingTypes)
             {
-                w.Open($"partial {outer.Keyword} {outer.Name}");
+                w.Open($"{Partial(outer.Keyword)} {outer.Name}");
             }
 
             string self = spec.FullyQualifiedName;
             string contract = $"global::PeerKit.IMessage<{self}>";
             w.Line($"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize})]");
-            w.Open($"partial {spec.Keyword} {spec.Name} : {contract}");
+            w.Open($"{Partial(spec.Keyword)} {spec.Name} : {contract}");
             w.Line($"static int {contract}.Code => {spec.Code};");
             w.Line();
             w.Line($"static global::PeerKit.Reliability {contract}.Reliability => global::PeerKit.Reliability.{ReliabilityName(spec.Reliability)};");
@@ -59,6 +59,10 @@ internal sealed partial class MessageGenerator
             return w.ToString();
         }
 
+        /// <summary>Puts <c>partial</c> after modifiers such as <c>readonly</c> and before the type keyword.</summary>
+        private static string Partial(string keyword) =>
+            keyword.StartsWith("readonly ", System.StringComparison.Ordinal) ? "readonly partial " + keyword.Substring(9) : "partial " + keyword;
+
         private static string ReliabilityName(int value) => value switch
         {
             1 => "ReliableUnordered",
@@ -77,9 +81,9 @@ internal sealed partial class MessageGenerator
                 if (member.Collection == CollectionKind.None)
                 {
                     Singular access = Access(member);
-                    w.Open($"if ({access.Condition})");
+                    OpenIf(w, access.Condition);
                     w.Line($"size += {tagSize} + {SizeOf(member, access.Value)};");
-                    w.Close();
+                    CloseIf(w, access.Condition);
                 }
                 else if (IsPacked(member))
                 {
@@ -110,10 +114,10 @@ internal sealed partial class MessageGenerator
                 if (member.Collection == CollectionKind.None)
                 {
                     Singular access = Access(member);
-                    w.Open($"if ({access.Condition})");
+                    OpenIf(w, access.Condition);
                     w.Line(WriteTag(member, WireTypeOf(member)));
                     w.Line(WriteValue(member, access.Value, "writer"));
-                    w.Close();
+                    CloseIf(w, access.Condition);
                 }
                 else if (IsPacked(member))
                 {
@@ -192,9 +196,9 @@ internal sealed partial class MessageGenerator
 
             var byName = spec.Members.ToDictionary(m => m.Name);
             string arguments = string.Join(", ", spec.ConstructorArguments.Select(name => FinalValue(byName[name])));
-            w.Line($"return new {spec.FullyQualifiedName}({arguments})");
             if (spec.InitializedMembers.Count > 0)
             {
+                w.Line($"return new {spec.FullyQualifiedName}({arguments})");
                 w.Line("{");
                 foreach (string name in spec.InitializedMembers)
                 {
@@ -205,10 +209,28 @@ internal sealed partial class MessageGenerator
             }
             else
             {
-                w.Line(";");
+                w.Line($"return new {spec.FullyQualifiedName}({arguments});");
             }
 
             w.Close();
+        }
+
+        private const string Always = "true";
+
+        private static void OpenIf(SourceWriter w, string condition)
+        {
+            if (condition != Always)
+            {
+                w.Open($"if ({condition})");
+            }
+        }
+
+        private static void CloseIf(SourceWriter w, string condition)
+        {
+            if (condition != Always)
+            {
+                w.Close();
+            }
         }
 
         private readonly struct Singular
@@ -266,7 +288,7 @@ internal sealed partial class MessageGenerator
                 ProtoType.String => new Singular($"{expression} is {{ Length: > 0 }} {variable}", variable),
                 ProtoType.Bytes when member.BytesAsMemory => new Singular($"!{expression}.IsEmpty", expression),
                 ProtoType.Bytes => new Singular($"{expression} is {{ Length: > 0 }} {variable}", variable),
-                ProtoType.Message when member.IsValueType => new Singular("true", expression),
+                ProtoType.Message when member.IsValueType => new Singular(Always, expression),
                 ProtoType.Message => new Singular($"{expression} is {{ }} {variable}", variable),
                 _ => new Singular($"{expression} != 0", expression),
             };

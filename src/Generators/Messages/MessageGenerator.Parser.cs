@@ -79,8 +79,12 @@ internal sealed partial class MessageGenerator
                 valid = false;
             }
 
-            IMethodSymbol? primaryConstructor = FindPrimaryConstructor(type);
-            List<MemberCandidate> candidates = CollectMembers(type, primaryConstructor);
+            List<MemberCandidate>? candidates = SerializedMembers(type, report: true, out List<string> constructorArguments, out List<string> initialized);
+            if (candidates is null)
+            {
+                return null;
+            }
+
             var members = new List<(MemberCandidate Candidate, MemberSpec Spec)>();
             var byNumber = new Dictionary<int, MemberCandidate>();
             for (int i = 0; i < candidates.Count; i++)
@@ -110,11 +114,6 @@ internal sealed partial class MessageGenerator
                 }
 
                 members.Add((candidate, spec));
-            }
-
-            if (!ChooseConstruction(type, primaryConstructor, candidates, out List<string> constructorArguments, out List<string> initialized))
-            {
-                valid = false;
             }
 
             if (!valid)
@@ -513,14 +512,16 @@ internal sealed partial class MessageGenerator
             return null;
         }
 
-        /// <summary>Picks how the reader builds the message: a constructor for some members, setters for the rest.</summary>
-        private bool ChooseConstruction(
-            INamedTypeSymbol type,
-            IMethodSymbol? primaryConstructor,
-            List<MemberCandidate> members,
-            out List<string> constructorArguments,
-            out List<string> initialized)
+        /// <summary>
+        /// The members to serialize, in numbering order, and how the reader builds the message: a constructor
+        /// for some members, setters for the rest. Get-only properties (and readonly fields) without [Field]
+        /// are serialized only when the chosen constructor sets them, so computed properties are left out.
+        /// Returns null (and reports PK0005 when <paramref name="report"/>) when no constructor works.
+        /// </summary>
+        private List<MemberCandidate>? SerializedMembers(INamedTypeSymbol type, bool report, out List<string> constructorArguments, out List<string> initialized)
         {
+            IMethodSymbol? primaryConstructor = FindPrimaryConstructor(type);
+            List<MemberCandidate> members = CollectMembers(type, primaryConstructor);
             IEnumerable<IMethodSymbol> constructors = primaryConstructor is not null
                 ? new[] { primaryConstructor }
                 : type.InstanceConstructors
@@ -550,22 +551,27 @@ internal sealed partial class MessageGenerator
                     continue;
                 }
 
-                MemberCandidate? unsettable = members.FirstOrDefault(m => !bound.Contains(m) && !IsSettable(m.Symbol));
+                List<MemberCandidate> included = members.Where(m => bound.Contains(m) || !m.Optional).ToList();
+                MemberCandidate? unsettable = included.FirstOrDefault(m => !bound.Contains(m) && !IsSettable(m.Symbol));
                 if (unsettable is null)
                 {
                     constructorArguments = bound.Select(m => Identifier(m.Name)).ToList();
-                    initialized = members.Where(m => !bound.Contains(m)).Select(m => Identifier(m.Name)).ToList();
-                    return true;
+                    initialized = included.Where(m => !bound.Contains(m)).Select(m => Identifier(m.Name)).ToList();
+                    return included;
                 }
 
                 firstUnsettable ??= unsettable;
             }
 
-            Location? location = firstUnsettable?.Location ?? type.Locations.FirstOrDefault();
-            Report(DiagnosticDescriptors.MemberCannotBeSet, location, firstUnsettable?.Name ?? "(its members)", type.Name);
+            if (report)
+            {
+                Location? location = firstUnsettable?.Location ?? type.Locations.FirstOrDefault();
+                Report(DiagnosticDescriptors.MemberCannotBeSet, location, firstUnsettable?.Name ?? "(its members)", type.Name);
+            }
+
             constructorArguments = new List<string>();
             initialized = new List<string>();
-            return false;
+            return null;
         }
 
         private static bool IsSettable(ISymbol member) => member switch
@@ -698,7 +704,12 @@ internal sealed partial class MessageGenerator
 
         private int? BoundOfSourceType(INamedTypeSymbol type, HashSet<ITypeSymbol> visiting)
         {
-            List<MemberCandidate> members = CollectMembers(type, FindPrimaryConstructor(type));
+            List<MemberCandidate>? members = SerializedMembers(type, report: false, out _, out _);
+            if (members is null)
+            {
+                return null;
+            }
+
             int total = 0;
             int index = 0;
             foreach (MemberCandidate member in members)
@@ -750,8 +761,7 @@ internal sealed partial class MessageGenerator
                 return false;
             }
 
-            List<MemberCandidate> members = CollectMembers(from, FindPrimaryConstructor(from));
-            foreach (MemberCandidate member in members)
+            foreach (MemberCandidate member in SerializedMembers(from, report: false, out _, out _) ?? new List<MemberCandidate>())
             {
                 bool required = member.Type is INamedTypeSymbol named
                     && !(member.Type.IsReferenceType && member.Type.NullableAnnotation == NullableAnnotation.Annotated)
@@ -814,6 +824,9 @@ internal sealed partial class MessageGenerator
             bool ZigZag,
             bool Fixed)
         {
+            /// <summary>A get-only property or readonly field without [Field]: serialized only when a constructor sets it.</summary>
+            public bool Optional => Parameter is null && ExplicitNumber is null && !IsSettable(Symbol);
+
             public string Name => Symbol.Name;
         }
     }

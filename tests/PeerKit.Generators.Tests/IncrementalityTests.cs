@@ -1,0 +1,125 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using PeerKit.Generators.Messages;
+using PeerKit.Generators.Model;
+
+namespace PeerKit.Generators.Tests;
+
+/// <summary>The generator's incremental discipline: a model free of compiler objects, and cached steps after unrelated edits.</summary>
+public class IncrementalityTests
+{
+    private const string Messages = """
+        using PeerKit;
+        namespace Demo;
+        [Message(Code = 1)]
+        public partial record ChatMessage(ulong From, string Text, int[] Tags);
+        [Message(MaxSize = 40)]
+        public partial record struct Pose(float X, float Y, Inner Inner);
+        [Message]
+        public partial record struct Inner([Fixed] uint Id);
+        """;
+
+    private static readonly Type[] Forbidden =
+    [
+        typeof(ISymbol), typeof(SyntaxNode), typeof(SyntaxTree), typeof(Compilation), typeof(SemanticModel), typeof(Location), typeof(SyntaxReference),
+    ];
+
+    [Fact]
+    public void The_model_holds_no_symbols_syntax_or_compilation()
+    {
+        var seen = new HashSet<Type>();
+        var problems = new List<string>();
+        Walk(typeof(MessageParseResult), "MessageParseResult", seen, problems);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Contains(typeof(MemberSpec), seen);
+        Assert.Contains(typeof(DiagnosticInfo), seen);
+    }
+
+    private static void Walk(Type type, string path, HashSet<Type> seen, List<string> problems)
+    {
+        if (Forbidden.Any(f => f.IsAssignableFrom(type)))
+        {
+            problems.Add($"{path} is a {type.Name}");
+            return;
+        }
+
+        if (type.IsPrimitive || type == typeof(string) || type.IsEnum || !seen.Add(type))
+        {
+            return;
+        }
+
+        if (type.IsArray)
+        {
+            Walk(type.GetElementType()!, path + "[]", seen, problems);
+            return;
+        }
+
+        foreach (Type argument in type.IsGenericType ? type.GetGenericArguments() : [])
+        {
+            Walk(argument, $"{path}<{argument.Name}>", seen, problems);
+        }
+
+        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+        {
+            Walk(field.FieldType, $"{path}.{field.Name}", seen, problems);
+        }
+    }
+
+    [Fact]
+    public void Parsing_the_same_source_twice_gives_equal_models()
+    {
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        driver = driver.RunGenerators(GeneratorHarness.Compile(Messages));
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.Compile(Messages));
+        GeneratorRunResult second = driver.GetRunResult().Results.Single();
+
+        object[] a = Outputs(first);
+        object[] b = Outputs(second);
+        Assert.Equal(3, a.Length);
+        Assert.Equal(a, b);
+        Assert.All(a, o => Assert.NotNull(((MessageParseResult)o).Message));
+    }
+
+    [Fact]
+    public void An_unrelated_edit_leaves_the_tracked_steps_cached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Messages, "namespace Demo; public class Unrelated { public int A; }");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+
+        SyntaxTree unrelated = compilation.SyntaxTrees.Last();
+        SyntaxTree edited = unrelated.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
+            "namespace Demo; public class Unrelated { public int A; public string B = \"changed\"; }"));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(unrelated, edited));
+
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        IncrementalGeneratorRunStep[] steps = result.TrackedSteps[MessageGenerator.MessagesStep].ToArray();
+        Assert.NotEmpty(steps);
+        Assert.All(steps.SelectMany(s => s.Outputs), o => Assert.True(
+            o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"a message model was {o.Reason} after an unrelated edit"));
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o => Assert.True(
+            o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"a source output was {o.Reason} after an unrelated edit"));
+    }
+
+    [Fact]
+    public void Editing_a_message_regenerates_it()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Messages);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        SyntaxTree edited = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Messages.Replace("string Text", "string Text, bool Urgent")));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, edited));
+
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.Contains(
+            result.TrackedSteps[MessageGenerator.MessagesStep].SelectMany(s => s.Outputs),
+            o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains("message.Urgent"));
+    }
+
+    private static object[] Outputs(GeneratorRunResult result) =>
+        result.TrackedSteps[MessageGenerator.MessagesStep].SelectMany(s => s.Outputs).Select(o => o.Value).ToArray();
+}
