@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace PeerKit.Links.Noise;
+
+/// <summary>The AEAD a Noise handshake and its transport use; its value is the cipher id in the link preamble.</summary>
+internal enum NoiseCipher : byte
+{
+    /// <summary>ChaCha20-Poly1305 (RFC 8439); the nonce is 4 zero bytes then the 64-bit counter little-endian.</summary>
+    ChaChaPoly = 1,
+
+    /// <summary>AES-256-GCM; the nonce is 4 zero bytes then the 64-bit counter big-endian.</summary>
+    AesGcm = 2,
+}
+
+/// <summary>
+/// A Noise CipherState: a 32-byte key and a 64-bit nonce counter. Each encryption uses the next nonce; a
+/// decryption that fails authentication does not advance it, so a replayed, reordered or tampered frame fails.
+/// Not thread-safe: one sender (or one receiver) at a time.
+/// </summary>
+internal sealed class NoiseCipherState : IDisposable
+{
+    public const int KeySize = 32;
+    public const int TagSize = 16;
+
+    private readonly ChaCha20Poly1305? _chaCha;
+    private readonly AesGcm? _aesGcm;
+    private ulong _nonce;
+
+    public NoiseCipherState(NoiseCipher cipher, ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeySize)
+        {
+            throw new ArgumentException($"A cipher key is {KeySize} bytes.", nameof(key));
+        }
+
+        Cipher = cipher;
+        if (cipher == NoiseCipher.ChaChaPoly)
+        {
+            _chaCha = new ChaCha20Poly1305(key);
+        }
+        else
+        {
+            _aesGcm = new AesGcm(key, TagSize);
+        }
+    }
+
+    public NoiseCipher Cipher { get; }
+
+    /// <summary>The nonce the next operation uses.</summary>
+    public ulong Nonce => _nonce;
+
+    /// <summary>The cipher this machine should prefer: ChaChaPoly when the platform supports it, else AES-GCM.</summary>
+    public static NoiseCipher Default => ChaCha20Poly1305.IsSupported ? NoiseCipher.ChaChaPoly : NoiseCipher.AesGcm;
+
+    public static bool IsSupported(NoiseCipher cipher) => cipher switch
+    {
+        NoiseCipher.ChaChaPoly => ChaCha20Poly1305.IsSupported,
+        NoiseCipher.AesGcm => AesGcm.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>EncryptWithAd: writes <c>plaintext.Length + 16</c> bytes (ciphertext, then the tag) to <paramref name="ciphertext"/>.</summary>
+    public void Encrypt(ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
+    {
+        if (ciphertext.Length < plaintext.Length + TagSize)
+        {
+            throw new ArgumentException("The ciphertext buffer is too short.", nameof(ciphertext));
+        }
+
+        Span<byte> nonce = stackalloc byte[12];
+        TakeNonce(nonce);
+        Span<byte> body = ciphertext[..plaintext.Length];
+        Span<byte> tag = ciphertext.Slice(plaintext.Length, TagSize);
+        if (_chaCha is not null)
+        {
+            _chaCha.Encrypt(nonce, plaintext, body, tag, associatedData);
+        }
+        else
+        {
+            _aesGcm!.Encrypt(nonce, plaintext, body, tag, associatedData);
+        }
+
+        _nonce++;
+    }
+
+    /// <summary>
+    /// DecryptWithAd: writes <c>ciphertext.Length - 16</c> bytes to <paramref name="plaintext"/>, which may be the
+    /// same memory as <paramref name="ciphertext"/>.
+    /// </summary>
+    /// <returns>False, without advancing the nonce, when the ciphertext fails authentication.</returns>
+    public bool TryDecrypt(ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+    {
+        if (ciphertext.Length < TagSize)
+        {
+            return false;
+        }
+
+        int length = ciphertext.Length - TagSize;
+        if (plaintext.Length < length)
+        {
+            throw new ArgumentException("The plaintext buffer is too short.", nameof(plaintext));
+        }
+
+        Span<byte> nonce = stackalloc byte[12];
+        TakeNonce(nonce);
+        try
+        {
+            if (_chaCha is not null)
+            {
+                _chaCha.Decrypt(nonce, ciphertext[..length], ciphertext.Slice(length, TagSize), plaintext[..length], associatedData);
+            }
+            else
+            {
+                _aesGcm!.Decrypt(nonce, ciphertext[..length], ciphertext.Slice(length, TagSize), plaintext[..length], associatedData);
+            }
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+
+        _nonce++;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _chaCha?.Dispose();
+        _aesGcm?.Dispose();
+    }
+
+    private void TakeNonce(Span<byte> nonce)
+    {
+        // 2^64 - 1 is reserved by the Noise spec; reaching it would take centuries of frames.
+        if (_nonce == ulong.MaxValue)
+        {
+            throw new CryptographicException("The cipher's nonce counter is exhausted.");
+        }
+
+        nonce[..4].Clear();
+        if (_chaCha is not null)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], _nonce);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], _nonce);
+        }
+    }
+}

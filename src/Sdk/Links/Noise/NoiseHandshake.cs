@@ -1,0 +1,326 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PeerKit.Links.Noise;
+
+/// <summary>
+/// The Noise XX handshake (Noise spec rev. 34, §7.5) with DH over P-256:
+/// <code>
+/// XX:
+///   -> e
+///   &lt;- e, ee, s, es
+///   -> s, se
+/// </code>
+/// Protocol names <c>Noise_XX_P256_ChaChaPoly_SHA256</c> and <c>Noise_XX_P256_AESGCM_SHA256</c>. Public keys are
+/// the 65-byte uncompressed SEC1 encoding; DH(a, B) is the 32-byte x-coordinate of a·B (ECDH raw secret). The
+/// symmetric state (ck, h, MixHash, MixKey with HKDF-SHA256, EncryptAndHash, Split) follows the spec literally.
+/// </summary>
+internal sealed class NoiseHandshake : IDisposable
+{
+    public const int PublicKeySize = NodeKey.PublicKeySize;
+    public const int HashLength = NoiseHkdf.HashLength;
+    public const int TagSize = NoiseCipherState.TagSize;
+
+    private readonly NoiseCipher _cipher;
+    private readonly bool _initiator;
+    private readonly NodeKey _s;
+    private readonly ECDiffieHellman _e;
+    private readonly byte[] _ePublic;
+    private readonly byte[] _ck = new byte[HashLength];
+    private readonly byte[] _h = new byte[HashLength];
+    private NoiseCipherState? _k;
+    private ECDiffieHellman? _re;
+    private ECDiffieHellman? _rs;
+    private byte[]? _rsPublic;
+    private int _step;
+    private bool _split;
+
+    /// <param name="cipher">The AEAD.</param>
+    /// <param name="initiator">Whether this side sends the first message.</param>
+    /// <param name="localStatic">This side's static key (s).</param>
+    /// <param name="prologue">Data both sides must agree on, mixed into h before the first message.</param>
+    /// <param name="ephemeral">The ephemeral key (e); a fresh one when null. Owned by the handshake.</param>
+    public NoiseHandshake(NoiseCipher cipher, bool initiator, NodeKey localStatic, ReadOnlySpan<byte> prologue, ECDiffieHellman? ephemeral = null)
+    {
+        _cipher = cipher;
+        _initiator = initiator;
+        _s = localStatic;
+        _e = ephemeral ?? ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        _ePublic = NodeKey.EncodePublicKey(_e.ExportParameters(includePrivateParameters: false).Q);
+
+        // InitializeSymmetric(protocol_name): names of at most HASHLEN bytes are zero-padded, longer ones hashed.
+        byte[] name = Encoding.ASCII.GetBytes(ProtocolName(cipher));
+        if (name.Length <= HashLength)
+        {
+            name.CopyTo(_h, 0);
+        }
+        else
+        {
+            SHA256.HashData(name, _h);
+        }
+
+        _h.CopyTo(_ck, 0);
+        MixHash(prologue);
+    }
+
+    /// <summary>Whether all three messages have been written or read.</summary>
+    public bool IsComplete => _step == 3;
+
+    /// <summary>Whether the next step is this side writing a message.</summary>
+    public bool IsWriteTurn => !IsComplete && (_step % 2 == 0) == _initiator;
+
+    /// <summary>The remote static public key, once its message has been read (message 2 for the initiator, 3 for the responder).</summary>
+    public ReadOnlySpan<byte> RemoteStaticKey => _rsPublic;
+
+    /// <summary>The handshake hash h: after the handshake, a value both sides share that identifies this session.</summary>
+    public ReadOnlySpan<byte> HandshakeHash => _h;
+
+    public static string ProtocolName(NoiseCipher cipher) => cipher switch
+    {
+        NoiseCipher.ChaChaPoly => "Noise_XX_P256_ChaChaPoly_SHA256",
+        NoiseCipher.AesGcm => "Noise_XX_P256_AESGCM_SHA256",
+        _ => throw new ArgumentOutOfRangeException(nameof(cipher)),
+    };
+
+    /// <summary>The size of handshake message <paramref name="index"/> (0, 1 or 2) carrying <paramref name="payloadLength"/> payload bytes.</summary>
+    public static int MessageSize(int index, int payloadLength) => index switch
+    {
+        0 => PublicKeySize + payloadLength,
+        1 => PublicKeySize + PublicKeySize + TagSize + payloadLength + TagSize,
+        2 => PublicKeySize + TagSize + payloadLength + TagSize,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    /// <summary>WriteMessage: writes the next handshake message with <paramref name="payload"/> to <paramref name="message"/>.</summary>
+    /// <returns>The number of bytes written.</returns>
+    public int WriteMessage(ReadOnlySpan<byte> payload, Span<byte> message)
+    {
+        if (!IsWriteTurn)
+        {
+            throw new InvalidOperationException("It is not this side's turn to write a handshake message.");
+        }
+
+        int size = MessageSize(_step, payload.Length);
+        if (message.Length < size)
+        {
+            throw new ArgumentException($"A handshake message with this payload takes {size} bytes.", nameof(message));
+        }
+
+        int offset = 0;
+        switch (_step)
+        {
+            case 0: // -> e
+                offset += WriteEphemeral(message);
+                break;
+            case 1: // <- e, ee, s, es
+                offset += WriteEphemeral(message);
+                MixKey(DeriveSecret(_e, _re!));
+                offset += EncryptAndHash(_s.PublicKey, message[offset..]);
+                MixKey(DeriveStaticSecret(_re!));
+                break;
+            case 2: // -> s, se
+                offset += EncryptAndHash(_s.PublicKey, message);
+                MixKey(DeriveStaticSecret(_re!));
+                break;
+        }
+
+        offset += EncryptAndHash(payload, message[offset..]);
+        _step++;
+        return offset;
+    }
+
+    /// <summary>ReadMessage: reads the next handshake message and writes its payload to <paramref name="payload"/>.</summary>
+    /// <returns>The number of payload bytes.</returns>
+    /// <exception cref="HandshakeException">The message is malformed (<see cref="HandshakeFailure.InvalidMessage"/>) or
+    /// fails authentication (<see cref="HandshakeFailure.AuthenticationFailed"/>).</exception>
+    public int ReadMessage(ReadOnlySpan<byte> message, Span<byte> payload)
+    {
+        if (IsComplete || IsWriteTurn)
+        {
+            throw new InvalidOperationException("It is not this side's turn to read a handshake message.");
+        }
+
+        int minimum = MessageSize(_step, 0);
+        if (message.Length < minimum)
+        {
+            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"Handshake message {_step + 1} has {message.Length} bytes; it needs at least {minimum}.");
+        }
+
+        int offset = 0;
+        switch (_step)
+        {
+            case 0: // -> e
+                offset += ReadEphemeral(message);
+                break;
+            case 1: // <- e, ee, s, es
+                offset += ReadEphemeral(message);
+                MixKey(DeriveSecret(_e, _re!));
+                offset += ReadStatic(message.Slice(offset, PublicKeySize + TagSize));
+                MixKey(DeriveSecret(_e, _rs!));
+                break;
+            case 2: // -> s, se
+                offset += ReadStatic(message[..(PublicKeySize + TagSize)]);
+                MixKey(DeriveSecret(_e, _rs!));
+                break;
+        }
+
+        ReadOnlySpan<byte> encryptedPayload = message[offset..];
+        int payloadLength = _k is null ? encryptedPayload.Length : encryptedPayload.Length - TagSize;
+        if (payload.Length < payloadLength)
+        {
+            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"Handshake message {_step + 1} carries a payload of {payloadLength} bytes; at most {payload.Length} are allowed.");
+        }
+
+        DecryptAndHash(encryptedPayload, payload);
+        _step++;
+        return payloadLength;
+    }
+
+    /// <summary>Split: the transport cipher states, (send, receive) for this side.</summary>
+    public (NoiseCipherState Send, NoiseCipherState Receive) Split()
+    {
+        if (!IsComplete || _split)
+        {
+            throw new InvalidOperationException("Split runs once, after the handshake completes.");
+        }
+
+        _split = true;
+        Span<byte> k1 = stackalloc byte[HashLength];
+        Span<byte> k2 = stackalloc byte[HashLength];
+        try
+        {
+            NoiseHkdf.Derive(_ck, ReadOnlySpan<byte>.Empty, k1, k2);
+            var c1 = new NoiseCipherState(_cipher, k1); // initiator → responder
+            var c2 = new NoiseCipherState(_cipher, k2); // responder → initiator
+            return _initiator ? (c1, c2) : (c2, c1);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(k1);
+            CryptographicOperations.ZeroMemory(k2);
+        }
+    }
+
+    public void Dispose()
+    {
+        _e.Dispose();
+        _re?.Dispose();
+        _rs?.Dispose();
+        _k?.Dispose();
+        CryptographicOperations.ZeroMemory(_ck);
+    }
+
+    private int WriteEphemeral(Span<byte> message)
+    {
+        _ePublic.CopyTo(message);
+        MixHash(_ePublic);
+        return PublicKeySize;
+    }
+
+    private int ReadEphemeral(ReadOnlySpan<byte> message)
+    {
+        ReadOnlySpan<byte> re = message[..PublicKeySize];
+        _re = ImportPublicKey(re, "ephemeral");
+        MixHash(re);
+        return PublicKeySize;
+    }
+
+    private int ReadStatic(ReadOnlySpan<byte> encrypted)
+    {
+        byte[] rs = new byte[PublicKeySize];
+        DecryptAndHash(encrypted, rs);
+        _rs = ImportPublicKey(rs, "static");
+        _rsPublic = rs;
+        return encrypted.Length;
+    }
+
+    private static ECDiffieHellman ImportPublicKey(ReadOnlySpan<byte> encoded, string which)
+    {
+        if (encoded[0] != 0x04)
+        {
+            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"The remote {which} key is not an uncompressed P-256 point.");
+        }
+
+        var parameters = new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = encoded.Slice(1, 32).ToArray(), Y = encoded.Slice(33, 32).ToArray() },
+        };
+        try
+        {
+            return ECDiffieHellman.Create(parameters);
+        }
+        catch (CryptographicException e)
+        {
+            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"The remote {which} key is not a valid P-256 point.", e);
+        }
+    }
+
+    private static byte[] DeriveSecret(ECDiffieHellman local, ECDiffieHellman remote)
+    {
+        using ECDiffieHellmanPublicKey publicKey = remote.PublicKey;
+        return local.DeriveRawSecretAgreement(publicKey);
+    }
+
+    private byte[] DeriveStaticSecret(ECDiffieHellman remote)
+    {
+        using ECDiffieHellmanPublicKey publicKey = remote.PublicKey;
+        return _s.DeriveRawSecretAgreement(publicKey);
+    }
+
+    private void MixHash(ReadOnlySpan<byte> data)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(_h);
+        hash.AppendData(data);
+        hash.GetHashAndReset(_h);
+    }
+
+    private void MixKey(byte[] inputKeyMaterial)
+    {
+        Span<byte> tempK = stackalloc byte[HashLength];
+        try
+        {
+            NoiseHkdf.Derive(_ck, inputKeyMaterial, _ck, tempK);
+            _k?.Dispose();
+            _k = new NoiseCipherState(_cipher, tempK);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(tempK);
+            CryptographicOperations.ZeroMemory(inputKeyMaterial);
+        }
+    }
+
+    private int EncryptAndHash(ReadOnlySpan<byte> plaintext, Span<byte> destination)
+    {
+        int length;
+        if (_k is null)
+        {
+            plaintext.CopyTo(destination);
+            length = plaintext.Length;
+        }
+        else
+        {
+            _k.Encrypt(_h, plaintext, destination);
+            length = plaintext.Length + TagSize;
+        }
+
+        MixHash(destination[..length]);
+        return length;
+    }
+
+    private void DecryptAndHash(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
+    {
+        if (_k is null)
+        {
+            ciphertext.CopyTo(destination);
+        }
+        else if (!_k.TryDecrypt(_h, ciphertext, destination))
+        {
+            throw new HandshakeException(HandshakeFailure.AuthenticationFailed, $"Handshake message {_step + 1} failed authentication: it was altered, or the two sides disagree on the handshake so far.");
+        }
+
+        MixHash(ciphertext);
+    }
+}

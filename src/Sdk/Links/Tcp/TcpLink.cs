@@ -1,0 +1,400 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using PeerKit.Links.Noise;
+
+namespace PeerKit.Links.Tcp;
+
+/// <summary>
+/// A link over a TCP connection, authenticated and encrypted with a Noise XX handshake on P-256
+/// (see <c>docs/links.md</c>).
+/// </summary>
+/// <remarks>
+/// <para><b>Framing.</b> After the handshake, each frame travels as a 4-byte big-endian length, then the frame
+/// encrypted with the transport cipher (ChaCha20-Poly1305 or AES-256-GCM), tag included: the length counts the
+/// ciphertext, which is the frame plus 16 bytes. Frames are not split: a frame of up to
+/// <see cref="LinkOptions.MaxFrameSize"/> bytes travels as one ciphertext of up to that plus 16 bytes.</para>
+/// <para><b>Delivery.</b> TCP is a reliable stream, so every <see cref="Reliability"/>, including
+/// <see cref="Reliability.Unreliable"/> and <see cref="Reliability.UnreliableSequenced"/>, is delivered
+/// reliably and in order.</para>
+/// <para><b>Limits.</b> A send larger than the smaller of the two sides' maximum frame sizes (exchanged in the
+/// handshake) throws <see cref="FrameTooLargeException"/> and the link stays open. A length prefix from the remote
+/// side beyond the local maximum closes the link with <see cref="LinkCloseReason.FrameTooLarge"/> before any
+/// buffer is allocated for it. A frame that fails authentication (tampered, replayed, reordered) closes it with
+/// <see cref="LinkCloseReason.ProtocolError"/>.</para>
+/// </remarks>
+public sealed class TcpLink : IMessageLink
+{
+    private const int HeaderSize = 4;
+    private const int TagSize = NoiseCipherState.TagSize;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly NoiseCipherState _send;
+    private readonly NoiseCipherState _receive;
+    private readonly LinkInbox _inbox;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly int _maxReceiveFrameSize;
+    private readonly TimeSpan _closeTimeout;
+    private readonly Task _readLoop;
+    private int _disposed;
+
+    private TcpLink(Socket socket, NetworkStream stream, HandshakeResult handshake, NodeId localId, TcpLinkOptions options)
+    {
+        _socket = socket;
+        _stream = stream;
+        _send = handshake.Send;
+        _receive = handshake.Receive;
+        _inbox = new LinkInbox(options.ReceiveQueueCapacity);
+        _maxReceiveFrameSize = options.MaxFrameSize;
+        _closeTimeout = options.CloseTimeout;
+        LocalId = localId;
+        RemoteId = handshake.RemoteId;
+        RemoteStaticKey = handshake.RemoteStaticKey;
+        HandshakeHash = handshake.HandshakeHash;
+        RemoteAddress = socket.RemoteEndPoint;
+        LocalAddress = socket.LocalEndPoint;
+        int maxSend = Math.Min(options.MaxFrameSize, handshake.RemoteMaxFrameSize);
+        Capabilities = new LinkCapabilities
+        {
+            IsReliableStream = true,
+            IsSecure = true,
+            MaxFrameSize = maxSend,
+            MaxUnreliableFrameSize = maxSend,
+        };
+        _readLoop = Task.Run(ReadLoopAsync);
+    }
+
+    /// <inheritdoc/>
+    public NodeId LocalId { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Proven by the handshake: the remote side holds the private key of <see cref="RemoteStaticKey"/>.</remarks>
+    public NodeId RemoteId { get; }
+
+    /// <summary>The remote node's static public key (65-byte uncompressed P-256 point), whose SHA-256 is <see cref="RemoteId"/>.</summary>
+    public ReadOnlyMemory<byte> RemoteStaticKey { get; }
+
+    /// <summary>The Noise handshake hash: 32 bytes both sides share and that identify this session (channel binding).</summary>
+    public ReadOnlyMemory<byte> HandshakeHash { get; }
+
+    /// <inheritdoc/>
+    public EndPoint? RemoteAddress { get; }
+
+    /// <summary>The local address of the connection.</summary>
+    public EndPoint? LocalAddress { get; }
+
+    /// <inheritdoc/>
+    /// <remarks><see cref="LinkCapabilities.MaxFrameSize"/> is the smaller of the local and the remote maximum frame size.</remarks>
+    public LinkCapabilities Capabilities { get; }
+
+    /// <inheritdoc/>
+    public Task<LinkCloseReason> Completion => _inbox.Completion;
+
+    /// <summary>Connects to <paramref name="remoteEndPoint"/> and runs the handshake as the initiator.</summary>
+    /// <param name="remoteEndPoint">The listener's address.</param>
+    /// <param name="localKey">This node's key; the link does not dispose it.</param>
+    /// <param name="expectedRemoteId">The node expected there, or <c>null</c> to accept any node. On a mismatch the
+    /// handshake stops before this side reveals its static key.</param>
+    /// <param name="options">Limits and timeouts; <c>null</c> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels connecting and the handshake.</param>
+    /// <exception cref="IdentityMismatchException">The remote node is not <paramref name="expectedRemoteId"/>.</exception>
+    /// <exception cref="HandshakeException">The handshake failed or timed out (<see cref="HandshakeException.Failure"/>).</exception>
+    /// <exception cref="TimeoutException">The TCP connection was not established within <see cref="TcpLinkOptions.ConnectTimeout"/>.</exception>
+    /// <exception cref="SocketException">The TCP connection failed (for example, refused).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<TcpLink> ConnectAsync(IPEndPoint remoteEndPoint, NodeKey localKey, NodeId? expectedRemoteId = null, TcpLinkOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        ArgumentNullException.ThrowIfNull(localKey);
+        options ??= new TcpLinkOptions();
+        var socket = new Socket(remoteEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connectTimeout.CancelAfter(options.ConnectTimeout);
+                try
+                {
+                    await socket.ConnectAsync(remoteEndPoint, connectTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"Connecting to {remoteEndPoint} took longer than {options.ConnectTimeout}.");
+                }
+            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return await AuthenticateAsync(socket, localKey, isInitiator: true, expectedRemoteId, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs the handshake over a connected TCP socket (for example one accepted by your own listener) and returns the
+    /// link. The link owns the socket from then on; if the handshake fails, the socket is closed.
+    /// </summary>
+    /// <param name="socket">A connected stream socket.</param>
+    /// <param name="localKey">This node's key; the link does not dispose it.</param>
+    /// <param name="isInitiator">True on the side that dialed (it sends the first handshake message).</param>
+    /// <param name="expectedRemoteId">The node expected (checked by the initiator before revealing its key, by the
+    /// responder after the handshake), or <c>null</c> to accept any node.</param>
+    /// <param name="options">Limits and timeouts; <c>null</c> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
+    /// <exception cref="IdentityMismatchException">The remote node is not <paramref name="expectedRemoteId"/>.</exception>
+    /// <exception cref="HandshakeException">The handshake failed or timed out (<see cref="HandshakeException.Failure"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<TcpLink> AuthenticateAsync(Socket socket, NodeKey localKey, bool isInitiator, NodeId? expectedRemoteId = null, TcpLinkOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(localKey);
+        options ??= new TcpLinkOptions();
+        NetworkStream? stream = null;
+        HandshakeResult? result = null;
+        try
+        {
+            socket.NoDelay = options.NoDelay;
+            stream = new NetworkStream(socket, ownsSocket: true);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.HandshakeTimeout);
+            try
+            {
+                result = await StreamHandshake.RunAsync(stream, isInitiator, localKey, expectedRemoteId, options.MaxFrameSize, NoiseCipherState.Default, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not HandshakeException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new HandshakeException(HandshakeFailure.Timeout, $"The handshake did not complete within {options.HandshakeTimeout}.", e);
+            }
+            catch (IOException e) when (e is not LinkException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new HandshakeException(HandshakeFailure.ConnectionClosed, "The connection failed during the handshake.", e);
+            }
+
+            if (!isInitiator && expectedRemoteId is { } expected && expected != result.RemoteId)
+            {
+                throw new IdentityMismatchException(expected, result.RemoteId);
+            }
+
+            return new TcpLink(socket, stream, result, localKey.Id, options);
+        }
+        catch
+        {
+            result?.Dispose();
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> frame, Reliability reliability = Reliability.ReliableOrdered, CancellationToken cancellationToken = default)
+    {
+        if (frame.Length > Capabilities.MaxFrameSize)
+        {
+            return ValueTask.FromException(new FrameTooLargeException(frame.Length, Capabilities.MaxFrameSize));
+        }
+
+        if (_inbox.IsClosed)
+        {
+            return ValueTask.FromException(_inbox.CreateClosedException());
+        }
+
+        return SendCoreAsync(frame, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendCoreAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? buffer = null;
+        try
+        {
+            _inbox.ThrowIfClosed();
+            cancellationToken.ThrowIfCancellationRequested();
+            int cipherLength = frame.Length + TagSize;
+            buffer = ArrayPool<byte>.Shared.Rent(HeaderSize + cipherLength);
+            BinaryPrimitives.WriteInt32BigEndian(buffer, cipherLength);
+            _send.Encrypt(ReadOnlySpan<byte>.Empty, frame.Span, buffer.AsSpan(HeaderSize, cipherLength));
+            try
+            {
+                await _stream.WriteAsync(buffer.AsMemory(0, HeaderSize + cipherLength), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Part of the frame may be on the wire: the stream cannot carry another frame.
+                Fail(LinkCloseReason.Aborted, null);
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                Fail(LinkCloseReason.NetworkError, e);
+                throw _inbox.CreateClosedException();
+            }
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            _sendLock.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken = default) => _inbox.ReceiveAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public bool TryReceive(out LinkFrame frame) => _inbox.TryReceive(out frame);
+
+    /// <summary>
+    /// Closes the link: frames not yet received are discarded, this side's FIN follows the frames already sent,
+    /// and the connection is closed once the remote side closes too or after <see cref="TcpLinkOptions.CloseTimeout"/>.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _inbox.Close(LinkCloseReason.Requested, null, discardPending: true);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+
+        if (!_readLoop.IsCompleted && _closeTimeout > TimeSpan.Zero)
+        {
+            // The read loop discards frames until the remote side's FIN; it never throws.
+            await Task.WhenAny(_readLoop, Task.Delay(_closeTimeout)).ConfigureAwait(false);
+        }
+
+        _stop.Cancel();
+        _stream.Dispose();
+        await _readLoop.ConfigureAwait(false);
+
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _send.Dispose();
+            _receive.Dispose();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        _inbox.Close(LinkCloseReason.Requested, null, discardPending: true);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"tcp link {LocalId:s} → {RemoteId:s} ({RemoteAddress})";
+
+    private async Task ReadLoopAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        byte[] header = new byte[HeaderSize];
+        try
+        {
+            while (true)
+            {
+                int read = await _stream.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, stop).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    Fail(LinkCloseReason.RemoteClosed, null);
+                    return;
+                }
+
+                if (read < HeaderSize)
+                {
+                    Fail(LinkCloseReason.NetworkError, new EndOfStreamException("The connection closed inside a frame header."));
+                    return;
+                }
+
+                uint cipherLength = BinaryPrimitives.ReadUInt32BigEndian(header);
+                if (cipherLength < TagSize)
+                {
+                    Fail(LinkCloseReason.ProtocolError, new InvalidDataException($"A frame of {cipherLength} bytes is shorter than its authentication tag."));
+                    return;
+                }
+
+                if (cipherLength - TagSize > (uint)_maxReceiveFrameSize)
+                {
+                    Fail(LinkCloseReason.FrameTooLarge, new FrameTooLargeException(cipherLength - TagSize, _maxReceiveFrameSize));
+                    return;
+                }
+
+                int length = (int)cipherLength;
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+                bool owned = true;
+                try
+                {
+                    await _stream.ReadExactlyAsync(buffer.AsMemory(0, length), stop).ConfigureAwait(false);
+                    if (!_receive.TryDecrypt(ReadOnlySpan<byte>.Empty, buffer.AsSpan(0, length), buffer.AsSpan(0, length - TagSize)))
+                    {
+                        Fail(LinkCloseReason.ProtocolError, new InvalidDataException($"Frame {_receive.Nonce} failed authentication: it was altered, replayed or reordered."));
+                        return;
+                    }
+
+                    owned = false;
+                    // Back-pressure: while the queue is full, the socket is not read. After a local close the frame is discarded.
+                    await _inbox.EnqueueAsync(new LinkFrame(buffer, length - TagSize), stop).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (owned)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            Fail(LinkCloseReason.NetworkError, e);
+        }
+        catch (Exception) when (stop.IsCancellationRequested || _inbox.IsClosed)
+        {
+            // Closed locally (or already failed): nothing to report.
+        }
+        catch (Exception e)
+        {
+            Fail(LinkCloseReason.NetworkError, e);
+        }
+    }
+
+    /// <summary>Closes the link for a transport reason and tears the connection down; frames already received stay receivable.</summary>
+    private void Fail(LinkCloseReason reason, Exception? cause)
+    {
+        if (_inbox.Close(reason, cause, discardPending: false) || reason == LinkCloseReason.Aborted)
+        {
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            _stream.Dispose();
+        }
+    }
+}
