@@ -249,6 +249,19 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void PK0011_file_local_message()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Message]
+                file partial record Local(int A);
+                """),
+            "PK0011", "Local", 3,
+            "'Local' cannot be a message: a file-local type cannot be extended from the generated file; make it internal");
+    }
+
+    [Fact]
     public void PK0012_negative_max_size()
     {
         AssertDiagnostic(

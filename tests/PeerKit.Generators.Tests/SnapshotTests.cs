@@ -68,7 +68,8 @@ public class SnapshotTests
                 byte[] Signature,
                 Header? Parent,
                 List<byte[]> Proofs,
-                [Fixed] uint[] Checksums);
+                [Fixed] uint[] Checksums,
+                List<string?> Notes);
             """));
     }
 

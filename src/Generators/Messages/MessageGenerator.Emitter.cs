@@ -468,7 +468,8 @@ internal sealed partial class MessageGenerator
         {
             if (member.Collection != CollectionKind.None)
             {
-                return $"{Serialization}.RepeatedBuilder<{member.ElementTypeName}>";
+                // Keep a nullable element annotation (List<string?>) so the built collection converts without warnings.
+                return $"{Serialization}.RepeatedBuilder<{member.ElementTypeName}{(member.ElementIsNullableReference ? "?" : string.Empty)}>";
             }
 
             if (member.ProtoType == ProtoType.Message && !member.HasPresence)

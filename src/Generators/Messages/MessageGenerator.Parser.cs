@@ -213,6 +213,16 @@ internal sealed partial class MessageGenerator
                 }
             }
 
+            for (INamedTypeSymbol? t = type; t is not null && problem is null; t = t.ContainingType)
+            {
+                if (t.IsFileLocal)
+                {
+                    problem = SymbolEqualityComparer.Default.Equals(t, type)
+                        ? "a file-local type cannot be extended from the generated file; make it internal"
+                        : $"it is nested in file-local type '{t.Name}', which the generated file cannot extend; make that type internal";
+                }
+            }
+
             if (problem is null && type.IsRefLikeType)
             {
                 problem = "a ref struct cannot be a type argument of IMessage<T>; use a struct";
@@ -411,7 +421,8 @@ internal sealed partial class MessageGenerator
                 HasPresence: hasPresence,
                 IsValueType: type.IsValueType,
                 BytesAsMemory: bytesAsMemory,
-                ElementIsValueType: scalar.IsValueType);
+                ElementIsValueType: scalar.IsValueType,
+                ElementIsNullableReference: collection != CollectionKind.None && scalar.IsReferenceType && scalar.NullableAnnotation == NullableAnnotation.Annotated);
         }
 
         private ProtoType? ScalarProtoType(MemberCandidate candidate, ITypeSymbol scalar, bool report, out bool bytesAsMemory, out bool handled)

@@ -46,4 +46,5 @@ internal sealed record MemberSpec(
     bool HasPresence,
     bool IsValueType,
     bool BytesAsMemory,
-    bool ElementIsValueType);
+    bool ElementIsValueType,
+    bool ElementIsNullableReference);

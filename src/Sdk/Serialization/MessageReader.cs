@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -71,18 +73,20 @@ public ref struct MessageReader
     private readonly MessageFormatException Error(int position, string reason) => new(_origin + position, reason);
 
     /// <summary>
-    /// Reads the next tag, or returns 0 at the end of the input. Throws for field number 0 and for the
-    /// wire types 6 and 7, which protobuf does not define.
+    /// Reads the next tag, or returns 0 at the end of the input. Throws for field number 0; a tag with
+    /// wire type 6 or 7 is returned, and <see cref="SkipField"/> rejects it (no known field has one).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadTag()
     {
-        if (_position < _buffer.Length)
+        ReadOnlySpan<byte> buffer = _buffer;
+        int position = _position;
+        if ((uint)position < (uint)buffer.Length)
         {
-            uint first = _buffer[_position];
-            if (first < 0x80 && first >= 8 && (first & 7) < 6)
+            uint first = buffer[position];
+            if (first - 8 < 0x78)
             {
-                _position++;
+                _position = position + 1;
                 return first;
             }
 
@@ -184,29 +188,38 @@ public ref struct MessageReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadFixed32()
     {
-        if (_buffer.Length - _position < 4)
+        int position = _position;
+        // Not (uint)position > (uint)(_buffer.Length - 4): below 4 bytes of input that wraps around and reads past the end.
+        if (_buffer.Length - position < 4)
         {
-            throw Error(_position, "the input ends inside a 4-byte fixed field");
+            ThrowTruncated(position, 4);
         }
 
-        uint value = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.Slice(_position));
-        _position += 4;
-        return value;
+        uint value = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), position));
+        _position = position + 4;
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
 
     /// <summary>Reads a <c>fixed64</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ReadFixed64()
     {
-        if (_buffer.Length - _position < 8)
+        int position = _position;
+        // Not (uint)position > (uint)(_buffer.Length - 8): below 8 bytes of input that wraps around and reads past the end.
+        if (_buffer.Length - position < 8)
         {
-            throw Error(_position, "the input ends inside an 8-byte fixed field");
+            ThrowTruncated(position, 8);
         }
 
-        ulong value = BinaryPrimitives.ReadUInt64LittleEndian(_buffer.Slice(_position));
-        _position += 8;
-        return value;
+        ulong value = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), position));
+        _position = position + 8;
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowTruncated(int position, int width) =>
+        throw Error(position, $"the input ends inside a {width}-byte fixed field");
 
     /// <summary>Reads an <c>sfixed32</c>.</summary>
     public int ReadSFixed32() => (int)ReadFixed32();
@@ -360,20 +373,23 @@ public ref struct MessageReader
                 Skip(4);
                 break;
             case WireType.StartGroup:
-                SkipGroup(tag >> 3, _depth);
+                SkipGroup(tag >> 3, _depth, _position - WireSize.Varint32(tag));
                 break;
             case WireType.EndGroup:
-                throw Error(_position, $"an end-group tag for field {tag >> 3} has no matching start");
+                throw Error(_position - WireSize.Varint32(tag), $"an end-group tag for field {tag >> 3} has no matching start");
             default:
-                throw Error(_position, $"wire type {tag & 7} is not valid");
+                throw Error(_position - WireSize.Varint32(tag), tag >> 3 == 0 ? "field number 0 is not valid" : $"wire type {tag & 7} of field {tag >> 3} is not valid");
         }
     }
 
-    private void SkipGroup(uint fieldNumber, int depth)
+    /// <param name="fieldNumber">The group's field number.</param>
+    /// <param name="depth">How deep the group is.</param>
+    /// <param name="tagStart">Where the group's start tag is, to report it when the group is too deep.</param>
+    private void SkipGroup(uint fieldNumber, int depth, int tagStart)
     {
         if (depth >= MaxDepth)
         {
-            throw Error(_position, $"groups are nested deeper than {MaxDepth}");
+            throw Error(tagStart, $"groups are nested deeper than {MaxDepth}");
         }
 
         while (true)
@@ -397,7 +413,7 @@ public ref struct MessageReader
 
             if ((WireType)(tag & 7) == WireType.StartGroup)
             {
-                SkipGroup(tag >> 3, depth + 1);
+                SkipGroup(tag >> 3, depth + 1, start);
             }
             else
             {

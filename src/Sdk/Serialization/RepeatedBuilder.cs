@@ -44,11 +44,13 @@ public struct RepeatedBuilder<T>
 
     private void Resize(int needed)
     {
-        T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(8, (_items?.Length ?? 0) * 2)));
-        if (_items is not null)
+        T[]? old = _items;
+        T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(8, (old?.Length ?? 0) * 2)));
+        if (old is not null)
         {
-            _items.AsSpan(0, _count).CopyTo(grown);
-            Return();
+            // Keep _count: the elements collected so far move to the new buffer.
+            old.AsSpan(0, _count).CopyTo(grown);
+            ArrayPool<T>.Shared.Return(old, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
         }
 
         _items = grown;

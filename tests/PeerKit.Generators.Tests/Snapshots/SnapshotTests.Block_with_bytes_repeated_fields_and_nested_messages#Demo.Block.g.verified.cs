@@ -64,6 +64,13 @@ namespace Demo
                 int packed = c9.Length * 4;
                 size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(packed);
             }
+            if (message.Notes is { Count: > 0 } c10)
+            {
+                foreach (var e in global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan(c10))
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.String(e ?? string.Empty);
+                }
+            }
             return size;
         }
 
@@ -135,6 +142,14 @@ namespace Demo
                     writer.WriteFixed32(e);
                 }
             }
+            if (message.Notes is { Count: > 0 } c10)
+            {
+                foreach (var e in global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan(c10))
+                {
+                    writer.WriteRawTag(0x52);
+                    writer.WriteString(e ?? string.Empty);
+                }
+            }
         }
 
         static global::Demo.Block global::PeerKit.IMessage<global::Demo.Block>.Read(ref global::PeerKit.Serialization.MessageReader reader)
@@ -148,6 +163,7 @@ namespace Demo
             global::Demo.Header? f7 = null;
             global::PeerKit.Serialization.RepeatedBuilder<byte[]> f8 = default;
             global::PeerKit.Serialization.RepeatedBuilder<uint> f9 = default;
+            global::PeerKit.Serialization.RepeatedBuilder<string?> f10 = default;
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {
@@ -200,12 +216,15 @@ namespace Demo
                     case 77:
                         f9.Add(reader.ReadFixed32());
                         break;
+                    case 82:
+                        f10.Add(reader.ReadString());
+                        break;
                     default:
                         reader.SkipField(tag);
                         break;
                 }
             }
-            return new global::Demo.Block(f1 ?? global::PeerKit.Serialization.MessageReader.ReadDefault<global::Demo.Header>(), f2, f3.ToArray(), f4.ToList(), f5.ToArray(), f6, f7, f8.ToList(), f9.ToArray());
+            return new global::Demo.Block(f1 ?? global::PeerKit.Serialization.MessageReader.ReadDefault<global::Demo.Header>(), f2, f3.ToArray(), f4.ToList(), f5.ToArray(), f6, f7, f8.ToList(), f9.ToArray(), f10.ToList());
         }
     }
 }
