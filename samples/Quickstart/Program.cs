@@ -1,6 +1,9 @@
 // The PeerKit tour. Each capability of the SDK adds a step here; run it with
 //   dotnet run --project samples/Quickstart
+using System.Net;
 using PeerKit;
+using PeerKit.Links;
+using PeerKit.Links.Tcp;
 using PeerKit.Native;
 
 Console.WriteLine("PeerKit quickstart");
@@ -41,6 +44,26 @@ Step("4. Native shim");
 Console.WriteLine(NativeRuntime.TryGetVersion(out Version? version)
     ? $"   libpeerkit_native {version} loaded"
     : "   libpeerkit_native is not available on this machine");
+
+// Step 5. Two peers on loopback: each has a node key; a Noise XX handshake over TCP proves both identities,
+// then every frame is encrypted. Frames carry encoded messages (sessions and PeerNode come next).
+Step("5. Two peers over an encrypted TCP link");
+NodeKey aliceKey = NodeKey.Generate();
+NodeKey bobKey = NodeKey.Generate();
+await using (TcpLinkListener listener = TcpLinkListener.Start(new IPEndPoint(IPAddress.Loopback, 0), bobKey))
+{
+    ValueTask<TcpLink> accepted = listener.AcceptAsync();
+    await using TcpLink alice = await TcpLink.ConnectAsync(listener.LocalEndPoint, aliceKey, expectedRemoteId: bobKey.Id);
+    await using TcpLink bob = await accepted;
+    Console.WriteLine($"   alice {alice.LocalId:s} dialed bob at {listener.LocalEndPoint} and proved it is {alice.RemoteId:s}");
+
+    await alice.SendAsync(MessageSerializer.ToArray(new ChatMessage(1, 2, "lobby", "hi bob")), MessageInfo<ChatMessage>.Reliability);
+    using (LinkFrame frame = await bob.ReceiveAsync())
+    {
+        ChatMessage received = MessageSerializer.Read<ChatMessage>(frame.Span);
+        Console.WriteLine($"   bob received {frame.Length} bytes from {bob.RemoteId:s}: \"{received.Text}\"");
+    }
+}
 
 static void Step(string title)
 {
