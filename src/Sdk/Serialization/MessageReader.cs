@@ -138,6 +138,39 @@ public ref struct MessageReader
     /// <summary>Reads a varint of up to ten bytes.</summary>
     public ulong ReadVarint64()
     {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if (buffer.Length - position >= 10 && (uint)position < (uint)buffer.Length)
+        {
+            // Ten bytes are there: decode without a bounds check per byte.
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong result = at;
+            if (result < 0x80)
+            {
+                _position = position + 1;
+                return result;
+            }
+
+            result &= 0x7F;
+            for (int i = 1; i < 10; i++)
+            {
+                ulong next = Unsafe.Add(ref at, i);
+                result |= (next & 0x7F) << (7 * i);
+                if (next < 0x80)
+                {
+                    _position = position + i + 1;
+                    return result;
+                }
+            }
+
+            throw Error(position, "a varint is longer than 10 bytes");
+        }
+
+        return ReadVarint64Slow();
+    }
+
+    private ulong ReadVarint64Slow()
+    {
         int start = _position;
         ReadOnlySpan<byte> buffer = _buffer;
         ulong result = 0;
