@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using PeerKit.Serialization;
 
 namespace PeerKit;
@@ -32,10 +34,10 @@ public static class MessageSerializer
         int size = GetSize(in message);
         if (destination.Length < size)
         {
-            throw new ArgumentException($"The destination holds {destination.Length} bytes but the {typeof(T).Name} needs {size}.", nameof(destination));
+            ThrowTooSmall(typeof(T), destination.Length, size);
         }
 
-        WriteExactly(in message, destination.Slice(0, size));
+        WriteExactly(in message, destination, size);
         return size;
     }
 
@@ -44,7 +46,7 @@ public static class MessageSerializer
     {
         ArgumentNullException.ThrowIfNull(writer);
         int size = GetSize(in message);
-        WriteExactly(in message, writer.GetSpan(size).Slice(0, size));
+        WriteExactly(in message, writer.GetSpan(size), size);
         writer.Advance(size);
     }
 
@@ -58,7 +60,7 @@ public static class MessageSerializer
         }
 
         byte[] bytes = GC.AllocateUninitializedArray<byte>(size);
-        WriteExactly(in message, bytes);
+        WriteExactly(in message, bytes, size);
         return bytes;
     }
 
@@ -100,15 +102,29 @@ public static class MessageSerializer
         }
     }
 
-    private static void WriteExactly<T>(in T message, Span<byte> destination) where T : IMessage<T>
+    /// <summary>
+    /// Writes into <paramref name="destination"/> (at least <paramref name="size"/> bytes; the room after
+    /// lets strings be encoded in one pass) and checks that exactly <paramref name="size"/> were written.
+    /// </summary>
+    private static void WriteExactly<T>(in T message, Span<byte> destination, int size) where T : IMessage<T>
     {
         var writer = new MessageWriter(destination);
         T.Write(in message, ref writer);
-        if (writer.BytesWritten != destination.Length)
+        if (writer.Position != size)
         {
-            throw new InvalidOperationException($"{typeof(T).Name} wrote {writer.BytesWritten} bytes after GetSize promised {destination.Length}; a member changed while it was written.");
+            ThrowSizeChanged(typeof(T), writer.Position, size);
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTooSmall(Type type, int length, int size) =>
+        throw new ArgumentException($"The destination holds {length} bytes but the {type.Name} needs {size}.", "destination");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowSizeChanged(Type type, int written, int promised) =>
+        throw new InvalidOperationException($"{type.Name} wrote {written} bytes after GetSize promised {promised}; a member changed while it was written.");
 
     private static void ThrowIfNull<T>(in T message)
     {

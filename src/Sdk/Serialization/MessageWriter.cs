@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -37,6 +38,9 @@ public ref struct MessageWriter
         _output = output;
     }
 
+    /// <summary>Bytes written into the current span (over a span writer: all bytes written so far).</summary>
+    internal readonly int Position => _position;
+
     /// <summary>Bytes written so far, committed or not.</summary>
     public readonly long BytesWritten => _committed + _position;
 
@@ -61,18 +65,23 @@ public ref struct MessageWriter
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int count)
     {
         if (_output is null)
         {
-            throw new ArgumentException(
-                $"The destination span is too small: {count} more bytes are needed after the {_position} already written. Size it with MessageSerializer.GetSize.",
-                "destination");
+            ThrowTooSmall(count, _position);
         }
 
         Flush();
         _buffer = _output.GetSpan(count);
     }
+
+    [DoesNotReturn]
+    private static void ThrowTooSmall(int count, int position) =>
+        throw new ArgumentException(
+            $"The destination span is too small: {count} more bytes are needed after the {position} already written. Size it with MessageSerializer.GetSize.",
+            "destination");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ref byte Current() => ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), _position);
@@ -227,6 +236,28 @@ public ref struct MessageWriter
     /// <exception cref="EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
     public void WriteString(string value)
     {
+        // When the longest possible encoding (3 bytes per UTF-16 unit) needs a length prefix of the same
+        // size as the shortest (1 byte per unit), the prefix size is known before encoding: encode once,
+        // straight after a gap for the prefix, and fill the prefix in. Otherwise count first.
+        int maxBytes = value.Length * 3;
+        int prefixSize = WireSize.Varint32((uint)value.Length);
+        if (value.Length <= 0x2AAAAAA && prefixSize == WireSize.Varint32((uint)maxBytes) && _buffer.Length - _position >= prefixSize + maxBytes)
+        {
+            int written = Utf8.GetBytes(value, _buffer.Slice(_position + prefixSize));
+            int position = _position;
+            _position = position + prefixSize + written;
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), position);
+            uint length = (uint)written;
+            for (int i = 0; i < prefixSize - 1; i++)
+            {
+                Unsafe.Add(ref at, i) = (byte)(length | 0x80);
+                length >>= 7;
+            }
+
+            Unsafe.Add(ref at, prefixSize - 1) = (byte)length;
+            return;
+        }
+
         int byteCount = Utf8.GetByteCount(value);
         WriteVarint32((uint)byteCount);
         if (byteCount == 0)

@@ -1,0 +1,43 @@
+namespace PeerKit.Benchmarks.Messages;
+
+// The PeerKit side of the schema in contracts/bench/*.proto: same field numbers, same wire types,
+// so both libraries write the same bytes (checked by Fixtures.Verify before anything is measured).
+
+/// <summary>
+/// contracts/bench/avatar_transform.proto as a record struct: the natural zero-allocation choice for a
+/// small, fixed-size message sent many times a second.
+/// </summary>
+/// <remarks>
+/// Not <c>readonly</c>: the generator emits <c>partial readonly record struct</c> for a readonly struct,
+/// which does not compile (CS0260). A record struct's positional properties have readonly getters, so
+/// passing it by <c>in</c> makes no defensive copies either way.
+/// </remarks>
+[Message(Code = 1, Reliability = Reliability.Unreliable, MaxSize = 64)]
+public readonly partial record struct AvatarTransform(uint Id, float X, float Y, float Z, float Qx, float Qy, float Qz, float Qw);
+
+/// <summary>The same message as a (class) record, to show what decoding into a heap object costs.</summary>
+[Message(Code = 2, Reliability = Reliability.Unreliable, MaxSize = 64)]
+public partial record AvatarTransformRecord(uint Id, float X, float Y, float Z, float Qx, float Qy, float Qz, float Qw);
+
+/// <summary>contracts/bench/chat_message.proto.</summary>
+[Message(Code = 3)]
+public partial record ChatMessage(ulong From, ulong To, string Room, string Text);
+
+/// <summary>contracts/bench/block.proto, BlockHeader.</summary>
+[Message]
+public partial record BlockHeader(uint Version, ulong Height, [Fixed] ulong Timestamp, byte[] ParentHash);
+
+/// <summary>contracts/bench/block.proto, Block, with <c>bytes</c> as arrays (decoding copies them, as Google.Protobuf does).</summary>
+[Message(Code = 4)]
+public partial record Block(BlockHeader Header, byte[] Payload, int[] Values);
+
+/// <summary>contracts/bench/block.proto, BlockHeader, with <c>bytes</c> as slices of the input.</summary>
+[Message]
+public partial record BlockHeaderSlices(uint Version, ulong Height, [Fixed] ulong Timestamp, ReadOnlyMemory<byte> ParentHash);
+
+/// <summary>
+/// contracts/bench/block.proto, Block, with <c>bytes</c> as <see cref="ReadOnlyMemory{T}"/>: decoded from a
+/// <see cref="ReadOnlyMemory{T}"/>, they are slices of the input, not copies.
+/// </summary>
+[Message(Code = 4)]
+public partial record BlockSlices(BlockHeaderSlices Header, ReadOnlyMemory<byte> Payload, int[] Values);
