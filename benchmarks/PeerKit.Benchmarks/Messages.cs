@@ -7,11 +7,6 @@ namespace PeerKit.Benchmarks.Messages;
 /// contracts/bench/avatar_transform.proto as a record struct: the natural zero-allocation choice for a
 /// small, fixed-size message sent many times a second.
 /// </summary>
-/// <remarks>
-/// Not <c>readonly</c>: the generator emits <c>partial readonly record struct</c> for a readonly struct,
-/// which does not compile (CS0260). A record struct's positional properties have readonly getters, so
-/// passing it by <c>in</c> makes no defensive copies either way.
-/// </remarks>
 [Message(Code = 1, Reliability = Reliability.Unreliable, MaxSize = 64)]
 public readonly partial record struct AvatarTransform(uint Id, float X, float Y, float Z, float Qx, float Qy, float Qz, float Qw);
 
