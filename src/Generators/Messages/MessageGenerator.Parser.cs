@@ -126,7 +126,7 @@ internal sealed partial class MessageGenerator
                 CheckCycle(type, candidate, spec);
             }
 
-            int? bound = Bound(type, members.Select(m => m.Candidate), reportUnboundedFor: maxSize > 0 ? type : null);
+            int? bound = Bound(members, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default) { type }, reportUnboundedFor: maxSize > 0 ? type : null);
             if (maxSize > 0 && bound is null)
             {
                 return null;
@@ -593,24 +593,18 @@ internal sealed partial class MessageGenerator
         };
 
         /// <summary>
-        /// The most bytes the members can encode to, or null when one is unbounded (reported as PK0007
-        /// against <paramref name="reportUnboundedFor"/> when given).
+        /// The most bytes the members can encode to, or null when one is unbounded. When
+        /// <paramref name="reportUnboundedFor"/> is given, every unbounded member is reported as PK0007 against it.
         /// </summary>
-        private int? Bound(INamedTypeSymbol owner, IEnumerable<MemberCandidate> members, INamedTypeSymbol? reportUnboundedFor)
+        private int? Bound(
+            IEnumerable<(MemberCandidate Candidate, MemberSpec Spec)> members,
+            HashSet<ITypeSymbol> visiting,
+            INamedTypeSymbol? reportUnboundedFor)
         {
             int total = 0;
             bool bounded = true;
-            var visiting = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default) { owner };
-            int index = 0;
-            foreach (MemberCandidate member in members)
+            foreach ((MemberCandidate member, MemberSpec spec) in members)
             {
-                index++;
-                MemberSpec? spec = Classify(member, member.ExplicitNumber ?? index, report: false);
-                if (spec is null)
-                {
-                    return null;
-                }
-
                 int? payload = PayloadBound(spec, member, visiting, out string why);
                 if (payload is null)
                 {
@@ -716,32 +710,18 @@ internal sealed partial class MessageGenerator
         private int? BoundOfSourceType(INamedTypeSymbol type, HashSet<ITypeSymbol> visiting)
         {
             List<MemberCandidate>? members = SerializedMembers(type, report: false, out _, out _);
-            if (members is null)
+            var classified = new List<(MemberCandidate, MemberSpec)>();
+            for (int i = 0; members is not null && i < members.Count; i++)
             {
-                return null;
-            }
-
-            int total = 0;
-            int index = 0;
-            foreach (MemberCandidate member in members)
-            {
-                index++;
-                MemberSpec? spec = Classify(member, member.ExplicitNumber ?? index, report: false);
-                if (spec is null)
+                if (Classify(members[i], members[i].ExplicitNumber ?? i + 1, report: false) is not { } spec)
                 {
                     return null;
                 }
 
-                int? payload = PayloadBound(spec, member, visiting, out _);
-                if (payload is null)
-                {
-                    return null;
-                }
-
-                total = checked(total + WireSizeOfVarint((uint)spec.FieldNumber << 3) + payload.Value);
+                classified.Add((members[i], spec));
             }
 
-            return total;
+            return members is null ? null : Bound(classified, visiting, reportUnboundedFor: null);
         }
 
         /// <summary>Reports PK0010 when a non-nullable, non-repeated message member leads back to its owner.</summary>
