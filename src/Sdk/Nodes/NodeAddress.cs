@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net;
+
+namespace PeerKit;
+
+/// <summary>
+/// Where a node can be reached: a transport scheme, a host and a port, and optionally the node id expected there
+/// (like an enode URL). Text form: <c>tcp://host:port</c> or <c>tcp://&lt;64 hex digits&gt;@host:port</c>; IPv6
+/// hosts in brackets.
+/// </summary>
+/// <param name="Scheme">The transport: <c>tcp</c> (<c>udp</c> once the UDP link lands).</param>
+/// <param name="Host">An IP address or a host name.</param>
+/// <param name="Port">The port; 0 in a listen address lets the system choose.</param>
+/// <param name="Id">The node id expected at the address, checked by the link handshake; <c>null</c> to accept any.</param>
+public sealed record NodeAddress(string Scheme, string Host, int Port, NodeId? Id = null)
+{
+    /// <summary>The TCP scheme.</summary>
+    public const string Tcp = "tcp";
+
+    /// <summary>A TCP address for <paramref name="endPoint"/>.</summary>
+    public static NodeAddress ForTcp(IPEndPoint endPoint, NodeId? id = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        return new NodeAddress(Tcp, endPoint.Address.ToString(), endPoint.Port, id);
+    }
+
+    /// <summary>Parses the text form.</summary>
+    /// <exception cref="FormatException">The text is not a node address.</exception>
+    public static NodeAddress Parse(string text) =>
+        TryParse(text, out NodeAddress? address) ? address : throw new FormatException($"\"{text}\" is not a node address (tcp://[id@]host:port).");
+
+    /// <summary>Parses the text form.</summary>
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NodeAddress? address)
+    {
+        address = null;
+        if (text is null)
+        {
+            return false;
+        }
+
+        int schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            return false;
+        }
+
+        string scheme = text[..schemeEnd].ToLowerInvariant();
+        string rest = text[(schemeEnd + 3)..];
+        NodeId? id = null;
+        int at = rest.IndexOf('@');
+        if (at >= 0)
+        {
+            if (!NodeId.TryParse(rest[..at], out NodeId parsed))
+            {
+                return false;
+            }
+
+            id = parsed;
+            rest = rest[(at + 1)..];
+        }
+
+        int colon = rest.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(rest.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+        {
+            return false;
+        }
+
+        string host = rest[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+
+        if (host.Length == 0 || (host.Contains(':') && !IPAddress.TryParse(host, out _)))
+        {
+            return false;
+        }
+
+        address = new NodeAddress(scheme, host, port, id);
+        return true;
+    }
+
+    /// <summary>Resolves the host to an IP end point.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">The host name does not resolve.</exception>
+    public async Task<IPEndPoint> ResolveAsync(CancellationToken cancellationToken = default)
+    {
+        if (IPAddress.TryParse(Host, out IPAddress? ip))
+        {
+            return new IPEndPoint(ip, Port);
+        }
+
+        IPAddress[] addresses = await Dns.GetHostAddressesAsync(Host, cancellationToken).ConfigureAwait(false);
+        if (addresses.Length == 0)
+        {
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound);
+        }
+
+        return new IPEndPoint(addresses[0], Port);
+    }
+
+    /// <summary>The text form.</summary>
+    public override string ToString()
+    {
+        string host = Host.Contains(':') ? $"[{Host}]" : Host;
+        return Id is { } id ? $"{Scheme}://{id}@{host}:{Port}" : $"{Scheme}://{host}:{Port}";
+    }
+}

@@ -1,0 +1,77 @@
+using System.Buffers;
+using PeerKit.Serialization;
+
+namespace PeerKit.Sessions;
+
+/// <summary>The session frame, <c>[varint code][payload]</c>: encoding into pooled buffers and reading the code.</summary>
+internal static class SessionFrame
+{
+    /// <summary>Codes are below 2^24 (a 4-byte varint at most), far beyond what any session negotiates.</summary>
+    public const int MaxCode = (1 << 24) - 1;
+
+    /// <summary>Encodes <paramref name="message"/> with <paramref name="code"/> into a buffer rented from the shared pool.</summary>
+    public static byte[] Encode<T>(int code, in T message, out int length) where T : IMessage<T>
+    {
+        int size = T.GetSize(in message);
+        int header = WireSize.Varint32((uint)code);
+        length = header + size;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            WriteCode(buffer, code);
+            MessageSerializer.Write(in message, buffer.AsSpan(header, size));
+            return buffer;
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>Copies <paramref name="payload"/> behind <paramref name="code"/> into a rented buffer.</summary>
+    public static byte[] Encode(int code, ReadOnlySpan<byte> payload, out int length)
+    {
+        int header = WireSize.Varint32((uint)code);
+        length = header + payload.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        WriteCode(buffer, code);
+        payload.CopyTo(buffer.AsSpan(header));
+        return buffer;
+    }
+
+    /// <summary>Reads the code at the start of a frame.</summary>
+    /// <returns><c>false</c> when the frame is empty or the code is not a varint below <see cref="MaxCode"/>.</returns>
+    public static bool TryReadCode(ReadOnlySpan<byte> frame, out int code, out int headerLength)
+    {
+        uint value = 0;
+        for (int i = 0; i < 4 && i < frame.Length; i++)
+        {
+            byte b = frame[i];
+            value |= (uint)(b & 0x7F) << (7 * i);
+            if (b < 0x80)
+            {
+                code = (int)value;
+                headerLength = i + 1;
+                return true;
+            }
+        }
+
+        code = 0;
+        headerLength = 0;
+        return false;
+    }
+
+    private static void WriteCode(Span<byte> destination, int code)
+    {
+        uint value = (uint)code;
+        int i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[i] = (byte)value;
+    }
+}
