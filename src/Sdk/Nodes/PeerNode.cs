@@ -303,6 +303,34 @@ public sealed class PeerNode : IAsyncDisposable
     }
 
     /// <summary>
+    /// Connects this node to another node in the same process over a <see cref="MemoryLink"/> pair (no sockets, no
+    /// encryption), as go-ethereum tests do with <c>MsgPipe</c>. This node is the dialer; <paramref name="other"/> sees an inbound peer.
+    /// </summary>
+    /// <returns>The peer for <paramref name="other"/>, as seen from this node.</returns>
+    /// <exception cref="PeerConnectException">Either side refused the session.</exception>
+    public async Task<Peer> ConnectInProcessAsync(PeerNode other, LinkOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        (MemoryLink mine, MemoryLink theirs) = MemoryLink.CreatePair(Id, other.Id, options);
+        Task<Peer> remote = other.AddLinkAsync(theirs, isInbound: true, expectedId: null, cancellationToken);
+        try
+        {
+            return await AddLinkAsync(mine, isInbound: false, other.Id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await remote.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PeerConnectException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The other side's refusal reaches this side as a Disconnect, which the call above reports.
+            }
+        }
+    }
+
+    /// <summary>
     /// Subscribes to the node's events: every event from now until <paramref name="cancellationToken"/> is cancelled or
     /// the node is disposed. A subscriber more than <see cref="PeerNodeOptions.EventQueueCapacity"/> events behind loses
     /// the oldest (counted in <see cref="DroppedEventCount"/>).
