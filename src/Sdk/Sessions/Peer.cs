@@ -491,9 +491,11 @@ public sealed class Peer
         {
             return;
         }
-        catch (LinkClosedException)
+        catch (LinkClosedException e)
         {
-            (reason, sendDisconnect) = (DisconnectReason.NetworkError, false);
+            // A frame that fails authentication or exceeds the frame limit is the peer's breach, not the network's.
+            reason = e.Reason is LinkCloseReason.ProtocolError or LinkCloseReason.FrameTooLarge ? DisconnectReason.BreachOfProtocol : DisconnectReason.NetworkError;
+            sendDisconnect = false;
         }
         catch (Exception e) when (e is LinkException)
         {
