@@ -27,6 +27,8 @@ internal sealed class RawPeer : IAsyncDisposable
         return new RawPeer(raw, nodeSide);
     }
 
+    public static RawPeer Wrap(MemoryLink raw, Task<Peer> nodeSide) => new(raw, nodeSide);
+
     public BaseProtocol.Hello Hello(string name = "raw", int version = BaseProtocol.ProtocolVersion, byte[]? nodeId = null, params Capability[] capabilities) =>
         new(version, name, capabilities.Length == 0 ? [new Capability("chat", 1)] : capabilities, 0, nodeId ?? Id.ToArray());
 
