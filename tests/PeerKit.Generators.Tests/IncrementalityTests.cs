@@ -71,9 +71,9 @@ public class IncrementalityTests
     {
         GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
         driver = driver.RunGenerators(GeneratorHarness.Compile(Messages));
-        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        GeneratorRunResult first = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
         driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.Compile(Messages));
-        GeneratorRunResult second = driver.GetRunResult().Results.Single();
+        GeneratorRunResult second = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
 
         object[] a = Outputs(first);
         object[] b = Outputs(second);
@@ -93,7 +93,7 @@ public class IncrementalityTests
             "namespace Demo; public class Unrelated { public int A; public string B = \"changed\"; }"));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(unrelated, edited));
 
-        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        GeneratorRunResult result = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
         IncrementalGeneratorRunStep[] steps = result.TrackedSteps[MessageGenerator.MessagesStep].ToArray();
         Assert.NotEmpty(steps);
         Assert.All(steps.SelectMany(s => s.Outputs), o => Assert.True(
@@ -113,7 +113,7 @@ public class IncrementalityTests
         SyntaxTree edited = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Messages.Replace("string Text", "string Text, bool Urgent")));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, edited));
 
-        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        GeneratorRunResult result = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
         Assert.Contains(
             result.TrackedSteps[MessageGenerator.MessagesStep].SelectMany(s => s.Outputs),
             o => o.Reason == IncrementalStepRunReason.Modified);
