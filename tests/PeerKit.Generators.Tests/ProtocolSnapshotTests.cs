@@ -117,6 +117,21 @@ public class ProtocolSnapshotTests
     }
 
     [Fact]
+    public void A_record_class_can_be_a_protocol()
+    {
+        GeneratorDriverRunResult run = GeneratorHarness.RunAndCompile("""
+            using PeerKit;
+            [Protocol("records")]
+            public sealed partial record Records(string Greeting)
+            {
+                [Message(Code = 0)]
+                public partial record Hi(string Text);
+            }
+            """);
+        Assert.Contains("partial record Records : global::PeerKit.IProtocol", Assert.Single(ProtocolSources(run)).SourceText.ToString());
+    }
+
+    [Fact]
     public void Length_and_Schema_constants_are_left_out_when_the_class_has_members_of_those_names()
     {
         GeneratorDriverRunResult run = GeneratorHarness.RunAndCompile("""

@@ -16,6 +16,7 @@ internal sealed record ProtocolSpec(
     string HintName,
     string? Namespace,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string Keyword,
     string Name,
     string FullyQualifiedName,
     string ProtocolName,

@@ -30,7 +30,7 @@ internal sealed partial class ProtocolGenerator
             }
 
             string interfaces = $"{Sdk}.IProtocol" + (spec.HasHandlers ? $", {Sdk}.IProtocolHandlers" : string.Empty);
-            w.Open($"partial class {spec.Name} : {interfaces}");
+            w.Open($"partial {spec.Keyword} {spec.Name} : {interfaces}");
             string version = Text(spec.Version);
             if (spec.EmitLengthConstant)
             {

@@ -181,6 +181,7 @@ internal sealed partial class ProtocolGenerator
                 HintName: fullyQualifiedName.Replace("global::", string.Empty) + ".Protocol.g.cs",
                 Namespace: ns,
                 ContainingTypes: new EquatableArray<ContainingTypeSpec>(containing),
+                Keyword: Keyword(type),
                 Name: type.Name,
                 FullyQualifiedName: fullyQualifiedName,
                 ProtocolName: name!,
