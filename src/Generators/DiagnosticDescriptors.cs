@@ -8,6 +8,7 @@ namespace PeerKit.Generators;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "PeerKit.Messages";
+    private const string ProtocolCategory = "PeerKit.Protocols";
     private const string HelpLink = "https://github.com/peerkit/peerkit/blob/main/docs/diagnostics.md#";
 
     public static readonly DiagnosticDescriptor TypeNotPartial = Create(
@@ -82,15 +83,94 @@ internal static class DiagnosticDescriptors
         "Message '{0}' has MaxSize = {1}: use a positive number of bytes, or leave MaxSize out for no limit",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor UnsupportedProtocolShape = Create(
+        "PK0013",
+        "Protocol class shape not supported",
+        "'{0}' cannot be a protocol: {1}",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor InvalidProtocolValue = Create(
+        "PK0014",
+        "Invalid [Protocol] value",
+        "Protocol '{0}' has {1} = {2}: {3}",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor UnsupportedHandlerSignature = Create(
+        "PK0015",
+        "Handler signature not supported",
+        "Handler '{0}' {1}: declare it as 'void' or 'ValueTask' {0}(Peer peer, T message) or {0}(Peer peer, T message, CancellationToken cancellationToken), where T is a message of the protocol (by value or 'in')",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor DuplicateHandler = Create(
+        "PK0016",
+        "Two handlers for one message",
+        "'{0}' and '{1}' both handle message '{2}': keep one handler per message",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor DuplicateMessageCode = Create(
+        "PK0017",
+        "Duplicate message code in a protocol",
+        "Messages '{0}' and '{1}' both use code {2} in protocol '{3}': give one of them another [Message(Code = n)]",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor LengthTooSmall = Create(
+        "PK0018",
+        "Declared Length smaller than the codes need",
+        "Protocol '{0}' declares Length = {1}, but message '{2}' has code {3}, which needs a Length of at least {4}: raise Length, or leave it out to compute it",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor MessageWithoutCode = Create(
+        "PK0019",
+        "Protocol message has no code",
+        "Message '{0}' has no code, so it cannot be part of protocol '{1}': give it one with [Message(Code = n)]",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor DuplicateProtocol = Create(
+        "PK0020",
+        "Duplicate protocol name and version",
+        "Protocol '{0}' version {1} is already declared by '{2}': change the name or the version of one of them",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor HandlerMessageNotInProtocol = Create(
+        "PK0021",
+        "Handler takes a message that is not part of the protocol",
+        "Handler '{0}' takes '{1}', which is not a message of protocol '{2}': declare it inside the protocol class, or add [ProtocolMessage(typeof({1}))] to the class",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor EnumWithoutZero = Create(
+        "PK0022",
+        "Enum without a zero value in a protocol message",
+        "Enum '{0}' (used by message '{1}' of protocol '{2}') has no member with value 0, which a proto3 enum must start with: add one, such as 'None = 0'",
+        DiagnosticSeverity.Warning,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor ProtocolMessageNotAMessage = Create(
+        "PK0023",
+        "[ProtocolMessage] names a type that is not a message",
+        "'{0}', named by [ProtocolMessage] on protocol '{1}', is not a [Message] type: mark it [Message(Code = n)]",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, DuplicateFieldNumber, FieldNumberOutOfRange, UnsupportedMemberType, MemberCannotBeSet,
         MessageExceedsMaxSize, UnboundedMemberWithMaxSize, UnreliableMessageTooLarge, EncodingAttributeNotApplicable,
-        MessageCycle, UnsupportedMessageShape, InvalidMaxSize,
+        MessageCycle, UnsupportedMessageShape, InvalidMaxSize, UnsupportedProtocolShape, InvalidProtocolValue,
+        UnsupportedHandlerSignature, DuplicateHandler, DuplicateMessageCode, LengthTooSmall, MessageWithoutCode, DuplicateProtocol,
+        HandlerMessageNotInProtocol, EnumWithoutZero, ProtocolMessageNotAMessage,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];
 
-    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
-        new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string category = Category) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
 }

@@ -275,6 +275,249 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void PK0013_protocol_class_must_be_partial()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public sealed class Chat { }
+                """),
+            "PK0013", "Chat", 3,
+            "'Chat' cannot be a protocol: it must be declared partial so the generator can implement IProtocol: write 'partial' before 'class'");
+    }
+
+    [Fact]
+    public void PK0013_static_protocol_class()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public static partial class Chat { }
+                """),
+            "PK0013", "Chat", 3,
+            "'Chat' cannot be a protocol: a static class has no instances to add to a node; remove 'static'");
+    }
+
+    [Fact]
+    public void PK0013_generic_protocol_class()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public partial class Chat<T> { }
+                """),
+            "PK0013", "Chat", 3,
+            "'Chat' cannot be a protocol: generic protocols are not supported; declare one protocol class per type argument");
+    }
+
+    [Fact]
+    public void PK0013_protocol_nested_in_a_class_that_is_not_partial()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                public class Games
+                {
+                    [Protocol("chat")]
+                    public partial class Chat { }
+                }
+                """),
+            "PK0013", "Chat", 5,
+            "'Chat' cannot be a protocol: it is nested in 'Games', which is not partial: write 'partial' before its type keyword");
+    }
+
+    [Theory]
+    [InlineData("\"\"", "\"\"", "Name", "\"\"", "use 1 to 32 ASCII letters, digits, '-', '_' or '.'")]
+    [InlineData("\"chat room\"", "\"chat room\"", "Name", "\"chat room\"", "use 1 to 32 ASCII letters, digits, '-', '_' or '.'")]
+    [InlineData("\"abcdefghijklmnopqrstuvwxyz0123456\"", "\"abcdefghijklmnopqrstuvwxyz0123456\"", "Name", "\"abcdefghijklmnopqrstuvwxyz0123456\"", "use 1 to 32 ASCII letters, digits, '-', '_' or '.'")]
+    [InlineData("\"chat\", Version = 0", "Version = 0", "Version", "0", "use 1 or more")]
+    [InlineData("\"chat\", Port = 16", "Port = 16", "Port", "16", "use 0 to 15, or -1 for none")]
+    [InlineData("\"chat\", Port = -2", "Port = -2", "Port", "-2", "use 0 to 15, or -1 for none")]
+    [InlineData("\"chat\", Length = 65537", "Length = 65537", "Length", "65537", "use 1 to 65536 codes, or leave Length out to compute it")]
+    public void PK0014_invalid_protocol_value(string arguments, string location, string property, string value, string fix)
+    {
+        AssertDiagnostic(
+            Single($$"""
+                using PeerKit;
+                [Protocol({{arguments}})]
+                public partial class Chat { }
+                """),
+            "PK0014", location, 2,
+            $"Protocol 'Chat' has {property} = {value}: {fix}");
+    }
+
+    [Theory]
+    [InlineData("void OnSay(Peer peer)", "has 1 parameter")]
+    [InlineData("void OnSay(Peer peer, Say say, CancellationToken token, int extra)", "has 4 parameters")]
+    [InlineData("Task OnSay(Peer peer, Say say)", "returns 'System.Threading.Tasks.Task'")]
+    [InlineData("ValueTask<bool> OnSay(Peer peer, Say say)", "returns 'System.Threading.Tasks.ValueTask<bool>'")]
+    [InlineData("void OnSay(Say say, Peer peer)", "takes 'Chat.Say' first, not 'Peer'")]
+    [InlineData("void OnSay(Peer peer, ref Say say)", "takes the message as 'ref'")]
+    [InlineData("void OnSay(Peer peer, string say)", "takes 'string' second, which is not a [Message] type")]
+    [InlineData("void OnSay(Peer peer, Say say, int token)", "takes 'int' third, not 'CancellationToken'")]
+    [InlineData("void OnSay<T>(Peer peer, Say say)", "is generic")]
+    public void PK0015_unsupported_handler_signature(string signature, string problem)
+    {
+        AssertDiagnostic(
+            Single($$"""
+                using System.Threading; using System.Threading.Tasks; using PeerKit;
+                [Protocol("chat")]
+                public partial class Chat
+                {
+                    [Message(Code = 0)] public partial record Say(string Text);
+                    [Handler] {{signature}} => throw null!;
+                }
+                """),
+            "PK0015", "OnSay", 6,
+            $"Handler 'OnSay' {problem}: declare it as 'void' or 'ValueTask' OnSay(Peer peer, T message) or OnSay(Peer peer, T message, CancellationToken cancellationToken), where T is a message of the protocol (by value or 'in')");
+    }
+
+    [Fact]
+    public void PK0016_two_handlers_for_one_message()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public partial class Chat
+                {
+                    [Message(Code = 0)] public partial record Say(string Text);
+                    [Handler] void OnSay(Peer peer, Say say) { }
+                    [Handler] void LogSay(Peer peer, in Say say) { }
+                }
+                """),
+            "PK0016", "LogSay", 7,
+            "'OnSay' and 'LogSay' both handle message 'Say': keep one handler per message");
+    }
+
+    [Fact]
+    public void PK0017_duplicate_message_code()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Message(Code = 1)] public partial record Shared(int X);
+                [Protocol("chat")]
+                [ProtocolMessage(typeof(Shared))]
+                public partial class Chat
+                {
+                    [Message(Code = 1)] public partial record Say(string Text);
+                }
+                """),
+            "PK0017", "ProtocolMessage(typeof(Shared))", 4,
+            "Messages 'Say' and 'Shared' both use code 1 in protocol 'Chat': give one of them another [Message(Code = n)]");
+    }
+
+    [Fact]
+    public void PK0018_declared_length_smaller_than_the_codes_need()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat", Length = 4)]
+                public partial class Chat
+                {
+                    [Message(Code = 0)] public partial record Say(string Text);
+                    [Message(Code = 4)] public partial record Leave;
+                }
+                """),
+            "PK0018", "Length = 4", 2,
+            "Protocol 'Chat' declares Length = 4, but message 'Leave' has code 4, which needs a Length of at least 5: raise Length, or leave it out to compute it");
+    }
+
+    [Fact]
+    public void PK0019_protocol_message_without_a_code()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public partial class Chat
+                {
+                    [Message] public partial record Say(string Text);
+                }
+                """),
+            "PK0019", "Say", 5,
+            "Message 'Say' has no code, so it cannot be part of protocol 'Chat': give it one with [Message(Code = n)]");
+    }
+
+    [Fact]
+    public void PK0020_duplicate_protocol_name_and_version()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat", Version = 2)]
+                public partial class Chat { }
+                [Protocol("chat", Version = 2)]
+                public partial class OtherChat { }
+                [Protocol("chat", Version = 3)]
+                public partial class NextChat { }
+                """),
+            "PK0020", "Protocol(\"chat\", Version = 2)", 4,
+            "Protocol 'chat' version 2 is already declared by 'Chat': change the name or the version of one of them");
+    }
+
+    [Fact]
+    public void PK0021_handler_message_not_in_the_protocol()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Message(Code = 3)] public partial record Elsewhere(int X);
+                [Protocol("chat")]
+                public partial class Chat
+                {
+                    [Message(Code = 0)] public partial record Say(string Text);
+                    [Handler] void OnElsewhere(Peer peer, Elsewhere elsewhere) { }
+                }
+                """),
+            "PK0021", "elsewhere", 7,
+            "Handler 'OnElsewhere' takes 'Elsewhere', which is not a message of protocol 'Chat': declare it inside the protocol class, or add [ProtocolMessage(typeof(Elsewhere))] to the class");
+    }
+
+    [Fact]
+    public void PK0022_enum_without_a_zero_value_is_a_warning()
+    {
+        const string source = """
+            using PeerKit;
+            public enum Color { Red = 1, Green = 2 }
+            [Message] public partial record Paint(Color Color);
+            [Protocol("paint")]
+            public partial class Painting
+            {
+                [Message(Code = 0)] public partial record Stroke(Paint Paint);
+            }
+            """;
+        (Diagnostic diagnostic, _) = Single(source);
+        AssertDiagnostic(
+            (diagnostic, source),
+            "PK0022", "Painting", 5,
+            "Enum 'Color' (used by message 'Paint' of protocol 'Painting') has no member with value 0, which a proto3 enum must start with: add one, such as 'None = 0'");
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
+        Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Painting.Protocol.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PK0023_protocol_message_that_is_not_a_message()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                public record Plain(int X);
+                [Protocol("chat")]
+                [ProtocolMessage(typeof(Plain))]
+                public partial class Chat { }
+                """),
+            "PK0023", "ProtocolMessage(typeof(Plain))", 4,
+            "'Plain', named by [ProtocolMessage] on protocol 'Chat', is not a [Message] type: mark it [Message(Code = n)]");
+    }
+
+    [Fact]
     public void Every_descriptor_is_documented_in_docs_diagnostics_md()
     {
         string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
@@ -284,12 +527,14 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToArray();
-        Assert.Equal(12, ids.Length);
+        Assert.Equal(23, ids.Length);
         Assert.Equal(ids.Length, ids.Distinct().Count());
+        string[] tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToArray();
         foreach (string id in ids)
         {
             Assert.Contains($"## {id}", docs);
             Assert.Contains(id, unshipped);
+            Assert.Contains(tests, t => t.StartsWith(id + "_", StringComparison.Ordinal));
         }
     }
 

@@ -2,10 +2,11 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using PeerKit.Generators.Messages;
+using PeerKit.Generators.Protocols;
 
 namespace PeerKit.Generators.Tests;
 
-/// <summary>Compiles C# source against the PeerKit runtime and runs the message generator over it.</summary>
+/// <summary>Compiles C# source against the PeerKit runtime and runs the generators (messages, protocols) over it.</summary>
 internal static class GeneratorHarness
 {
     private static readonly ImmutableArray<MetadataReference> References = LoadReferences();
@@ -32,9 +33,13 @@ internal static class GeneratorHarness
 
     public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
         CSharpGeneratorDriver.Create(
-            new[] { new MessageGenerator().AsSourceGenerator() },
+            new[] { new MessageGenerator().AsSourceGenerator(), new ProtocolGenerator().AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>The part of a run that belongs to generator <typeparamref name="TGenerator"/>.</summary>
+    public static GeneratorRunResult ResultOf<TGenerator>(GeneratorDriverRunResult run) =>
+        run.Results.Single(r => r.Generator.GetGeneratorType() == typeof(TGenerator));
 
     /// <summary>Runs the generator and returns its result and the compilation with the generated code added.</summary>
     public static (GeneratorDriverRunResult Result, Compilation Output) Run(params string[] sources)

@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using PeerKit.Generators.Messages;
 using PeerKit.Generators.Model;
+using PeerKit.Generators.Protocols;
 
 namespace PeerKit.Generators.Tests;
 
@@ -34,6 +35,76 @@ public class IncrementalityTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Contains(typeof(MemberSpec), seen);
         Assert.Contains(typeof(DiagnosticInfo), seen);
+    }
+
+    [Fact]
+    public void The_protocol_model_holds_no_symbols_syntax_or_compilation()
+    {
+        var seen = new HashSet<Type>();
+        var problems = new List<string>();
+        Walk(typeof(ProtocolParseResult), "ProtocolParseResult", seen, problems);
+        Walk(typeof(EquatableArray<ProtocolIdentity>), "EquatableArray<ProtocolIdentity>", seen, problems);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Contains(typeof(ProtocolSpec), seen);
+        Assert.Contains(typeof(ProtocolMessageSpec), seen);
+        Assert.Contains(typeof(HandlerSpec), seen);
+        Assert.Contains(typeof(ProtocolIdentity), seen);
+        Assert.Contains(typeof(LocationInfo), seen);
+    }
+
+    private const string Protocol = """
+        using PeerKit;
+        namespace Demo;
+        [Protocol("chat", Version = 2)]
+        [ProtocolMessage(typeof(ChatMessage))]
+        public sealed partial class ChatProtocol
+        {
+            [Message(Code = 0)]
+            public partial record Join(string Room);
+
+            [Handler]
+            private void OnJoin(Peer peer, Join join) { }
+        }
+        """;
+
+    [Fact]
+    public void An_unrelated_edit_leaves_the_protocol_steps_cached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Messages, Protocol, "namespace Demo; public class Unrelated { public int A; }");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+
+        SyntaxTree unrelated = compilation.SyntaxTrees.Last();
+        SyntaxTree edited = unrelated.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
+            "namespace Demo; public class Unrelated { public int A; public string B = \"changed\"; }"));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(unrelated, edited));
+
+        GeneratorRunResult result = GeneratorHarness.ResultOf<ProtocolGenerator>(driver.GetRunResult());
+        foreach (string step in new[] { ProtocolGenerator.ProtocolsStep, ProtocolGenerator.IdentitiesStep })
+        {
+            IncrementalGeneratorRunStep[] steps = result.TrackedSteps[step].ToArray();
+            Assert.NotEmpty(steps);
+            Assert.All(steps.SelectMany(s => s.Outputs), o => Assert.True(
+                o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                $"{step} was {o.Reason} after an unrelated edit"));
+        }
+
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o => Assert.True(
+            o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"a protocol source output was {o.Reason} after an unrelated edit"));
+    }
+
+    [Fact]
+    public void Changing_the_code_of_an_included_message_in_another_file_regenerates_the_protocol()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Messages, Protocol);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        SyntaxTree messages = compilation.SyntaxTrees.First();
+        SyntaxTree edited = messages.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Messages.Replace("[Message(Code = 1)]", "[Message(Code = 5)]")));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(messages, edited));
+
+        GeneratorRunResult result = GeneratorHarness.ResultOf<ProtocolGenerator>(driver.GetRunResult());
+        Assert.Contains(result.TrackedSteps[ProtocolGenerator.ProtocolsStep].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("// code 5, ReliableOrdered", Assert.Single(result.GeneratedSources).SourceText.ToString());
     }
 
     private static void Walk(Type type, string path, HashSet<Type> seen, List<string> problems)
@@ -71,9 +142,9 @@ public class IncrementalityTests
     {
         GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
         driver = driver.RunGenerators(GeneratorHarness.Compile(Messages));
-        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        GeneratorRunResult first = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
         driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.Compile(Messages));
-        GeneratorRunResult second = driver.GetRunResult().Results.Single();
+        GeneratorRunResult second = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
 
         object[] a = Outputs(first);
         object[] b = Outputs(second);
@@ -93,7 +164,7 @@ public class IncrementalityTests
             "namespace Demo; public class Unrelated { public int A; public string B = \"changed\"; }"));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(unrelated, edited));
 
-        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        GeneratorRunResult result = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
         IncrementalGeneratorRunStep[] steps = result.TrackedSteps[MessageGenerator.MessagesStep].ToArray();
         Assert.NotEmpty(steps);
         Assert.All(steps.SelectMany(s => s.Outputs), o => Assert.True(
@@ -113,7 +184,7 @@ public class IncrementalityTests
         SyntaxTree edited = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Messages.Replace("string Text", "string Text, bool Urgent")));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, edited));
 
-        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        GeneratorRunResult result = GeneratorHarness.ResultOf<MessageGenerator>(driver.GetRunResult());
         Assert.Contains(
             result.TrackedSteps[MessageGenerator.MessagesStep].SelectMany(s => s.Outputs),
             o => o.Reason == IncrementalStepRunReason.Modified);

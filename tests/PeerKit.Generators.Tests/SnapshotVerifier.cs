@@ -18,10 +18,14 @@ internal static class SnapshotVerifier
         .GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "PeerKit.SnapshotDirectory").Value!;
 
-    public static void Verify(GeneratorDriverRunResult result, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
+    public static void Verify(GeneratorDriverRunResult result, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "") =>
+        Verify(result.Results.SelectMany(r => r.GeneratedSources), callerFile, method);
+
+    /// <summary>Compares only <paramref name="generated"/>, such as the sources of one generator.</summary>
+    public static void Verify(IEnumerable<GeneratedSourceResult> generated, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
     {
         string prefix = $"{Path.GetFileNameWithoutExtension(callerFile)}.{method}#";
-        GeneratedSourceResult[] sources = result.Results.SelectMany(r => r.GeneratedSources).OrderBy(s => s.HintName, StringComparer.Ordinal).ToArray();
+        GeneratedSourceResult[] sources = generated.OrderBy(s => s.HintName, StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(sources);
         bool accept = Environment.GetEnvironmentVariable(AcceptVariable) == "1" && Environment.GetEnvironmentVariable("CI") != "true";
         var failures = new List<string>();

@@ -19,6 +19,18 @@ internal sealed class KnownTypeSymbols
         ReadOnlyMemory = compilation.GetTypeByMetadataName("System.ReadOnlyMemory`1");
     }
 
+    /// <summary>Resolves, besides the message types, the types a [Protocol] class is checked against.</summary>
+    public static KnownTypeSymbols ForProtocols(Compilation compilation)
+    {
+        var known = new KnownTypeSymbols(compilation);
+        known.HandlerAttribute = compilation.GetTypeByMetadataName("PeerKit.HandlerAttribute");
+        known.ProtocolMessageAttribute = compilation.GetTypeByMetadataName("PeerKit.ProtocolMessageAttribute");
+        known.Peer = compilation.GetTypeByMetadataName("PeerKit.Peer");
+        known.ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
+        known.CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        return known;
+    }
+
     public Compilation Compilation { get; }
 
     public INamedTypeSymbol? MessageAttribute { get; }
@@ -38,6 +50,16 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? IReadOnlyList { get; }
 
     public INamedTypeSymbol? ReadOnlyMemory { get; }
+
+    public INamedTypeSymbol? HandlerAttribute { get; private set; }
+
+    public INamedTypeSymbol? ProtocolMessageAttribute { get; private set; }
+
+    public INamedTypeSymbol? Peer { get; private set; }
+
+    public INamedTypeSymbol? ValueTask { get; private set; }
+
+    public INamedTypeSymbol? CancellationToken { get; private set; }
 
     public static bool Is(ISymbol? symbol, INamedTypeSymbol? known) =>
         known is not null && SymbolEqualityComparer.Default.Equals(symbol?.OriginalDefinition, known);

@@ -39,6 +39,34 @@ internal sealed partial class MessageGenerator
             return new MessageParseResult(spec, new EquatableArray<DiagnosticInfo>(parser._diagnostics));
         }
 
+        /// <summary>
+        /// The serialized members of a message type in field-number order, each with its C# type, as the
+        /// serializer sees them; null when the type has a problem (which its own [Message] parse reports).
+        /// Reports nothing: the protocol generator uses it to write schemas.
+        /// </summary>
+        internal static List<(MemberSpec Spec, ITypeSymbol Type)>? DescribeMembers(INamedTypeSymbol type, KnownTypeSymbols known, CancellationToken cancellationToken)
+        {
+            var parser = new Parser(known, cancellationToken);
+            List<MemberCandidate>? candidates = parser.SerializedMembers(type, report: false, out _, out _);
+            if (candidates is null)
+            {
+                return null;
+            }
+
+            var result = new List<(MemberSpec Spec, ITypeSymbol Type)>();
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                if (parser.Classify(candidates[i], candidates[i].ExplicitNumber ?? i + 1, report: false) is not { } spec)
+                {
+                    return null;
+                }
+
+                result.Add((spec, candidates[i].Type));
+            }
+
+            return result.OrderBy(m => m.Spec.FieldNumber).ToList();
+        }
+
         private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
             _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 

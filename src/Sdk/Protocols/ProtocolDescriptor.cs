@@ -96,7 +96,7 @@ public sealed class ProtocolDescriptor
     /// <summary>The port on sessionless links (0–15), or -1.</summary>
     public int Port { get; }
 
-    /// <summary>The message table, in declaration order.</summary>
+    /// <summary>The message table, in the order given (generated descriptors list the messages by code).</summary>
     public IReadOnlyList<ProtocolMessageInfo> Messages { get; }
 
     /// <summary>The proto3 schema of the protocol's messages, as the generator emitted it (<c>null</c> for hand-written descriptors).</summary>
