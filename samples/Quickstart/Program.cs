@@ -65,6 +65,45 @@ await using (TcpLinkListener listener = TcpLinkListener.Start(new IPEndPoint(IPA
     }
 }
 
+// Step 6. Two nodes (go-ethereum's server, the Oculus peer model): hellos, capability negotiation, generated
+// dispatch to [Handler] methods, a pull reader for the rest, ping, and a disconnect with a devp2p reason.
+Step("6. Two nodes: negotiation, handlers, a pull reader, ping, disconnect");
+var bobTour = new TourProtocol("bob");
+await using (var bobNode = new PeerNode(new PeerNodeOptions
+{
+    Name = "bob",
+    ListenAddresses = { NodeAddress.Parse("tcp://127.0.0.1:0") },
+    Protocols = { bobTour },
+}))
+await using (var aliceNode = new PeerNode(new PeerNodeOptions { Name = "alice", Protocols = { new TourProtocol("alice") } }))
+{
+    var bobSawLeave = new TaskCompletionSource<PeerEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+    bobNode.PeerDropped += (_, e) => bobSawLeave.TrySetResult(e);
+    await bobNode.StartAsync();
+    await aliceNode.StartAsync();
+    Console.WriteLine($"   bob listens on {bobNode.ListenAddresses[0]}");
+
+    Peer bobPeer = await aliceNode.ConnectAsync(bobNode.ListenAddresses[0]);
+    Console.WriteLine($"   alice connected to \"{bobPeer.Name}\": {string.Join(", ", bobPeer.Protocols.Select(p => $"{p.Descriptor} at code 0x{p.Offset:x2}"))}");
+
+    await bobPeer.SendAsync(new ChatMessage(1, 2, "lobby", "hello from a node"));
+    Console.WriteLine($"   bob's handler got: {await bobTour.Chats.Task.WaitAsync(TimeSpan.FromSeconds(10))}");
+
+    Peer alicePeer = bobNode.Peers[0];
+    await alicePeer.SendAsync(pose); // AvatarTransform has no handler: it goes to alice's pull reader
+    using (ProtocolMessage pulled = await bobPeer.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)))
+    {
+        Console.WriteLine($"   alice pulled code {pulled.Code} ({pulled.Size} bytes): {pulled.Decode<AvatarTransform>()}");
+    }
+
+    TimeSpan rtt = await bobPeer.PingAsync();
+    Console.WriteLine($"   ping alice → bob: {rtt.TotalMilliseconds:F2} ms");
+
+    await bobPeer.DisconnectAsync(DisconnectReason.Requested);
+    PeerEvent left = await bobSawLeave.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    Console.WriteLine($"   bob saw alice leave: {left.Reason} ({(left.IsRemoteReason ? "said by alice" : "decided by bob")})");
+}
+
 static void Step(string title)
 {
     Console.WriteLine();
@@ -82,3 +121,16 @@ public partial record ChatMessage(ulong From, ulong To, string Room, string Text
 /// <summary>An avatar's position and rotation, sent unreliably many times a second (the Oculus P2P sample's payload).</summary>
 [Message(Code = 2, Reliability = Reliability.Unreliable, MaxSize = 48)]
 public readonly partial record struct AvatarTransform([Fixed] uint Id, float X, float Y, float Z, float Qx, float Qy, float Qz, float Qw);
+
+/// <summary>The tour's protocol: chat lines go to a handler, avatar transforms to the pull reader.</summary>
+[Protocol("tour", Version = 1)]
+[ProtocolMessage(typeof(ChatMessage))]
+[ProtocolMessage(typeof(AvatarTransform))]
+public sealed partial class TourProtocol(string owner)
+{
+    /// <summary>The first chat line this node's handler received.</summary>
+    public TaskCompletionSource<string> Chats { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [Handler]
+    private void OnChat(Peer peer, ChatMessage chat) => Chats.TrySetResult($"\"{chat.Text}\" in {chat.Room} from {peer.Name} (at {owner})");
+}

@@ -3,24 +3,13 @@ using System.Reflection;
 
 namespace PeerKit.Tests;
 
-/// <summary>The README's main job, `dotnet run --project samples/Quickstart`, runs every step of the tour.</summary>
+/// <summary>The samples run: the README's main job (`dotnet run --project samples/Quickstart`) and one sample per seed system.</summary>
 public class QuickstartTests
 {
     [Fact]
     public async Task Quickstart_tour_runs_every_step_and_exits_cleanly()
     {
-        string path = typeof(QuickstartTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "PeerKit.QuickstartPath").Value!;
-        Assert.True(File.Exists(path), $"the Quickstart was not built at {path}");
-
-        var start = new ProcessStartInfo("dotnet", [path]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        string text = await output;
-
-        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{text}\n{await errors}");
+        string text = await RunSampleAsync("PeerKit.QuickstartPath");
         Assert.Contains("equal to what was sent: True", text);
         Assert.Contains("read back: AvatarTransform { Id = 42, X = 1.5", text);
         Assert.Contains("TryRead of 33 truncated bytes: False", text);
@@ -28,5 +17,36 @@ public class QuickstartTests
         Assert.Contains("libpeerkit_native 0.1.0 loaded", text);
         Assert.Contains("bob received 19 bytes from", text);
         Assert.Contains("\"hi bob\"", text);
+        Assert.Contains("alice connected to \"bob\": tour/1 at code 0x10", text);
+        Assert.Contains("bob's handler got: \"hello from a node\" in lobby from alice (at bob)", text);
+        Assert.Contains("alice pulled code 2 (20 bytes): AvatarTransform { Id = 42", text);
+        Assert.Matches(@"ping alice → bob: \d+[.,]\d\d ms", text);
+        Assert.Contains("bob saw alice leave: Requested (said by alice)", text);
+    }
+
+    [Fact]
+    public async Task FooBar_answers_foo_with_bar_between_a_handler_and_a_read_loop()
+    {
+        string text = await RunSampleAsync("PeerKit.FooBarPath");
+        Assert.Contains("alice connected to bob: MyProtocol/1 (Length 1) at code 0x10", text);
+        Assert.Contains("bob   recv: foo, sends: bar", text);
+        Assert.Contains("alice recv: bar", text);
+    }
+
+    /// <summary>Runs a sample's built program and returns its output, after checking that it exited with 0.</summary>
+    private static async Task<string> RunSampleAsync(string pathKey)
+    {
+        string path = typeof(QuickstartTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == pathKey).Value!;
+        Assert.True(File.Exists(path), $"the sample was not built at {path}");
+
+        var start = new ProcessStartInfo("dotnet", [path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        string text = await output;
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{text}\n{await errors}");
+        return text;
     }
 }
