@@ -117,6 +117,37 @@ public class ProtocolSnapshotTests
     }
 
     [Fact]
+    public void Schema_describes_messages_and_enums_from_referenced_assemblies_and_tells_equal_names_apart()
+    {
+        GeneratorDriverRunResult run = GeneratorHarness.RunAndCompile("""
+            using PeerKit;
+            namespace Demo;
+            public static partial class A { [Message] public partial record Item(int X); }
+            public static partial class B { [Message] public partial record Item(string Y); }
+            public enum Twin { None = 0, One = 1, Uno = 1 }
+            [Protocol("refs")]
+            public sealed partial class Refs
+            {
+                [Message(Code = 0)]
+                public partial record Bye(DisconnectReason Reason, Capability[] Capabilities, A.Item First, B.Item? Second, Twin Twin);
+            }
+            """);
+        string source = Assert.Single(ProtocolSources(run)).SourceText.ToString();
+        Assert.Contains(
+            "\"message Bye {\\n\" +\n" +
+            "            \"  DisconnectReason reason = 1;\\n\" +\n" +
+            "            \"  repeated Capability capabilities = 2;\\n\" +\n" +
+            "            \"  Item first = 3;\\n\" +\n" +
+            "            \"  B_Item second = 4;\\n\" +\n" +
+            "            \"  Twin twin = 5;\\n\" +\n",
+            source);
+        Assert.Contains("\"message Capability {\\n\" +\n            \"  string name = 1;\\n\" +\n            \"  int32 version = 2;\\n\" +", source);
+        Assert.Contains("\"  DISCONNECT_REASON_SUBPROTOCOL_ERROR = 16;\\n\" +", source);
+        Assert.Contains("\"message B_Item {\\n\" +\n            \"  string y = 1;\\n\" +", source);
+        Assert.Contains("\"enum Twin {\\n\" +\n            \"  option allow_alias = true;\\n\" +\n            \"  TWIN_NONE = 0;\\n\" +", source);
+    }
+
+    [Fact]
     public void A_record_class_can_be_a_protocol()
     {
         GeneratorDriverRunResult run = GeneratorHarness.RunAndCompile("""
