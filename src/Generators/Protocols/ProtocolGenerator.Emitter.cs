@@ -108,6 +108,12 @@ internal sealed partial class ProtocolGenerator
             w.Line("/// <exception cref=\"global::PeerKit.MessageFormatException\">The payload does not decode.</exception>");
             w.Open(
                 $"public global::System.Threading.Tasks.ValueTask<{Sdk}.DispatchResult> DispatchAsync({Sdk}.Peer peer, in {Sdk}.ProtocolMessage message, global::System.Threading.CancellationToken cancellationToken)");
+            if (spec.Messages.Any(m => m.Handler is not null))
+            {
+                // One reader for every case keeps the method's frame small (a reader per case would be zeroed on every call).
+                w.Line($"var reader = new {Sdk}.Serialization.MessageReader(message.Span);");
+            }
+
             w.Open("switch (message.Code)");
             foreach (ProtocolMessageSpec message in spec.Messages)
             {
@@ -118,7 +124,7 @@ internal sealed partial class ProtocolGenerator
 
                 w.Line($"case {Text(message.Code)}:");
                 w.Open(string.Empty);
-                w.Line($"{message.TypeName} decoded = {Sdk}.MessageSerializer.Read<{message.TypeName}>(message.Span);");
+                w.Line($"{message.TypeName} decoded = {Sdk}.ProtocolDispatch.Decode<{message.TypeName}>(ref reader);");
                 string target = handler.IsStatic ? spec.FullyQualifiedName : "this";
                 string call = $"{target}.{handler.MethodName}(peer, {(handler.PassesIn ? "in " : string.Empty)}decoded{(handler.TakesCancellationToken ? ", cancellationToken" : string.Empty)})";
                 if (handler.IsAsync)

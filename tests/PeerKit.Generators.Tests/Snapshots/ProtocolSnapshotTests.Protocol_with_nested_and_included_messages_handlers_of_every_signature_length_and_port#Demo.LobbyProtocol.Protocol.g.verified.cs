@@ -94,39 +94,40 @@ namespace Demo
         /// <exception cref="global::PeerKit.MessageFormatException">The payload does not decode.</exception>
         public global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> DispatchAsync(global::PeerKit.Peer peer, in global::PeerKit.ProtocolMessage message, global::System.Threading.CancellationToken cancellationToken)
         {
+            var reader = new global::PeerKit.Serialization.MessageReader(message.Span);
             switch (message.Code)
             {
                 case 0:
                 {
-                    global::Demo.LobbyProtocol.Join decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Join>(message.Span);
+                    global::Demo.LobbyProtocol.Join decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Join>(ref reader);
                     this.OnJoin(peer, decoded);
                     return global::PeerKit.ProtocolDispatch.Handled;
                 }
                 case 1:
                 {
-                    global::Demo.LobbyProtocol.Leave decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Leave>(message.Span);
+                    global::Demo.LobbyProtocol.Leave decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Leave>(ref reader);
                     this.OnLeave(peer, in decoded);
                     return global::PeerKit.ProtocolDispatch.Handled;
                 }
                 case 2:
                 {
-                    global::Demo.LobbyProtocol.Say decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Say>(message.Span);
+                    global::Demo.LobbyProtocol.Say decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Say>(ref reader);
                     return global::PeerKit.ProtocolDispatch.After(this.OnSay(peer, decoded));
                 }
                 case 3:
                 {
-                    global::Demo.LobbyProtocol.Kick decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Kick>(message.Span);
+                    global::Demo.LobbyProtocol.Kick decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Kick>(ref reader);
                     return global::PeerKit.ProtocolDispatch.After(this.OnKick(peer, in decoded, cancellationToken));
                 }
                 case 4:
                 {
-                    global::Demo.Presence decoded = global::PeerKit.MessageSerializer.Read<global::Demo.Presence>(message.Span);
+                    global::Demo.Presence decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.Presence>(ref reader);
                     global::Demo.LobbyProtocol.OnPresence(peer, decoded, cancellationToken);
                     return global::PeerKit.ProtocolDispatch.Handled;
                 }
                 case 5:
                 {
-                    global::Demo.LobbyProtocol.Ready decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Ready>(message.Span);
+                    global::Demo.LobbyProtocol.Ready decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Ready>(ref reader);
                     return global::PeerKit.ProtocolDispatch.After(global::Demo.LobbyProtocol.OnReady(peer, in decoded));
                 }
                 case 7:
