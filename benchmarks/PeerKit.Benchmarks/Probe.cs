@@ -8,7 +8,7 @@ namespace PeerKit.Benchmarks;
 /// </summary>
 public static class Probe
 {
-    /// <summary>Sets up the pair, sends <c>batches</c> × <see cref="SessionThroughputBenchmarks.BatchSize"/> messages, prints ns/message.</summary>
+    /// <summary>Sets up the pair, sends <c>batches</c> × <see cref="SessionThroughputBenchmarks.BatchSize"/> messages, prints ns/message and bytes allocated per message.</summary>
     public static int Run(IReadOnlyList<string> args)
     {
         if (args.Count < 3 || !int.TryParse(args[2], out int size) || size is not (SessionThroughputBenchmarks.SmallSize or SessionThroughputBenchmarks.LargeSize))
@@ -38,6 +38,7 @@ public static class Probe
 
         setup();
         op().GetAwaiter().GetResult(); // warm up
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < batches; i++)
         {
@@ -45,9 +46,11 @@ public static class Probe
         }
 
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         cleanup();
         long messages = (long)batches * SessionThroughputBenchmarks.BatchSize;
-        Console.WriteLine($"{args[1]} {size} B: {messages} messages in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / messages:F0} ns/message");
+        Console.WriteLine($"{args[1]} {size} B: {messages} messages in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / messages:F0} ns/message, " +
+            $"{(double)allocated / messages:F0} B allocated/message (all threads)");
         return 0;
     }
 }
