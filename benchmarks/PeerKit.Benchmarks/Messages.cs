@@ -36,3 +36,7 @@ public partial record BlockHeaderSlices(uint Version, ulong Height, [Fixed] ulon
 /// </summary>
 [Message(Code = 4)]
 public partial record BlockSlices(BlockHeaderSlices Header, ReadOnlyMemory<byte> Payload, int[] Values);
+
+/// <summary>The message of the session throughput benchmarks: an opaque payload (field 1, <c>bytes</c>).</summary>
+[Message(Code = 0)]
+public sealed partial record Blob(ReadOnlyMemory<byte> Data);

@@ -12,6 +12,11 @@ public static class Program
     /// <summary>The entry point; returns 1 when a check or a benchmark failed.</summary>
     public static int Main(string[] args)
     {
+        if (args is ["--probe", ..])
+        {
+            return Probe.Run(args);
+        }
+
         Fixtures.Verify(Console.Out);
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create(args));
         bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));

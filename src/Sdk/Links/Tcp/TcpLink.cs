@@ -30,6 +30,10 @@ public sealed class TcpLink : IMessageLink
     private const int HeaderSize = 4;
     private const int TagSize = NoiseCipherState.TagSize;
 
+    // The read loop reads the socket through a buffer of this size, so the 4-byte header and the body of a frame,
+    // and of every other frame already received, come from one receive call instead of two calls per frame.
+    private const int ReceiveBufferSize = 16 * 1024;
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly NoiseCipherState _send;
@@ -312,11 +316,13 @@ public sealed class TcpLink : IMessageLink
     {
         CancellationToken stop = _stop.Token;
         byte[] header = new byte[HeaderSize];
+        // Only the read loop reads through it; sends write to _stream directly. Disposing _stream ends its reads.
+        var input = new BufferedStream(_stream, ReceiveBufferSize);
         try
         {
             while (true)
             {
-                int read = await _stream.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, stop).ConfigureAwait(false);
+                int read = await input.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, stop).ConfigureAwait(false);
                 if (read == 0)
                 {
                     Fail(LinkCloseReason.RemoteClosed, null);
@@ -347,7 +353,7 @@ public sealed class TcpLink : IMessageLink
                 bool owned = true;
                 try
                 {
-                    await _stream.ReadExactlyAsync(buffer.AsMemory(0, length), stop).ConfigureAwait(false);
+                    await input.ReadExactlyAsync(buffer.AsMemory(0, length), stop).ConfigureAwait(false);
                     if (!_receive.TryDecrypt(ReadOnlySpan<byte>.Empty, buffer.AsSpan(0, length), buffer.AsSpan(0, length - TagSize)))
                     {
                         Fail(LinkCloseReason.ProtocolError, new InvalidDataException($"Frame {_receive.Nonce} failed authentication: it was altered, replayed or reordered."));

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace PeerKit.Benchmarks;
+
+/// <summary>
+/// Runs one throughput benchmark's body outside BenchmarkDotNet, for tracing tools that count per process
+/// (<c>strace -f -c</c>, <c>perf</c>): <c>dotnet run -c Release -- --probe tcp|memory|ssl|link|linkssl 64|1024 [batches]</c>.
+/// </summary>
+public static class Probe
+{
+    /// <summary>Sets up the pair, sends <c>batches</c> × <see cref="SessionThroughputBenchmarks.BatchSize"/> messages, prints ns/message and bytes allocated per message.</summary>
+    public static int Run(IReadOnlyList<string> args)
+    {
+        if (args.Count < 3 || !int.TryParse(args[2], out int size) || size is not (SessionThroughputBenchmarks.SmallSize or SessionThroughputBenchmarks.LargeSize))
+        {
+            Console.Error.WriteLine("usage: --probe tcp|memory|ssl|link|linkssl 64|1024 [batches]");
+            return 2;
+        }
+
+        int batches = args.Count > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        bool small = size == SessionThroughputBenchmarks.SmallSize;
+        var session = new SessionThroughputBenchmarks();
+        var link = new TcpLinkThroughputBenchmarks();
+        (Action setup, Func<Task> op, Action cleanup) = args[1] switch
+        {
+            "tcp" => (session.SetupTcp, small ? session.PeerKitTcp_64B : session.PeerKitTcp_1KiB, session.Cleanup),
+            "memory" => (session.SetupMemory, small ? session.Memory_64B : session.Memory_1KiB, session.Cleanup),
+            "ssl" => (session.SetupSsl, small ? session.SslStream_64B : session.SslStream_1KiB, session.Cleanup),
+            "link" => (link.SetupLink, small ? link.TcpLink_64B : link.TcpLink_1KiB, link.Cleanup),
+            "linkssl" => (link.SetupSsl, small ? link.SslStream_64B : link.SslStream_1KiB, link.Cleanup),
+            _ => ((Action, Func<Task>, Action))(null!, null!, null!),
+        };
+        if (setup is null)
+        {
+            Console.Error.WriteLine($"unknown probe target {args[1]}");
+            return 2;
+        }
+
+        setup();
+        op().GetAwaiter().GetResult(); // warm up
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < batches; i++)
+        {
+            op().GetAwaiter().GetResult();
+        }
+
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        cleanup();
+        long messages = (long)batches * SessionThroughputBenchmarks.BatchSize;
+        Console.WriteLine($"{args[1]} {size} B: {messages} messages in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / messages:F0} ns/message, " +
+            $"{(double)allocated / messages:F0} B allocated/message (all threads)");
+        return 0;
+    }
+}
