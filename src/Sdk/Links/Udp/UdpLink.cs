@@ -76,6 +76,8 @@ public sealed class UdpLink : IMessageLink
     private ulong _largestReceived;
     private long _largestReceivedAt;
     private bool _pingPending;
+    private bool _resumePending;
+    private volatile bool _receiveStalled;
 
     // Loss recovery and congestion control.
     private bool _anyAcked;
@@ -106,6 +108,7 @@ public sealed class UdpLink : IMessageLink
     private long _droppedInvalid;
     private long _droppedReplayed;
     private long _deferred;
+    private long _receiveDropped;
     private long _rateAt;
     private long _rateSentPackets;
     private long _rateReceivedPackets;
@@ -257,10 +260,61 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <inheritdoc/>
-    public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken = default) => _inbox.ReceiveAsync(cancellationToken);
+    public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ValueTask<LinkFrame> receiving = _inbox.ReceiveAsync(cancellationToken);
+        if (!_receiveStalled)
+        {
+            return receiving;
+        }
+
+        if (receiving.IsCompletedSuccessfully)
+        {
+            AfterReceive();
+            return receiving;
+        }
+
+        return ReceiveAndResumeAsync(receiving);
+    }
 
     /// <inheritdoc/>
-    public bool TryReceive(out LinkFrame frame) => _inbox.TryReceive(out frame);
+    public bool TryReceive(out LinkFrame frame)
+    {
+        if (!_inbox.TryReceive(out frame))
+        {
+            return false;
+        }
+
+        if (_receiveStalled)
+        {
+            AfterReceive();
+        }
+
+        return true;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<LinkFrame> ReceiveAndResumeAsync(ValueTask<LinkFrame> receiving)
+    {
+        LinkFrame frame = await receiving.ConfigureAwait(false);
+        AfterReceive();
+        return frame;
+    }
+
+    /// <summary>The receive queue was full and packets went unacknowledged; once it drains to half, tell the peer to resend now.</summary>
+    private void AfterReceive()
+    {
+        if (_receiveStalled && _inbox.Count <= _options.ReceiveQueueCapacity / 2)
+        {
+            _receiveStalled = false;
+            lock (_lock)
+            {
+                _resumePending = true;
+            }
+
+            ScheduleFlush();
+        }
+    }
 
     /// <summary>A snapshot of the link's live state: round trip, loss, rates, congestion window, queues.</summary>
     public UdpLinkStatus GetStatus()
@@ -318,6 +372,7 @@ public sealed class UdpLink : IMessageLink
                 PacketsDroppedInvalid = _droppedInvalid,
                 PacketsDroppedReplayed = _droppedReplayed,
                 PacketsDeferred = _deferred,
+                UnreliableDroppedOnReceive = _receiveDropped + _unreliableIn[0].IncompleteDropped + _unreliableIn[1].IncompleteDropped,
             };
         }
     }
@@ -651,7 +706,7 @@ public sealed class UdpLink : IMessageLink
             bool canData = _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0);
             bool wantAck = _ackPending > 0 && (_ackNow || now >= _ackDeadline);
             bool hasData = canData && (_pingPending || HasSendable());
-            if (!hasData && !wantAck)
+            if (!hasData && !wantAck && !_resumePending)
             {
                 return;
             }
@@ -667,6 +722,12 @@ public sealed class UdpLink : IMessageLink
 
             SentPacket? packet = null;
             bool eliciting = false;
+            if (_resumePending)
+            {
+                payload[pos++] = UdpWire.FrameResume;
+                _resumePending = false;
+            }
+
             if (canData)
             {
                 packet = _sentPool.Count > 0 ? _sentPool.Pop() : new SentPacket();
@@ -993,6 +1054,7 @@ public sealed class UdpLink : IMessageLink
             if (result.DeferredData)
             {
                 _deferred++;
+                _receiveStalled = true;
             }
             else
             {
@@ -1055,6 +1117,28 @@ public sealed class UdpLink : IMessageLink
             {
                 result.Close = true;
             }
+            else if (type == UdpWire.FrameResume)
+            {
+                // The peer's receive queue drained after it left our packets unacknowledged: resend them now.
+                for (ulong pn = _sent.Base; pn < _sent.End && _sent.Count > 0; pn++)
+                {
+                    if (_sent.Remove(pn) is { } packet)
+                    {
+                        _bytesInFlight -= packet.Size;
+                        foreach (ChunkRef chunk in packet.Chunks)
+                        {
+                            if (chunk.IsLive)
+                            {
+                                _reliable[chunk.Message.Class].Retransmit.Enqueue(chunk);
+                            }
+                        }
+
+                        ReturnSent(packet);
+                    }
+                }
+
+                _backoff = 1;
+            }
             else if ((type & ~3) == UdpWire.FrameMessage)
             {
                 int cls = type & 3;
@@ -1065,9 +1149,13 @@ public sealed class UdpLink : IMessageLink
                 }
 
                 result.Eliciting = true;
-                if (defer)
+                if (defer && cls < 2)
                 {
                     result.DeferredData = true;
+                }
+                else if (defer)
+                {
+                    _receiveDropped++;
                 }
                 else if (ReceiveWhole(cls, seq, p.Slice(pos, (int)length)) is { } error)
                 {
@@ -1102,9 +1190,13 @@ public sealed class UdpLink : IMessageLink
                 }
 
                 result.Eliciting = true;
-                if (defer)
+                if (defer && cls < 2)
                 {
                     result.DeferredData = true;
+                }
+                else if (defer)
+                {
+                    _receiveDropped++;
                 }
                 else if (ReceiveFragment(cls, seq, (int)total, (int)chunkSize, (int)index, p.Slice(pos, length)) is { } error)
                 {

@@ -79,6 +79,12 @@ public readonly record struct UdpLinkStatus
     /// <summary>Received packets whose frames were not taken because the receive queue was full (left unacknowledged, so the peer sends them again).</summary>
     public long PacketsDeferred { get; init; }
 
+    /// <summary>
+    /// Unreliable frames from the peer that were dropped here: the receive queue was full, or a fragmented frame
+    /// missed a fragment.
+    /// </summary>
+    public long UnreliableDroppedOnReceive { get; init; }
+
     /// <summary>The bytes in a lane, by delivery class.</summary>
     /// <param name="reliability">The delivery class.</param>
     public long QueuedBytes(Reliability reliability) => reliability switch

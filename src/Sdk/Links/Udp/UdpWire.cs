@@ -35,6 +35,9 @@ internal static class UdpWire
     public const byte FramePing = 0x02;
     public const byte FrameClose = 0x03;
 
+    /// <summary>The receiver's queue drained after it deferred packets: the sender resends what is in flight now.</summary>
+    public const byte FrameResume = 0x04;
+
     /// <summary>A whole message: 0x10 | class, varint seq, varint length, bytes.</summary>
     public const byte FrameMessage = 0x10;
 
