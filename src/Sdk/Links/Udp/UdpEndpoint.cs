@@ -38,7 +38,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private readonly byte[] _cookieSecret = RandomNumberGenerator.GetBytes(32);
     private readonly byte[] _scratch = new byte[1024];
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _timerLoop;
+    private readonly Thread _timerLoop;
     private int _disposed;
     private int _peakPending;
     private long _datagramsReceived;
@@ -58,7 +58,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
         LocalEndPoint = transport.LocalEndPoint;
         _accepted = Channel.CreateBounded<UdpLink>(new BoundedChannelOptions(options.MaxPendingHandshakes) { FullMode = BoundedChannelFullMode.Wait });
         _transport.Start(OnDatagram);
-        _timerLoop = Task.Run(TimerLoopAsync);
+        _timerLoop = new Thread(TimerLoop) { IsBackground = true, Name = $"PeerKit UDP timer {LocalEndPoint}" };
+        _timerLoop.Start();
     }
 
     /// <summary>The address the socket is bound to; the real port when it was started on port 0.</summary>
@@ -196,7 +197,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
         await Task.WhenAll(closing).ConfigureAwait(false);
         _stop.Cancel();
-        await _timerLoop.ConfigureAwait(false);
+        if (_timerLoop != Thread.CurrentThread)
+        {
+            _timerLoop.Join();
+        }
         lock (_handshakeLock)
         {
             foreach (PendingHandshake p in _pending.Values)
@@ -560,36 +564,34 @@ public sealed class UdpEndpoint : IAsyncDisposable
         }
     }
 
-    private async Task TimerLoopAsync()
+    /// <summary>
+    /// The endpoint's timer, on its own thread so that retransmissions, acknowledgements and keepalives keep their
+    /// pace even when the thread pool is busy.
+    /// </summary>
+    private void TimerLoop()
     {
-        using var timer = new PeriodicTimer(_options.TimerResolution);
         long nextSweep = 0;
-        try
+        WaitHandle stop = _stop.Token.WaitHandle;
+        while (!stop.WaitOne(_options.TimerResolution))
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            long now = UdpClock.Now;
+            foreach (UdpLink link in _links.Values)
             {
-                long now = UdpClock.Now;
-                foreach (UdpLink link in _links.Values)
+                try
                 {
-                    try
-                    {
-                        link.OnTick(now);
-                    }
-                    catch (Exception)
-                    {
-                        // A link's timer must not stop the others.
-                    }
+                    link.OnTick(now);
                 }
-
-                if (now >= nextSweep)
+                catch (Exception)
                 {
-                    nextSweep = now + 50_000;
-                    SweepPending(now);
+                    // A link's timer must not stop the others.
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
+
+            if (now >= nextSweep)
+            {
+                nextSweep = now + 50_000;
+                SweepPending(now);
+            }
         }
     }
 

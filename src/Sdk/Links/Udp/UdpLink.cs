@@ -52,7 +52,7 @@ public sealed class UdpLink : IMessageLink
     private byte[]? _handshakePacket;
     private long _handshakeNext;
     private long _handshakeInterval;
-    private long _handshakeDeadline;
+    private long _handshakeDeadline = long.MaxValue;
     private bool _confirmed;
     private NoiseCipherState? _sendCipher;
     private NoiseCipherState? _receiveCipher;
