@@ -575,11 +575,11 @@ public sealed class UdpEndpoint : IAsyncDisposable
         while (!stop.WaitOne(_options.TimerResolution))
         {
             long now = UdpClock.Now;
-            foreach (UdpLink link in _links.Values)
+            foreach (KeyValuePair<uint, UdpLink> entry in _links)
             {
                 try
                 {
-                    link.OnTick(now);
+                    entry.Value.OnTick(now);
                 }
                 catch (Exception)
                 {

@@ -24,7 +24,6 @@ namespace PeerKit.Links.Udp;
 public sealed class UdpLink : IMessageLink
 {
     private const int LaneCount = 4;
-    private static readonly Action<UdpLink> s_flush = static link => link.RunScheduledFlush();
 
     private readonly UdpEndpoint _endpoint;
     private readonly UdpLinkOptions _options;
@@ -68,6 +67,7 @@ public sealed class UdpLink : IMessageLink
     private int _flushQueued;
     private int _disposed;
     private TaskCompletionSource? _room;
+    private FlushWorkItem? _flushWorkItem;
 
     // Acknowledgements owed.
     private int _ackPending;
@@ -679,7 +679,7 @@ public sealed class UdpLink : IMessageLink
     {
         if (Interlocked.Exchange(ref _flushQueued, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(s_flush, this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(_flushWorkItem ??= new FlushWorkItem(this), preferLocal: false);
         }
     }
 
@@ -1777,4 +1777,10 @@ public sealed class UdpLink : IMessageLink
     }
 
     private static TimeSpan Micros(long micros) => TimeSpan.FromTicks(micros * 10);
+
+    /// <summary>A flush queued to the thread pool without allocating (one work item per link, queued at most once at a time).</summary>
+    private sealed class FlushWorkItem(UdpLink link) : IThreadPoolWorkItem
+    {
+        public void Execute() => link.RunScheduledFlush();
+    }
 }
