@@ -21,4 +21,7 @@ public enum LinkCloseReason
 
     /// <summary>A send was cancelled part-way through writing a frame, leaving the stream unusable.</summary>
     Aborted = 5,
+
+    /// <summary>The remote side went silent: nothing authenticated arrived within the link's idle timeout (datagram links).</summary>
+    Timeout = 6,
 }

@@ -45,6 +45,7 @@ public sealed class LinkClosedException : LinkException
             LinkCloseReason.ProtocolError => "The remote node broke the link protocol.",
             LinkCloseReason.FrameTooLarge => "The remote node announced a frame larger than the maximum frame size.",
             LinkCloseReason.Aborted => "A send was cancelled part-way through a frame.",
+            LinkCloseReason.Timeout => "The remote node went silent for longer than the idle timeout.",
             _ => $"The link closed ({reason}).",
         };
         return inner is null ? text : $"{text} {inner.Message}";

@@ -30,6 +30,9 @@ internal sealed class LinkInbox
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>The number of frames waiting to be received.</summary>
+    public int Count => _frames.Reader.Count;
+
     /// <summary>Closes the link once; later calls do nothing and return false.</summary>
     /// <param name="reason">Why.</param>
     /// <param name="cause">The error, if any.</param>
@@ -88,6 +91,18 @@ internal sealed class LinkInbox
         {
             frame.Dispose();
             throw;
+        }
+
+        frame.Dispose();
+        return false;
+    }
+
+    /// <summary>Queues a received frame if there is room; takes ownership of the frame either way (disposed when refused).</summary>
+    public bool TryEnqueue(LinkFrame frame)
+    {
+        if (_frames.Writer.TryWrite(frame))
+        {
+            return true;
         }
 
         frame.Dispose();

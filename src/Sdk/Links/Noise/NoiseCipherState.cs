@@ -124,6 +124,62 @@ internal sealed class NoiseCipherState : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Encrypts with an explicit nonce (datagram links: the packet number), leaving the counter alone. The caller
+    /// must never reuse a nonce with the same key.
+    /// </summary>
+    public void EncryptAt(ulong nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
+    {
+        if (ciphertext.Length < plaintext.Length + TagSize)
+        {
+            throw new ArgumentException("The ciphertext buffer is too short.", nameof(ciphertext));
+        }
+
+        Span<byte> nonceBytes = stackalloc byte[12];
+        WriteNonce(nonce, nonceBytes);
+        Span<byte> body = ciphertext[..plaintext.Length];
+        Span<byte> tag = ciphertext.Slice(plaintext.Length, TagSize);
+        if (_chaCha is not null)
+        {
+            _chaCha.Encrypt(nonceBytes, plaintext, body, tag, associatedData);
+        }
+        else
+        {
+            _aesGcm!.Encrypt(nonceBytes, plaintext, body, tag, associatedData);
+        }
+    }
+
+    /// <summary>Decrypts with an explicit nonce (datagram links), leaving the counter alone.</summary>
+    /// <returns>False when the ciphertext fails authentication.</returns>
+    public bool TryDecryptAt(ulong nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+    {
+        if (ciphertext.Length < TagSize)
+        {
+            return false;
+        }
+
+        int length = ciphertext.Length - TagSize;
+        Span<byte> nonceBytes = stackalloc byte[12];
+        WriteNonce(nonce, nonceBytes);
+        try
+        {
+            if (_chaCha is not null)
+            {
+                _chaCha.Decrypt(nonceBytes, ciphertext[..length], ciphertext.Slice(length, TagSize), plaintext[..length], associatedData);
+            }
+            else
+            {
+                _aesGcm!.Decrypt(nonceBytes, ciphertext[..length], ciphertext.Slice(length, TagSize), plaintext[..length], associatedData);
+            }
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
     public void Dispose()
     {
         _chaCha?.Dispose();
@@ -138,14 +194,19 @@ internal sealed class NoiseCipherState : IDisposable
             throw new CryptographicException("The cipher's nonce counter is exhausted.");
         }
 
+        WriteNonce(_nonce, nonce);
+    }
+
+    private void WriteNonce(ulong counter, Span<byte> nonce)
+    {
         nonce[..4].Clear();
         if (_chaCha is not null)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], _nonce);
+            BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], counter);
         }
         else
         {
-            BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], _nonce);
+            BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], counter);
         }
     }
 }

@@ -1,0 +1,1786 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using PeerKit.Links.Noise;
+
+namespace PeerKit.Links.Udp;
+
+/// <summary>
+/// A link to one peer over a shared UDP socket (<see cref="UdpEndpoint"/>): Noise XX authenticated, every packet
+/// encrypted, with real delivery classes on independent lanes, selective acks, congestion control and pacing
+/// (see <c>docs/udp.md</c>).
+/// </summary>
+/// <remarks>
+/// <para><b>Delivery.</b> <see cref="Reliability.ReliableOrdered"/> and <see cref="Reliability.ReliableUnordered"/>
+/// frames are retransmitted until acknowledged and delivered exactly once (in order for the first);
+/// <see cref="Reliability.Unreliable"/> frames are sent once and never delivered twice;
+/// <see cref="Reliability.UnreliableSequenced"/> frames older than the newest delivered one are dropped. Each class
+/// is its own lane: a loss on one lane never holds up another.</para>
+/// <para><b>Back-pressure.</b> A reliable send waits while its lane holds <see cref="UdpLinkOptions.SendQueueLimit"/>
+/// bytes. An unreliable send never waits: when its lane is full the frame is dropped and counted in
+/// <see cref="UdpLinkStatus.UnreliableDropped"/>; <see cref="TrySend"/> reports it as <c>false</c>.</para>
+/// </remarks>
+public sealed class UdpLink : IMessageLink
+{
+    private const int LaneCount = 4;
+
+    private readonly UdpEndpoint _endpoint;
+    private readonly UdpLinkOptions _options;
+    private readonly NodeKey _localKey;
+    private readonly object _lock = new();
+    private readonly LinkInbox _inbox;
+    private readonly bool _initiator;
+    private readonly ReplayWindow _replay = new();
+    private readonly ReliableSendLane[] _reliable = [new(), new()];
+    private readonly UnreliableSendLane[] _unreliable = [new(), new()];
+    private readonly ReliableReceiveLane[] _reliableIn;
+    private readonly UnreliableReceiveLane[] _unreliableIn = [new(), new() { Sequenced = true }];
+    private readonly Stack<OutMessage> _messagePool = new();
+    private readonly Stack<SentPacket> _sentPool = new();
+    private readonly SentRing _sent = new();
+    private readonly List<(ulong Lo, ulong Hi)> _received = new();
+    private readonly RttEstimator _rtt;
+    private readonly TaskCompletionSource _established = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly NodeId? _expectedRemoteId;
+
+    private volatile IPEndPoint _remoteEndPoint;
+    private SocketAddress _remote;
+    private State _state;
+    private NoiseHandshake? _handshake;
+    private byte[]? _handshakePacket;
+    private long _handshakeNext;
+    private long _handshakeInterval;
+    private long _handshakeDeadline = long.MaxValue;
+    private bool _confirmed;
+    private NoiseCipherState? _sendCipher;
+    private NoiseCipherState? _receiveCipher;
+    private byte[] _packet = [];
+    private byte[] _plain = [];
+    private byte[] _receivePlain = [];
+    private int _mtu;
+    private int _payloadCapacity;
+    private int _wholeMax;
+    private int _chunkSize;
+    private ulong _nextPn;
+    private int _rrLane;
+    private int _flushQueued;
+    private int _disposed;
+    private TaskCompletionSource? _room;
+    private FlushWorkItem? _flushWorkItem;
+
+    // Acknowledgements owed.
+    private int _ackPending;
+    private bool _ackNow;
+    private long _ackDeadline;
+    private ulong _largestReceived;
+    private long _largestReceivedAt;
+    private bool _pingPending;
+    private bool _resumePending;
+    private volatile bool _receiveStalled;
+
+    // Loss recovery and congestion control.
+    private bool _anyAcked;
+    private ulong _largestAcked;
+    private int _backoff = 1;
+    private long _bytesInFlight;
+    private long _cwnd;
+    private long _ssthresh = long.MaxValue;
+    private long _recoveryStart;
+    private double _tokens;
+    private long _tokensAt;
+    private long _delivered;
+    private long _deliveredTime;
+    private double _bandwidth;
+    private long _bandwidthAt;
+
+    // Liveness.
+    private long _lastReceive;
+    private long _lastSend;
+
+    // Counters.
+    private long _packetsSent;
+    private long _packetsReceived;
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _packetsLost;
+    private long _unreliableDropped;
+    private long _droppedInvalid;
+    private long _droppedReplayed;
+    private long _deferred;
+    private long _receiveDropped;
+    private long _rateAt;
+    private long _rateSentPackets;
+    private long _rateReceivedPackets;
+    private long _rateSentBytes;
+    private long _rateReceivedBytes;
+    private long _rateLost;
+    private double _packetsSentPerSecond;
+    private double _packetsReceivedPerSecond;
+    private double _bytesSentPerSecond;
+    private double _bytesReceivedPerSecond;
+    private double _loss;
+
+    internal UdpLink(UdpEndpoint endpoint, NodeKey localKey, UdpLinkOptions options, uint localCid, SocketAddress remote, bool initiator, NodeId? expectedRemoteId)
+    {
+        _endpoint = endpoint;
+        _localKey = localKey;
+        _options = options;
+        _initiator = initiator;
+        _expectedRemoteId = expectedRemoteId;
+        LocalConnectionId = localCid;
+        _remote = UdpEndpoint.Clone(remote);
+        _remoteEndPoint = UdpEndpoint.ToEndPoint(remote);
+        _inbox = new LinkInbox(options.ReceiveQueueCapacity + (2 * options.ReliableWindow) + 1024);
+        _reliableIn = [new ReliableReceiveLane(true, options.ReliableWindow), new ReliableReceiveLane(false, options.ReliableWindow)];
+        _rtt = new RttEstimator(UdpClock.Micros(options.InitialRetransmitTimeout), UdpClock.Micros(options.MinRetransmitTimeout), UdpClock.Micros(options.MaxRetransmitTimeout));
+        LocalId = localKey.Id;
+    }
+
+    private enum State
+    {
+        Handshaking,
+        Established,
+        Closed,
+    }
+
+    /// <inheritdoc/>
+    public NodeId LocalId { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Proven by the handshake: the remote side holds the private key of <see cref="RemoteStaticKey"/>.</remarks>
+    public NodeId RemoteId { get; private set; }
+
+    /// <summary>The remote node's static public key (65-byte uncompressed P-256 point), whose SHA-256 is <see cref="RemoteId"/>.</summary>
+    public ReadOnlyMemory<byte> RemoteStaticKey { get; private set; }
+
+    /// <summary>The Noise handshake hash: 32 bytes both sides share and that identify this session (channel binding).</summary>
+    public ReadOnlyMemory<byte> HandshakeHash { get; private set; }
+
+    /// <inheritdoc/>
+    /// <remarks>The peer's current address: it follows the peer when an authenticated packet arrives from a new
+    /// address (NAT rebinding).</remarks>
+    public EndPoint? RemoteAddress => _remoteEndPoint;
+
+    /// <inheritdoc/>
+    /// <remarks><see cref="LinkCapabilities.IsReliableStream"/> is false: the delivery classes are honoured as such.
+    /// <see cref="LinkCapabilities.MaxUnreliableFrameSize"/> is what fits one datagram, or
+    /// <see cref="LinkCapabilities.MaxFrameSize"/> with <see cref="UdpLinkOptions.FragmentUnreliable"/>.</remarks>
+    public LinkCapabilities Capabilities { get; private set; }
+
+    /// <inheritdoc/>
+    public Task<LinkCloseReason> Completion => _inbox.Completion;
+
+    /// <summary>The path MTU the link uses: the smaller of the two sides' <see cref="UdpLinkOptions.Mtu"/>.</summary>
+    public int Mtu => _mtu;
+
+    internal uint LocalConnectionId { get; }
+
+    internal uint RemoteConnectionId { get; private set; }
+
+    internal Task HandshakeTask => _established.Task;
+
+    internal bool IsClosed => _state == State.Closed;
+
+    /// <inheritdoc/>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> frame, Reliability reliability = Reliability.ReliableOrdered, CancellationToken cancellationToken = default)
+    {
+        int cls = (int)reliability;
+        if ((uint)cls >= LaneCount)
+        {
+            return ValueTask.FromException(new ArgumentOutOfRangeException(nameof(reliability)));
+        }
+
+        int max = cls < 2 ? Capabilities.MaxFrameSize : Capabilities.MaxUnreliableFrameSize;
+        if (frame.Length > max)
+        {
+            return ValueTask.FromException(new FrameTooLargeException(frame.Length, max));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        bool queued;
+        lock (_lock)
+        {
+            if (_state != State.Established)
+            {
+                return ValueTask.FromException(_inbox.CreateClosedException());
+            }
+
+            queued = TryEnqueueLocked(frame.Span, cls);
+        }
+
+        if (queued || cls >= 2)
+        {
+            ScheduleFlush();
+            return default;
+        }
+
+        return SendSlowAsync(frame, cls, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues a frame without waiting. Returns false when the frame's reliable lane is full, when an unreliable frame
+    /// was dropped because its lane is full (it is also counted in <see cref="UdpLinkStatus.UnreliableDropped"/>), or
+    /// when the link is closed.
+    /// </summary>
+    /// <param name="frame">The frame's bytes (copied before the call returns).</param>
+    /// <param name="reliability">The delivery class.</param>
+    /// <exception cref="FrameTooLargeException">The frame is larger than the class allows.</exception>
+    public bool TrySend(ReadOnlySpan<byte> frame, Reliability reliability = Reliability.ReliableOrdered)
+    {
+        int cls = (int)reliability;
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)cls, (uint)LaneCount, nameof(reliability));
+        int max = cls < 2 ? Capabilities.MaxFrameSize : Capabilities.MaxUnreliableFrameSize;
+        if (frame.Length > max)
+        {
+            throw new FrameTooLargeException(frame.Length, max);
+        }
+
+        bool queued;
+        lock (_lock)
+        {
+            if (_state != State.Established)
+            {
+                return false;
+            }
+
+            queued = TryEnqueueLocked(frame, cls);
+        }
+
+        if (queued)
+        {
+            ScheduleFlush();
+        }
+
+        return queued;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ValueTask<LinkFrame> receiving = _inbox.ReceiveAsync(cancellationToken);
+        if (!_receiveStalled)
+        {
+            return receiving;
+        }
+
+        if (receiving.IsCompletedSuccessfully)
+        {
+            AfterReceive();
+            return receiving;
+        }
+
+        return ReceiveAndResumeAsync(receiving);
+    }
+
+    /// <inheritdoc/>
+    public bool TryReceive(out LinkFrame frame)
+    {
+        if (!_inbox.TryReceive(out frame))
+        {
+            return false;
+        }
+
+        if (_receiveStalled)
+        {
+            AfterReceive();
+        }
+
+        return true;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<LinkFrame> ReceiveAndResumeAsync(ValueTask<LinkFrame> receiving)
+    {
+        LinkFrame frame = await receiving.ConfigureAwait(false);
+        AfterReceive();
+        return frame;
+    }
+
+    /// <summary>The receive queue was full and packets went unacknowledged; once it drains to half, tell the peer to resend now.</summary>
+    private void AfterReceive()
+    {
+        if (_receiveStalled && _inbox.Count <= _options.ReceiveQueueCapacity / 2)
+        {
+            _receiveStalled = false;
+            lock (_lock)
+            {
+                _resumePending = true;
+            }
+
+            ScheduleFlush();
+        }
+    }
+
+    /// <summary>A snapshot of the link's live state: round trip, loss, rates, congestion window, queues.</summary>
+    public UdpLinkStatus GetStatus()
+    {
+        lock (_lock)
+        {
+            long now = UdpClock.Now;
+            long oldest = long.MaxValue;
+            foreach (ReliableSendLane lane in _reliable)
+            {
+                TrimInflight(lane);
+                if (lane.Inflight.Count > 0)
+                {
+                    oldest = Math.Min(oldest, lane.Inflight.Peek().EnqueuedAt);
+                }
+
+                if (lane.Unsent.Count > 0)
+                {
+                    oldest = Math.Min(oldest, lane.Unsent.Peek().EnqueuedAt);
+                }
+            }
+
+            foreach (UnreliableSendLane lane in _unreliable)
+            {
+                if (lane.Pending.Count > 0)
+                {
+                    oldest = Math.Min(oldest, lane.Pending.Peek().EnqueuedAt);
+                }
+            }
+
+            return new UdpLinkStatus
+            {
+                Rtt = Micros(_rtt.HasSample ? _rtt.Srtt : 0),
+                RttVariance = Micros(_rtt.HasSample ? _rtt.RttVar : 0),
+                MinRtt = Micros(_rtt.HasSample ? _rtt.MinRtt : 0),
+                RetransmitTimeout = Micros(_rtt.Rto * _backoff),
+                Loss = _loss,
+                SendRate = PacingRate(),
+                BandwidthEstimate = _bandwidth,
+                CongestionWindow = _cwnd,
+                BytesInFlight = _bytesInFlight,
+                BytesSentPerSecond = _bytesSentPerSecond,
+                BytesReceivedPerSecond = _bytesReceivedPerSecond,
+                PacketsSentPerSecond = _packetsSentPerSecond,
+                PacketsReceivedPerSecond = _packetsReceivedPerSecond,
+                PacketsSent = _packetsSent,
+                PacketsReceived = _packetsReceived,
+                PacketsLost = _packetsLost,
+                QueuedReliableOrdered = _reliable[0].QueuedBytes,
+                QueuedReliableUnordered = _reliable[1].QueuedBytes,
+                QueuedUnreliable = _unreliable[0].QueuedBytes,
+                QueuedUnreliableSequenced = _unreliable[1].QueuedBytes,
+                OldestQueuedAge = oldest == long.MaxValue ? TimeSpan.Zero : Micros(now - oldest),
+                UnreliableDropped = _unreliableDropped,
+                PacketsDroppedInvalid = _droppedInvalid,
+                PacketsDroppedReplayed = _droppedReplayed,
+                PacketsDeferred = _deferred,
+                UnreliableDroppedOnReceive = _receiveDropped + _unreliableIn[0].IncompleteDropped + _unreliableIn[1].IncompleteDropped,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Closes the link: waits up to <see cref="UdpLinkOptions.CloseTimeout"/> for reliable frames already sent to be
+    /// acknowledged, tells the peer (which sees <see cref="LinkCloseReason.RemoteClosed"/>), and discards frames not yet
+    /// received.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        long deadline = UdpClock.Now + UdpClock.Micros(_options.CloseTimeout);
+        while (UdpClock.Now < deadline)
+        {
+            lock (_lock)
+            {
+                if (_state != State.Established || (_reliable[0].QueuedCount == 0 && _reliable[1].QueuedCount == 0))
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(2).ConfigureAwait(false);
+        }
+
+        lock (_lock)
+        {
+            if (_state == State.Established)
+            {
+                // Three copies: the close is not retransmitted; a peer that misses all three times out.
+                for (int i = 0; i < 3; i++)
+                {
+                    _plain[0] = UdpWire.FrameClose;
+                    SendPacketLocked(1);
+                }
+            }
+
+            CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"udp link {LocalId:s} → {RemoteId:s} ({RemoteAddress})";
+
+    // ---------------------------------------------------------------- handshake (initiator side)
+
+    internal void StartHandshake(long now)
+    {
+        lock (_lock)
+        {
+            Span<byte> prologue = stackalloc byte[9];
+            NoiseCipher cipher = NoiseCipherState.Default;
+            UdpEndpoint.WritePrologue(prologue, (byte)cipher, LocalConnectionId);
+            _handshake = new NoiseHandshake(cipher, initiator: true, _localKey, prologue);
+            _handshakePacket = new byte[UdpWire.InitSize];
+            _handshakePacket[0] = UdpWire.TypeInit;
+            _handshakePacket[1] = UdpWire.Version;
+            _handshakePacket[2] = (byte)cipher;
+            BinaryPrimitives.WriteUInt32BigEndian(_handshakePacket.AsSpan(3), LocalConnectionId);
+            _handshakePacket[7] = 0;
+            _handshake.WriteMessage(ReadOnlySpan<byte>.Empty, _handshakePacket.AsSpan(UdpWire.InitHeaderSize));
+            _handshakeInterval = UdpClock.Micros(_options.HandshakeRetransmitInterval);
+            _handshakeDeadline = now + UdpClock.Micros(_options.HandshakeTimeout);
+            SendHandshakePacketLocked(now);
+        }
+    }
+
+    internal void OnRetry(ReadOnlySpan<byte> datagram, long now)
+    {
+        lock (_lock)
+        {
+            if (_state != State.Handshaking || _handshakePacket is null || _handshakePacket[0] != UdpWire.TypeInit)
+            {
+                return;
+            }
+
+            // Echo the cookie: it goes between the header and message 1, which moves by the cookie's size.
+            byte[] packet = _handshakePacket;
+            if (packet[7] == 0)
+            {
+                packet.AsSpan(UdpWire.InitHeaderSize, NoiseHandshake.PublicKeySize).CopyTo(packet.AsSpan(UdpWire.InitHeaderSize + UdpWire.CookieSize));
+            }
+
+            packet[7] = UdpWire.CookieSize;
+            datagram.Slice(5, UdpWire.CookieSize).CopyTo(packet.AsSpan(UdpWire.InitHeaderSize));
+            SendHandshakePacketLocked(now);
+        }
+    }
+
+    /// <returns>False when the response was malformed or failed authentication.</returns>
+    internal bool OnResponse(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
+    {
+        lock (_lock)
+        {
+            if (_state != State.Handshaking || _handshake is null || _handshakePacket?[0] != UdpWire.TypeInit)
+            {
+                return true; // a duplicate
+            }
+
+            uint remoteCid = BinaryPrimitives.ReadUInt32BigEndian(datagram[5..]);
+            Span<byte> payload = stackalloc byte[256];
+            int length;
+            try
+            {
+                length = _handshake.ReadMessage(datagram[UdpWire.ResponseHeaderSize..], payload);
+                (int remoteMax, int remoteMtu, uint cid) = UdpEndpoint.ParsePayload(payload[..length]);
+                if (cid != remoteCid)
+                {
+                    throw new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's connection id does not match its handshake payload.");
+                }
+
+                byte[] remoteStatic = _handshake.RemoteStaticKey.ToArray();
+                NodeId remoteId = NodeId.FromPublicKey(remoteStatic);
+                if (_expectedRemoteId is { } expected && expected != remoteId)
+                {
+                    // Before message 3: the dialer does not reveal its static key to the wrong node.
+                    throw new IdentityMismatchException(expected, remoteId);
+                }
+
+                Span<byte> ours = stackalloc byte[UdpWire.HandshakePayloadSize];
+                UdpEndpoint.WritePayload(ours, _options, LocalConnectionId);
+                byte[] finish = new byte[UdpWire.FinishHeaderSize + NoiseHandshake.MessageSize(2, ours.Length)];
+                finish[0] = UdpWire.TypeFinish;
+                BinaryPrimitives.WriteUInt32BigEndian(finish.AsSpan(1), remoteCid);
+                _handshake.WriteMessage(ours, finish.AsSpan(UdpWire.FinishHeaderSize));
+                (NoiseCipherState send, NoiseCipherState receive) = _handshake.Split();
+                byte[] hash = _handshake.HandshakeHash.ToArray();
+                _handshake.Dispose();
+                _handshake = null;
+                _handshakePacket = finish;
+                _handshakeInterval = UdpClock.Micros(_options.HandshakeRetransmitInterval);
+                Establish(send, receive, remoteStatic, hash, remoteMax, remoteMtu, remoteCid, source, now);
+                _confirmed = false;
+                SendHandshakePacketLocked(now);
+            }
+            catch (HandshakeException e)
+            {
+                FailHandshakeLocked(e);
+                return false;
+            }
+
+            _established.TrySetResult();
+            return true;
+        }
+    }
+
+    internal void FailHandshake(Exception e)
+    {
+        lock (_lock)
+        {
+            FailHandshakeLocked(e);
+        }
+    }
+
+    /// <summary>The responder saw message 3 again: the dialer missed our packets, so answer with one.</summary>
+    internal void OnDuplicateFinish()
+    {
+        lock (_lock)
+        {
+            if (_state == State.Established)
+            {
+                _pingPending = true;
+                FlushLocked(UdpClock.Now);
+            }
+        }
+    }
+
+    /// <summary>Turns a completed handshake into an established link (both roles).</summary>
+    internal void Establish(NoiseCipherState send, NoiseCipherState receive, byte[] remoteStatic, byte[] hash, int remoteMaxFrame, int remoteMtu, uint remoteCid, SocketAddress source, long now)
+    {
+        _sendCipher = send;
+        _receiveCipher = receive;
+        RemoteStaticKey = remoteStatic;
+        RemoteId = NodeId.FromPublicKey(remoteStatic);
+        HandshakeHash = hash;
+        RemoteConnectionId = remoteCid;
+        if (!source.Equals(_remote))
+        {
+            _remote = UdpEndpoint.Clone(source);
+            _remoteEndPoint = UdpEndpoint.ToEndPoint(source);
+        }
+
+        _mtu = Math.Max(UdpWire.MinMtu, Math.Min(_options.Mtu, remoteMtu));
+        _payloadCapacity = _mtu - UdpWire.PacketOverhead;
+        _wholeMax = _payloadCapacity - UdpWire.AckBudget - UdpWire.MessageHeaderMax;
+        _chunkSize = _payloadCapacity - UdpWire.AckBudget - UdpWire.FragmentHeaderMax;
+        _packet = new byte[_mtu];
+        _plain = new byte[_payloadCapacity];
+        _receivePlain = new byte[Math.Max(_options.Mtu, _mtu)];
+        int maxFrame = Math.Min(_options.MaxFrameSize, remoteMaxFrame);
+        Capabilities = new LinkCapabilities
+        {
+            IsReliableStream = false,
+            IsSecure = true,
+            MaxFrameSize = maxFrame,
+            MaxUnreliableFrameSize = _options.FragmentUnreliable ? maxFrame : Math.Min(maxFrame, _wholeMax),
+        };
+        _cwnd = 10L * _mtu;
+        _tokensAt = now;
+        _deliveredTime = now;
+        _lastReceive = now;
+        _lastSend = now;
+        _rateAt = now;
+        _confirmed = true;
+        _state = State.Established;
+    }
+
+    internal void SendPing()
+    {
+        lock (_lock)
+        {
+            _pingPending = true;
+            FlushLocked(UdpClock.Now);
+        }
+    }
+
+    private void SendHandshakePacketLocked(long now)
+    {
+        _endpoint.SendDatagram(_handshakePacket, _remote);
+        _handshakeNext = now + _handshakeInterval;
+        _handshakeInterval *= 2;
+    }
+
+    private void FailHandshakeLocked(Exception e)
+    {
+        if (_state == State.Closed)
+        {
+            return;
+        }
+
+        _established.TrySetException(e);
+        CloseLocked(LinkCloseReason.ProtocolError, e, discardPending: true);
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    private bool TryEnqueueLocked(ReadOnlySpan<byte> frame, int cls)
+    {
+        long now = UdpClock.Now;
+        if (cls < 2)
+        {
+            ReliableSendLane lane = _reliable[cls];
+            if (lane.QueuedCount > 0 && lane.QueuedBytes + frame.Length > _options.SendQueueLimit)
+            {
+                return false;
+            }
+
+            OutMessage message = RentMessage();
+            message.Init(frame, lane.NextSeq++, cls, _wholeMax, _chunkSize, now);
+            lane.Unsent.Enqueue(message);
+            lane.QueuedBytes += frame.Length;
+            lane.QueuedCount++;
+            return true;
+        }
+
+        UnreliableSendLane unreliable = _unreliable[cls - 2];
+        if (unreliable.Pending.Count > 0 && unreliable.QueuedBytes + frame.Length > _options.UnreliableQueueLimit)
+        {
+            _unreliableDropped++;
+            return false;
+        }
+
+        OutMessage m = RentMessage();
+        m.Init(frame, unreliable.NextSeq++, cls, _wholeMax, _chunkSize, now);
+        unreliable.Pending.Enqueue(m);
+        unreliable.QueuedBytes += frame.Length;
+        return true;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> frame, int cls, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_state != State.Established)
+                {
+                    throw _inbox.CreateClosedException();
+                }
+
+                if (TryEnqueueLocked(frame.Span, cls))
+                {
+                    break;
+                }
+
+                _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _room.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        ScheduleFlush();
+    }
+
+    private void ScheduleFlush()
+    {
+        if (Interlocked.Exchange(ref _flushQueued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_flushWorkItem ??= new FlushWorkItem(this), preferLocal: false);
+        }
+    }
+
+    private void RunScheduledFlush()
+    {
+        Volatile.Write(ref _flushQueued, 0);
+        lock (_lock)
+        {
+            FlushLocked(UdpClock.Now);
+        }
+    }
+
+    /// <summary>Sends what congestion control, pacing and the lanes allow, and any acknowledgement owed.</summary>
+    private void FlushLocked(long now)
+    {
+        if (_state != State.Established)
+        {
+            return;
+        }
+
+        RefillTokens(now);
+        for (int guard = 0; guard < 512; guard++)
+        {
+            bool canData = _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0);
+            bool wantAck = _ackPending > 0 && (_ackNow || now >= _ackDeadline);
+            bool hasData = canData && (_pingPending || HasSendable());
+            if (!hasData && !wantAck && !_resumePending)
+            {
+                return;
+            }
+
+            Span<byte> payload = _plain;
+            int pos = 0;
+            bool acked = false;
+            if (_ackPending > 0 && _received.Count > 0)
+            {
+                pos += WriteAck(payload, now);
+                acked = true;
+            }
+
+            SentPacket? packet = null;
+            bool eliciting = false;
+            if (_resumePending)
+            {
+                payload[pos++] = UdpWire.FrameResume;
+                _resumePending = false;
+            }
+
+            if (canData)
+            {
+                packet = _sentPool.Count > 0 ? _sentPool.Pop() : new SentPacket();
+                if (_pingPending)
+                {
+                    payload[pos++] = UdpWire.FramePing;
+                    _pingPending = false;
+                    eliciting = true;
+                }
+
+                eliciting |= FillLanes(payload, ref pos, packet);
+            }
+
+            if (pos == 0)
+            {
+                ReturnSent(packet);
+                return;
+            }
+
+            ulong pn = SendPacketLocked(pos);
+            if (acked)
+            {
+                _ackPending = 0;
+                _ackNow = false;
+            }
+
+            if (eliciting)
+            {
+                int size = pos + UdpWire.PacketOverhead;
+                packet!.Pn = pn;
+                packet.SentAt = now;
+                packet.Size = size;
+                packet.DeliveredAtSend = _delivered;
+                packet.DeliveredTimeAtSend = _deliveredTime;
+                _sent.Add(packet);
+                _bytesInFlight += size;
+                _tokens -= size;
+                _lastSend = now;
+            }
+            else
+            {
+                ReturnSent(packet);
+            }
+        }
+
+        // More to send than one flush does: continue soon.
+        ScheduleFlush();
+    }
+
+    /// <summary>Encrypts <c>_plain[..length]</c> into a data packet and sends it.</summary>
+    private ulong SendPacketLocked(int length)
+    {
+        ulong pn = _nextPn++;
+        Span<byte> packet = _packet;
+        packet[0] = UdpWire.TypeData;
+        BinaryPrimitives.WriteUInt32BigEndian(packet[1..], RemoteConnectionId);
+        BinaryPrimitives.WriteUInt64BigEndian(packet[5..], pn);
+        _sendCipher!.EncryptAt(pn, packet[..UdpWire.DataHeaderSize], _plain.AsSpan(0, length), packet[UdpWire.DataHeaderSize..]);
+        int size = length + UdpWire.PacketOverhead;
+        _endpoint.SendDatagram(packet[..size], _remote);
+        _packetsSent++;
+        _bytesSent += size;
+        return pn;
+    }
+
+    private bool HasSendable()
+    {
+        foreach (ReliableSendLane lane in _reliable)
+        {
+            if (lane.Retransmit.Count > 0)
+            {
+                return true;
+            }
+
+            if (lane.Unsent.Count > 0 && lane.Unsent.Peek().Seq < OldestUnfinished(lane) + (ulong)_options.ReliableWindow)
+            {
+                return true;
+            }
+        }
+
+        return _unreliable[0].Pending.Count > 0 || _unreliable[1].Pending.Count > 0;
+    }
+
+    private ulong OldestUnfinished(ReliableSendLane lane)
+    {
+        TrimInflight(lane);
+        return lane.Inflight.Count > 0 ? lane.Inflight.Peek().Seq : lane.Unsent.Count > 0 ? lane.Unsent.Peek().Seq : lane.NextSeq;
+    }
+
+    private bool FillLanes(Span<byte> payload, ref int pos, SentPacket packet)
+    {
+        int start = _rrLane;
+        _rrLane = (_rrLane + 1) % LaneCount;
+        bool wrote = false;
+        for (int k = 0; k < LaneCount && payload.Length - pos > 8; k++)
+        {
+            int cls = (start + k) % LaneCount;
+            wrote |= cls < 2 ? FillReliable(_reliable[cls], payload, ref pos, packet) : FillUnreliable(_unreliable[cls - 2], payload, ref pos);
+        }
+
+        return wrote;
+    }
+
+    private bool FillReliable(ReliableSendLane lane, Span<byte> payload, ref int pos, SentPacket packet)
+    {
+        bool wrote = false;
+        while (lane.Retransmit.Count > 0)
+        {
+            ChunkRef chunk = lane.Retransmit.Peek();
+            if (!chunk.IsLive)
+            {
+                lane.Retransmit.Dequeue();
+                continue;
+            }
+
+            if (ChunkFrameSize(chunk.Message, chunk.Chunk) > payload.Length - pos)
+            {
+                return wrote;
+            }
+
+            pos += WriteChunk(payload[pos..], chunk.Message, chunk.Chunk);
+            packet.Chunks.Add(chunk);
+            lane.Retransmit.Dequeue();
+            wrote = true;
+        }
+
+        ulong limit = OldestUnfinished(lane) + (ulong)_options.ReliableWindow;
+        while (lane.Unsent.Count > 0)
+        {
+            OutMessage message = lane.Unsent.Peek();
+            if (message.Seq >= limit || ChunkFrameSize(message, message.NextChunk) > payload.Length - pos)
+            {
+                return wrote;
+            }
+
+            pos += WriteChunk(payload[pos..], message, message.NextChunk);
+            packet.Chunks.Add(new ChunkRef(message, message.Generation, message.NextChunk));
+            wrote = true;
+            if (++message.NextChunk == message.ChunkCount)
+            {
+                lane.Unsent.Dequeue();
+                lane.Inflight.Enqueue(message);
+            }
+        }
+
+        return wrote;
+    }
+
+    private bool FillUnreliable(UnreliableSendLane lane, Span<byte> payload, ref int pos)
+    {
+        bool wrote = false;
+        while (lane.Pending.Count > 0)
+        {
+            OutMessage message = lane.Pending.Peek();
+            if (ChunkFrameSize(message, message.NextChunk) > payload.Length - pos)
+            {
+                return wrote;
+            }
+
+            pos += WriteChunk(payload[pos..], message, message.NextChunk);
+            wrote = true;
+            if (++message.NextChunk == message.ChunkCount)
+            {
+                lane.Pending.Dequeue();
+                lane.QueuedBytes -= message.Length;
+                ReturnMessage(message);
+            }
+        }
+
+        return wrote;
+    }
+
+    private static int ChunkFrameSize(OutMessage m, int chunk) => m.Whole
+        ? 1 + UdpWire.VarintSize(m.Seq) + UdpWire.VarintSize((ulong)m.Length) + m.Length
+        : 1 + UdpWire.VarintSize(m.Seq) + UdpWire.VarintSize((ulong)m.Length) + UdpWire.VarintSize((ulong)m.ChunkSize) + UdpWire.VarintSize((ulong)chunk) + m.ChunkLength(chunk);
+
+    private static int WriteChunk(Span<byte> destination, OutMessage m, int chunk)
+    {
+        int pos = 0;
+        if (m.Whole)
+        {
+            destination[pos++] = (byte)(UdpWire.FrameMessage | m.Class);
+            pos += UdpWire.WriteVarint(destination[pos..], m.Seq);
+            pos += UdpWire.WriteVarint(destination[pos..], (ulong)m.Length);
+            m.Buffer.AsSpan(0, m.Length).CopyTo(destination[pos..]);
+            return pos + m.Length;
+        }
+
+        destination[pos++] = (byte)(UdpWire.FrameFragment | m.Class);
+        pos += UdpWire.WriteVarint(destination[pos..], m.Seq);
+        pos += UdpWire.WriteVarint(destination[pos..], (ulong)m.Length);
+        pos += UdpWire.WriteVarint(destination[pos..], (ulong)m.ChunkSize);
+        pos += UdpWire.WriteVarint(destination[pos..], (ulong)chunk);
+        int length = m.ChunkLength(chunk);
+        m.Buffer.AsSpan(chunk * m.ChunkSize, length).CopyTo(destination[pos..]);
+        return pos + length;
+    }
+
+    /// <summary>ACK frame: largest, ack delay (µs), first range length, extra range count, then (gap, length) pairs.</summary>
+    private int WriteAck(Span<byte> payload, long now)
+    {
+        (ulong lo, ulong hi) = _received[0];
+        ulong delay = (ulong)Math.Max(0, now - _largestReceivedAt);
+        int size = 1 + UdpWire.VarintSize(hi) + UdpWire.VarintSize(delay) + UdpWire.VarintSize(hi - lo) + 1;
+        int extra = 0;
+        ulong prevLo = lo;
+        for (int i = 1; i < _received.Count && extra < 100; i++)
+        {
+            (ulong l, ulong h) = _received[i];
+            int more = UdpWire.VarintSize(prevLo - h - 2) + UdpWire.VarintSize(h - l);
+            if (size + more > UdpWire.AckBudget)
+            {
+                break;
+            }
+
+            size += more;
+            extra++;
+            prevLo = l;
+        }
+
+        int pos = 0;
+        payload[pos++] = UdpWire.FrameAck;
+        pos += UdpWire.WriteVarint(payload[pos..], hi);
+        pos += UdpWire.WriteVarint(payload[pos..], delay);
+        pos += UdpWire.WriteVarint(payload[pos..], hi - lo);
+        payload[pos++] = (byte)extra;
+        prevLo = lo;
+        for (int i = 1; i <= extra; i++)
+        {
+            (ulong l, ulong h) = _received[i];
+            pos += UdpWire.WriteVarint(payload[pos..], prevLo - h - 2);
+            pos += UdpWire.WriteVarint(payload[pos..], h - l);
+            prevLo = l;
+        }
+
+        return pos;
+    }
+
+    private void RefillTokens(long now)
+    {
+        double rate = PacingRate();
+        if (rate <= 0)
+        {
+            return;
+        }
+
+        double burst = Math.Max(4.0 * _mtu, rate * 2 * UdpClock.Micros(_options.TimerResolution) / 1e6);
+        _tokens = Math.Min(burst, _tokens + (rate * (now - _tokensAt) / 1e6));
+        _tokensAt = now;
+    }
+
+    /// <summary>Bytes per second: the congestion window per smoothed RTT, doubled in slow start, 1.25× after.</summary>
+    private double PacingRate()
+    {
+        if (!_rtt.HasSample)
+        {
+            return 0;
+        }
+
+        double gain = _cwnd < _ssthresh ? 2.0 : 1.25;
+        return gain * _cwnd * 1e6 / Math.Max(_rtt.Srtt, 100);
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    internal enum PacketVerdict
+    {
+        Accepted,
+        Replayed,
+        Invalid,
+        NotEstablished,
+    }
+
+    internal PacketVerdict OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
+    {
+        lock (_lock)
+        {
+            if (_state != State.Established)
+            {
+                return PacketVerdict.NotEstablished;
+            }
+
+            ulong pn = BinaryPrimitives.ReadUInt64BigEndian(datagram[5..]);
+            if (!_replay.IsFresh(pn))
+            {
+                _droppedReplayed++;
+                return PacketVerdict.Replayed;
+            }
+
+            ReadOnlySpan<byte> ciphertext = datagram[UdpWire.DataHeaderSize..];
+            if (ciphertext.Length < UdpWire.TagSize || ciphertext.Length - UdpWire.TagSize > _receivePlain.Length
+                || !_receiveCipher!.TryDecryptAt(pn, datagram[..UdpWire.DataHeaderSize], ciphertext, _receivePlain))
+            {
+                _droppedInvalid++;
+                return PacketVerdict.Invalid;
+            }
+
+            _replay.Mark(pn);
+            if (!source.Equals(_remote))
+            {
+                // NAT rebinding: an authenticated packet from a new address moves the peer.
+                _remote = UdpEndpoint.Clone(source);
+                _remoteEndPoint = UdpEndpoint.ToEndPoint(source);
+            }
+
+            _lastReceive = now;
+            _packetsReceived++;
+            _bytesReceived += datagram.Length;
+            if (!_confirmed)
+            {
+                _confirmed = true;
+                _handshakePacket = null;
+            }
+
+            bool defer = _inbox.Count >= _options.ReceiveQueueCapacity;
+            ReadOnlySpan<byte> payload = _receivePlain.AsSpan(0, ciphertext.Length - UdpWire.TagSize);
+            FrameResult result = ReadFrames(payload, defer, now);
+            if (result.Error is { } error)
+            {
+                CloseLocked(error.Reason, error.Cause, discardPending: false);
+                return PacketVerdict.Accepted;
+            }
+
+            if (result.DeferredData)
+            {
+                _deferred++;
+                _receiveStalled = true;
+            }
+            else
+            {
+                RecordReceived(pn);
+                if (result.Eliciting)
+                {
+                    if (_ackPending++ == 0)
+                    {
+                        _ackDeadline = now + UdpClock.Micros(_options.MaxAckDelay);
+                    }
+
+                    if (_ackPending >= 2 || pn != _largestReceived || _options.MaxAckDelay == TimeSpan.Zero)
+                    {
+                        _ackNow = true; // every second packet, and at once on a gap (fast retransmit at the sender)
+                    }
+                }
+            }
+
+            if (result.Close)
+            {
+                CloseLocked(LinkCloseReason.RemoteClosed, null, discardPending: false);
+                return PacketVerdict.Accepted;
+            }
+
+            FlushLocked(now);
+            return PacketVerdict.Accepted;
+        }
+    }
+
+    private readonly record struct FrameError(LinkCloseReason Reason, Exception Cause);
+
+    private struct FrameResult
+    {
+        public bool Eliciting;
+        public bool DeferredData;
+        public bool Close;
+        public FrameError? Error;
+    }
+
+    private FrameResult ReadFrames(ReadOnlySpan<byte> p, bool defer, long now)
+    {
+        var result = default(FrameResult);
+        int pos = 0;
+        while (pos < p.Length)
+        {
+            byte type = p[pos++];
+            if (type == UdpWire.FrameAck)
+            {
+                if (!ReadAck(p, ref pos, now))
+                {
+                    result.Error = Malformed("a malformed acknowledgement");
+                    return result;
+                }
+            }
+            else if (type == UdpWire.FramePing)
+            {
+                result.Eliciting = true;
+            }
+            else if (type == UdpWire.FrameClose)
+            {
+                result.Close = true;
+            }
+            else if (type == UdpWire.FrameResume)
+            {
+                // The peer's receive queue drained after it left our packets unacknowledged: resend them now.
+                for (ulong pn = _sent.Base; pn < _sent.End && _sent.Count > 0; pn++)
+                {
+                    if (_sent.Remove(pn) is { } packet)
+                    {
+                        _bytesInFlight -= packet.Size;
+                        foreach (ChunkRef chunk in packet.Chunks)
+                        {
+                            if (chunk.IsLive)
+                            {
+                                _reliable[chunk.Message.Class].Retransmit.Enqueue(chunk);
+                            }
+                        }
+
+                        ReturnSent(packet);
+                    }
+                }
+
+                _backoff = 1;
+            }
+            else if ((type & ~3) == UdpWire.FrameMessage)
+            {
+                int cls = type & 3;
+                if (!UdpWire.TryReadVarint(p, ref pos, out ulong seq) || !UdpWire.TryReadVarint(p, ref pos, out ulong length) || length > (ulong)(p.Length - pos))
+                {
+                    result.Error = Malformed("a malformed message frame");
+                    return result;
+                }
+
+                result.Eliciting = true;
+                if (defer && cls < 2)
+                {
+                    result.DeferredData = true;
+                }
+                else if (defer)
+                {
+                    _receiveDropped++;
+                }
+                else if (ReceiveWhole(cls, seq, p.Slice(pos, (int)length)) is { } error)
+                {
+                    result.Error = error;
+                    return result;
+                }
+
+                pos += (int)length;
+            }
+            else if ((type & ~3) == UdpWire.FrameFragment)
+            {
+                int cls = type & 3;
+                if (!UdpWire.TryReadVarint(p, ref pos, out ulong seq) || !UdpWire.TryReadVarint(p, ref pos, out ulong total)
+                    || !UdpWire.TryReadVarint(p, ref pos, out ulong chunkSize) || !UdpWire.TryReadVarint(p, ref pos, out ulong index)
+                    || chunkSize == 0 || chunkSize > UdpWire.MaxMtu || total == 0 || total > int.MaxValue || index >= (total + chunkSize - 1) / chunkSize)
+                {
+                    result.Error = Malformed("a malformed fragment frame");
+                    return result;
+                }
+
+                int length = (int)Math.Min(chunkSize, total - (index * chunkSize));
+                if (length > p.Length - pos)
+                {
+                    result.Error = Malformed("a fragment cut short");
+                    return result;
+                }
+
+                if ((long)total > _options.MaxFrameSize)
+                {
+                    result.Error = new FrameError(LinkCloseReason.FrameTooLarge, new FrameTooLargeException((long)total, _options.MaxFrameSize));
+                    return result;
+                }
+
+                result.Eliciting = true;
+                if (defer && cls < 2)
+                {
+                    result.DeferredData = true;
+                }
+                else if (defer)
+                {
+                    _receiveDropped++;
+                }
+                else if (ReceiveFragment(cls, seq, (int)total, (int)chunkSize, (int)index, p.Slice(pos, length)) is { } error)
+                {
+                    result.Error = error;
+                    return result;
+                }
+
+                pos += length;
+            }
+            else
+            {
+                result.Error = Malformed($"an unknown frame type 0x{type:x2}");
+                return result;
+            }
+        }
+
+        return result;
+    }
+
+    private static FrameError Malformed(string what) => new(LinkCloseReason.ProtocolError, new InvalidDataException($"The peer sent {what}."));
+
+    private FrameError? ReceiveWhole(int cls, ulong seq, ReadOnlySpan<byte> data)
+    {
+        if (data.Length > _options.MaxFrameSize)
+        {
+            return new FrameError(LinkCloseReason.FrameTooLarge, new FrameTooLargeException(data.Length, _options.MaxFrameSize));
+        }
+
+        if (cls < 2)
+        {
+            ReliableReceiveLane lane = _reliableIn[cls];
+            if (!lane.InWindow(seq))
+            {
+                return Malformed("a reliable frame beyond the reorder window");
+            }
+
+            if (!lane.IsDone(seq))
+            {
+                lane.Complete(seq, LinkFrame.Copy(data), _inbox);
+            }
+
+            return null;
+        }
+
+        UnreliableReceiveLane unreliable = _unreliableIn[cls - 2];
+        if (unreliable.Sequenced)
+        {
+            if (unreliable.HasDelivered && seq <= unreliable.Newest)
+            {
+                return null;
+            }
+
+            unreliable.HasDelivered = true;
+            unreliable.Newest = seq;
+        }
+
+        _inbox.TryEnqueue(LinkFrame.Copy(data));
+        return null;
+    }
+
+    private FrameError? ReceiveFragment(int cls, ulong seq, int total, int chunkSize, int index, ReadOnlySpan<byte> data)
+    {
+        Dictionary<ulong, Reassembly> partial;
+        if (cls < 2)
+        {
+            ReliableReceiveLane lane = _reliableIn[cls];
+            if (!lane.InWindow(seq))
+            {
+                return Malformed("a reliable fragment beyond the reorder window");
+            }
+
+            if (lane.IsDone(seq))
+            {
+                return null;
+            }
+
+            partial = lane.Partial;
+        }
+        else
+        {
+            UnreliableReceiveLane unreliable = _unreliableIn[cls - 2];
+            if (unreliable.Sequenced && unreliable.HasDelivered && seq <= unreliable.Newest)
+            {
+                return null;
+            }
+
+            partial = unreliable.Partial;
+            if (!partial.ContainsKey(seq))
+            {
+                // Fragments of unreliable frames are never resent: a frame that misses one is dropped whole once
+                // newer frames crowd it out.
+                while (partial.Count >= UnreliableReceiveLane.MaxPartial)
+                {
+                    ulong oldest = ulong.MaxValue;
+                    foreach (ulong key in partial.Keys)
+                    {
+                        oldest = Math.Min(oldest, key);
+                    }
+
+                    partial.Remove(oldest, out Reassembly? evicted);
+                    evicted!.Release();
+                    unreliable.IncompleteDropped++;
+                }
+            }
+        }
+
+        if (!partial.TryGetValue(seq, out Reassembly? reassembly))
+        {
+            reassembly = Reassembly.Create(total, chunkSize);
+            partial.Add(seq, reassembly);
+        }
+        else if (reassembly.Total != total || reassembly.ChunkSize != chunkSize)
+        {
+            return Malformed("fragments of one frame that disagree on its size");
+        }
+
+        if (!reassembly.Add(index, data) || !reassembly.IsComplete)
+        {
+            return null;
+        }
+
+        partial.Remove(seq);
+        LinkFrame frame = reassembly.TakeFrame();
+        if (cls < 2)
+        {
+            _reliableIn[cls].Complete(seq, frame, _inbox);
+            return null;
+        }
+
+        UnreliableReceiveLane lane2 = _unreliableIn[cls - 2];
+        if (lane2.Sequenced)
+        {
+            if (lane2.HasDelivered && seq <= lane2.Newest)
+            {
+                frame.Dispose();
+                return null;
+            }
+
+            lane2.HasDelivered = true;
+            lane2.Newest = seq;
+            // Older partial frames can no longer be delivered.
+            foreach (ulong key in lane2.Partial.Keys)
+            {
+                if (key < seq && lane2.Partial.Remove(key, out Reassembly? stale))
+                {
+                    stale.Release();
+                    lane2.IncompleteDropped++;
+                }
+            }
+        }
+
+        _inbox.TryEnqueue(frame);
+        return null;
+    }
+
+    private void RecordReceived(ulong pn)
+    {
+        if (_received.Count == 0 || pn > _largestReceived)
+        {
+            _largestReceived = pn;
+            _largestReceivedAt = UdpClock.Now;
+        }
+
+        List<(ulong Lo, ulong Hi)> r = _received;
+        for (int i = 0; i < r.Count; i++)
+        {
+            (ulong lo, ulong hi) = r[i];
+            if (pn > hi)
+            {
+                if (pn == hi + 1)
+                {
+                    if (i > 0 && r[i - 1].Lo == pn + 1)
+                    {
+                        r[i - 1] = (lo, r[i - 1].Hi);
+                        r.RemoveAt(i);
+                    }
+                    else
+                    {
+                        r[i] = (lo, pn);
+                    }
+                }
+                else
+                {
+                    r.Insert(i, (pn, pn));
+                }
+
+                Trim();
+                return;
+            }
+
+            if (pn >= lo)
+            {
+                return;
+            }
+
+            if (pn == lo - 1)
+            {
+                if (i + 1 < r.Count && r[i + 1].Hi == pn - 1)
+                {
+                    r[i] = (r[i + 1].Lo, hi);
+                    r.RemoveAt(i + 1);
+                }
+                else
+                {
+                    r[i] = (pn, hi);
+                }
+
+                return;
+            }
+        }
+
+        r.Add((pn, pn));
+        Trim();
+
+        void Trim()
+        {
+            if (r.Count > 64)
+            {
+                r.RemoveAt(r.Count - 1);
+            }
+        }
+    }
+
+    private bool ReadAck(ReadOnlySpan<byte> p, ref int pos, long now)
+    {
+        if (!UdpWire.TryReadVarint(p, ref pos, out ulong largest) || !UdpWire.TryReadVarint(p, ref pos, out ulong delay)
+            || !UdpWire.TryReadVarint(p, ref pos, out ulong first) || pos >= p.Length)
+        {
+            return false;
+        }
+
+        int extra = p[pos++];
+        if (first > largest || largest >= _nextPn)
+        {
+            return false;
+        }
+
+        SentPacket? largestPacket = _sent.Get(largest);
+        long largestSentAt = largestPacket?.SentAt ?? 0;
+        bool ackedAny = AckRange(largest - first, largest, now);
+        ulong lo = largest - first;
+        for (int i = 0; i < extra; i++)
+        {
+            if (!UdpWire.TryReadVarint(p, ref pos, out ulong gap) || !UdpWire.TryReadVarint(p, ref pos, out ulong length) || lo < gap + 2)
+            {
+                return false;
+            }
+
+            ulong hi = lo - gap - 2;
+            if (length > hi)
+            {
+                return false;
+            }
+
+            lo = hi - length;
+            ackedAny |= AckRange(lo, hi, now);
+        }
+
+        if (!_anyAcked || largest > _largestAcked)
+        {
+            _anyAcked = true;
+            _largestAcked = largest;
+        }
+
+        if (largestPacket is not null && largestSentAt > 0)
+        {
+            _rtt.AddSample(now - largestSentAt, (long)Math.Min(delay, (ulong)UdpClock.Micros(_options.MaxAckDelay)));
+        }
+
+        if (ackedAny)
+        {
+            _backoff = 1;
+            DetectLosses(now);
+            bool freed = false;
+            foreach (ReliableSendLane lane in _reliable)
+            {
+                freed |= TrimInflight(lane);
+            }
+        }
+
+        return true;
+    }
+
+    private bool AckRange(ulong lo, ulong hi, long now)
+    {
+        bool any = false;
+        ulong from = Math.Max(lo, _sent.Base);
+        ulong to = Math.Min(hi, _sent.End == 0 ? 0 : _sent.End - 1);
+        for (ulong pn = from; pn <= to && _sent.Count > 0; pn++)
+        {
+            SentPacket? packet = _sent.Remove(pn);
+            if (packet is not null)
+            {
+                OnPacketAcked(packet, now);
+                any = true;
+            }
+        }
+
+        return any;
+    }
+
+    private void OnPacketAcked(SentPacket packet, long now)
+    {
+        _bytesInFlight -= packet.Size;
+        _delivered += packet.Size;
+        _deliveredTime = now;
+        long interval = now - packet.DeliveredTimeAtSend;
+        if (interval > 0)
+        {
+            double rate = (_delivered - packet.DeliveredAtSend) * 1e6 / interval;
+            long window = Math.Max(10 * (_rtt.HasSample ? _rtt.Srtt : 100_000), 1_000_000);
+            if (rate >= _bandwidth || now - _bandwidthAt > window)
+            {
+                _bandwidth = rate;
+                _bandwidthAt = now;
+            }
+        }
+
+        // NewReno growth, none for packets sent before the last loss response.
+        if (packet.SentAt > _recoveryStart)
+        {
+            _cwnd += _cwnd < _ssthresh ? packet.Size : Math.Max(1, (long)_mtu * packet.Size / _cwnd);
+        }
+
+        bool roomFreed = false;
+        foreach (ChunkRef chunk in packet.Chunks)
+        {
+            OutMessage m = chunk.Message;
+            if (m.Generation != chunk.Generation || m.Done || !m.MarkAcked(chunk.Chunk) || m.AckedChunks != m.ChunkCount)
+            {
+                continue;
+            }
+
+            m.Done = true;
+            ReliableSendLane lane = _reliable[m.Class];
+            lane.QueuedBytes -= m.Length;
+            lane.QueuedCount--;
+            m.ReleaseBuffers();
+            roomFreed = true;
+        }
+
+        if (roomFreed && _room is not null)
+        {
+            _room.TrySetResult();
+            _room = null;
+        }
+
+        ReturnSent(packet);
+    }
+
+    /// <summary>Declares lost the packets three below the largest acknowledged, or older than 9/8 RTT (RFC 9002 §6.1).</summary>
+    private void DetectLosses(long now)
+    {
+        if (!_anyAcked)
+        {
+            return;
+        }
+
+        long delay = Math.Max(1000, 9 * Math.Max(_rtt.Srtt, _rtt.Latest) / 8);
+        ulong end = Math.Min(_largestAcked, _sent.End);
+        for (ulong pn = _sent.Base; pn < end && _sent.Count > 0; pn++)
+        {
+            SentPacket? packet = _sent.Get(pn);
+            if (packet is not null && (_largestAcked - pn >= 3 || now - packet.SentAt >= delay))
+            {
+                _sent.Remove(pn);
+                OnPacketLost(packet, now, timeout: false);
+            }
+        }
+    }
+
+    private void OnPacketLost(SentPacket packet, long now, bool timeout)
+    {
+        _bytesInFlight -= packet.Size;
+        _packetsLost++;
+        foreach (ChunkRef chunk in packet.Chunks)
+        {
+            if (chunk.IsLive)
+            {
+                _reliable[chunk.Message.Class].Retransmit.Enqueue(chunk);
+            }
+        }
+
+        // One response per round trip: only packets sent after the last reduction shrink the window again.
+        if (packet.SentAt > _recoveryStart)
+        {
+            _recoveryStart = now;
+            long floor = (long)(_bandwidth * (_rtt.HasSample ? _rtt.MinRtt : 0) / 1e6);
+            _cwnd = timeout ? 2L * _mtu : Math.Max(Math.Max(2L * _mtu, _cwnd * 7 / 10), floor);
+            _ssthresh = Math.Max(2L * _mtu, timeout ? _cwnd * 2 : _cwnd);
+        }
+
+        ReturnSent(packet);
+    }
+
+    private bool TrimInflight(ReliableSendLane lane)
+    {
+        bool any = false;
+        while (lane.Inflight.Count > 0 && lane.Inflight.Peek().Done)
+        {
+            ReturnMessage(lane.Inflight.Dequeue());
+            any = true;
+        }
+
+        return any;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    internal void OnTick(long now)
+    {
+        lock (_lock)
+        {
+            if (_state == State.Closed)
+            {
+                return;
+            }
+
+            if (_state == State.Handshaking)
+            {
+                if (now >= _handshakeDeadline)
+                {
+                    FailHandshakeLocked(new HandshakeException(HandshakeFailure.Timeout, $"The handshake did not complete within {_options.HandshakeTimeout}."));
+                }
+                else if (now >= _handshakeNext && _handshakePacket is not null)
+                {
+                    SendHandshakePacketLocked(now);
+                }
+
+                return;
+            }
+
+            if (now - _lastReceive >= UdpClock.Micros(_options.IdleTimeout))
+            {
+                CloseLocked(LinkCloseReason.Timeout, new TimeoutException($"Nothing arrived from the peer for {_options.IdleTimeout}."), discardPending: false);
+                return;
+            }
+
+            if (!_confirmed && _handshakePacket is not null && now >= _handshakeNext)
+            {
+                SendHandshakePacketLocked(now); // message 3 again, until the responder answers
+            }
+
+            // Retransmission timeout: the oldest packet in flight waited longer than RTO (backed off).
+            SentPacket? oldest = _sent.Oldest();
+            if (oldest is not null && now - oldest.SentAt >= _rtt.Rto * _backoff)
+            {
+                long threshold = now - (_rtt.Rto * _backoff);
+                for (ulong pn = _sent.Base; pn < _sent.End && _sent.Count > 0; pn++)
+                {
+                    SentPacket? packet = _sent.Get(pn);
+                    if (packet is not null && packet.SentAt <= threshold)
+                    {
+                        _sent.Remove(pn);
+                        OnPacketLost(packet, now, timeout: true);
+                    }
+                }
+
+                _backoff = Math.Min(_backoff * 2, 64);
+            }
+            else
+            {
+                DetectLosses(now);
+            }
+
+            if (now - _lastSend >= UdpClock.Micros(_options.KeepAliveInterval))
+            {
+                _pingPending = true;
+            }
+
+            if (now - _rateAt >= 1_000_000)
+            {
+                double seconds = (now - _rateAt) / 1e6;
+                _packetsSentPerSecond = (_packetsSent - _rateSentPackets) / seconds;
+                _packetsReceivedPerSecond = (_packetsReceived - _rateReceivedPackets) / seconds;
+                _bytesSentPerSecond = (_bytesSent - _rateSentBytes) / seconds;
+                _bytesReceivedPerSecond = (_bytesReceived - _rateReceivedBytes) / seconds;
+                long sent = _packetsSent - _rateSentPackets;
+                _loss = sent == 0 ? 0 : Math.Min(1.0, (double)(_packetsLost - _rateLost) / sent);
+                _rateAt = now;
+                _rateSentPackets = _packetsSent;
+                _rateReceivedPackets = _packetsReceived;
+                _rateSentBytes = _bytesSent;
+                _rateReceivedBytes = _bytesReceived;
+                _rateLost = _packetsLost;
+            }
+
+            FlushLocked(now);
+        }
+    }
+
+    // ---------------------------------------------------------------- closing and pools
+
+    private void CloseLocked(LinkCloseReason reason, Exception? cause, bool discardPending)
+    {
+        _inbox.Close(reason, cause, discardPending);
+        if (_state == State.Closed)
+        {
+            return;
+        }
+
+        _state = State.Closed;
+        _established.TrySetException(cause ?? new LinkClosedException(reason));
+        _ = _established.Task.Exception; // observed
+        _handshake?.Dispose();
+        _handshake = null;
+        _room?.TrySetResult();
+        _room = null;
+        foreach (ReliableSendLane lane in _reliable)
+        {
+            foreach (OutMessage m in lane.Unsent)
+            {
+                m.ReleaseBuffers();
+            }
+
+            foreach (OutMessage m in lane.Inflight)
+            {
+                m.ReleaseBuffers();
+            }
+
+            lane.Unsent.Clear();
+            lane.Inflight.Clear();
+            lane.Retransmit.Clear();
+            lane.QueuedBytes = 0;
+            lane.QueuedCount = 0;
+        }
+
+        foreach (UnreliableSendLane lane in _unreliable)
+        {
+            foreach (OutMessage m in lane.Pending)
+            {
+                m.ReleaseBuffers();
+            }
+
+            lane.Pending.Clear();
+            lane.QueuedBytes = 0;
+        }
+
+        foreach (ReliableReceiveLane lane in _reliableIn)
+        {
+            lane.Release();
+        }
+
+        foreach (UnreliableReceiveLane lane in _unreliableIn)
+        {
+            lane.Release();
+        }
+
+        _sendCipher?.Dispose();
+        _receiveCipher?.Dispose();
+        _endpoint.Remove(this);
+    }
+
+    private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage();
+
+    private void ReturnMessage(OutMessage message)
+    {
+        message.ReleaseBuffers();
+        message.Generation++;
+        if (_messagePool.Count < 1024)
+        {
+            _messagePool.Push(message);
+        }
+    }
+
+    private void ReturnSent(SentPacket? packet)
+    {
+        if (packet is null)
+        {
+            return;
+        }
+
+        packet.Chunks.Clear();
+        if (_sentPool.Count < 1024)
+        {
+            _sentPool.Push(packet);
+        }
+    }
+
+    private static TimeSpan Micros(long micros) => TimeSpan.FromTicks(micros * 10);
+
+    /// <summary>A flush queued to the thread pool without allocating (one work item per link, queued at most once at a time).</summary>
+    private sealed class FlushWorkItem(UdpLink link) : IThreadPoolWorkItem
+    {
+        public void Execute() => link.RunScheduledFlush();
+    }
+}

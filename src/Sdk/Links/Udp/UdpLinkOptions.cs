@@ -1,0 +1,155 @@
+namespace PeerKit.Links.Udp;
+
+/// <summary>Options of a <see cref="UdpEndpoint"/> and the <see cref="UdpLink"/>s it serves.</summary>
+public sealed class UdpLinkOptions : LinkOptions
+{
+    private readonly int _mtu = 1200;
+    private readonly TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _handshakeRetransmitInterval = TimeSpan.FromMilliseconds(250);
+    private readonly TimeSpan _keepAliveInterval = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(20);
+    private readonly TimeSpan _initialRetransmitTimeout = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _minRetransmitTimeout = TimeSpan.FromMilliseconds(200);
+    private readonly TimeSpan _maxRetransmitTimeout = TimeSpan.FromSeconds(10);
+    private readonly TimeSpan _maxAckDelay = TimeSpan.FromMilliseconds(5);
+    private readonly TimeSpan _timerResolution = TimeSpan.FromMilliseconds(5);
+    private readonly TimeSpan _closeTimeout = TimeSpan.FromSeconds(1);
+    private readonly int _sendQueueLimit = 4 * 1024 * 1024;
+    private readonly int _unreliableQueueLimit = 256 * 1024;
+    private readonly int _reliableWindow = 4096;
+    private readonly int _maxPendingHandshakes = 1024;
+    private readonly int _cookieThreshold = 64;
+
+    /// <summary>
+    /// The largest UDP payload this side sends, in bytes; the link uses the smaller of the two sides' values.
+    /// Default 1200 (fits the IPv6 minimum MTU with headers to spare). At least 300, at most 65507.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507.</exception>
+    public int Mtu
+    {
+        get => _mtu;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, UdpWire.MinMtu);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, UdpWire.MaxMtu);
+            _mtu = value;
+        }
+    }
+
+    /// <summary>
+    /// Fragment <see cref="Reliability.Unreliable"/> and <see cref="Reliability.UnreliableSequenced"/> frames larger
+    /// than one datagram (up to <see cref="LinkOptions.MaxFrameSize"/>); such a frame is dropped whole if any
+    /// fragment is lost. When false (the default), such a send throws <see cref="FrameTooLargeException"/>.
+    /// </summary>
+    public bool FragmentUnreliable { get; init; }
+
+    /// <summary>How long a handshake may take before it fails with <see cref="HandshakeFailure.Timeout"/>. Default 5 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan HandshakeTimeout { get => _handshakeTimeout; init => _handshakeTimeout = Positive(value); }
+
+    /// <summary>How long the dialer waits for a handshake reply before sending its message again. Default 250 ms, doubled on each retry.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan HandshakeRetransmitInterval { get => _handshakeRetransmitInterval; init => _handshakeRetransmitInterval = Positive(value); }
+
+    /// <summary>A link that sent nothing for this long sends a ping, which keeps NAT bindings and the peer's idle timer alive. Default 5 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan KeepAliveInterval { get => _keepAliveInterval; init => _keepAliveInterval = Positive(value); }
+
+    /// <summary>A link that received nothing authenticated for this long closes with <see cref="LinkCloseReason.Timeout"/>. Default 20 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan IdleTimeout { get => _idleTimeout; init => _idleTimeout = Positive(value); }
+
+    /// <summary>The retransmission timeout before any round trip was measured (RFC 6298 says 1 s). Default 1 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan InitialRetransmitTimeout { get => _initialRetransmitTimeout; init => _initialRetransmitTimeout = Positive(value); }
+
+    /// <summary>The smallest retransmission timeout. Default 200 ms (RFC 6298 suggests 1 s; like Linux TCP we use less).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan MinRetransmitTimeout { get => _minRetransmitTimeout; init => _minRetransmitTimeout = Positive(value); }
+
+    /// <summary>The largest retransmission timeout, after exponential back-off. Default 10 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan MaxRetransmitTimeout { get => _maxRetransmitTimeout; init => _maxRetransmitTimeout = Positive(value); }
+
+    /// <summary>How long a receiver may hold back an acknowledgement hoping to send it with data. Default 5 ms.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public TimeSpan MaxAckDelay { get => _maxAckDelay; init => _maxAckDelay = NotNegative(value); }
+
+    /// <summary>The period of the endpoint's timer (retransmissions, pacing, delayed acks, keepalives). Default 5 ms.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan TimerResolution { get => _timerResolution; init => _timerResolution = Positive(value); }
+
+    /// <summary>How long disposing a link waits for its reliable frames to be acknowledged before closing. Default 1 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public TimeSpan CloseTimeout { get => _closeTimeout; init => _closeTimeout = NotNegative(value); }
+
+    /// <summary>
+    /// Bytes that may wait (queued or unacknowledged) in each reliable lane; a reliable send waits for room beyond it.
+    /// A frame larger than the limit is accepted when its lane is empty. Default 4 MiB.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int SendQueueLimit { get => _sendQueueLimit; init => _sendQueueLimit = AtLeastOne(value); }
+
+    /// <summary>
+    /// Bytes that may wait in each unreliable lane; an unreliable frame beyond it is dropped (never waited for) and
+    /// counted in <see cref="UdpLinkStatus.UnreliableDropped"/>. Default 256 KiB.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int UnreliableQueueLimit { get => _unreliableQueueLimit; init => _unreliableQueueLimit = AtLeastOne(value); }
+
+    /// <summary>
+    /// How many reliable frames per lane may be in flight beyond the oldest unacknowledged one (the receiver's
+    /// reorder window). Default 4096.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside 16–65536.</exception>
+    public int ReliableWindow
+    {
+        get => _reliableWindow;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 16);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 65536);
+            _reliableWindow = value;
+        }
+    }
+
+    /// <summary>
+    /// The endpoint's cap on incoming handshakes in progress (state kept between the first and the last message).
+    /// Initiations beyond it are dropped and counted. Default 1024.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int MaxPendingHandshakes { get => _maxPendingHandshakes; init => _maxPendingHandshakes = AtLeastOne(value); }
+
+    /// <summary>
+    /// When this many incoming handshakes are in progress, the endpoint keeps no state for a new initiation until
+    /// the initiator echoes a stateless cookie bound to its address. 0 always asks for a cookie. Default 64.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public int CookieThreshold
+    {
+        get => _cookieThreshold;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _cookieThreshold = value;
+        }
+    }
+
+    private static TimeSpan Positive(TimeSpan value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+        return value;
+    }
+
+    private static TimeSpan NotNegative(TimeSpan value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+        return value;
+    }
+
+    private static int AtLeastOne(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+        return value;
+    }
+}

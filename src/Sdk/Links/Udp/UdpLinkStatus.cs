@@ -1,0 +1,134 @@
+namespace PeerKit.Links.Udp;
+
+/// <summary>A snapshot of a <see cref="UdpLink"/>'s live state (<see cref="UdpLink.GetStatus"/>).</summary>
+/// <remarks>Rates are measured over the last full second; totals count since the link was established.</remarks>
+public readonly record struct UdpLinkStatus
+{
+    /// <summary>The smoothed round-trip time (RFC 6298 SRTT); zero before the first sample.</summary>
+    public TimeSpan Rtt { get; init; }
+
+    /// <summary>The round-trip time variation (RFC 6298 RTTVAR).</summary>
+    public TimeSpan RttVariance { get; init; }
+
+    /// <summary>The smallest round-trip time seen.</summary>
+    public TimeSpan MinRtt { get; init; }
+
+    /// <summary>The current retransmission timeout.</summary>
+    public TimeSpan RetransmitTimeout { get; init; }
+
+    /// <summary>The fraction (0–1) of packets sent in the last second that were declared lost.</summary>
+    public double Loss { get; init; }
+
+    /// <summary>The pacing rate, in bytes per second: the congestion window over the smoothed RTT, with a gain.</summary>
+    public double SendRate { get; init; }
+
+    /// <summary>The delivery-rate estimate of the path's bandwidth, in bytes per second (windowed maximum of acknowledged bytes per interval).</summary>
+    public double BandwidthEstimate { get; init; }
+
+    /// <summary>The congestion window, in bytes.</summary>
+    public long CongestionWindow { get; init; }
+
+    /// <summary>Bytes sent and not yet acknowledged or declared lost.</summary>
+    public long BytesInFlight { get; init; }
+
+    /// <summary>UDP payload bytes sent per second.</summary>
+    public double BytesSentPerSecond { get; init; }
+
+    /// <summary>UDP payload bytes received (authenticated) per second.</summary>
+    public double BytesReceivedPerSecond { get; init; }
+
+    /// <summary>Packets sent per second.</summary>
+    public double PacketsSentPerSecond { get; init; }
+
+    /// <summary>Packets received (authenticated) per second.</summary>
+    public double PacketsReceivedPerSecond { get; init; }
+
+    /// <summary>Packets sent in total.</summary>
+    public long PacketsSent { get; init; }
+
+    /// <summary>Authenticated packets received in total.</summary>
+    public long PacketsReceived { get; init; }
+
+    /// <summary>Packets declared lost in total (their reliable content was sent again).</summary>
+    public long PacketsLost { get; init; }
+
+    /// <summary>Bytes waiting in the <see cref="Reliability.ReliableOrdered"/> lane (queued or unacknowledged).</summary>
+    public long QueuedReliableOrdered { get; init; }
+
+    /// <summary>Bytes waiting in the <see cref="Reliability.ReliableUnordered"/> lane (queued or unacknowledged).</summary>
+    public long QueuedReliableUnordered { get; init; }
+
+    /// <summary>Bytes waiting to be sent in the <see cref="Reliability.Unreliable"/> lane.</summary>
+    public long QueuedUnreliable { get; init; }
+
+    /// <summary>Bytes waiting to be sent in the <see cref="Reliability.UnreliableSequenced"/> lane.</summary>
+    public long QueuedUnreliableSequenced { get; init; }
+
+    /// <summary>How long the oldest frame still queued or unacknowledged has waited; zero when none is.</summary>
+    public TimeSpan OldestQueuedAge { get; init; }
+
+    /// <summary>Unreliable frames dropped by this side before sending because their lane's queue was full.</summary>
+    public long UnreliableDropped { get; init; }
+
+    /// <summary>Packets for this link dropped because they failed authentication (tampered or forged).</summary>
+    public long PacketsDroppedInvalid { get; init; }
+
+    /// <summary>Packets for this link dropped as replays (already seen, or older than the 1024-packet window).</summary>
+    public long PacketsDroppedReplayed { get; init; }
+
+    /// <summary>Received packets whose frames were not taken because the receive queue was full (left unacknowledged, so the peer sends them again).</summary>
+    public long PacketsDeferred { get; init; }
+
+    /// <summary>
+    /// Unreliable frames from the peer that were dropped here: the receive queue was full, or a fragmented frame
+    /// missed a fragment.
+    /// </summary>
+    public long UnreliableDroppedOnReceive { get; init; }
+
+    /// <summary>The bytes in a lane, by delivery class.</summary>
+    /// <param name="reliability">The delivery class.</param>
+    public long QueuedBytes(Reliability reliability) => reliability switch
+    {
+        Reliability.ReliableOrdered => QueuedReliableOrdered,
+        Reliability.ReliableUnordered => QueuedReliableUnordered,
+        Reliability.Unreliable => QueuedUnreliable,
+        _ => QueuedUnreliableSequenced,
+    };
+}
+
+/// <summary>Counters of a <see cref="UdpEndpoint"/> (<see cref="UdpEndpoint.GetStatistics"/>), since it started.</summary>
+public readonly record struct UdpEndpointStatistics
+{
+    /// <summary>Datagrams received.</summary>
+    public long DatagramsReceived { get; init; }
+
+    /// <summary>Datagrams dropped as malformed: too short, an unknown type, a bad handshake message.</summary>
+    public long DroppedMalformed { get; init; }
+
+    /// <summary>Datagrams dropped because they named no known connection.</summary>
+    public long DroppedUnknownConnection { get; init; }
+
+    /// <summary>Data packets dropped because they failed authentication (tampered or forged).</summary>
+    public long DroppedInvalid { get; init; }
+
+    /// <summary>Data packets dropped as replays.</summary>
+    public long DroppedReplayed { get; init; }
+
+    /// <summary>Initiations dropped because <see cref="UdpLinkOptions.MaxPendingHandshakes"/> were in progress, or because their cookie was wrong or stale.</summary>
+    public long HandshakesRefused { get; init; }
+
+    /// <summary>Handshakes that failed (authentication, identity, timeout).</summary>
+    public long HandshakesFailed { get; init; }
+
+    /// <summary>Stateless cookie replies (retries) sent.</summary>
+    public long CookiesSent { get; init; }
+
+    /// <summary>Incoming handshakes in progress now.</summary>
+    public int PendingHandshakes { get; init; }
+
+    /// <summary>The most incoming handshakes ever in progress at once.</summary>
+    public int PeakPendingHandshakes { get; init; }
+
+    /// <summary>Established links now.</summary>
+    public int Links { get; init; }
+}

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+
+namespace PeerKit.Links.Udp;
+
+/// <summary>Constants and small codecs of the PeerKit UDP wire format (see docs/udp.md).</summary>
+internal static class UdpWire
+{
+    public const byte Version = 1;
+
+    public const byte TypeInit = 1;
+    public const byte TypeResponse = 2;
+    public const byte TypeFinish = 3;
+    public const byte TypeRetry = 4;
+    public const byte TypeData = 5;
+
+    /// <summary>type(1) ‖ destination connection id(4) ‖ packet number(8).</summary>
+    public const int DataHeaderSize = 13;
+    public const int TagSize = 16;
+    public const int PacketOverhead = DataHeaderSize + TagSize;
+    public const int CookieSize = 16;
+
+    /// <summary>Initiations are padded to this size so that no reply is larger than the packet that caused it.</summary>
+    public const int InitSize = 200;
+
+    /// <summary>type ‖ version ‖ cipher ‖ initiator cid(4) ‖ cookie length(1).</summary>
+    public const int InitHeaderSize = 8;
+    public const int ResponseHeaderSize = 9;
+    public const int FinishHeaderSize = 5;
+    public const int RetrySize = 5 + CookieSize;
+
+    /// <summary>Handshake payload: version(1) ‖ max frame size(4) ‖ mtu(2) ‖ sender's connection id(4).</summary>
+    public const int HandshakePayloadSize = 11;
+
+    public const byte FrameAck = 0x01;
+    public const byte FramePing = 0x02;
+    public const byte FrameClose = 0x03;
+
+    /// <summary>The receiver's queue drained after it deferred packets: the sender resends what is in flight now.</summary>
+    public const byte FrameResume = 0x04;
+
+    /// <summary>A whole message: 0x10 | class, varint seq, varint length, bytes.</summary>
+    public const byte FrameMessage = 0x10;
+
+    /// <summary>A fragment: 0x14 | class, varint seq, varint total, varint chunk size, varint index, bytes.</summary>
+    public const byte FrameFragment = 0x14;
+
+    /// <summary>Room reserved in every packet for an ACK frame, so a full-size fragment still fits beside one.</summary>
+    public const int AckBudget = 48;
+    public const int MessageHeaderMax = 1 + 10 + 5;
+    public const int FragmentHeaderMax = 1 + 10 + 5 + 5 + 5;
+
+    public const int MinMtu = 300;
+    public const int MaxMtu = 65507;
+
+    public static int VarintSize(ulong value)
+    {
+        int size = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            size++;
+        }
+
+        return size;
+    }
+
+    public static int WriteVarint(Span<byte> destination, ulong value)
+    {
+        int i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[i++] = (byte)value;
+        return i;
+    }
+
+    public static bool TryReadVarint(ReadOnlySpan<byte> source, ref int position, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (position >= source.Length)
+            {
+                return false;
+            }
+
+            byte b = source[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Monotonic time in microseconds.</summary>
+internal static class UdpClock
+{
+    private static readonly double s_toMicros = 1_000_000.0 / Stopwatch.Frequency;
+
+    public static long Now => (long)(Stopwatch.GetTimestamp() * s_toMicros);
+
+    public static long Micros(TimeSpan span) => span.Ticks / 10;
+}
+
+/// <summary>
+/// The receive-side anti-replay window (RFC 4303 §3.4.3 style): the highest packet number authenticated so far and a
+/// 1024-bit bitmap of the ones below it. Packets older than the window, or already seen, are rejected.
+/// </summary>
+internal sealed class ReplayWindow
+{
+    public const int Size = 1024;
+    private readonly ulong[] _bits = new ulong[Size / 64];
+    private ulong _highest;
+    private bool _any;
+
+    public bool IsFresh(ulong pn)
+    {
+        if (!_any || pn > _highest)
+        {
+            return true;
+        }
+
+        ulong age = _highest - pn;
+        if (age >= Size)
+        {
+            return false;
+        }
+
+        return (_bits[(int)(pn % Size) / 64] & (1UL << (int)(pn % 64))) == 0;
+    }
+
+    /// <summary>Records an authenticated packet number (after <see cref="IsFresh"/> said yes).</summary>
+    public void Mark(ulong pn)
+    {
+        if (!_any)
+        {
+            _any = true;
+            _highest = pn;
+        }
+        else if (pn > _highest)
+        {
+            ulong shift = pn - _highest;
+            if (shift >= Size)
+            {
+                Array.Clear(_bits);
+            }
+            else
+            {
+                for (ulong p = _highest + 1; p <= pn; p++)
+                {
+                    _bits[(int)(p % Size) / 64] &= ~(1UL << (int)(p % 64));
+                }
+            }
+
+            _highest = pn;
+        }
+
+        _bits[(int)(pn % Size) / 64] |= 1UL << (int)(pn % 64);
+    }
+}
+
+/// <summary>The RFC 6298 round-trip estimator: SRTT, RTTVAR and RTO, all in microseconds.</summary>
+internal sealed class RttEstimator
+{
+    private readonly long _minRto;
+    private readonly long _maxRto;
+
+    public RttEstimator(long initialRto, long minRto, long maxRto)
+    {
+        _minRto = minRto;
+        _maxRto = maxRto;
+        Rto = Math.Clamp(initialRto, minRto, maxRto);
+    }
+
+    public bool HasSample { get; private set; }
+
+    public long Srtt { get; private set; }
+
+    public long RttVar { get; private set; }
+
+    public long MinRtt { get; private set; } = long.MaxValue;
+
+    public long Latest { get; private set; }
+
+    public long Rto { get; private set; }
+
+    public void AddSample(long rtt, long ackDelay)
+    {
+        rtt = Math.Max(rtt, 1);
+        MinRtt = Math.Min(MinRtt, rtt);
+        // Subtract the peer's ack delay unless that would take the sample below the smallest seen (RFC 9002 §5.3).
+        if (rtt - ackDelay >= MinRtt)
+        {
+            rtt -= ackDelay;
+        }
+
+        Latest = rtt;
+        if (!HasSample)
+        {
+            HasSample = true;
+            Srtt = rtt;
+            RttVar = rtt / 2;
+        }
+        else
+        {
+            RttVar = (3 * RttVar + Math.Abs(Srtt - rtt)) / 4;
+            Srtt = (7 * Srtt + rtt) / 8;
+        }
+
+        // RTO = SRTT + max(G, 4·RTTVAR), with G one millisecond of timer granularity.
+        Rto = Math.Clamp(Srtt + Math.Max(1000, 4 * RttVar), _minRto, _maxRto);
+    }
+}

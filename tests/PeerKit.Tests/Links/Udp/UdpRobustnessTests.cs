@@ -1,0 +1,360 @@
+using System.Buffers.Binary;
+using System.Net;
+using PeerKit.Links;
+using PeerKit.Links.Udp;
+
+namespace PeerKit.Tests.Links.Udp;
+
+public sealed class UdpRobustnessTests
+{
+    private static readonly TimeSpan Timeout = UdpHarness.Timeout;
+
+    private static UdpLinkOptions Fast(int mtu = 1200, bool fragmentUnreliable = false, TimeSpan? idle = null, TimeSpan? keepAlive = null, int sendQueueLimit = 4 << 20, int unreliableQueueLimit = 256 << 10, int receiveQueue = 256) => new()
+    {
+        TimerResolution = TimeSpan.FromMilliseconds(1),
+        MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
+        InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100),
+        HandshakeRetransmitInterval = TimeSpan.FromMilliseconds(40),
+        MaxAckDelay = TimeSpan.FromMilliseconds(2),
+        CloseTimeout = TimeSpan.FromMilliseconds(500),
+        Mtu = mtu,
+        FragmentUnreliable = fragmentUnreliable,
+        IdleTimeout = idle ?? TimeSpan.FromSeconds(20),
+        KeepAliveInterval = keepAlive ?? TimeSpan.FromSeconds(5),
+        SendQueueLimit = sendQueueLimit,
+        UnreliableQueueLimit = unreliableQueueLimit,
+        ReceiveQueueCapacity = receiveQueue,
+    };
+
+    [Fact]
+    public async Task Fragmented_unreliable_frame_missing_one_fragment_is_dropped_whole()
+    {
+        await using var h = new UdpHarness(seed: 200, options: Fast(fragmentUnreliable: true));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        Assert.Equal(client.Capabilities.MaxFrameSize, client.Capabilities.MaxUnreliableFrameSize);
+        int fullPackets = 0;
+        h.Network.Filter = (from, data) => from == h.ClientTransport && data[0] == 5 && data.Length > 1000 && Interlocked.Increment(ref fullPackets) == 3;
+
+        byte[] first = Enumerable.Repeat((byte)1, 5000).ToArray();
+        byte[] second = Enumerable.Repeat((byte)2, 5000).ToArray();
+        await client.SendAsync(first, Reliability.Unreliable);
+        await Task.Delay(100);
+        Assert.True(Volatile.Read(ref fullPackets) >= 3, "the third fragment was dropped");
+        await client.SendAsync(second, Reliability.Unreliable);
+        await client.SendAsync(new byte[] { 9 }, Reliability.ReliableOrdered);
+
+        var frames = new List<byte[]>();
+        for (int i = 0; i < 2; i++)
+        {
+            using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+            frames.Add(frame.ToArray());
+        }
+
+        await Task.Delay(100);
+        Assert.False(server.TryReceive(out _));
+        Assert.Contains(frames, f => f.AsSpan().SequenceEqual(second));
+        Assert.Contains(frames, f => f.Length == 1 && f[0] == 9);
+        Assert.DoesNotContain(frames, f => f.Length > 0 && f[0] == 1);
+    }
+
+    [Fact]
+    public async Task Oversize_unreliable_frame_without_fragmentation_throws_and_the_link_stays_open()
+    {
+        await using var h = new UdpHarness(seed: 201);
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        int max = client.Capabilities.MaxUnreliableFrameSize;
+        FrameTooLargeException e = await Assert.ThrowsAsync<FrameTooLargeException>(() => client.SendAsync(new byte[max + 1], Reliability.Unreliable).AsTask());
+        Assert.Equal(max, e.MaxFrameSize);
+        Assert.Throws<FrameTooLargeException>(() => client.TrySend(new byte[max + 1], Reliability.UnreliableSequenced));
+        await client.SendAsync(new byte[max], Reliability.Unreliable);
+        using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(max, frame.Length);
+        await Assert.ThrowsAsync<FrameTooLargeException>(() => client.SendAsync(new byte[client.Capabilities.MaxFrameSize + 1]).AsTask());
+        Assert.False(client.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Tampered_replayed_unknown_and_garbage_datagrams_are_dropped_and_counted()
+    {
+        await using var h = new UdpHarness(seed: 202);
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        await Task.Delay(50);
+        byte[]? captured = null;
+        // Take the packet carrying the frame off the wire (the link sends the frame again later).
+        h.Network.Filter = (from, data) => from == h.ClientTransport && data[0] == 5 && data.Length > 100 && captured is null && (captured = data.ToArray()) is not null;
+        await client.SendAsync(Enumerable.Repeat((byte)7, 100).ToArray());
+        while (Volatile.Read(ref captured) is null)
+        {
+            await Task.Delay(1);
+        }
+
+        h.Network.Filter = (from, data) => from == h.ClientTransport && data[0] == 5 && data.Length > 100; // and its retransmissions
+        UdpEndpointStatistics before = h.Server.GetStatistics();
+        IPEndPoint from = h.ClientTransport.LocalEndPoint;
+        foreach (int position in new[] { 20, captured!.Length - 1, 5, 1 })
+        {
+            byte[] tampered = captured.ToArray();
+            tampered[position] ^= 0x01; // body, tag, packet number (associated data), connection id
+            h.Network.Inject(from, h.ServerTransport, tampered);
+        }
+
+        byte[] unknown = captured.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(unknown.AsSpan(1), BinaryPrimitives.ReadUInt32BigEndian(unknown.AsSpan(1)) ^ 0x5A5A5A5A);
+        h.Network.Inject(from, h.ServerTransport, unknown);
+        h.Network.Inject(from, h.ServerTransport, [5, 0, 0]); // short
+        var random = new Random(202);
+        for (int i = 0; i < 500; i++)
+        {
+            byte[] garbage = new byte[random.Next(0, 300)];
+            random.NextBytes(garbage);
+            h.Network.Inject(from, h.ServerTransport, garbage);
+        }
+
+        await Task.Delay(200);
+        Assert.False(server.TryReceive(out _)); // nothing forged reached the user
+        h.Network.Inject(from, h.ServerTransport, captured); // the genuine packet: delivered once
+        using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(100, frame.Length);
+        }
+
+        h.Network.Inject(from, h.ServerTransport, captured); // replayed
+        h.Network.Filter = null; // the retransmissions get through now: the frame is not delivered twice
+        await Task.Delay(300);
+
+        UdpEndpointStatistics after = h.Server.GetStatistics();
+        Assert.Equal(1, after.DroppedReplayed - before.DroppedReplayed);
+        Assert.Equal(3, after.DroppedInvalid - before.DroppedInvalid);
+        Assert.True(after.DroppedUnknownConnection - before.DroppedUnknownConnection >= 2, "the unknown id and the tampered id");
+        Assert.True(after.DroppedMalformed - before.DroppedMalformed >= 100);
+        Assert.True(server.GetStatus().PacketsDroppedReplayed >= 1);
+        Assert.Equal(3, server.GetStatus().PacketsDroppedInvalid);
+
+        // Nothing else reached the user, and the link still works.
+        Assert.False(server.TryReceive(out _));
+        Assert.False(server.Completion.IsCompleted);
+        await client.SendAsync(new byte[] { 42 });
+        using LinkFrame next = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(42, next.Span[0]);
+    }
+
+    [Fact]
+    public async Task Silent_peer_times_out_while_keepalives_hold_an_idle_link_open()
+    {
+        await using var h = new UdpHarness(seed: 203, options: Fast(idle: TimeSpan.FromMilliseconds(400), keepAlive: TimeSpan.FromMilliseconds(50)));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        await Task.Delay(1200); // three idle timeouts with nothing to send: keepalives keep it open
+        Assert.False(client.Completion.IsCompleted);
+        Assert.False(server.Completion.IsCompleted);
+
+        await client.SendAsync(new byte[] { 1 });
+        while (client.GetStatus().QueuedReliableOrdered > 0) // until acknowledged
+        {
+            await Task.Delay(5);
+        }
+
+        h.ClientTransport.Detached = true; // the client's machine vanishes
+        Assert.Equal(LinkCloseReason.Timeout, await server.Completion.WaitAsync(Timeout));
+        Assert.Equal(LinkCloseReason.Timeout, await client.Completion.WaitAsync(Timeout));
+        using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(1, frame.Span[0]); // frames received before the timeout stay receivable
+        }
+
+        LinkClosedException e = await Assert.ThrowsAsync<LinkClosedException>(() => server.ReceiveAsync().AsTask().WaitAsync(Timeout));
+        Assert.Equal(LinkCloseReason.Timeout, e.Reason);
+        Assert.IsType<TimeoutException>(e.InnerException);
+        Assert.Equal(LinkCloseReason.Timeout, (await Assert.ThrowsAsync<LinkClosedException>(() => server.SendAsync(new byte[1]).AsTask())).Reason);
+        Assert.Equal(0, h.Server.GetStatistics().Links);
+    }
+
+    [Fact]
+    public async Task Closing_delivers_what_was_sent_then_the_peer_sees_remote_closed()
+    {
+        await using var h = new UdpHarness(seed: 204, new Impairment { Loss = 0.1 });
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        for (byte i = 0; i < 50; i++)
+        {
+            await client.SendAsync(new byte[] { i });
+        }
+
+        await client.DisposeAsync();
+        Assert.Equal(LinkCloseReason.Requested, await client.Completion.WaitAsync(Timeout));
+        for (byte i = 0; i < 50; i++)
+        {
+            using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal(i, frame.Span[0]);
+        }
+
+        Assert.Equal(LinkCloseReason.RemoteClosed, await server.Completion.WaitAsync(Timeout));
+        Assert.Equal(LinkCloseReason.RemoteClosed, (await Assert.ThrowsAsync<LinkClosedException>(() => server.ReceiveAsync().AsTask().WaitAsync(Timeout))).Reason);
+        Assert.Equal(LinkCloseReason.RemoteClosed, (await Assert.ThrowsAsync<LinkClosedException>(() => server.SendAsync(new byte[1]).AsTask())).Reason);
+        Assert.Equal(LinkCloseReason.Requested, (await Assert.ThrowsAsync<LinkClosedException>(() => client.SendAsync(new byte[1]).AsTask())).Reason);
+        Assert.Equal(LinkCloseReason.Requested, (await Assert.ThrowsAsync<LinkClosedException>(() => client.ReceiveAsync().AsTask())).Reason);
+        Assert.False(client.TrySend(new byte[1]));
+        await client.DisposeAsync(); // twice is fine
+        await server.DisposeAsync();
+        Assert.Equal(0, h.Client.GetStatistics().Links);
+        Assert.Equal(0, h.Server.GetStatistics().Links);
+    }
+
+    [Fact]
+    public async Task A_restarted_peer_connects_again()
+    {
+        await using var h = new UdpHarness(seed: 205, options: Fast(idle: TimeSpan.FromMilliseconds(500), keepAlive: TimeSpan.FromMilliseconds(100)));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        await client.SendAsync(new byte[] { 1 });
+        (await server.ReceiveAsync().AsTask().WaitAsync(Timeout)).Dispose();
+
+        // The client process dies without a word; a new one starts, with the same key, on a new port.
+        h.ClientTransport.Detached = true;
+        SimTransport restarted = h.Network.CreateNode();
+        await using UdpEndpoint again = UdpEndpoint.Start(restarted, h.ClientKey, h.Options);
+        UdpLink client2 = await again.ConnectAsync(h.ServerAddress, h.ServerKey.Id).WaitAsync(Timeout);
+        UdpLink server2 = await h.Server.AcceptAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(h.ClientKey.Id, server2.RemoteId);
+        Assert.Equal(restarted.LocalEndPoint, server2.RemoteAddress);
+        await client2.SendAsync(new byte[] { 2 });
+        using (LinkFrame frame = await server2.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(2, frame.Span[0]);
+        }
+
+        // The old link notices its peer is gone.
+        Assert.Equal(LinkCloseReason.Timeout, await server.Completion.WaitAsync(Timeout));
+        Assert.False(server2.Completion.IsCompleted, server2.Completion.IsCompleted ? $"{await server2.Completion} {server2.GetStatus()}" : null);
+    }
+
+    [Fact]
+    public async Task Link_follows_the_peer_to_a_new_address()
+    {
+        await using var h = new UdpHarness(seed: 206);
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        var rebound = new IPEndPoint(IPAddress.Parse("10.0.0.99"), 5555);
+        h.ClientTransport.Rebind(rebound); // the NAT gives the client a new public address
+        await client.SendAsync(new byte[] { 1 });
+        using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(1, frame.Span[0]);
+        }
+
+        Assert.Equal(rebound, server.RemoteAddress);
+        await server.SendAsync(new byte[] { 2 });
+        using (LinkFrame frame = await client.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(2, frame.Span[0]);
+        }
+    }
+
+    [Fact]
+    public async Task Reliable_sends_wait_for_room_and_unreliable_overflow_is_dropped_and_counted()
+    {
+        await using var h = new UdpHarness(seed: 207, options: Fast(sendQueueLimit: 10_000, unreliableQueueLimit: 2_000));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        h.ServerTransport.Detached = true; // nothing is acknowledged
+        byte[] frame = new byte[100];
+        ValueTask blocked = default;
+        int sent = 0;
+        for (; sent < 1000; sent++)
+        {
+            blocked = client.SendAsync(frame);
+            if (!blocked.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        Assert.InRange(sent, 90, 110); // 10,000 bytes of 100-byte frames
+        await Task.Delay(100);
+        Assert.False(blocked.IsCompleted);
+        UdpLinkStatus status = client.GetStatus();
+        Assert.InRange(status.QueuedReliableOrdered, 9_000, 10_000);
+        Assert.True(status.OldestQueuedAge >= TimeSpan.FromMilliseconds(100));
+        Assert.False(client.TrySend(frame), "the reliable lane is full");
+
+        int accepted = 0;
+        while (client.TrySend(frame, Reliability.Unreliable))
+        {
+            accepted++;
+        }
+
+        Assert.True(accepted <= 20);
+        Assert.Equal(1, client.GetStatus().UnreliableDropped);
+        Assert.True(client.SendAsync(frame, Reliability.Unreliable).IsCompletedSuccessfully); // never waits
+
+        h.ServerTransport.Detached = false; // acknowledgements flow again: the blocked send completes
+        await blocked.AsTask().WaitAsync(Timeout);
+        for (int i = 0; i <= sent; i++)
+        {
+            (await server.ReceiveAsync().AsTask().WaitAsync(Timeout)).Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Full_receive_queue_defers_packets_and_nothing_is_lost_when_it_drains()
+    {
+        await using var h = new UdpHarness(seed: 208, options: Fast(receiveQueue: 16));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        const int count = 3000;
+        Task sending = UdpHarness.SendNumbersAsync(client, count, Reliability.ReliableOrdered);
+        await Task.Delay(300); // nobody receives
+        Assert.True(server.GetStatus().PacketsDeferred > 0);
+        for (int i = 0; i < count; i++)
+        {
+            using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal(i, UdpHarness.ReadNumber(frame));
+        }
+
+        await sending.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Links_negotiate_the_smaller_mtu_and_respect_a_clamped_path()
+    {
+        await using var h = new UdpHarness(seed: 209, new Impairment { MtuClamp = 600 }, options: Fast(), serverOptions: Fast(mtu: 576));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        Assert.Equal(576, client.Mtu);
+        Assert.Equal(576, server.Mtu);
+        Assert.True(client.Capabilities.MaxUnreliableFrameSize < 576);
+        byte[] payload = new byte[200_000];
+        new Random(209).NextBytes(payload);
+        await client.SendAsync(payload);
+        using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(frame.Span.SequenceEqual(payload));
+    }
+
+    [Fact]
+    public async Task Status_reports_round_trip_rates_and_windows()
+    {
+        await using var h = new UdpHarness(seed: 210, new Impairment { Delay = TimeSpan.FromMilliseconds(5), Loss = 0.05 });
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        Task draining = Task.Run(async () =>
+        {
+            while (true)
+            {
+                (await server.ReceiveAsync()).Dispose();
+            }
+        });
+        byte[] frame = new byte[1000];
+        DateTime end = DateTime.UtcNow.AddSeconds(1.3);
+        while (DateTime.UtcNow < end)
+        {
+            await client.SendAsync(frame);
+        }
+
+        UdpLinkStatus status = client.GetStatus();
+        Assert.InRange(status.Rtt, TimeSpan.FromMilliseconds(9), TimeSpan.FromMilliseconds(200)); // two 5 ms hops
+        Assert.True(status.MinRtt >= TimeSpan.FromMilliseconds(9));
+        Assert.True(status.RttVariance > TimeSpan.Zero);
+        Assert.True(status.RetransmitTimeout >= TimeSpan.FromMilliseconds(15));
+        Assert.True(status.PacketsSent > 100);
+        Assert.True(status.PacketsLost > 0);
+        Assert.True(status.BytesSentPerSecond > 10_000);
+        Assert.True(status.PacketsSentPerSecond > 10);
+        Assert.True(status.PacketsReceivedPerSecond > 1); // acknowledgements
+        Assert.True(status.BandwidthEstimate > 10_000);
+        Assert.True(status.SendRate > 0);
+        Assert.True(status.CongestionWindow >= 2 * 1200);
+        Assert.True(server.GetStatus().BytesReceivedPerSecond > 10_000);
+    }
+}
