@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using PeerKit.Links;
 using PeerKit.Links.Tcp;
+using PeerKit.Links.Udp;
 using PeerKit.Sessions;
 
 namespace PeerKit;
@@ -41,6 +42,8 @@ public sealed class PeerNode : IAsyncDisposable
     private readonly Dictionary<NodeId, Peer> _peers = [];
     private readonly ConcurrentDictionary<NodeId, NodeAddress> _known = new();
     private readonly List<Socket> _listeners = [];
+    private readonly List<UdpEndpoint> _udpEndpoints = [];
+    private UdpEndpoint? _udpDialer;
     private readonly List<NodeAddress> _listenAddresses = [];
     private readonly List<Task> _background = [];
     private readonly SemaphoreSlim _pendingSlots;
@@ -167,6 +170,20 @@ public sealed class PeerNode : IAsyncDisposable
             {
                 NodeAddress address = _options.ListenAddresses[i];
                 IPEndPoint endPoint = await address.ResolveAsync(cancellationToken).ConfigureAwait(false);
+                if (address.Scheme == NodeAddress.Udp)
+                {
+                    UdpEndpoint udp = UdpEndpoint.Start(endPoint, _key, _options.Udp);
+                    _options.ListenAddresses[i] = address with { Port = udp.LocalEndPoint.Port };
+                    lock (_gate)
+                    {
+                        _udpEndpoints.Add(udp);
+                        _listenAddresses.Add(address with { Port = udp.LocalEndPoint.Port, Id = Id });
+                        _background.Add(Task.Run(() => UdpAcceptLoopAsync(udp)));
+                    }
+
+                    continue;
+                }
+
                 var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
@@ -216,9 +233,9 @@ public sealed class PeerNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(address);
         ThrowIfDisposed();
-        if (address.Scheme != NodeAddress.Tcp)
+        if (address.Scheme is not (NodeAddress.Tcp or NodeAddress.Udp))
         {
-            throw new ArgumentException($"{address}: the only transport scheme available is tcp.", nameof(address));
+            throw new ArgumentException($"{address}: the transport schemes are tcp and udp.", nameof(address));
         }
 
         if (address.Id is { } knownId && TryGetPeer(knownId, out Peer? existing))
@@ -229,11 +246,13 @@ public sealed class PeerNode : IAsyncDisposable
         string text = address.ToString();
         RaiseState(address.Id ?? default, text, ConnectionState.Connecting, null, false, null);
         using var dial = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-        TcpLink link;
+        IMessageLink link;
         try
         {
             IPEndPoint endPoint = await address.ResolveAsync(dial.Token).ConfigureAwait(false);
-            link = await TcpLink.ConnectAsync(endPoint, _key, address.Id, _tcpOptions, dial.Token).ConfigureAwait(false);
+            link = address.Scheme == NodeAddress.Udp
+                ? await DialUdpAsync(endPoint, address.Id, dial.Token).ConfigureAwait(false)
+                : await TcpLink.ConnectAsync(endPoint, _key, address.Id, _tcpOptions, dial.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -402,6 +421,17 @@ public sealed class PeerNode : IAsyncDisposable
             // Loops end with cancellation; their failures have been reported as events already.
         }
 
+        UdpEndpoint[] endpoints;
+        lock (_gate)
+        {
+            endpoints = [.. _udpEndpoints, .. _udpDialer is null ? Array.Empty<UdpEndpoint>() : [_udpDialer]];
+        }
+
+        foreach (UdpEndpoint endpoint in endpoints)
+        {
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+        }
+
         _events.Writer.TryComplete();
         await _eventPump.ConfigureAwait(false);
         lock (_subscribers)
@@ -564,7 +594,8 @@ public sealed class PeerNode : IAsyncDisposable
             peer.Run();
             if (isInbound && link.RemoteAddress is IPEndPoint remoteEndPoint && remote.ListenPort is > 0 and <= 65535)
             {
-                _known.TryAdd(peer.Id, NodeAddress.ForTcp(new IPEndPoint(remoteEndPoint.Address, remote.ListenPort), peer.Id));
+                string scheme = link is UdpLink ? NodeAddress.Udp : NodeAddress.Tcp;
+                _known.TryAdd(peer.Id, new NodeAddress(scheme, remoteEndPoint.Address.ToString(), remote.ListenPort, peer.Id));
             }
 
             Publish(new PeerEvent(PeerEventKind.PeerAdded, peer.Id, link.RemoteAddress?.ToString()) { Peer = peer, State = ConnectionState.Connected });
@@ -764,6 +795,67 @@ public sealed class PeerNode : IAsyncDisposable
             Interlocked.Decrement(ref _pending);
             _pendingSlots.Release();
         }
+    }
+
+    private async Task UdpAcceptLoopAsync(UdpEndpoint endpoint)
+    {
+        CancellationToken stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            // The endpoint caps link handshakes itself (cookies under load); the session handshake takes a pending slot.
+            UdpLink link;
+            try
+            {
+                link = await endpoint.AcceptAsync(stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            try
+            {
+                await _pendingSlots.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await link.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            Interlocked.Increment(ref _pending);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await AddLinkAsync(link, isInbound: true, expectedId: null, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is PeerConnectException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // Reported through ConnectionStateChanged.
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pending);
+                    _pendingSlots.Release();
+                }
+            });
+        }
+    }
+
+    /// <summary>Dials over UDP from the first UDP listen endpoint, or from a dial-only endpoint made on first use.</summary>
+    private Task<UdpLink> DialUdpAsync(IPEndPoint remote, NodeId? expectedId, CancellationToken cancellationToken)
+    {
+        UdpEndpoint endpoint;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_state == 2, this);
+            endpoint = _udpEndpoints.FirstOrDefault(e => e.LocalEndPoint.AddressFamily == remote.AddressFamily)
+                ?? (_udpDialer ??= UdpEndpoint.Start(
+                    new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0), _key, _options.Udp));
+        }
+
+        return endpoint.ConnectAsync(remote, expectedId, cancellationToken);
     }
 
     private async Task DialStaticAsync(NodeAddress address)

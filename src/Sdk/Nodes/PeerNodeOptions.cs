@@ -1,4 +1,5 @@
 using PeerKit.Links.Tcp;
+using PeerKit.Links.Udp;
 
 namespace PeerKit;
 
@@ -32,7 +33,7 @@ public sealed class PeerNodeOptions
     /// </summary>
     public int DialRatio { get; set; } = 3;
 
-    /// <summary>Addresses to accept connections on (<c>tcp://127.0.0.1:0</c>…). A port of 0 is replaced by the real port once the node started.</summary>
+    /// <summary>Addresses to accept connections on (<c>tcp://127.0.0.1:0</c>, <c>udp://0.0.0.0:30303</c>…). A port of 0 is replaced by the real port once the node started.</summary>
     public IList<NodeAddress> ListenAddresses { get; set; } = new List<NodeAddress>();
 
     /// <summary>Nodes to keep a connection to: dialed at start, and redialed with exponential backoff whenever the connection drops.</summary>
@@ -90,6 +91,9 @@ public sealed class PeerNodeOptions
     /// <summary>TCP link options (frame size limit, queue size, keepalive of the socket). Null for the defaults; its handshake timeout is <see cref="HandshakeTimeout"/>.</summary>
     public TcpLinkOptions? Tcp { get; set; }
 
+    /// <summary>UDP link options (MTU, lanes' queue limits, retransmission and keepalive timers, unreliable fragmentation). Null for the defaults.</summary>
+    public UdpLinkOptions? Udp { get; set; }
+
     internal void Validate()
     {
         if (string.IsNullOrEmpty(Name) || System.Text.Encoding.UTF8.GetByteCount(Name) > 256)
@@ -128,9 +132,9 @@ public sealed class PeerNodeOptions
 
         foreach (NodeAddress address in ListenAddresses.Concat(StaticPeers))
         {
-            if (address.Scheme != NodeAddress.Tcp)
+            if (address.Scheme is not (NodeAddress.Tcp or NodeAddress.Udp))
             {
-                throw new ArgumentException($"{address}: the only transport scheme available is tcp.", nameof(ListenAddresses));
+                throw new ArgumentException($"{address}: the transport schemes are tcp and udp.", nameof(ListenAddresses));
             }
         }
     }
