@@ -104,6 +104,37 @@ await using (var aliceNode = new PeerNode(new PeerNodeOptions { Name = "alice", 
     Console.WriteLine($"   bob saw alice leave: {left.Reason} ({(left.IsRemoteReason ? "said by alice" : "decided by bob")})");
 }
 
+// Step 7. The same session over UDP: one socket per node, every packet encrypted, delivery classes for real
+// (avatar transforms travel unreliably), live link status.
+Step("7. The same protocol over UDP, with live link status");
+var udpBobTour = new TourProtocol("bob");
+await using (var udpBob = new PeerNode(new PeerNodeOptions
+{
+    Name = "bob",
+    ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") },
+    Protocols = { udpBobTour },
+}))
+await using (var udpAlice = new PeerNode(new PeerNodeOptions { Name = "alice", Protocols = { new TourProtocol("alice") } }))
+{
+    await udpBob.StartAsync();
+    await udpAlice.StartAsync();
+    Peer bobOverUdp = await udpAlice.ConnectAsync(udpBob.ListenAddresses[0]);
+    Console.WriteLine($"   alice reached bob at {udpBob.ListenAddresses[0].Scheme}://…:{udpBob.ListenAddresses[0].Port} over {bobOverUdp.Link.GetType().Name} (encrypted: {bobOverUdp.Link.Capabilities.IsSecure})");
+    await bobOverUdp.SendAsync(new ChatMessage(1, 2, "lobby", "hello over datagrams"));
+    Console.WriteLine($"   bob's handler got: {await udpBobTour.Chats.Task.WaitAsync(TimeSpan.FromSeconds(10))}");
+    for (int i = 0; i < 10; i++)
+    {
+        await bobOverUdp.SendAsync(pose with { X = i }); // Unreliable: never retransmitted, never waits for an ack
+    }
+
+    Console.WriteLine($"   ping over udp: {(await bobOverUdp.PingAsync()).TotalMilliseconds:F2} ms");
+    if (bobOverUdp.Link is PeerKit.Links.Udp.UdpLink udpLink)
+    {
+        PeerKit.Links.Udp.UdpLinkStatus status = udpLink.GetStatus();
+        Console.WriteLine($"   link status: rtt {status.Rtt.TotalMilliseconds:F2} ms, loss {status.Loss:P0}, {status.PacketsSent} packets out, {status.PacketsReceived} in");
+    }
+}
+
 static void Step(string title)
 {
     Console.WriteLine();

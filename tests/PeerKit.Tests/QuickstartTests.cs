@@ -22,6 +22,9 @@ public class QuickstartTests
         Assert.Contains("alice pulled code 2 (20 bytes): AvatarTransform { Id = 42", text);
         Assert.Matches(@"ping alice → bob: \d+[.,]\d\d ms", text);
         Assert.Contains("bob saw alice leave: Requested (said by alice)", text);
+        Assert.Contains("over UdpLink (encrypted: True)", text);
+        Assert.Contains("bob's handler got: \"hello over datagrams\" in lobby from alice (at bob)", text);
+        Assert.Matches(@"link status: rtt \d+[.,]\d\d ms, loss", text);
     }
 
     [Fact]
