@@ -269,7 +269,7 @@ public sealed class PeerNode : IAsyncDisposable
         }
 
         Peer peer = await EstablishAsync(link, isInbound: false, address.Id, text, cancellationToken).ConfigureAwait(false);
-        _known[peer.Id] = address with { Id = peer.Id };
+        RememberAddress(address with { Id = peer.Id });
         return peer;
     }
 
@@ -446,8 +446,6 @@ public sealed class PeerNode : IAsyncDisposable
         {
             _key.Dispose();
         }
-
-        _stop.Dispose();
     }
 
     /// <inheritdoc/>
@@ -559,9 +557,9 @@ public sealed class PeerNode : IAsyncDisposable
                 {
                     accepted = await policy(request, handshake.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception) when (!handshake.IsCancellationRequested)
                 {
-                    accepted = false;
+                    accepted = false; // a policy that fails refuses
                 }
 
                 if (!accepted)
@@ -586,16 +584,29 @@ public sealed class PeerNode : IAsyncDisposable
                 throw new PeerConnectException(address, end.Reason, end.IsRemote);
             }
 
+            bool running;
             lock (_gate)
             {
-                Volatile.Write(ref _connected, [.. _connected, peer]);
+                // Under the lock that OnPeerClosed takes: a peer that closed right after confirming is never listed.
+                running = _peers.TryGetValue(peer.Id, out Peer? listed) && ReferenceEquals(listed, peer) && peer.TryMarkRunning();
+                if (running)
+                {
+                    Volatile.Write(ref _connected, [.. _connected, peer]);
+                }
+            }
+
+            if (!running)
+            {
+                PeerDisconnect end = await peer.Completion.ConfigureAwait(false);
+                RaiseState(link.RemoteId, address, end.Reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed, end.Reason, end.IsRemote, null);
+                throw new PeerConnectException(address, end.Reason, end.IsRemote);
             }
 
             peer.Run();
             if (isInbound && link.RemoteAddress is IPEndPoint remoteEndPoint && remote.ListenPort is > 0 and <= 65535)
             {
                 string scheme = link is UdpLink ? NodeAddress.Udp : NodeAddress.Tcp;
-                _known.TryAdd(peer.Id, new NodeAddress(scheme, remoteEndPoint.Address.ToString(), remote.ListenPort, peer.Id));
+                RememberAddress(new NodeAddress(scheme, remoteEndPoint.Address.ToString(), remote.ListenPort, peer.Id));
             }
 
             Publish(new PeerEvent(PeerEventKind.PeerAdded, peer.Id, link.RemoteAddress?.ToString()) { Peer = peer, State = ConnectionState.Connected });
@@ -640,6 +651,18 @@ public sealed class PeerNode : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>The most addresses remembered for dialing by id (static peers and <see cref="AddAddress"/> do not count against it).</summary>
+    private const int MaxRememberedAddresses = 4096;
+
+    /// <summary>Remembers or updates a peer's address, without letting peers with fresh keys grow the table without bound.</summary>
+    private void RememberAddress(NodeAddress address)
+    {
+        if (address.Id is { } id && (_known.ContainsKey(id) || _known.Count < MaxRememberedAddresses))
+        {
+            _known[id] = address;
         }
     }
 
@@ -757,7 +780,17 @@ public sealed class PeerNode : IAsyncDisposable
             }
             catch (SocketException)
             {
+                // Out of descriptors, or the socket is failing: do not spin.
                 _pendingSlots.Release();
+                try
+                {
+                    await Task.Delay(100, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -781,14 +814,7 @@ public sealed class PeerNode : IAsyncDisposable
                 return;
             }
 
-            try
-            {
-                await AddLinkAsync(link, isInbound: true, expectedId: null, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is PeerConnectException or OperationCanceledException or ObjectDisposedException)
-            {
-                // Reported through ConnectionStateChanged.
-            }
+            await AddInboundAsync(link).ConfigureAwait(false);
         }
         finally
         {
@@ -828,11 +854,7 @@ public sealed class PeerNode : IAsyncDisposable
             {
                 try
                 {
-                    await AddLinkAsync(link, isInbound: true, expectedId: null, stop).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is PeerConnectException or OperationCanceledException or ObjectDisposedException)
-                {
-                    // Reported through ConnectionStateChanged.
+                    await AddInboundAsync(link).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -840,6 +862,24 @@ public sealed class PeerNode : IAsyncDisposable
                     _pendingSlots.Release();
                 }
             });
+        }
+    }
+
+    /// <summary>Runs the session of an accepted link; failures are reported through <see cref="ConnectionStateChanged"/>.</summary>
+    private async Task AddInboundAsync(IMessageLink link)
+    {
+        try
+        {
+            // No caller token: the session handshake already ends when the node stops (ClientQuitting).
+            await AddLinkAsync(link, isInbound: true).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            await link.DisposeAsync().ConfigureAwait(false); // the node stopped before it took the link
+        }
+        catch (Exception e) when (e is PeerConnectException or OperationCanceledException)
+        {
+            // Reported through ConnectionStateChanged.
         }
     }
 

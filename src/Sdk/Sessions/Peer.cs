@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using PeerKit.Links;
 using PeerKit.Sessions;
@@ -38,6 +39,7 @@ public sealed class Peer
     private long _srttTicks;
     private ulong _nextNonce;
     private int _closing;
+    private StrongBox<PeerDisconnect>? _disconnect;
     private int _state;
     private DateTimeOffset _connectedAt;
 
@@ -227,11 +229,27 @@ public sealed class Peer
     }
 
     /// <summary>Starts the protocols and the keepalive once the node has admitted the peer.</summary>
+    /// <summary>Marks the peer as running (called under the node's lock, so that a concurrent close sees it).</summary>
+    /// <returns><c>false</c> when the session is already closing.</returns>
+    internal bool TryMarkRunning()
+    {
+        if (IsClosing)
+        {
+            return false;
+        }
+
+        WasRunning = true;
+        return true;
+    }
+
     internal void Run()
     {
         _connectedAt = DateTimeOffset.UtcNow;
-        WasRunning = true;
-        Volatile.Write(ref _state, (int)ConnectionState.Connected);
+        if (Interlocked.CompareExchange(ref _state, (int)ConnectionState.Connected, (int)ConnectionState.Connecting) != (int)ConnectionState.Connecting)
+        {
+            return; // closed in the meantime
+        }
+
         foreach (ProtocolSlot slot in _slots)
         {
             _ = Task.Run(() => RunProtocolAsync(slot));
@@ -240,11 +258,13 @@ public sealed class Peer
         _ = Task.Run(KeepAliveAsync);
     }
 
+    /// <summary>Whether the session is closing or closed.</summary>
+    internal bool IsClosing => Volatile.Read(ref _closing) != 0;
+
     internal PeerDisconnectedException DisconnectedError()
     {
-        PeerDisconnect disconnect = _completion.Task.IsCompleted
-            ? _completion.Task.Result
-            : new PeerDisconnect(DisconnectReason.Requested, false);
+        // The reason is recorded the moment the close is decided; before that, a failed link is a network error.
+        PeerDisconnect disconnect = Volatile.Read(ref _disconnect) is { } known ? known.Value : new PeerDisconnect(DisconnectReason.NetworkError, false);
         return new PeerDisconnectedException(Id, disconnect.Reason, disconnect.IsRemote);
     }
 
@@ -292,6 +312,9 @@ public sealed class Peer
             return;
         }
 
+        var disconnect = new PeerDisconnect(reason, isRemote);
+        Volatile.Write(ref _disconnect, new StrongBox<PeerDisconnect>(disconnect));
+
         if (sendDisconnect && !_link.Completion.IsCompleted)
         {
             try
@@ -324,9 +347,34 @@ public sealed class Peer
         _pull.Writer.TryComplete();
         _confirmed.TrySetResult(false);
         await _link.DisposeAsync().ConfigureAwait(false);
-        var disconnect = new PeerDisconnect(reason, isRemote);
         _completion.TrySetResult(disconnect);
         _node.OnPeerClosed(this, disconnect, final);
+    }
+
+    /// <summary>
+    /// Sends a ping or pong within <see cref="PeerNodeOptions.PingTimeout"/>. A peer that does not take it in time (it
+    /// stopped reading, so its transport is full) is dropped with <see cref="DisconnectReason.ReadTimeout"/>, so that
+    /// neither the read loop nor the keepalive can be held forever.
+    /// </summary>
+    /// <returns><c>false</c> when the session is over.</returns>
+    private async ValueTask<bool> TrySendControlAsync<T>(int code, T message) where T : IMessage<T>
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        deadline.CancelAfter(_node.Options.PingTimeout);
+        try
+        {
+            await SendBaseAsync(code, message, deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            await CloseAsync(DisconnectReason.ReadTimeout, isRemote: false, sendDisconnect: false).ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception e) when (e is OperationCanceledException or PeerDisconnectedException or LinkException)
+        {
+            return false;
+        }
     }
 
     private async ValueTask SendBaseAsync<T>(int code, T message, CancellationToken cancellationToken) where T : IMessage<T>
@@ -435,12 +483,26 @@ public sealed class Peer
 
                 if (code < BaseProtocol.FirstSubprotocolCode)
                 {
-                    BaseFrame action = ReadBase(code, frame.Span[header..], out ulong nonce, out DisconnectReason remoteReason);
-                    frame.Dispose();
+                    BaseFrame action;
+                    ulong nonce;
+                    DisconnectReason remoteReason;
+                    try
+                    {
+                        action = ReadBase(code, frame.Span[header..], out nonce, out remoteReason);
+                    }
+                    finally
+                    {
+                        frame.Dispose();
+                    }
+
                     switch (action)
                     {
                         case BaseFrame.Ping:
-                            await SendBaseAsync(BaseProtocol.PongCode, new BaseProtocol.Pong(nonce), _stop.Token).ConfigureAwait(false);
+                            if (!await TrySendControlAsync(BaseProtocol.PongCode, new BaseProtocol.Pong(nonce)).ConfigureAwait(false))
+                            {
+                                return; // closed: the pong could not be sent within the ping timeout
+                            }
+
                             continue;
                         case BaseFrame.Pong:
                             OnPong(nonce);
@@ -584,7 +646,7 @@ public sealed class Peer
         {
             return;
         }
-        catch (PeerDisconnectedException)
+        catch (PeerDisconnectedException e) when (e.PeerId == Id)
         {
             return;
         }
@@ -620,7 +682,11 @@ public sealed class Peer
                 // Keepalive: a ping whose pong updates the round-trip time.
                 ulong nonce = Interlocked.Increment(ref _nextNonce);
                 _pings[nonce] = new PendingPing(Stopwatch.GetTimestamp(), null);
-                await SendBaseAsync(BaseProtocol.PingCode, new BaseProtocol.Ping(nonce), _stop.Token).ConfigureAwait(false);
+                if (!await TrySendControlAsync(BaseProtocol.PingCode, new BaseProtocol.Ping(nonce)).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 // Forget keepalive pings that were never answered, so the table stays small.
                 if (_pings.Count > 64)
                 {

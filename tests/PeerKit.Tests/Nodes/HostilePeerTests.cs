@@ -107,6 +107,45 @@ public sealed class HostilePeerTests
     }
 
     [Fact]
+    public async Task A_handler_failing_on_another_peers_disconnection_drops_its_own_peer_with_subprotocol_error()
+    {
+        // The relay forwards every Boom to "the other peer", who has left: the PeerDisconnectedException is about
+        // someone else, so it is this protocol's failure, not a quiet end of this session.
+        var relay = new RelayProtocol();
+        await using PeerNode hub = await StartAsync(Options("hub", relay));
+        await using PeerNode gone = await StartAsync(Options("gone", new RelayProtocol()));
+        await using PeerNode sender = await StartAsync(Options("sender", new RelayProtocol()));
+        var log = new EventLog(hub);
+        await gone.ConnectInProcessAsync(hub).WaitAsync(Wait);
+        await EventuallyAsync(() => hub.PeerCount == 1, "hub sees the peer that will leave");
+        relay.Target = hub.Peers[0];
+        await gone.DisposeAsync();
+        await relay.Target.Completion.WaitAsync(Wait);
+
+        Peer peer = await sender.ConnectInProcessAsync(hub).WaitAsync(Wait);
+        await peer.SendAsync(new Boom(1));
+        Assert.Equal(new PeerDisconnect(DisconnectReason.SubprotocolError, IsRemote: true), await peer.Completion.WaitAsync(Wait));
+        PeerEvent dropped = await log.WaitForAsync(e => e.Kind == PeerEventKind.PeerDropped && e.PeerId == sender.Id);
+        Assert.IsType<PeerDisconnectedException>(dropped.Error);
+    }
+
+    private sealed class RelayProtocol : IProtocol
+    {
+        public ProtocolDescriptor Descriptor { get; } = new("relay", 1, 0, -1, [ProtocolMessageInfo.Create<Boom>()]);
+
+        public Peer? Target { get; set; }
+
+        public async ValueTask RunAsync(Peer peer, MessageReadWriter readWriter, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                using ProtocolMessage message = await readWriter.ReadAsync(cancellationToken);
+                await Target!.SendAsync(message.Decode<Boom>(), cancellationToken);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_silent_peer_is_dropped_after_the_idle_timeout_in_the_timeout_state()
     {
         PeerNodeOptions options = Options("node", new ChatProtocol());
