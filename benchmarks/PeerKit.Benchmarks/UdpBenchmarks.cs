@@ -1,0 +1,253 @@
+using System.Net;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using PeerKit.Links;
+using PeerKit.Links.Udp;
+
+namespace PeerKit.Benchmarks;
+
+/// <summary>
+/// PeerKit's UDP link (Noise-encrypted, congestion-controlled) against ENet 1.3 (Debian libenet-dev, no encryption)
+/// and raw UDP with sendmmsg/recvmmsg, all on 127.0.0.1 in one process. Each category has ENet as its baseline, so
+/// the Ratio column is time per message (or per round trip) over ENet's. The native side is
+/// <c>benchmarks/baselines/enet</c> (build it first: <c>cmake -S benchmarks/baselines/enet -B
+/// benchmarks/baselines/enet/build &amp;&amp; cmake --build benchmarks/baselines/enet/build</c>).
+/// </summary>
+/// <remarks>
+/// Both PeerKit links use an MTU of 1400 (ENet's default is 1392) so a 1200-byte message travels in one datagram.
+/// The native benchmarks open their connection inside each invocation (about a millisecond against 10–100 ms of
+/// traffic); PeerKit's links are connected once in the setup. Unreliable loss is printed at the end of the run.
+/// </remarks>
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
+[MemoryDiagnoser]
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+public class UdpBenchmarks
+{
+    private const int Small = 50_000;
+    private const int Large = 20_000;
+    private const int Rounds = 2_000;
+    private const string ReliableSmall = "ReliableOrdered 64 B";
+    private const string ReliableLarge = "Reliable 1200 B";
+    private const string UnreliableSmall = "Unreliable 64 B";
+    private const string PingPong = "Ping-pong 64 B";
+
+    private readonly byte[] _small = new byte[64];
+    private readonly byte[] _large = new byte[1200];
+    private readonly List<string> _losses = new();
+    private NodeKey? _serverKey;
+    private NodeKey? _clientKey;
+    private UdpEndpoint? _server;
+    private UdpEndpoint? _client;
+    private UdpLink? _sender;
+    private UdpLink? _receiver;
+    private UdpLink? _pinger;
+    private UdpLink? _echo;
+    private Task? _echoLoop;
+
+    static UdpBenchmarks() => NativeLibrary.SetDllImportResolver(typeof(UdpBenchmarks).Assembly, Resolve);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new UdpLinkOptions { Mtu = 1400, TimerResolution = TimeSpan.FromMilliseconds(1), MaxAckDelay = TimeSpan.FromMilliseconds(1) };
+        _serverKey = NodeKey.Generate();
+        _clientKey = NodeKey.Generate();
+        _server = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverKey, options);
+        _client = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _clientKey, options);
+        _sender = _client.ConnectAsync(_server.LocalEndPoint).GetAwaiter().GetResult();
+        _receiver = _server.AcceptAsync().AsTask().GetAwaiter().GetResult();
+        _pinger = _client.ConnectAsync(_server.LocalEndPoint).GetAwaiter().GetResult();
+        _echo = _server.AcceptAsync().AsTask().GetAwaiter().GetResult();
+        UdpLink echo = _echo;
+        _echoLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using LinkFrame frame = await echo.ReceiveAsync();
+                    await echo.SendAsync(frame.Memory);
+                }
+            }
+            catch (LinkClosedException)
+            {
+            }
+        });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (string line in _losses.Distinct())
+        {
+            Console.WriteLine(line);
+        }
+
+        _client!.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _server!.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _echoLoop!.GetAwaiter().GetResult();
+        _serverKey!.Dispose();
+        _clientKey!.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Small), BenchmarkCategory(ReliableSmall)]
+    public void ENet_ReliableOrdered64() => Check(Native.pk_enet_reliable(Small, 64));
+
+    [Benchmark(OperationsPerInvoke = Small), BenchmarkCategory(ReliableSmall)]
+    public Task PeerKit_ReliableOrdered64() => TransferAsync(_small, Small, Reliability.ReliableOrdered);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Large), BenchmarkCategory(ReliableLarge)]
+    public void ENet_Reliable1200() => Check(Native.pk_enet_reliable(Large, 1200));
+
+    [Benchmark(OperationsPerInvoke = Large), BenchmarkCategory(ReliableLarge)]
+    public Task PeerKit_Reliable1200() => TransferAsync(_large, Large, Reliability.ReliableOrdered);
+
+    [Benchmark(OperationsPerInvoke = Large), BenchmarkCategory(ReliableLarge)]
+    public void RawUdp_Sendmmsg1200() => Check(Native.pk_udp_blast(Large, 1200, out _));
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Small), BenchmarkCategory(UnreliableSmall)]
+    public void ENet_Unreliable64()
+    {
+        Check(Native.pk_enet_unreliable(Small, 64, out int received));
+        Loss("ENet unreliable 64 B", received);
+    }
+
+    [Benchmark(OperationsPerInvoke = Small), BenchmarkCategory(UnreliableSmall)]
+    public async Task PeerKit_Unreliable64()
+    {
+        int received = await UnreliableAsync();
+        Loss("PeerKit unreliable 64 B", received);
+    }
+
+    [Benchmark(OperationsPerInvoke = Small), BenchmarkCategory(UnreliableSmall)]
+    public void RawUdp_Sendmmsg64()
+    {
+        Check(Native.pk_udp_blast(Small, 64, out int received));
+        Loss("raw UDP sendmmsg 64 B", received);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    public void ENet_PingPong64() => Check(Native.pk_enet_pingpong(Rounds, 64));
+
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    public async Task PeerKit_PingPong64()
+    {
+        for (int i = 0; i < Rounds; i++)
+        {
+            await _pinger!.SendAsync(_small);
+            (await _pinger.ReceiveAsync()).Dispose();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    public void RawUdp_PingPong64() => Check(Native.pk_udp_pingpong(Rounds, 64));
+
+    private async Task TransferAsync(byte[] frame, int count, Reliability reliability)
+    {
+        UdpLink receiver = _receiver!;
+        Task receiving = Task.Run(async () =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                (await receiver.ReceiveAsync()).Dispose();
+            }
+        });
+        for (int i = 0; i < count; i++)
+        {
+            await _sender!.SendAsync(frame, reliability);
+        }
+
+        await receiving;
+    }
+
+    /// <summary>Sends the burst unreliably, then a reliable marker; counts what arrived before the marker.</summary>
+    private async Task<int> UnreliableAsync()
+    {
+        UdpLink receiver = _receiver!;
+        Task<int> receiving = Task.Run(async () =>
+        {
+            int received = 0;
+            while (true)
+            {
+                using LinkFrame frame = await receiver.ReceiveAsync();
+                if (frame.Length == 1)
+                {
+                    return received;
+                }
+
+                received++;
+            }
+        });
+        for (int i = 0; i < Small; i++)
+        {
+            await _sender!.SendAsync(_small, Reliability.Unreliable);
+        }
+
+        await _sender!.SendAsync(new byte[1], Reliability.ReliableOrdered);
+        return await receiving;
+    }
+
+    private void Loss(string what, int received)
+    {
+        lock (_losses)
+        {
+            _losses.Add($"{what}: {received} of {Small} arrived ({100.0 * (Small - received) / Small:F1}% lost)");
+        }
+    }
+
+    private static void Check(double seconds)
+    {
+        if (seconds < 0)
+        {
+            throw new InvalidOperationException("The native baseline failed.");
+        }
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != Native.Library)
+        {
+            return IntPtr.Zero;
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable("PEERKIT_BASELINE_LIB");
+        if (fromEnvironment is not null)
+        {
+            return NativeLibrary.Load(fromEnvironment);
+        }
+
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "benchmarks", "baselines", "enet", "build", "libpkbaseline.so");
+            if (File.Exists(candidate))
+            {
+                return NativeLibrary.Load(candidate);
+            }
+        }
+
+        throw new DllNotFoundException("libpkbaseline.so not found: build benchmarks/baselines/enet with CMake, or set PEERKIT_BASELINE_LIB.");
+    }
+
+    private static class Native
+    {
+        public const string Library = "pkbaseline";
+
+        [DllImport(Library)]
+        public static extern double pk_enet_reliable(int count, int size);
+
+        [DllImport(Library)]
+        public static extern double pk_enet_unreliable(int count, int size, out int received);
+
+        [DllImport(Library)]
+        public static extern double pk_enet_pingpong(int rounds, int size);
+
+        [DllImport(Library)]
+        public static extern double pk_udp_blast(int count, int size, out int received);
+
+        [DllImport(Library)]
+        public static extern double pk_udp_pingpong(int rounds, int size);
+    }
+}
