@@ -15,10 +15,6 @@ public static class ProtocolDispatch
     /// <summary>A completed <see cref="DispatchResult.UnknownCode"/>.</summary>
     public static ValueTask<DispatchResult> UnknownCode => new(DispatchResult.UnknownCode);
 
-    /// <summary>Decodes a <typeparamref name="T"/> from the rest of <paramref name="reader"/> (a generated switch shares one reader between its cases).</summary>
-    /// <exception cref="MessageFormatException">The payload is not a valid <typeparamref name="T"/>.</exception>
-    public static T Decode<T>(ref Serialization.MessageReader reader) where T : IMessage<T> => T.Read(ref reader);
-
     /// <summary><see cref="DispatchResult.Handled"/> once an asynchronous handler completes (no allocation when it completed synchronously).</summary>
     public static ValueTask<DispatchResult> After(ValueTask handler)
     {

@@ -94,47 +94,70 @@ namespace Demo
         /// <exception cref="global::PeerKit.MessageFormatException">The payload does not decode.</exception>
         public global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> DispatchAsync(global::PeerKit.Peer peer, in global::PeerKit.ProtocolMessage message, global::System.Threading.CancellationToken cancellationToken)
         {
-            var reader = new global::PeerKit.Serialization.MessageReader(message.Span);
             switch (message.Code)
             {
                 case 0:
-                {
-                    global::Demo.LobbyProtocol.Join decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Join>(ref reader);
-                    this.OnJoin(peer, decoded);
-                    return global::PeerKit.ProtocolDispatch.Handled;
-                }
+                    return this.__PeerKit_Dispatch0(peer, message.Span, cancellationToken);
                 case 1:
-                {
-                    global::Demo.LobbyProtocol.Leave decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Leave>(ref reader);
-                    this.OnLeave(peer, in decoded);
-                    return global::PeerKit.ProtocolDispatch.Handled;
-                }
+                    return this.__PeerKit_Dispatch1(peer, message.Span, cancellationToken);
                 case 2:
-                {
-                    global::Demo.LobbyProtocol.Say decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Say>(ref reader);
-                    return global::PeerKit.ProtocolDispatch.After(this.OnSay(peer, decoded));
-                }
+                    return this.__PeerKit_Dispatch2(peer, message.Span, cancellationToken);
                 case 3:
-                {
-                    global::Demo.LobbyProtocol.Kick decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Kick>(ref reader);
-                    return global::PeerKit.ProtocolDispatch.After(this.OnKick(peer, in decoded, cancellationToken));
-                }
+                    return this.__PeerKit_Dispatch3(peer, message.Span, cancellationToken);
                 case 4:
-                {
-                    global::Demo.Presence decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.Presence>(ref reader);
-                    global::Demo.LobbyProtocol.OnPresence(peer, decoded, cancellationToken);
-                    return global::PeerKit.ProtocolDispatch.Handled;
-                }
+                    return this.__PeerKit_Dispatch4(peer, message.Span, cancellationToken);
                 case 5:
-                {
-                    global::Demo.LobbyProtocol.Ready decoded = global::PeerKit.ProtocolDispatch.Decode<global::Demo.LobbyProtocol.Ready>(ref reader);
-                    return global::PeerKit.ProtocolDispatch.After(global::Demo.LobbyProtocol.OnReady(peer, in decoded));
-                }
+                    return this.__PeerKit_Dispatch5(peer, message.Span, cancellationToken);
                 case 7:
                     return global::PeerKit.ProtocolDispatch.Unhandled;
                 default:
                     return global::PeerKit.ProtocolDispatch.UnknownCode;
             }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> __PeerKit_Dispatch0(global::PeerKit.Peer peer, global::System.ReadOnlySpan<byte> payload, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::Demo.LobbyProtocol.Join decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Join>(payload);
+            this.OnJoin(peer, decoded);
+            return global::PeerKit.ProtocolDispatch.Handled;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> __PeerKit_Dispatch1(global::PeerKit.Peer peer, global::System.ReadOnlySpan<byte> payload, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::Demo.LobbyProtocol.Leave decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Leave>(payload);
+            this.OnLeave(peer, in decoded);
+            return global::PeerKit.ProtocolDispatch.Handled;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> __PeerKit_Dispatch2(global::PeerKit.Peer peer, global::System.ReadOnlySpan<byte> payload, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::Demo.LobbyProtocol.Say decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Say>(payload);
+            return global::PeerKit.ProtocolDispatch.After(this.OnSay(peer, decoded));
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> __PeerKit_Dispatch3(global::PeerKit.Peer peer, global::System.ReadOnlySpan<byte> payload, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::Demo.LobbyProtocol.Kick decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Kick>(payload);
+            return global::PeerKit.ProtocolDispatch.After(this.OnKick(peer, in decoded, cancellationToken));
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> __PeerKit_Dispatch4(global::PeerKit.Peer peer, global::System.ReadOnlySpan<byte> payload, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::Demo.Presence decoded = global::PeerKit.MessageSerializer.Read<global::Demo.Presence>(payload);
+            global::Demo.LobbyProtocol.OnPresence(peer, decoded, cancellationToken);
+            return global::PeerKit.ProtocolDispatch.Handled;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private global::System.Threading.Tasks.ValueTask<global::PeerKit.DispatchResult> __PeerKit_Dispatch5(global::PeerKit.Peer peer, global::System.ReadOnlySpan<byte> payload, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::Demo.LobbyProtocol.Ready decoded = global::PeerKit.MessageSerializer.Read<global::Demo.LobbyProtocol.Ready>(payload);
+            return global::PeerKit.ProtocolDispatch.After(global::Demo.LobbyProtocol.OnReady(peer, in decoded));
         }
     }
 }
