@@ -26,7 +26,7 @@ public sealed class UdpDeliveryTests
     [Fact]
     public async Task Reliable_ordered_arrives_exactly_once_in_order_under_loss_duplication_and_reordering()
     {
-        await using var h = new UdpHarness(seed: 100, Harsh);
+        await using var h = new UdpHarness(seed: 100, Harsh with { Corruption = 0.02 });
         (UdpLink client, UdpLink server) = await h.ConnectAsync();
         var watch = Stopwatch.StartNew();
         Task sending = UdpHarness.SendNumbersAsync(client, Count, Reliability.ReliableOrdered);
@@ -43,6 +43,8 @@ public sealed class UdpDeliveryTests
         _output.WriteLine($"{Count} frames in {watch.Elapsed}; lost {status.PacketsLost} of {status.PacketsSent} packets; network dropped {h.Network.Dropped} of {h.Network.Sent}");
         Assert.True(status.PacketsLost > 0, "the network lost packets, so the link must have retransmitted");
         Assert.True(server.GetStatus().PacketsDroppedReplayed > 0, "duplicated packets are dropped by the replay window");
+        UdpEndpointStatistics stats = h.Server.GetStatistics();
+        Assert.True(stats.DroppedInvalid + stats.DroppedMalformed + stats.DroppedUnknownConnection > 0, "corrupted packets are dropped");
     }
 
     [Fact]
