@@ -115,8 +115,16 @@ internal sealed partial class MessageGenerator
                 {
                     Singular access = Access(member);
                     OpenIf(w, access.Condition);
-                    w.Line(WriteTag(member, WireTypeOf(member)));
-                    w.Line(WriteValue(member, access.Value, "writer"));
+                    if (FusedFixedWrite(member, access.Value) is { } fused)
+                    {
+                        w.Line(fused);
+                    }
+                    else
+                    {
+                        w.Line(WriteTag(member, WireTypeOf(member)));
+                        w.Line(WriteValue(member, access.Value, "writer"));
+                    }
+
                     CloseIf(w, access.Condition);
                 }
                 else if (IsPacked(member))
@@ -527,6 +535,31 @@ internal sealed partial class MessageGenerator
 
             bytes.Add((byte)value);
             return bytes.ToArray();
+        }
+
+        /// <summary>
+        /// A fixed-width field with a one-byte tag is written with one bounds check for tag and value
+        /// (<c>WriteTaggedFixed32/64</c>); <c>null</c> for every other field.
+        /// </summary>
+        private static string? FusedFixedWrite(MemberSpec member, string value)
+        {
+            byte[] tag = Tag(member, WireTypeOf(member));
+            if (tag.Length != 1)
+            {
+                return null;
+            }
+
+            string hex = "0x" + tag[0].ToString("X2", CultureInfo.InvariantCulture);
+            return member.ProtoType switch
+            {
+                ProtoType.Fixed32 => $"writer.WriteTaggedFixed32({hex}, {value});",
+                ProtoType.SFixed32 => $"writer.WriteTaggedFixed32({hex}, (uint){value});",
+                ProtoType.Float => $"writer.WriteTaggedFixed32({hex}, global::System.BitConverter.SingleToUInt32Bits({value}));",
+                ProtoType.Fixed64 => $"writer.WriteTaggedFixed64({hex}, {value});",
+                ProtoType.SFixed64 => $"writer.WriteTaggedFixed64({hex}, (ulong){value});",
+                ProtoType.Double => $"writer.WriteTaggedFixed64({hex}, global::System.BitConverter.DoubleToUInt64Bits({value}));",
+                _ => null,
+            };
         }
 
         private static string WriteTag(MemberSpec member, int wireType) =>

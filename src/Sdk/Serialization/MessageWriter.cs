@@ -215,6 +215,28 @@ public ref struct MessageWriter
         _position += 8;
     }
 
+    /// <summary>Writes a one-byte tag and a <c>fixed32</c> (also <c>sfixed32</c> and <c>float</c> bits) with one bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteTaggedFixed32(byte tag, uint value)
+    {
+        Ensure(5);
+        ref byte at = ref Current();
+        at = tag;
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 1), BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        _position += 5;
+    }
+
+    /// <summary>Writes a one-byte tag and a <c>fixed64</c> (also <c>sfixed64</c> and <c>double</c> bits) with one bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteTaggedFixed64(byte tag, ulong value)
+    {
+        Ensure(9);
+        ref byte at = ref Current();
+        at = tag;
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 1), BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        _position += 9;
+    }
+
     /// <summary>Writes an <c>sfixed32</c>.</summary>
     public void WriteSFixed32(int value) => WriteFixed32((uint)value);
 

@@ -35,8 +35,7 @@ namespace Demo
             }
             if (message.Hash != 0)
             {
-                writer.WriteRawTag(0x11);
-                writer.WriteFixed64(message.Hash);
+                writer.WriteTaggedFixed64(0x11, message.Hash);
             }
         }
 

@@ -113,33 +113,27 @@ namespace Demo
             }
             if (message.F32 != 0)
             {
-                writer.WriteRawTag(0x45);
-                writer.WriteFixed32(message.F32);
+                writer.WriteTaggedFixed32(0x45, message.F32);
             }
             if (message.F64 != 0)
             {
-                writer.WriteRawTag(0x49);
-                writer.WriteFixed64(message.F64);
+                writer.WriteTaggedFixed64(0x49, message.F64);
             }
             if (message.SF32 != 0)
             {
-                writer.WriteRawTag(0x55);
-                writer.WriteSFixed32(message.SF32);
+                writer.WriteTaggedFixed32(0x55, (uint)message.SF32);
             }
             if (message.SF64 != 0)
             {
-                writer.WriteRawTag(0x59);
-                writer.WriteSFixed64(message.SF64);
+                writer.WriteTaggedFixed64(0x59, (ulong)message.SF64);
             }
             if (message.F != 0F)
             {
-                writer.WriteRawTag(0x65);
-                writer.WriteFloat(message.F);
+                writer.WriteTaggedFixed32(0x65, global::System.BitConverter.SingleToUInt32Bits(message.F));
             }
             if (message.D != 0D)
             {
-                writer.WriteRawTag(0x69);
-                writer.WriteDouble(message.D);
+                writer.WriteTaggedFixed64(0x69, global::System.BitConverter.DoubleToUInt64Bits(message.D));
             }
             if (message.Mood != 0)
             {

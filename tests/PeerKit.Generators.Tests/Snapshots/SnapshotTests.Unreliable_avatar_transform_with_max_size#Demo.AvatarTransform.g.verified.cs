@@ -54,43 +54,35 @@ namespace Demo
         {
             if (message.Id != 0)
             {
-                writer.WriteRawTag(0x0D);
-                writer.WriteFixed32(message.Id);
+                writer.WriteTaggedFixed32(0x0D, message.Id);
             }
             if (message.X != 0F)
             {
-                writer.WriteRawTag(0x15);
-                writer.WriteFloat(message.X);
+                writer.WriteTaggedFixed32(0x15, global::System.BitConverter.SingleToUInt32Bits(message.X));
             }
             if (message.Y != 0F)
             {
-                writer.WriteRawTag(0x1D);
-                writer.WriteFloat(message.Y);
+                writer.WriteTaggedFixed32(0x1D, global::System.BitConverter.SingleToUInt32Bits(message.Y));
             }
             if (message.Z != 0F)
             {
-                writer.WriteRawTag(0x25);
-                writer.WriteFloat(message.Z);
+                writer.WriteTaggedFixed32(0x25, global::System.BitConverter.SingleToUInt32Bits(message.Z));
             }
             if (message.Qx != 0F)
             {
-                writer.WriteRawTag(0x2D);
-                writer.WriteFloat(message.Qx);
+                writer.WriteTaggedFixed32(0x2D, global::System.BitConverter.SingleToUInt32Bits(message.Qx));
             }
             if (message.Qy != 0F)
             {
-                writer.WriteRawTag(0x35);
-                writer.WriteFloat(message.Qy);
+                writer.WriteTaggedFixed32(0x35, global::System.BitConverter.SingleToUInt32Bits(message.Qy));
             }
             if (message.Qz != 0F)
             {
-                writer.WriteRawTag(0x3D);
-                writer.WriteFloat(message.Qz);
+                writer.WriteTaggedFixed32(0x3D, global::System.BitConverter.SingleToUInt32Bits(message.Qz));
             }
             if (message.Qw != 0F)
             {
-                writer.WriteRawTag(0x45);
-                writer.WriteFloat(message.Qw);
+                writer.WriteTaggedFixed32(0x45, global::System.BitConverter.SingleToUInt32Bits(message.Qw));
             }
         }
 
