@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using PeerKit.Generators.Helpers;
 using PeerKit.Generators.Model;
+using static PeerKit.Generators.Helpers.TypeDeclarations;
 
 namespace PeerKit.Generators.Messages;
 
@@ -184,17 +185,10 @@ internal sealed partial class MessageGenerator
             }
 
             string fullyQualifiedName = type.ToDisplayString(TypeFormat);
-            string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-            var containing = new List<ContainingTypeSpec>();
-            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            {
-                containing.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Name));
-            }
-
             return new MessageSpec(
                 HintName: fullyQualifiedName.Replace("global::", string.Empty) + ".g.cs",
-                Namespace: ns,
-                ContainingTypes: new EquatableArray<ContainingTypeSpec>(containing),
+                Namespace: Namespace(type),
+                ContainingTypes: ContainingTypes(type),
                 Keyword: Keyword(type),
                 Name: type.Name,
                 FullyQualifiedName: fullyQualifiedName,
@@ -815,18 +809,6 @@ internal sealed partial class MessageGenerator
             return size;
         }
 
-        private static string Keyword(INamedTypeSymbol type)
-        {
-            string keyword = type.IsRecord
-                ? (type.IsValueType ? "record struct" : "record")
-                : type.TypeKind switch
-                {
-                    TypeKind.Struct => "struct",
-                    TypeKind.Interface => "interface",
-                    _ => "class",
-                };
-            return type.IsValueType && type.IsReadOnly ? "readonly " + keyword : keyword;
-        }
 
         private static string Identifier(string name) =>
             SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None

@@ -41,37 +41,19 @@ internal static class SessionFrame
     }
 
     /// <summary>Reads the code at the start of a frame.</summary>
-    /// <returns><c>false</c> when the frame is empty or the code is not a varint below <see cref="MaxCode"/>.</returns>
+    /// <returns><c>false</c> when the frame is empty or the code is not a varint of at most <see cref="MaxCode"/>.</returns>
     public static bool TryReadCode(ReadOnlySpan<byte> frame, out int code, out int headerLength)
     {
-        uint value = 0;
-        for (int i = 0; i < 4 && i < frame.Length; i++)
-        {
-            byte b = frame[i];
-            value |= (uint)(b & 0x7F) << (7 * i);
-            if (b < 0x80)
-            {
-                code = (int)value;
-                headerLength = i + 1;
-                return true;
-            }
-        }
-
-        code = 0;
         headerLength = 0;
-        return false;
-    }
-
-    private static void WriteCode(Span<byte> destination, int code)
-    {
-        uint value = (uint)code;
-        int i = 0;
-        while (value >= 0x80)
+        if (!Varint.TryRead(frame, ref headerLength, out ulong value) || value > MaxCode)
         {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
+            code = 0;
+            return false;
         }
 
-        destination[i] = (byte)value;
+        code = (int)value;
+        return true;
     }
+
+    private static void WriteCode(Span<byte> destination, int code) => Varint.Write(destination, (uint)code);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using PeerKit.Links.Noise;
+using PeerKit.Serialization;
 
 namespace PeerKit.Links.Udp;
 
@@ -901,8 +902,8 @@ public sealed class UdpLink : IMessageLink
     }
 
     private static int ChunkFrameSize(OutMessage m, int chunk) => m.Whole
-        ? 1 + UdpWire.VarintSize(m.Seq) + UdpWire.VarintSize((ulong)m.Length) + m.Length
-        : 1 + UdpWire.VarintSize(m.Seq) + UdpWire.VarintSize((ulong)m.Length) + UdpWire.VarintSize((ulong)m.ChunkSize) + UdpWire.VarintSize((ulong)chunk) + m.ChunkLength(chunk);
+        ? 1 + WireSize.Varint64(m.Seq) + WireSize.Varint64((ulong)m.Length) + m.Length
+        : 1 + WireSize.Varint64(m.Seq) + WireSize.Varint64((ulong)m.Length) + WireSize.Varint64((ulong)m.ChunkSize) + WireSize.Varint64((ulong)chunk) + m.ChunkLength(chunk);
 
     private static int WriteChunk(Span<byte> destination, OutMessage m, int chunk)
     {
@@ -910,17 +911,17 @@ public sealed class UdpLink : IMessageLink
         if (m.Whole)
         {
             destination[pos++] = (byte)(UdpWire.FrameMessage | m.Class);
-            pos += UdpWire.WriteVarint(destination[pos..], m.Seq);
-            pos += UdpWire.WriteVarint(destination[pos..], (ulong)m.Length);
+            pos += Varint.Write(destination[pos..], m.Seq);
+            pos += Varint.Write(destination[pos..], (ulong)m.Length);
             m.Buffer.AsSpan(0, m.Length).CopyTo(destination[pos..]);
             return pos + m.Length;
         }
 
         destination[pos++] = (byte)(UdpWire.FrameFragment | m.Class);
-        pos += UdpWire.WriteVarint(destination[pos..], m.Seq);
-        pos += UdpWire.WriteVarint(destination[pos..], (ulong)m.Length);
-        pos += UdpWire.WriteVarint(destination[pos..], (ulong)m.ChunkSize);
-        pos += UdpWire.WriteVarint(destination[pos..], (ulong)chunk);
+        pos += Varint.Write(destination[pos..], m.Seq);
+        pos += Varint.Write(destination[pos..], (ulong)m.Length);
+        pos += Varint.Write(destination[pos..], (ulong)m.ChunkSize);
+        pos += Varint.Write(destination[pos..], (ulong)chunk);
         int length = m.ChunkLength(chunk);
         m.Buffer.AsSpan(chunk * m.ChunkSize, length).CopyTo(destination[pos..]);
         return pos + length;
@@ -931,13 +932,13 @@ public sealed class UdpLink : IMessageLink
     {
         (ulong lo, ulong hi) = _received[0];
         ulong delay = (ulong)Math.Max(0, now - _largestReceivedAt);
-        int size = 1 + UdpWire.VarintSize(hi) + UdpWire.VarintSize(delay) + UdpWire.VarintSize(hi - lo) + 1;
+        int size = 1 + WireSize.Varint64(hi) + WireSize.Varint64(delay) + WireSize.Varint64(hi - lo) + 1;
         int extra = 0;
         ulong prevLo = lo;
         for (int i = 1; i < _received.Count && extra < 100; i++)
         {
             (ulong l, ulong h) = _received[i];
-            int more = UdpWire.VarintSize(prevLo - h - 2) + UdpWire.VarintSize(h - l);
+            int more = WireSize.Varint64(prevLo - h - 2) + WireSize.Varint64(h - l);
             if (size + more > UdpWire.AckBudget)
             {
                 break;
@@ -950,16 +951,16 @@ public sealed class UdpLink : IMessageLink
 
         int pos = 0;
         payload[pos++] = UdpWire.FrameAck;
-        pos += UdpWire.WriteVarint(payload[pos..], hi);
-        pos += UdpWire.WriteVarint(payload[pos..], delay);
-        pos += UdpWire.WriteVarint(payload[pos..], hi - lo);
+        pos += Varint.Write(payload[pos..], hi);
+        pos += Varint.Write(payload[pos..], delay);
+        pos += Varint.Write(payload[pos..], hi - lo);
         payload[pos++] = (byte)extra;
         prevLo = lo;
         for (int i = 1; i <= extra; i++)
         {
             (ulong l, ulong h) = _received[i];
-            pos += UdpWire.WriteVarint(payload[pos..], prevLo - h - 2);
-            pos += UdpWire.WriteVarint(payload[pos..], h - l);
+            pos += Varint.Write(payload[pos..], prevLo - h - 2);
+            pos += Varint.Write(payload[pos..], h - l);
             prevLo = l;
         }
 
@@ -1142,7 +1143,7 @@ public sealed class UdpLink : IMessageLink
             else if ((type & ~3) == UdpWire.FrameMessage)
             {
                 int cls = type & 3;
-                if (!UdpWire.TryReadVarint(p, ref pos, out ulong seq) || !UdpWire.TryReadVarint(p, ref pos, out ulong length) || length > (ulong)(p.Length - pos))
+                if (!Varint.TryRead(p, ref pos, out ulong seq) || !Varint.TryRead(p, ref pos, out ulong length) || length > (ulong)(p.Length - pos))
                 {
                     result.Error = Malformed("a malformed message frame");
                     return result;
@@ -1168,8 +1169,8 @@ public sealed class UdpLink : IMessageLink
             else if ((type & ~3) == UdpWire.FrameFragment)
             {
                 int cls = type & 3;
-                if (!UdpWire.TryReadVarint(p, ref pos, out ulong seq) || !UdpWire.TryReadVarint(p, ref pos, out ulong total)
-                    || !UdpWire.TryReadVarint(p, ref pos, out ulong chunkSize) || !UdpWire.TryReadVarint(p, ref pos, out ulong index)
+                if (!Varint.TryRead(p, ref pos, out ulong seq) || !Varint.TryRead(p, ref pos, out ulong total)
+                    || !Varint.TryRead(p, ref pos, out ulong chunkSize) || !Varint.TryRead(p, ref pos, out ulong index)
                     || chunkSize == 0 || chunkSize > UdpWire.MaxMtu || total == 0 || total > int.MaxValue || index >= (total + chunkSize - 1) / chunkSize)
                 {
                     result.Error = Malformed("a malformed fragment frame");
@@ -1422,8 +1423,8 @@ public sealed class UdpLink : IMessageLink
 
     private bool ReadAck(ReadOnlySpan<byte> p, ref int pos, long now)
     {
-        if (!UdpWire.TryReadVarint(p, ref pos, out ulong largest) || !UdpWire.TryReadVarint(p, ref pos, out ulong delay)
-            || !UdpWire.TryReadVarint(p, ref pos, out ulong first) || pos >= p.Length)
+        if (!Varint.TryRead(p, ref pos, out ulong largest) || !Varint.TryRead(p, ref pos, out ulong delay)
+            || !Varint.TryRead(p, ref pos, out ulong first) || pos >= p.Length)
         {
             return false;
         }
@@ -1440,7 +1441,7 @@ public sealed class UdpLink : IMessageLink
         ulong lo = largest - first;
         for (int i = 0; i < extra; i++)
         {
-            if (!UdpWire.TryReadVarint(p, ref pos, out ulong gap) || !UdpWire.TryReadVarint(p, ref pos, out ulong length) || lo < gap + 2)
+            if (!Varint.TryRead(p, ref pos, out ulong gap) || !Varint.TryRead(p, ref pos, out ulong length) || lo < gap + 2)
             {
                 return false;
             }

@@ -51,52 +51,6 @@ internal static class UdpWire
 
     public const int MinMtu = 300;
     public const int MaxMtu = 65507;
-
-    public static int VarintSize(ulong value)
-    {
-        int size = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            size++;
-        }
-
-        return size;
-    }
-
-    public static int WriteVarint(Span<byte> destination, ulong value)
-    {
-        int i = 0;
-        while (value >= 0x80)
-        {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        destination[i++] = (byte)value;
-        return i;
-    }
-
-    public static bool TryReadVarint(ReadOnlySpan<byte> source, ref int position, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (position >= source.Length)
-            {
-                return false;
-            }
-
-            byte b = source[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }
 
 /// <summary>Monotonic time in microseconds.</summary>

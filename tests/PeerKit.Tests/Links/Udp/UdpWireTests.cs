@@ -1,4 +1,5 @@
 using PeerKit.Links.Udp;
+using PeerKit.Serialization;
 
 namespace PeerKit.Tests.Links.Udp;
 
@@ -63,13 +64,13 @@ public sealed class UdpWireTests
     public void Varints_round_trip(ulong value)
     {
         byte[] buffer = new byte[10];
-        int written = UdpWire.WriteVarint(buffer, value);
-        Assert.Equal(UdpWire.VarintSize(value), written);
+        int written = Varint.Write(buffer, value);
+        Assert.Equal(WireSize.Varint64(value), written);
         int position = 0;
-        Assert.True(UdpWire.TryReadVarint(buffer.AsSpan(0, written), ref position, out ulong read));
+        Assert.True(Varint.TryRead(buffer.AsSpan(0, written), ref position, out ulong read));
         Assert.Equal(value, read);
         Assert.Equal(written, position);
         position = 0;
-        Assert.False(UdpWire.TryReadVarint(buffer.AsSpan(0, written - 1), ref position, out _)); // cut short
+        Assert.False(Varint.TryRead(buffer.AsSpan(0, written - 1), ref position, out _)); // cut short
     }
 }
