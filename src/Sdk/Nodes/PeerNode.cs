@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -510,7 +509,7 @@ public sealed class PeerNode : IAsyncDisposable
             }
 
             var hello = new BaseProtocol.Hello(BaseProtocol.ProtocolVersion, _options.Name, _capabilities, listenPort, Id.ToArray());
-            await SendFrameAsync(link, BaseProtocol.HelloCode, hello, handshake.Token).ConfigureAwait(false);
+            await SessionFrame.SendAsync(link, BaseProtocol.HelloCode, hello, handshake.Token).ConfigureAwait(false);
 
             BaseProtocol.Hello remote;
             using (LinkFrame frame = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false))
@@ -580,7 +579,7 @@ public sealed class PeerNode : IAsyncDisposable
             if (!confirmed)
             {
                 PeerDisconnect end = await peer.Completion.ConfigureAwait(false);
-                RaiseState(link.RemoteId, address, end.Reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed, end.Reason, end.IsRemote, null);
+                RaiseState(link.RemoteId, address, SessionFrame.EndState(end.Reason), end.Reason, end.IsRemote, null);
                 throw new PeerConnectException(address, end.Reason, end.IsRemote);
             }
 
@@ -598,7 +597,7 @@ public sealed class PeerNode : IAsyncDisposable
             if (!running)
             {
                 PeerDisconnect end = await peer.Completion.ConfigureAwait(false);
-                RaiseState(link.RemoteId, address, end.Reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed, end.Reason, end.IsRemote, null);
+                RaiseState(link.RemoteId, address, SessionFrame.EndState(end.Reason), end.Reason, end.IsRemote, null);
                 throw new PeerConnectException(address, end.Reason, end.IsRemote);
             }
 
@@ -619,7 +618,7 @@ public sealed class PeerNode : IAsyncDisposable
             if (peer is not null)
             {
                 await peer.CloseAsync(reason, isRemote: false, sendDisconnect: true).ConfigureAwait(false);
-                RaiseState(link.RemoteId, address, reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed, reason, false, null);
+                RaiseState(link.RemoteId, address, SessionFrame.EndState(reason), reason, false, null);
                 throw new PeerConnectException(address, reason, isRemote: false);
             }
 
@@ -722,35 +721,14 @@ public sealed class PeerNode : IAsyncDisposable
     /// <summary>Sends a Disconnect (best effort), closes the link, reports the state, and returns the exception to throw.</summary>
     private async Task<PeerConnectException> RefuseAsync(IMessageLink link, string address, DisconnectReason reason, bool isRemote = false)
     {
-        if (!isRemote && !link.Completion.IsCompleted)
+        if (!isRemote)
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(_options.DisconnectTimeout);
-                await SendFrameAsync(link, BaseProtocol.DisconnectCode, new BaseProtocol.Disconnect(reason), timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is LinkException or OperationCanceledException or ObjectDisposedException)
-            {
-                // Best effort: the link is closed next anyway.
-            }
+            await SessionFrame.TrySendDisconnectAsync(link, reason, _options.DisconnectTimeout).ConfigureAwait(false);
         }
 
         await link.DisposeAsync().ConfigureAwait(false);
-        RaiseState(link.RemoteId, address, reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed, reason, isRemote, null);
+        RaiseState(link.RemoteId, address, SessionFrame.EndState(reason), reason, isRemote, null);
         return new PeerConnectException(address, reason, isRemote);
-    }
-
-    private static async ValueTask SendFrameAsync<T>(IMessageLink link, int code, T message, CancellationToken cancellationToken) where T : IMessage<T>
-    {
-        byte[] buffer = SessionFrame.Encode(code, in message, out int length);
-        try
-        {
-            await link.SendAsync(buffer.AsMemory(0, length), Reliability.ReliableOrdered, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     private async Task AcceptLoopAsync(Socket listener)

@@ -315,28 +315,12 @@ public sealed class Peer
         var disconnect = new PeerDisconnect(reason, isRemote);
         Volatile.Write(ref _disconnect, new StrongBox<PeerDisconnect>(disconnect));
 
-        if (sendDisconnect && !_link.Completion.IsCompleted)
+        if (sendDisconnect)
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(_node.Options.DisconnectTimeout);
-                byte[] buffer = SessionFrame.Encode(BaseProtocol.DisconnectCode, new BaseProtocol.Disconnect(reason), out int length);
-                try
-                {
-                    await _link.SendAsync(buffer.AsMemory(0, length), Reliability.ReliableOrdered, timeout.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
-            catch (Exception e) when (e is LinkException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The disconnect is a courtesy; the link is closing anyway.
-            }
+            await SessionFrame.TrySendDisconnectAsync(_link, reason, _node.Options.DisconnectTimeout).ConfigureAwait(false);
         }
 
-        ConnectionState final = reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed;
+        ConnectionState final = SessionFrame.EndState(reason);
         Volatile.Write(ref _state, (int)final);
         _stop.Cancel();
         foreach (ProtocolSlot slot in _slots)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using PeerKit.Links;
 using PeerKit.Serialization;
 
 namespace PeerKit.Sessions;
@@ -39,6 +40,43 @@ internal static class SessionFrame
         payload.CopyTo(buffer.AsSpan(header));
         return buffer;
     }
+
+    /// <summary>Encodes <paramref name="message"/> with <paramref name="code"/> and sends it, reliably and in order.</summary>
+    public static async ValueTask SendAsync<T>(IMessageLink link, int code, T message, CancellationToken cancellationToken) where T : IMessage<T>
+    {
+        byte[] buffer = Encode(code, in message, out int length);
+        try
+        {
+            await link.SendAsync(buffer.AsMemory(0, length), Reliability.ReliableOrdered, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Sends a Disconnect as a courtesy, within <paramref name="timeout"/>; a closed or stuck link is ignored, since it is closed next anyway.</summary>
+    public static async ValueTask TrySendDisconnectAsync(IMessageLink link, DisconnectReason reason, TimeSpan timeout)
+    {
+        if (link.Completion.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            using var deadline = new CancellationTokenSource(timeout);
+            await SendAsync(link, BaseProtocol.DisconnectCode, new BaseProtocol.Disconnect(reason), deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LinkException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Best effort.
+        }
+    }
+
+    /// <summary>The state a connection ends in for <paramref name="reason"/>: Timeout for a read timeout, else Closed.</summary>
+    public static ConnectionState EndState(DisconnectReason reason) =>
+        reason == DisconnectReason.ReadTimeout ? ConnectionState.Timeout : ConnectionState.Closed;
 
     /// <summary>Reads the code at the start of a frame.</summary>
     /// <returns><c>false</c> when the frame is empty or the code is not a varint of at most <see cref="MaxCode"/>.</returns>
