@@ -11,6 +11,11 @@ public static class Probe
     /// <summary>Sets up the pair, sends <c>batches</c> × <see cref="SessionThroughputBenchmarks.BatchSize"/> messages, prints ns/message and bytes allocated per message.</summary>
     public static int Run(IReadOnlyList<string> args)
     {
+        if (args.Count >= 2 && args[1].StartsWith("udp-", StringComparison.Ordinal))
+        {
+            return RunUdp(args);
+        }
+
         if (args.Count < 3 || !int.TryParse(args[2], out int size) || size is not (SessionThroughputBenchmarks.SmallSize or SessionThroughputBenchmarks.LargeSize))
         {
             Console.Error.WriteLine("usage: --probe tcp|memory|ssl|link|linkssl 64|1024 [batches]");
@@ -51,6 +56,47 @@ public static class Probe
         long messages = (long)batches * SessionThroughputBenchmarks.BatchSize;
         Console.WriteLine($"{args[1]} {size} B: {messages} messages in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / messages:F0} ns/message, " +
             $"{(double)allocated / messages:F0} B allocated/message (all threads)");
+        return 0;
+    }
+
+    /// <summary>Runs one <see cref="UdpBenchmarks"/> body in a loop and prints time and allocation per operation.</summary>
+    private static int RunUdp(IReadOnlyList<string> args)
+    {
+        int invocations = args.Count > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
+        var udp = new UdpBenchmarks();
+        (Func<Task>? op, int perInvoke) = args[1] switch
+        {
+            "udp-reliable64" => ((Func<Task>)udp.PeerKit_ReliableOrdered64, UdpBenchmarks.Small),
+            "udp-reliable1200" => (udp.PeerKit_Reliable1200, UdpBenchmarks.Large),
+            "udp-unreliable64" => (udp.PeerKit_Unreliable64, UdpBenchmarks.Small),
+            "udp-pingpong" => (udp.PeerKit_PingPong64, UdpBenchmarks.Rounds),
+            "udp-enet64" => (() => { udp.ENet_ReliableOrdered64(); return Task.CompletedTask; }, UdpBenchmarks.Small),
+            "udp-enet1200" => (() => { udp.ENet_Reliable1200(); return Task.CompletedTask; }, UdpBenchmarks.Large),
+            "udp-enetping" => (() => { udp.ENet_PingPong64(); return Task.CompletedTask; }, UdpBenchmarks.Rounds),
+            _ => (null, 0),
+        };
+        if (op is null)
+        {
+            Console.Error.WriteLine($"unknown probe target {args[1]}");
+            return 2;
+        }
+
+        udp.Setup();
+        op().GetAwaiter().GetResult(); // warm up
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < invocations; i++)
+        {
+            op().GetAwaiter().GetResult();
+        }
+
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        Console.WriteLine(udp.Describe());
+        udp.Cleanup();
+        long operations = (long)invocations * perInvoke;
+        Console.WriteLine($"{args[1]}: {operations} operations in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / operations:F0} ns/op, " +
+            $"{(double)allocated / operations:F0} B allocated/op (all threads)");
         return 0;
     }
 }

@@ -26,9 +26,9 @@ namespace PeerKit.Benchmarks;
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 public class UdpBenchmarks
 {
-    private const int Small = 50_000;
-    private const int Large = 20_000;
-    private const int Rounds = 2_000;
+    internal const int Small = 50_000;
+    internal const int Large = 20_000;
+    internal const int Rounds = 2_000;
     private const string ReliableSmall = "ReliableOrdered 64 B";
     private const string ReliableLarge = "Reliable 1200 B";
     private const string UnreliableSmall = "Unreliable 64 B";
@@ -76,6 +76,15 @@ public class UdpBenchmarks
             {
             }
         });
+    }
+
+    /// <summary>Packet counts of the bulk pair, for the probe: how well messages were coalesced and acknowledged.</summary>
+    internal string Describe()
+    {
+        UdpLinkStatus sent = _sender!.GetStatus();
+        UdpLinkStatus received = _receiver!.GetStatus();
+        return $"sender: {sent.PacketsSent} packets sent, {sent.PacketsReceived} received (acks), {sent.PacketsLost} lost, cwnd {sent.CongestionWindow}, srtt {sent.Rtt.TotalMicroseconds:F0} µs; " +
+            $"receiver: {received.PacketsReceived} received, {received.PacketsSent} sent, deferred {received.PacketsDeferred}";
     }
 
     [GlobalCleanup]

@@ -4,27 +4,54 @@ using System.Threading.Channels;
 namespace PeerKit.Links;
 
 /// <summary>
-/// The receive side and close state every link shares: a bounded queue of received frames (back-pressure on
-/// the producer), the first close reason, and the completion task.
+/// The receive side and close state every link shares: a queue of received frames (bounded, with back-pressure
+/// on the producer; or unbounded for a link that bounds it itself by flow control), the first close reason, and
+/// the completion task.
 /// </summary>
+/// <remarks>
+/// Frames queued as <em>counted</em> are tallied in cost units (<see cref="FrameCost"/> + length) when they are
+/// queued and when the application takes them, so a link can grant its peer credit for exactly what the
+/// application has consumed (the UDP link's flow control).
+/// </remarks>
 internal sealed class LinkInbox
 {
-    private readonly Channel<LinkFrame> _frames;
+    /// <summary>What one frame costs in flow-control units beyond its bytes, so that empty frames are not free.</summary>
+    public const int FrameCost = 64;
+
+    private readonly Channel<Entry> _frames;
     private readonly TaskCompletionSource<LinkCloseReason> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action? _consumed;
     private int _closed;
     private LinkCloseReason _reason;
     private Exception? _cause;
+    private long _queuedCost;
+    private long _consumedCost;
+    private long _tallied;
 
-    public LinkInbox(int capacity)
+    /// <param name="capacity">Frames the queue holds; 0 for no limit (the link must bound it itself).</param>
+    /// <param name="consumed">Called after the application took a counted frame (on the receiving thread).</param>
+    public LinkInbox(int capacity, Action? consumed = null)
     {
-        _frames = Channel.CreateBounded<LinkFrame>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = false,
-            SingleWriter = false,
-            AllowSynchronousContinuations = false,
-        });
+        _consumed = consumed;
+        _frames = capacity == 0
+            ? Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false })
+            : Channel.CreateBounded<Entry>(new BoundedChannelOptions(capacity)
+            {
+                FullMode = BoundedChannelFullMode.Wait,
+                SingleReader = false,
+                SingleWriter = false,
+                AllowSynchronousContinuations = false,
+            });
     }
+
+    /// <summary>The cost of every counted frame queued so far (written by the single producer, under its lock).</summary>
+    public long QueuedCost => Volatile.Read(ref _queuedCost);
+
+    /// <summary>The cost of every counted frame the application has taken so far.</summary>
+    public long ConsumedCost => Interlocked.Read(ref _consumedCost);
+
+    /// <summary>How many frames queued with <see cref="TryEnqueueTallied"/> wait to be taken.</summary>
+    public long TalliedWaiting => Interlocked.Read(ref _tallied);
 
     public Task<LinkCloseReason> Completion => _completion.Task;
 
@@ -66,7 +93,7 @@ internal sealed class LinkInbox
     /// <returns>False (the frame disposed) when the link is closed.</returns>
     public ValueTask<bool> EnqueueAsync(LinkFrame frame, CancellationToken cancellationToken)
     {
-        if (_frames.Writer.TryWrite(frame))
+        if (_frames.Writer.TryWrite(new Entry(frame, Kind.Plain)))
         {
             return new ValueTask<bool>(true);
         }
@@ -81,7 +108,7 @@ internal sealed class LinkInbox
         {
             while (await _frames.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (_frames.Writer.TryWrite(frame))
+                if (_frames.Writer.TryWrite(new Entry(frame, Kind.Plain)))
                 {
                     return true;
                 }
@@ -98,24 +125,53 @@ internal sealed class LinkInbox
     }
 
     /// <summary>Queues a received frame if there is room; takes ownership of the frame either way (disposed when refused).</summary>
-    public bool TryEnqueue(LinkFrame frame)
+    /// <param name="frame">The frame.</param>
+    /// <param name="counted">Tally it in <see cref="QueuedCost"/> and, once taken, <see cref="ConsumedCost"/>. Only one thread at a time may queue counted frames.</param>
+    public bool TryEnqueue(LinkFrame frame, bool counted = false)
     {
-        if (_frames.Writer.TryWrite(frame))
+        long cost = counted ? FrameCost + frame.Length : 0;
+        Volatile.Write(ref _queuedCost, _queuedCost + cost); // before the frame can be taken: consumed never passes queued
+        if (_frames.Writer.TryWrite(new Entry(frame, counted ? Kind.Counted : Kind.Plain)))
         {
             return true;
         }
 
+        Volatile.Write(ref _queuedCost, _queuedCost - cost);
         frame.Dispose();
         return false;
     }
 
-    public bool TryReceive(out LinkFrame frame) => _frames.Reader.TryRead(out frame);
+    /// <summary>Queues a frame whose presence is tallied in <see cref="TalliedWaiting"/> until it is taken (the UDP link's unreliable frames).</summary>
+    public bool TryEnqueueTallied(LinkFrame frame)
+    {
+        Interlocked.Increment(ref _tallied);
+        if (_frames.Writer.TryWrite(new Entry(frame, Kind.Tallied)))
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _tallied);
+        frame.Dispose();
+        return false;
+    }
+
+    public bool TryReceive(out LinkFrame frame)
+    {
+        if (_frames.Reader.TryRead(out Entry entry))
+        {
+            frame = Take(entry);
+            return true;
+        }
+
+        frame = default;
+        return false;
+    }
 
     public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken)
     {
-        if (_frames.Reader.TryRead(out LinkFrame frame))
+        if (_frames.Reader.TryRead(out Entry entry))
         {
-            return new ValueTask<LinkFrame>(frame);
+            return new ValueTask<LinkFrame>(Take(entry));
         }
 
         return ReceiveSlowAsync(cancellationToken);
@@ -126,13 +182,28 @@ internal sealed class LinkInbox
     {
         while (await _frames.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_frames.Reader.TryRead(out LinkFrame frame))
+            if (_frames.Reader.TryRead(out Entry entry))
             {
-                return frame;
+                return Take(entry);
             }
         }
 
         throw CreateClosedException();
+    }
+
+    private LinkFrame Take(Entry entry)
+    {
+        if (entry.Kind == Kind.Counted)
+        {
+            Interlocked.Add(ref _consumedCost, FrameCost + entry.Frame.Length);
+            _consumed?.Invoke();
+        }
+        else if (entry.Kind == Kind.Tallied)
+        {
+            Interlocked.Decrement(ref _tallied);
+        }
+
+        return entry.Frame;
     }
 
     public void ThrowIfClosed()
@@ -156,9 +227,18 @@ internal sealed class LinkInbox
 
     private void DiscardPending()
     {
-        while (_frames.Reader.TryRead(out LinkFrame frame))
+        while (_frames.Reader.TryRead(out Entry entry))
         {
-            frame.Dispose();
+            entry.Frame.Dispose();
         }
     }
+
+    private enum Kind : byte
+    {
+        Plain,
+        Counted,
+        Tallied,
+    }
+
+    private readonly record struct Entry(LinkFrame Frame, Kind Kind);
 }

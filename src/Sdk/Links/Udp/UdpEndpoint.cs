@@ -250,9 +250,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
         BinaryPrimitives.WriteInt32BigEndian(payload[1..], options.MaxFrameSize);
         BinaryPrimitives.WriteUInt16BigEndian(payload[5..], (ushort)Math.Min(options.Mtu, ushort.MaxValue));
         BinaryPrimitives.WriteUInt32BigEndian(payload[7..], cid);
+        BinaryPrimitives.WriteInt32BigEndian(payload[11..], options.ReceiveWindow);
     }
 
-    internal static (int MaxFrame, int Mtu, uint Cid) ParsePayload(ReadOnlySpan<byte> payload)
+    internal static (int MaxFrame, int Mtu, uint Cid, int Window) ParsePayload(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < UdpWire.HandshakePayloadSize || payload[0] < UdpWire.Version)
         {
@@ -261,12 +262,13 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
         int max = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
         int mtu = BinaryPrimitives.ReadUInt16BigEndian(payload[5..]);
-        if (max < 1 || mtu < UdpWire.MinMtu)
+        int window = BinaryPrimitives.ReadInt32BigEndian(payload[11..]);
+        if (max < 1 || mtu < UdpWire.MinMtu || window < 1)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side announced an invalid frame size or MTU.");
+            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side announced an invalid frame size, MTU or receive window.");
         }
 
-        return (max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]));
+        return (max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]), window);
     }
 
     // ---------------------------------------------------------------- receiving
@@ -486,7 +488,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             Span<byte> payload = stackalloc byte[256];
             int length = pending.Handshake.ReadMessage(datagram[UdpWire.FinishHeaderSize..], payload);
-            (int remoteMax, int remoteMtu, uint initiatorCid) = ParsePayload(payload[..length]);
+            (int remoteMax, int remoteMtu, uint initiatorCid, int remoteWindow) = ParsePayload(payload[..length]);
             if (initiatorCid != pending.InitiatorCid)
             {
                 throw new HandshakeException(HandshakeFailure.InvalidMessage, "The initiator's connection id does not match its handshake payload.");
@@ -495,7 +497,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             byte[] remoteStatic = pending.Handshake.RemoteStaticKey.ToArray();
             (NoiseCipherState send, NoiseCipherState receive) = pending.Handshake.Split();
             link = new UdpLink(this, _localKey, _options, cid, source, initiator: false, expectedRemoteId: null);
-            link.Establish(send, receive, remoteStatic, pending.Handshake.HandshakeHash.ToArray(), remoteMax, remoteMtu, initiatorCid, source, now);
+            link.Establish(send, receive, remoteStatic, pending.Handshake.HandshakeHash.ToArray(), remoteMax, remoteMtu, remoteWindow, initiatorCid, source, now);
         }
         catch (Exception e) when (e is HandshakeException or ArgumentException)
         {

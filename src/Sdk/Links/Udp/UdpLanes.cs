@@ -287,19 +287,19 @@ internal sealed class ReliableReceiveLane
                 return;
             }
 
-            inbox.TryEnqueue(frame);
+            inbox.TryEnqueue(frame, counted: true);
             Next++;
             while (_present[slot = (int)(Next % (ulong)_window)])
             {
                 _present[slot] = false;
-                inbox.TryEnqueue(_slots[slot]);
+                inbox.TryEnqueue(_slots[slot], counted: true);
                 _slots[slot] = default;
                 Next++;
             }
         }
         else
         {
-            inbox.TryEnqueue(frame);
+            inbox.TryEnqueue(frame, counted: true);
             _present[slot] = true;
             while (_present[slot = (int)(Next % (ulong)_window)])
             {

@@ -85,6 +85,15 @@ public sealed class UdpLink : IMessageLink
     private ulong _largestAcked;
     private int _backoff = 1;
     private long _bytesInFlight;
+
+    // Flow control (see UdpLinkOptions.ReceiveWindow), in LinkInbox cost units. Sender side: the peer's latest limit
+    // on the cost of reliable frames started, and what was started. Receiver side: the consumed cost last advertised.
+    private long _peerCreditLimit;
+    private long _startedCost;
+    private bool _creditBlocked;
+    private long _advertisedConsumed;
+    private bool _creditUpdatePending;
+    private int _creditUpdateQueued;
     private long _cwnd;
     private long _ssthresh = long.MaxValue;
     private long _recoveryStart;
@@ -132,7 +141,7 @@ public sealed class UdpLink : IMessageLink
         LocalConnectionId = localCid;
         _remote = UdpEndpoint.Clone(remote);
         _remoteEndPoint = UdpEndpoint.ToEndPoint(remote);
-        _inbox = new LinkInbox(options.ReceiveQueueCapacity + (2 * options.ReliableWindow) + 1024);
+        _inbox = new LinkInbox(0, OnConsumed); // bounded by flow control (reliable) and ReceiveQueueCapacity (unreliable)
         _reliableIn = [new ReliableReceiveLane(true, options.ReliableWindow), new ReliableReceiveLane(false, options.ReliableWindow)];
         _rtt = new RttEstimator(UdpClock.Micros(options.InitialRetransmitTimeout), UdpClock.Micros(options.MinRetransmitTimeout), UdpClock.Micros(options.MaxRetransmitTimeout));
         LocalId = localKey.Id;
@@ -261,60 +270,37 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <inheritdoc/>
-    public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        ValueTask<LinkFrame> receiving = _inbox.ReceiveAsync(cancellationToken);
-        if (!_receiveStalled)
-        {
-            return receiving;
-        }
-
-        if (receiving.IsCompletedSuccessfully)
-        {
-            AfterReceive();
-            return receiving;
-        }
-
-        return ReceiveAndResumeAsync(receiving);
-    }
+    public ValueTask<LinkFrame> ReceiveAsync(CancellationToken cancellationToken = default) => _inbox.ReceiveAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public bool TryReceive(out LinkFrame frame)
+    public bool TryReceive(out LinkFrame frame) => _inbox.TryReceive(out frame);
+
+    /// <summary>
+    /// The application took a reliable frame (on its own thread). Grants the peer more credit once half the window
+    /// was consumed since the last grant, and lets a peer that overran the window resend once the queue drained.
+    /// </summary>
+    private void OnConsumed()
     {
-        if (!_inbox.TryReceive(out frame))
+        long consumed = _inbox.ConsumedCost;
+        bool resume = _receiveStalled && _inbox.QueuedCost - consumed <= _options.ReceiveWindow / 2;
+        bool grant = consumed - Volatile.Read(ref _advertisedConsumed) >= _options.ReceiveWindow / 2;
+        if (!resume && (!grant || Interlocked.Exchange(ref _creditUpdateQueued, 1) != 0))
         {
-            return false;
+            return;
         }
 
-        if (_receiveStalled)
+        lock (_lock)
         {
-            AfterReceive();
-        }
-
-        return true;
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<LinkFrame> ReceiveAndResumeAsync(ValueTask<LinkFrame> receiving)
-    {
-        LinkFrame frame = await receiving.ConfigureAwait(false);
-        AfterReceive();
-        return frame;
-    }
-
-    /// <summary>The receive queue was full and packets went unacknowledged; once it drains to half, tell the peer to resend now.</summary>
-    private void AfterReceive()
-    {
-        if (_receiveStalled && _inbox.Count <= _options.ReceiveQueueCapacity / 2)
-        {
-            _receiveStalled = false;
-            lock (_lock)
+            if (resume && _receiveStalled)
             {
+                _receiveStalled = false;
                 _resumePending = true;
             }
 
-            ScheduleFlush();
+            _creditUpdatePending = true;
         }
+
+        ScheduleFlush();
     }
 
     /// <summary>A snapshot of the link's live state: round trip, loss, rates, congestion window, queues.</summary>
@@ -484,7 +470,7 @@ public sealed class UdpLink : IMessageLink
             try
             {
                 length = _handshake.ReadMessage(datagram[UdpWire.ResponseHeaderSize..], payload);
-                (int remoteMax, int remoteMtu, uint cid) = UdpEndpoint.ParsePayload(payload[..length]);
+                (int remoteMax, int remoteMtu, uint cid, int remoteWindow) = UdpEndpoint.ParsePayload(payload[..length]);
                 if (cid != remoteCid)
                 {
                     throw new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's connection id does not match its handshake payload.");
@@ -510,7 +496,7 @@ public sealed class UdpLink : IMessageLink
                 _handshake = null;
                 _handshakePacket = finish;
                 _handshakeInterval = UdpClock.Micros(_options.HandshakeRetransmitInterval);
-                Establish(send, receive, remoteStatic, hash, remoteMax, remoteMtu, remoteCid, source, now);
+                Establish(send, receive, remoteStatic, hash, remoteMax, remoteMtu, remoteWindow, remoteCid, source, now);
                 _confirmed = false;
                 SendHandshakePacketLocked(now);
             }
@@ -547,8 +533,9 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <summary>Turns a completed handshake into an established link (both roles).</summary>
-    internal void Establish(NoiseCipherState send, NoiseCipherState receive, byte[] remoteStatic, byte[] hash, int remoteMaxFrame, int remoteMtu, uint remoteCid, SocketAddress source, long now)
+    internal void Establish(NoiseCipherState send, NoiseCipherState receive, byte[] remoteStatic, byte[] hash, int remoteMaxFrame, int remoteMtu, int remoteWindow, uint remoteCid, SocketAddress source, long now)
     {
+        _peerCreditLimit = remoteWindow;
         _sendCipher = send;
         _receiveCipher = receive;
         RemoteStaticKey = remoteStatic;
@@ -705,7 +692,7 @@ public sealed class UdpLink : IMessageLink
         for (int guard = 0; guard < 512; guard++)
         {
             bool canData = _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0);
-            bool wantAck = _ackPending > 0 && (_ackNow || now >= _ackDeadline);
+            bool wantAck = (_ackPending > 0 && (_ackNow || now >= _ackDeadline)) || (_creditUpdatePending && _received.Count > 0);
             bool hasData = canData && (_pingPending || HasSendable());
             if (!hasData && !wantAck && !_resumePending)
             {
@@ -715,7 +702,7 @@ public sealed class UdpLink : IMessageLink
             Span<byte> payload = _plain;
             int pos = 0;
             bool acked = false;
-            if (_ackPending > 0 && _received.Count > 0)
+            if ((_ackPending > 0 || _creditUpdatePending) && _received.Count > 0)
             {
                 pos += WriteAck(payload, now);
                 acked = true;
@@ -803,7 +790,8 @@ public sealed class UdpLink : IMessageLink
                 return true;
             }
 
-            if (lane.Unsent.Count > 0 && lane.Unsent.Peek().Seq < OldestUnfinished(lane) + (ulong)_options.ReliableWindow)
+            if (lane.Unsent.Count > 0 && lane.Unsent.Peek() is var next && (next.NextChunk > 0 || _startedCost < _peerCreditLimit || _options.IgnoreFlowControl)
+                && next.Seq < OldestUnfinished(lane) + (ulong)_options.ReliableWindow)
             {
                 return true;
             }
@@ -862,6 +850,18 @@ public sealed class UdpLink : IMessageLink
             if (message.Seq >= limit || ChunkFrameSize(message, message.NextChunk) > payload.Length - pos)
             {
                 return wrote;
+            }
+
+            if (message.NextChunk == 0)
+            {
+                // Flow control: a new frame starts only while the receiver's credit lasts; one started is finished.
+                if (_startedCost >= _peerCreditLimit && !_options.IgnoreFlowControl)
+                {
+                    _creditBlocked = true;
+                    return wrote;
+                }
+
+                _startedCost += LinkInbox.FrameCost + message.Length;
             }
 
             pos += WriteChunk(payload[pos..], message, message.NextChunk);
@@ -927,12 +927,20 @@ public sealed class UdpLink : IMessageLink
         return pos + length;
     }
 
-    /// <summary>ACK frame: largest, ack delay (µs), first range length, extra range count, then (gap, length) pairs.</summary>
+    /// <summary>
+    /// ACK frame: largest, ack delay (µs), credit (the cost of reliable frames the peer may have started in all),
+    /// first range length, extra range count, then (gap, length) pairs.
+    /// </summary>
     private int WriteAck(Span<byte> payload, long now)
     {
         (ulong lo, ulong hi) = _received[0];
         ulong delay = (ulong)Math.Max(0, now - _largestReceivedAt);
-        int size = 1 + WireSize.Varint64(hi) + WireSize.Varint64(delay) + WireSize.Varint64(hi - lo) + 1;
+        long consumed = _inbox.ConsumedCost;
+        ulong credit = (ulong)(consumed + _options.ReceiveWindow);
+        Volatile.Write(ref _advertisedConsumed, consumed);
+        _creditUpdatePending = false;
+        Volatile.Write(ref _creditUpdateQueued, 0);
+        int size = 1 + WireSize.Varint64(hi) + WireSize.Varint64(delay) + WireSize.Varint64(credit) + WireSize.Varint64(hi - lo) + 1;
         int extra = 0;
         ulong prevLo = lo;
         for (int i = 1; i < _received.Count && extra < 100; i++)
@@ -953,6 +961,7 @@ public sealed class UdpLink : IMessageLink
         payload[pos++] = UdpWire.FrameAck;
         pos += Varint.Write(payload[pos..], hi);
         pos += Varint.Write(payload[pos..], delay);
+        pos += Varint.Write(payload[pos..], credit);
         pos += Varint.Write(payload[pos..], hi - lo);
         payload[pos++] = (byte)extra;
         prevLo = lo;
@@ -1043,9 +1052,13 @@ public sealed class UdpLink : IMessageLink
                 _handshakePacket = null;
             }
 
-            bool defer = _inbox.Count >= _options.ReceiveQueueCapacity;
+            // A peer within its flow-control credit never gets reliable frames deferred; one that ignores it gets
+            // its packets left unacknowledged until the application catches up. Unreliable frames are dropped when
+            // ReceiveQueueCapacity of them wait.
+            bool defer = _inbox.QueuedCost - _inbox.ConsumedCost > (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
+            bool dropUnreliable = _inbox.TalliedWaiting >= _options.ReceiveQueueCapacity;
             ReadOnlySpan<byte> payload = _receivePlain.AsSpan(0, ciphertext.Length - UdpWire.TagSize);
-            FrameResult result = ReadFrames(payload, defer, now);
+            FrameResult result = ReadFrames(payload, defer, dropUnreliable, now);
             if (result.Error is { } error)
             {
                 CloseLocked(error.Reason, error.Cause, discardPending: false);
@@ -1095,7 +1108,7 @@ public sealed class UdpLink : IMessageLink
         public FrameError? Error;
     }
 
-    private FrameResult ReadFrames(ReadOnlySpan<byte> p, bool defer, long now)
+    private FrameResult ReadFrames(ReadOnlySpan<byte> p, bool defer, bool dropUnreliable, long now)
     {
         var result = default(FrameResult);
         int pos = 0;
@@ -1154,7 +1167,7 @@ public sealed class UdpLink : IMessageLink
                 {
                     result.DeferredData = true;
                 }
-                else if (defer)
+                else if (dropUnreliable && cls >= 2)
                 {
                     _receiveDropped++;
                 }
@@ -1195,7 +1208,7 @@ public sealed class UdpLink : IMessageLink
                 {
                     result.DeferredData = true;
                 }
-                else if (defer)
+                else if (dropUnreliable && cls >= 2)
                 {
                     _receiveDropped++;
                 }
@@ -1254,7 +1267,7 @@ public sealed class UdpLink : IMessageLink
             unreliable.Newest = seq;
         }
 
-        _inbox.TryEnqueue(LinkFrame.Copy(data));
+        _inbox.TryEnqueueTallied(LinkFrame.Copy(data));
         return null;
     }
 
@@ -1349,7 +1362,7 @@ public sealed class UdpLink : IMessageLink
             }
         }
 
-        _inbox.TryEnqueue(frame);
+        _inbox.TryEnqueueTallied(frame);
         return null;
     }
 
@@ -1424,9 +1437,16 @@ public sealed class UdpLink : IMessageLink
     private bool ReadAck(ReadOnlySpan<byte> p, ref int pos, long now)
     {
         if (!Varint.TryRead(p, ref pos, out ulong largest) || !Varint.TryRead(p, ref pos, out ulong delay)
-            || !Varint.TryRead(p, ref pos, out ulong first) || pos >= p.Length)
+            || !Varint.TryRead(p, ref pos, out ulong credit) || !Varint.TryRead(p, ref pos, out ulong first) || pos >= p.Length
+            || credit > long.MaxValue)
         {
             return false;
+        }
+
+        if ((long)credit > _peerCreditLimit)
+        {
+            _peerCreditLimit = (long)credit;
+            _creditBlocked = false;
         }
 
         int extra = p[pos++];
@@ -1666,6 +1686,12 @@ public sealed class UdpLink : IMessageLink
             if (now - _lastSend >= UdpClock.Micros(_options.KeepAliveInterval))
             {
                 _pingPending = true;
+            }
+            else if (_creditBlocked && _sent.Count == 0 && now - _lastSend >= _rtt.Rto * _backoff)
+            {
+                // Out of credit with nothing in flight: the grant may have been lost, so ask for an acknowledgement.
+                _pingPending = true;
+                _backoff = Math.Min(_backoff * 2, 64);
             }
 
             if (now - _rateAt >= 1_000_000)

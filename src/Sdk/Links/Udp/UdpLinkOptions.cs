@@ -17,6 +17,7 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly int _sendQueueLimit = 4 * 1024 * 1024;
     private readonly int _unreliableQueueLimit = 256 * 1024;
     private readonly int _reliableWindow = 4096;
+    private readonly int _receiveWindow = 4 * 1024 * 1024;
     private readonly int _maxPendingHandshakes = 1024;
     private readonly int _cookieThreshold = 64;
 
@@ -96,6 +97,28 @@ public sealed class UdpLinkOptions : LinkOptions
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int UnreliableQueueLimit { get => _unreliableQueueLimit; init => _unreliableQueueLimit = AtLeastOne(value); }
+
+    /// <summary>
+    /// Flow control: how much reliable data the peer may send beyond what this side's application has received,
+    /// in bytes, counting every frame as 64 bytes more than its length (so a flood of empty frames is bounded too).
+    /// The peer stops starting new reliable frames when the window is used up and resumes as the application reads
+    /// (<see cref="UdpLink.ReceiveAsync"/>), so a slow reader slows the sender down instead of making it retransmit.
+    /// A frame already started is finished, so up to one <see cref="LinkOptions.MaxFrameSize"/> more may arrive.
+    /// Default 4 MiB.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1,024.</exception>
+    public int ReceiveWindow
+    {
+        get => _receiveWindow;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1024);
+            _receiveWindow = value;
+        }
+    }
+
+    /// <summary>Tests only: start new reliable frames regardless of the peer's credit, as a hostile or broken peer would.</summary>
+    internal bool IgnoreFlowControl { get; init; }
 
     /// <summary>
     /// How many reliable frames per lane may be in flight beyond the oldest unacknowledged one (the receiver's

@@ -5,7 +5,7 @@ namespace PeerKit.Links.Udp;
 /// <summary>Constants and small codecs of the PeerKit UDP wire format (see docs/udp.md).</summary>
 internal static class UdpWire
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     public const byte TypeInit = 1;
     public const byte TypeResponse = 2;
@@ -28,8 +28,8 @@ internal static class UdpWire
     public const int FinishHeaderSize = 5;
     public const int RetrySize = 5 + CookieSize;
 
-    /// <summary>Handshake payload: version(1) ‖ max frame size(4) ‖ mtu(2) ‖ sender's connection id(4).</summary>
-    public const int HandshakePayloadSize = 11;
+    /// <summary>Handshake payload: version(1) ‖ max frame size(4) ‖ mtu(2) ‖ sender's connection id(4) ‖ receive window(4).</summary>
+    public const int HandshakePayloadSize = 15;
 
     public const byte FrameAck = 0x01;
     public const byte FramePing = 0x02;

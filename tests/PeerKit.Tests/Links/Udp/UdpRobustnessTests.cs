@@ -9,7 +9,7 @@ public sealed class UdpRobustnessTests
 {
     private static readonly TimeSpan Timeout = UdpHarness.Timeout;
 
-    private static UdpLinkOptions Fast(int mtu = 1200, bool fragmentUnreliable = false, TimeSpan? idle = null, TimeSpan? keepAlive = null, int sendQueueLimit = 4 << 20, int unreliableQueueLimit = 256 << 10, int receiveQueue = 256) => new()
+    private static UdpLinkOptions Fast(int mtu = 1200, bool fragmentUnreliable = false, TimeSpan? idle = null, TimeSpan? keepAlive = null, int sendQueueLimit = 4 << 20, int unreliableQueueLimit = 256 << 10, int receiveQueue = 256, int receiveWindow = 4 << 20, bool ignoreFlowControl = false, int maxFrame = 16 << 20) => new()
     {
         TimerResolution = TimeSpan.FromMilliseconds(1),
         MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
@@ -24,6 +24,9 @@ public sealed class UdpRobustnessTests
         SendQueueLimit = sendQueueLimit,
         UnreliableQueueLimit = unreliableQueueLimit,
         ReceiveQueueCapacity = receiveQueue,
+        ReceiveWindow = receiveWindow,
+        IgnoreFlowControl = ignoreFlowControl,
+        MaxFrameSize = maxFrame,
     };
 
     [Fact]
@@ -291,9 +294,71 @@ public sealed class UdpRobustnessTests
     }
 
     [Fact]
-    public async Task Full_receive_queue_defers_packets_and_nothing_is_lost_when_it_drains()
+    public async Task Slow_reader_holds_the_sender_at_the_receive_window_without_deferrals_or_retransmissions()
     {
-        await using var h = new UdpHarness(seed: 208, options: Fast(receiveQueue: 16));
+        const int window = 8192;
+        await using var h = new UdpHarness(seed: 207, options: Fast(receiveWindow: window));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        const int count = 3000;
+        Task sending = UdpHarness.SendNumbersAsync(client, count, Reliability.ReliableOrdered);
+        await Task.Delay(300); // nobody receives
+        int waiting = 0;
+        long waitingCost = 0;
+        var early = new List<LinkFrame>();
+        while (server.TryReceive(out LinkFrame frame))
+        {
+            waiting++;
+            waitingCost += frame.Length + 64;
+            early.Add(frame);
+        }
+
+        // What waited at the receiver is the window (each frame costs its length + 64), plus at most the frame started last.
+        Assert.InRange(waitingCost, window - 200, window + 128);
+        Assert.Equal(0, server.GetStatus().PacketsDeferred);
+        Assert.True(client.GetStatus().QueuedReliableOrdered > 80_000, "the rest (about 100 kB) waits at the sender");
+        for (int i = 0; i < early.Count; i++)
+        {
+            Assert.Equal(i, UdpHarness.ReadNumber(early[i]));
+            early[i].Dispose();
+        }
+
+        for (int i = early.Count; i < count; i++)
+        {
+            using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal(i, UdpHarness.ReadNumber(frame));
+        }
+
+        await sending.WaitAsync(Timeout);
+        Assert.Equal(0, server.GetStatus().PacketsDeferred);
+        Assert.Equal(0, client.GetStatus().PacketsLost); // a lossless path: flow control alone, no retransmission
+    }
+
+    [Fact]
+    public async Task Flow_control_recovers_from_lost_grants_under_loss()
+    {
+        await using var h = new UdpHarness(seed: 206, new Impairment { Loss = 0.2, Reordering = 0.05 }, options: Fast(receiveWindow: 4096));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        const int count = 2000;
+        Task sending = UdpHarness.SendNumbersAsync(client, count, Reliability.ReliableOrdered);
+        for (int i = 0; i < count; i++)
+        {
+            if (i % 100 == 0)
+            {
+                await Task.Delay(20); // a reader that stalls now and then: the sender runs out of credit
+            }
+
+            using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal(i, UdpHarness.ReadNumber(frame));
+        }
+
+        await sending.WaitAsync(Timeout);
+        Assert.Equal(0, server.GetStatus().PacketsDeferred);
+    }
+
+    [Fact]
+    public async Task Peer_ignoring_flow_control_gets_packets_deferred_and_nothing_is_lost_when_the_queue_drains()
+    {
+        await using var h = new UdpHarness(seed: 208, options: Fast(receiveWindow: 2048, ignoreFlowControl: true, maxFrame: 4096), serverOptions: Fast(receiveWindow: 2048, maxFrame: 4096));
         (UdpLink client, UdpLink server) = await h.ConnectAsync();
         const int count = 3000;
         Task sending = UdpHarness.SendNumbersAsync(client, count, Reliability.ReliableOrdered);
