@@ -3,8 +3,9 @@ using System.Buffers;
 namespace PeerKit.Links;
 
 /// <summary>
-/// One received frame, in a buffer rented from <see cref="ArrayPool{T}.Shared"/>. The receiver owns it and must
-/// call <see cref="Dispose"/> exactly once when done with the bytes, which returns the buffer to the pool.
+/// One received frame, in a pooled buffer (from <see cref="ArrayPool{T}.Shared"/> or the link's own pool). The
+/// receiver owns it and must call <see cref="Dispose"/> exactly once when done with the bytes, which returns the
+/// buffer to its pool.
 /// </summary>
 /// <remarks>
 /// A small struct, so receiving allocates nothing. Copies of a <see cref="LinkFrame"/> share the buffer:
@@ -14,12 +15,14 @@ namespace PeerKit.Links;
 public readonly struct LinkFrame : IDisposable
 {
     private readonly byte[]? _array;
+    private readonly FramePool? _pool;
     private readonly int _length;
 
-    internal LinkFrame(byte[]? array, int length)
+    internal LinkFrame(byte[]? array, int length, FramePool? pool = null)
     {
         _array = array;
         _length = length;
+        _pool = pool;
     }
 
     /// <summary>The number of bytes in the frame.</summary>
@@ -37,7 +40,16 @@ public readonly struct LinkFrame : IDisposable
     /// <summary>Returns the buffer to the pool. Call once, on one copy.</summary>
     public void Dispose()
     {
-        if (_array is not null)
+        if (_array is null)
+        {
+            return;
+        }
+
+        if (_pool is not null)
+        {
+            _pool.Return(_array);
+        }
+        else
         {
             ArrayPool<byte>.Shared.Return(_array);
         }
@@ -52,5 +64,13 @@ public readonly struct LinkFrame : IDisposable
         byte[]? array = Rent(bytes.Length);
         bytes.CopyTo(array);
         return new LinkFrame(array, bytes.Length);
+    }
+
+    /// <summary>A frame holding a copy of <paramref name="bytes"/> in a buffer from <paramref name="pool"/>.</summary>
+    internal static LinkFrame Copy(ReadOnlySpan<byte> bytes, FramePool pool)
+    {
+        byte[]? array = pool.Rent(bytes.Length);
+        bytes.CopyTo(array);
+        return new LinkFrame(array, bytes.Length, pool);
     }
 }

@@ -68,6 +68,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
     /// <summary>This node's identity, which every link proves to its peer.</summary>
     public NodeId LocalId => _localKey.Id;
 
+    /// <summary>Buffers for queued, in-flight and received frames of this endpoint's links (up to 4,096 of each size kept).</summary>
+    internal FramePool Buffers { get; } = new(4096);
+
     /// <summary>Binds a UDP socket to <paramref name="localEndPoint"/> (port 0: the system picks one) and starts serving.</summary>
     /// <param name="localEndPoint">The address and port to bind.</param>
     /// <param name="localKey">This node's key; the endpoint and its links do not dispose it.</param>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace PeerKit.Links.Udp;
 
 /// <summary>A frame waiting to be sent or acknowledged, split into fixed-size chunks (one when it fits a packet).</summary>
-internal sealed class OutMessage
+internal sealed class OutMessage(FramePool pool)
 {
     private ulong[]? _ackedBits;
     private ulong _ackedSmall;
@@ -24,7 +24,7 @@ internal sealed class OutMessage
     public void Init(ReadOnlySpan<byte> frame, ulong seq, int cls, int wholeMax, int chunkSize, long now)
     {
         Length = frame.Length;
-        Buffer = frame.Length == 0 ? null : ArrayPool<byte>.Shared.Rent(frame.Length);
+        Buffer = pool.Rent(frame.Length);
         frame.CopyTo(Buffer);
         Seq = seq;
         Class = cls;
@@ -75,7 +75,7 @@ internal sealed class OutMessage
     {
         if (Buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(Buffer);
+            pool.Return(Buffer);
             Buffer = null;
         }
 

@@ -26,6 +26,9 @@ public sealed class UdpLink : IMessageLink
 {
     private const int LaneCount = 4;
 
+    /// <summary>Acknowledge at once after this many ack-eliciting packets in order (sooner on a gap or after MaxAckDelay).</summary>
+    private const int AckEvery = 8;
+
     private readonly UdpEndpoint _endpoint;
     private readonly UdpLinkOptions _options;
     private readonly NodeKey _localKey;
@@ -221,6 +224,13 @@ public sealed class UdpLink : IMessageLink
             }
 
             queued = TryEnqueueLocked(frame.Span, cls);
+            if (queued && _sent.Count == 0 && Volatile.Read(ref _flushQueued) == 0)
+            {
+                // Nothing in flight and no flush pending: an isolated message (a ping, a game tick) leaves now, from
+                // this thread. While packets are in flight, sends are left to the scheduled flush, which coalesces.
+                FlushLocked(UdpClock.Now);
+                return default;
+            }
         }
 
         if (queued || cls >= 2)
@@ -608,7 +618,8 @@ public sealed class UdpLink : IMessageLink
         if (cls < 2)
         {
             ReliableSendLane lane = _reliable[cls];
-            if (lane.QueuedCount > 0 && lane.QueuedBytes + frame.Length > _options.SendQueueLimit)
+            // Each frame counts LinkInbox.FrameCost more than its bytes, so empty frames cannot queue without bound.
+            if (lane.QueuedCount > 0 && lane.QueuedBytes + ((lane.QueuedCount + 1L) * LinkInbox.FrameCost) + frame.Length > _options.SendQueueLimit)
             {
                 return false;
             }
@@ -622,7 +633,7 @@ public sealed class UdpLink : IMessageLink
         }
 
         UnreliableSendLane unreliable = _unreliable[cls - 2];
-        if (unreliable.Pending.Count > 0 && unreliable.QueuedBytes + frame.Length > _options.UnreliableQueueLimit)
+        if (unreliable.Pending.Count > 0 && unreliable.QueuedBytes + ((unreliable.Pending.Count + 1L) * LinkInbox.FrameCost) + frame.Length > _options.UnreliableQueueLimit)
         {
             _unreliableDropped++;
             return false;
@@ -1080,7 +1091,7 @@ public sealed class UdpLink : IMessageLink
                         _ackDeadline = now + UdpClock.Micros(_options.MaxAckDelay);
                     }
 
-                    if (_ackPending >= 2 || pn != _largestReceived || _options.MaxAckDelay == TimeSpan.Zero)
+                    if (_ackPending >= AckEvery || pn != _largestReceived || _options.MaxAckDelay == TimeSpan.Zero)
                     {
                         _ackNow = true; // every second packet, and at once on a gap (fast retransmit at the sender)
                     }
@@ -1249,7 +1260,7 @@ public sealed class UdpLink : IMessageLink
 
             if (!lane.IsDone(seq))
             {
-                lane.Complete(seq, LinkFrame.Copy(data), _inbox);
+                lane.Complete(seq, LinkFrame.Copy(data, _endpoint.Buffers), _inbox);
             }
 
             return null;
@@ -1267,7 +1278,7 @@ public sealed class UdpLink : IMessageLink
             unreliable.Newest = seq;
         }
 
-        _inbox.TryEnqueueTallied(LinkFrame.Copy(data));
+        _inbox.TryEnqueueTallied(LinkFrame.Copy(data, _endpoint.Buffers));
         return null;
     }
 
@@ -1777,13 +1788,13 @@ public sealed class UdpLink : IMessageLink
         _endpoint.Remove(this);
     }
 
-    private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage();
+    private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage(_endpoint.Buffers);
 
     private void ReturnMessage(OutMessage message)
     {
         message.ReleaseBuffers();
         message.Generation++;
-        if (_messagePool.Count < 1024)
+        if (_messagePool.Count < 16384)
         {
             _messagePool.Push(message);
         }

@@ -85,15 +85,17 @@ public sealed class UdpLinkOptions : LinkOptions
     public TimeSpan CloseTimeout { get => _closeTimeout; init => _closeTimeout = NotNegative(value); }
 
     /// <summary>
-    /// Bytes that may wait (queued or unacknowledged) in each reliable lane; a reliable send waits for room beyond it.
-    /// A frame larger than the limit is accepted when its lane is empty. Default 4 MiB.
+    /// Bytes that may wait (queued or unacknowledged) in each reliable lane, counting every frame as 64 bytes more than
+    /// its length; a reliable send waits for room beyond it. A frame larger than the limit is accepted when its lane is
+    /// empty. Default 4 MiB.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int SendQueueLimit { get => _sendQueueLimit; init => _sendQueueLimit = AtLeastOne(value); }
 
     /// <summary>
-    /// Bytes that may wait in each unreliable lane; an unreliable frame beyond it is dropped (never waited for) and
-    /// counted in <see cref="UdpLinkStatus.UnreliableDropped"/>. Default 256 KiB.
+    /// Bytes that may wait in each unreliable lane, counting every frame as 64 bytes more than its length; an
+    /// unreliable frame beyond it is dropped (never waited for) and counted in
+    /// <see cref="UdpLinkStatus.UnreliableDropped"/>. Default 256 KiB.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int UnreliableQueueLimit { get => _unreliableQueueLimit; init => _unreliableQueueLimit = AtLeastOne(value); }

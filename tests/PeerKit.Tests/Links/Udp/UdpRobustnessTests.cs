@@ -250,6 +250,34 @@ public sealed class UdpRobustnessTests
     }
 
     [Fact]
+    public async Task Empty_frames_count_against_the_send_queue_limit()
+    {
+        await using var h = new UdpHarness(seed: 205, options: Fast(sendQueueLimit: 6_400, unreliableQueueLimit: 640));
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        h.ServerTransport.Detached = true; // nothing is acknowledged
+        int reliable = 0;
+        while (client.TrySend(ReadOnlySpan<byte>.Empty) && reliable < 100_000)
+        {
+            reliable++;
+        }
+
+        int unreliable = 0;
+        while (client.TrySend(ReadOnlySpan<byte>.Empty, Reliability.Unreliable) && unreliable < 100_000)
+        {
+            unreliable++;
+        }
+
+        Assert.InRange(reliable, 90, 100); // 6,400 / 64
+        Assert.InRange(unreliable, 1, 10); // 640 / 64, less what was already sent
+        h.ServerTransport.Detached = false; // the queued reliable frames are delivered once the path is back
+        for (int i = 0; i < reliable; i++)
+        {
+            using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal(0, frame.Length);
+        }
+    }
+
+    [Fact]
     public async Task Reliable_sends_wait_for_room_and_unreliable_overflow_is_dropped_and_counted()
     {
         await using var h = new UdpHarness(seed: 207, options: Fast(sendQueueLimit: 10_000, unreliableQueueLimit: 2_000));
@@ -267,11 +295,11 @@ public sealed class UdpRobustnessTests
             }
         }
 
-        Assert.InRange(sent, 90, 110); // 10,000 bytes of 100-byte frames
+        Assert.InRange(sent, 55, 65); // 10,000 bytes of 100-byte frames, each counted as 164 bytes
         await Task.Delay(100);
         Assert.False(blocked.IsCompleted);
         UdpLinkStatus status = client.GetStatus();
-        Assert.InRange(status.QueuedReliableOrdered, 9_000, 10_000);
+        Assert.InRange(status.QueuedReliableOrdered, 5_500, 6_500); // the frames' own bytes
         Assert.True(status.OldestQueuedAge >= TimeSpan.FromMilliseconds(80), $"oldest {status.OldestQueuedAge}");
         Assert.False(client.TrySend(frame), "the reliable lane is full");
 
@@ -281,7 +309,7 @@ public sealed class UdpRobustnessTests
             accepted++;
         }
 
-        Assert.True(accepted <= 20);
+        Assert.True(accepted <= 12); // 2,000 bytes of 164-byte frames
         Assert.Equal(1, client.GetStatus().UnreliableDropped);
         Assert.True(client.SendAsync(frame, Reliability.Unreliable).IsCompletedSuccessfully); // never waits
 
