@@ -31,7 +31,9 @@ public class LinkOptions
 
     /// <summary>
     /// How many received frames may wait for the receiver before the link stops reading from its transport
-    /// (and, for the memory pair, before the sender waits). Default 256.
+    /// (and, for the memory pair, before the sender waits). Default 256. The UDP link bounds reliable frames by
+    /// flow control instead (<see cref="Udp.UdpLinkOptions.ReceiveWindow"/>) and applies this limit to unreliable
+    /// frames, dropping and counting those beyond it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int ReceiveQueueCapacity

@@ -369,6 +369,8 @@ public sealed class UdpLink : IMessageLink
                 PacketsDroppedInvalid = _droppedInvalid,
                 PacketsDroppedReplayed = _droppedReplayed,
                 PacketsDeferred = _deferred,
+                SendCredit = Math.Max(0, _peerCreditLimit - _startedCost),
+                ReceiveWindowUsed = _inbox.QueuedCost - _inbox.ConsumedCost,
                 UnreliableDroppedOnReceive = _receiveDropped + _unreliableIn[0].IncompleteDropped + _unreliableIn[1].IncompleteDropped,
             };
         }

@@ -76,8 +76,20 @@ public readonly record struct UdpLinkStatus
     /// <summary>Packets for this link dropped as replays (already seen, or older than the 1024-packet window).</summary>
     public long PacketsDroppedReplayed { get; init; }
 
-    /// <summary>Received packets whose frames were not taken because the receive queue was full (left unacknowledged, so the peer sends them again).</summary>
+    /// <summary>
+    /// Received packets whose reliable frames were not taken because the peer sent beyond its flow-control credit
+    /// (left unacknowledged, so it sends them again). Always 0 with a PeerKit peer.
+    /// </summary>
     public long PacketsDeferred { get; init; }
+
+    /// <summary>
+    /// Flow control, sending: how much more reliable data (bytes + 64 per frame) the peer grants before this side
+    /// must wait for it to read; 0 while waiting.
+    /// </summary>
+    public long SendCredit { get; init; }
+
+    /// <summary>Flow control, receiving: reliable data (bytes + 64 per frame) waiting for this side's application.</summary>
+    public long ReceiveWindowUsed { get; init; }
 
     /// <summary>
     /// Unreliable frames from the peer that were dropped here: the receive queue was full, or a fragmented frame

@@ -333,6 +333,8 @@ public sealed class UdpRobustnessTests
         int waiting = 0;
         long waitingCost = 0;
         var early = new List<LinkFrame>();
+        UdpLinkStatus held = server.GetStatus(); // the sender is out of credit and nothing was read: both are stable
+        UdpLinkStatus blocked = client.GetStatus();
         while (server.TryReceive(out LinkFrame frame))
         {
             waiting++;
@@ -343,6 +345,8 @@ public sealed class UdpRobustnessTests
         // What waited at the receiver is the window (each frame costs its length + 64), plus at most the frame started last.
         Assert.InRange(waitingCost, window - 200, window + 128);
         Assert.Equal(0, server.GetStatus().PacketsDeferred);
+        Assert.Equal(waitingCost, held.ReceiveWindowUsed);
+        Assert.Equal(0, blocked.SendCredit);
         Assert.True(client.GetStatus().QueuedReliableOrdered > 80_000, "the rest (about 100 kB) waits at the sender");
         for (int i = 0; i < early.Count; i++)
         {
