@@ -46,6 +46,7 @@ public class UdpBenchmarks
     private UdpLink? _pinger;
     private UdpLink? _echo;
     private Task? _echoLoop;
+    private int _epoch;
 
     static UdpBenchmarks() => NativeLibrary.SetDllImportResolver(typeof(UdpBenchmarks).Assembly, Resolve);
 
@@ -181,17 +182,31 @@ public class UdpBenchmarks
         await receiving;
     }
 
-    /// <summary>Sends the burst unreliably, then a reliable marker; counts what arrived before the marker.</summary>
+    /// <summary>
+    /// Sends the burst unreliably, waits until the sender's unreliable lane is empty, then sends a reliable marker;
+    /// counts what arrived before the marker. Every frame carries the invocation's number, so frames of an earlier
+    /// invocation still on their way are not counted (the marker can overtake them: it travels on another lane).
+    /// </summary>
     private async Task<int> UnreliableAsync()
     {
         UdpLink receiver = _receiver!;
+        int epoch = ++_epoch;
+        byte[] message = new byte[64];
+        BitConverter.TryWriteBytes(message, epoch);
+        byte[] marker = new byte[4];
+        BitConverter.TryWriteBytes(marker, epoch);
         Task<int> receiving = Task.Run(async () =>
         {
             int received = 0;
             while (true)
             {
                 using LinkFrame frame = await receiver.ReceiveAsync();
-                if (frame.Length == 1)
+                if (BitConverter.ToInt32(frame.Span) != epoch)
+                {
+                    continue;
+                }
+
+                if (frame.Length == 4)
                 {
                     return received;
                 }
@@ -201,10 +216,15 @@ public class UdpBenchmarks
         });
         for (int i = 0; i < Small; i++)
         {
-            await _sender!.SendAsync(_small, Reliability.Unreliable);
+            await _sender!.SendAsync(message, Reliability.Unreliable);
         }
 
-        await _sender!.SendAsync(new byte[1], Reliability.ReliableOrdered);
+        while (_sender!.GetStatus().QueuedUnreliable > 0)
+        {
+            await Task.Yield();
+        }
+
+        await _sender.SendAsync(marker, Reliability.ReliableOrdered);
         return await receiving;
     }
 

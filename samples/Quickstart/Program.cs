@@ -132,6 +132,10 @@ await using (var udpAlice = new PeerNode(new PeerNodeOptions { Name = "alice", P
     {
         PeerKit.Links.Udp.UdpLinkStatus status = udpLink.GetStatus();
         Console.WriteLine($"   link status: rtt {status.Rtt.TotalMilliseconds:F2} ms, loss {status.Loss:P0}, {status.PacketsSent} packets out, {status.PacketsReceived} in");
+
+        // Flow control: bob grants alice credit as his application reads, so a slow reader slows the sender down
+        // instead of making it retransmit (UdpLinkOptions.ReceiveWindow, 4 MiB by default).
+        Console.WriteLine($"   flow control: bob grants {status.SendCredit / 1024} KiB more reliable data, {status.PacketsDeferred} packets deferred");
     }
 }
 

@@ -25,6 +25,7 @@ public class QuickstartTests
         Assert.Contains("over UdpLink (encrypted: True)", text);
         Assert.Contains("bob's handler got: \"hello over datagrams\" in lobby from alice (at bob)", text);
         Assert.Matches(@"link status: rtt \d+[.,]\d\d ms, loss", text);
+        Assert.Matches(@"flow control: bob grants 40\d\d KiB more reliable data, 0 packets deferred", text);
     }
 
     [Fact]
