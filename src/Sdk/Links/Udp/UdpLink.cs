@@ -765,6 +765,7 @@ public sealed class UdpLink : IMessageLink
                 packet.DeliveredTimeAtSend = _deliveredTime;
                 _sent.Add(packet);
                 _bytesInFlight += size;
+                packet.InFlightAtSend = _bytesInFlight;
                 _tokens -= size;
                 _lastSend = now;
             }
@@ -1549,8 +1550,10 @@ public sealed class UdpLink : IMessageLink
             }
         }
 
-        // NewReno growth, none for packets sent before the last loss response.
-        if (packet.SentAt > _recoveryStart)
+        // NewReno growth, none for packets sent before the last loss response, and none while the application
+        // (or the peer's flow control) rather than the window limits sending (RFC 7661): a window never used would
+        // otherwise grow without bound and release a burst when traffic picks up.
+        if (packet.SentAt > _recoveryStart && packet.InFlightAtSend * 2 >= _cwnd)
         {
             _cwnd += _cwnd < _ssthresh ? packet.Size : Math.Max(1, (long)_mtu * packet.Size / _cwnd);
         }

@@ -250,6 +250,26 @@ public sealed class UdpRobustnessTests
     }
 
     [Fact]
+    public async Task Congestion_window_does_not_grow_while_the_application_limits_sending()
+    {
+        await using var h = new UdpHarness(seed: 204, options: Fast());
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        long initial = client.GetStatus().CongestionWindow;
+        Assert.Equal(10L * client.Mtu, initial);
+        for (int i = 0; i < 100; i++)
+        {
+            await client.SendAsync(new byte[100]);
+            (await server.ReceiveAsync().AsTask().WaitAsync(Timeout)).Dispose();
+            await Task.Delay(1); // one small packet at a time: the window is never used
+        }
+
+        await Task.Delay(50); // the last acknowledgements
+        UdpLinkStatus status = client.GetStatus();
+        Assert.True(status.PacketsReceived >= 10, "acknowledgements arrived");
+        Assert.Equal(initial, status.CongestionWindow);
+    }
+
+    [Fact]
     public async Task Empty_frames_count_against_the_send_queue_limit()
     {
         await using var h = new UdpHarness(seed: 205, options: Fast(sendQueueLimit: 6_400, unreliableQueueLimit: 640));
