@@ -157,10 +157,7 @@ internal sealed partial class MessageGenerator
                     w.Line($"case {TagValue(member, 2)}:");
                     w.Open(string.Empty);
                     w.Line("var packed = reader.ReadPacked();");
-                    w.Line($"{local}.EnsureCapacity({PackedCountEstimate(member)});");
-                    w.Open("while (!packed.IsAtEnd)");
-                    w.Line($"{local}.Add({ReadValue(member, "packed")});");
-                    w.Close();
+                    EmitReadPacked(w, member, local);
                     w.Line("break;");
                     w.Close();
                     w.Line($"case {TagValue(member, WireTypeOf(member))}:");
@@ -442,12 +439,52 @@ internal sealed partial class MessageGenerator
             _ => $"{reader}.ReadMessage<{member.ElementTypeName}>()",
         };
 
-        private static string PackedCountEstimate(MemberSpec member) => FixedWidth(member.ProtoType) switch
+        private static string PackedCount(MemberSpec member) => FixedWidth(member.ProtoType) switch
         {
             4 => "packed.Remaining / 4",
             8 => "packed.Remaining / 8",
             _ => "packed.CountVarints()",
         };
+
+        /// <summary>
+        /// A packed field's elements are counted first (varint ends, or whole fixed-width values) and read into
+        /// that many elements at once: straight into the final array when they are the field's first. What is left
+        /// after them can only be a value the input cuts short, which the one-at-a-time loop then reports.
+        /// </summary>
+        private static void EmitReadPacked(SourceWriter w, MemberSpec member, string local)
+        {
+            string? bulk = member.ProtoType switch
+            {
+                ProtoType.Int32 => "ReadPackedInt32",
+                ProtoType.UInt32 => "ReadPackedUInt32",
+                ProtoType.Int64 => "ReadPackedInt64",
+                ProtoType.UInt64 => "ReadPackedUInt64",
+                ProtoType.SInt32 => "ReadPackedSInt32",
+                ProtoType.SInt64 => "ReadPackedSInt64",
+                ProtoType.Fixed32 => "ReadPackedFixed32",
+                ProtoType.SFixed32 => "ReadPackedSFixed32",
+                ProtoType.Float => "ReadPackedFloat",
+                ProtoType.Fixed64 => "ReadPackedFixed64",
+                ProtoType.SFixed64 => "ReadPackedSFixed64",
+                ProtoType.Double => "ReadPackedDouble",
+                _ => null,
+            };
+            if (bulk is not null)
+            {
+                w.Line($"packed.{bulk}({local}.Append({PackedCount(member)}));");
+            }
+            else
+            {
+                w.Line($"var elements = {local}.Append({PackedCount(member)});");
+                w.Open("for (int i = 0; i < elements.Length; i++)");
+                w.Line($"elements[i] = {ReadValue(member, "packed")};");
+                w.Close();
+            }
+
+            w.Open("while (!packed.IsAtEnd)");
+            w.Line($"{local}.Add({ReadValue(member, "packed")});");
+            w.Close();
+        }
 
         private static string Local(MemberSpec member) => $"f{member.FieldNumber}";
 

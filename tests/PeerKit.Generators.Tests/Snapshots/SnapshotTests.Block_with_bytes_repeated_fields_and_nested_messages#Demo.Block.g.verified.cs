@@ -178,7 +178,7 @@ namespace Demo
                     case 26:
                     {
                         var packed = reader.ReadPacked();
-                        f3.EnsureCapacity(packed.CountVarints());
+                        packed.ReadPackedInt32(f3.Append(packed.CountVarints()));
                         while (!packed.IsAtEnd)
                         {
                             f3.Add(packed.ReadInt32());
@@ -206,7 +206,7 @@ namespace Demo
                     case 74:
                     {
                         var packed = reader.ReadPacked();
-                        f9.EnsureCapacity(packed.Remaining / 4);
+                        packed.ReadPackedFixed32(f9.Append(packed.Remaining / 4));
                         while (!packed.IsAtEnd)
                         {
                             f9.Add(packed.ReadFixed32());
