@@ -355,4 +355,34 @@ public class VarintWordsTests
             Assert.Contains("not valid UTF-8", e.Reason, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Varints_written_as_words_match_the_definition_at_every_distance_from_the_end()
+    {
+        foreach (ulong value in Values(4))
+        {
+            byte[] expected = Encode(value);
+            for (int room = expected.Length; room < expected.Length + 12; room++)
+            {
+                byte[] buffer = new byte[room + 3];
+                var writer = new MessageWriter(buffer.AsSpan(3, room));
+                writer.WriteVarint64(value);
+                Assert.Equal(expected.Length, writer.BytesWritten);
+                Assert.Equal(expected, buffer.AsSpan(3, expected.Length).ToArray());
+                Assert.Equal(new byte[3], buffer[..3]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Serializer_never_writes_past_the_message_in_a_larger_destination()
+    {
+        var message = new ChatMessage(ulong.MaxValue, 300, "é room", new string('x', 130));
+        int size = MessageSerializer.GetSize(message);
+        byte[] destination = new byte[size + 32];
+        Array.Fill(destination, (byte)0xAB);
+        Assert.Equal(size, MessageSerializer.Write(message, destination));
+        Assert.All(destination[size..], b => Assert.Equal(0xAB, b));
+        Assert.Equal(message, MessageSerializer.Read<ChatMessage>(destination.AsSpan(0, size)));
+    }
 }

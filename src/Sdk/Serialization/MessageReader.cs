@@ -141,42 +141,52 @@ public ref struct MessageReader
     {
         int position = _position;
         ReadOnlySpan<byte> buffer = _buffer;
-        int remaining = buffer.Length - position;
-        if (remaining >= 8)
+        if (buffer.Length - position >= 8)
         {
             // Eight bytes are there: decode them as one word (varints of up to 8 bytes, 56 bits).
-            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
-            ulong word = VarintWords.Load(ref at);
+            ulong word = VarintWords.Load(ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position));
             int length = VarintWords.Length(word);
             if (length != 0)
             {
                 _position = position + length;
                 return VarintWords.Decode(word, length);
             }
-
-            if (remaining >= 10)
-            {
-                // Nine or ten bytes (large values, negative int32 and int64): the ninth byte holds bits 56-62,
-                // the tenth bit 63 (its other bits are dropped, as protobuf does).
-                ulong ninth = Unsafe.Add(ref at, 8);
-                ulong value = VarintWords.Decode(word, 8) | ((ninth & 0x7F) << 56);
-                if (ninth < 0x80)
-                {
-                    _position = position + 9;
-                    return value;
-                }
-
-                ulong tenth = Unsafe.Add(ref at, 9);
-                if (tenth < 0x80)
-                {
-                    _position = position + 10;
-                    return value | (tenth << 63);
-                }
-
-                throw Error(position, "a varint is longer than 10 bytes");
-            }
         }
-        else if (remaining > 0 && buffer.Length >= 8)
+
+        return ReadVarint64Slow();
+    }
+
+    // Varints of 9 or 10 bytes, varints near the end of the input, and malformed ones.
+    private ulong ReadVarint64Slow()
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        int remaining = buffer.Length - position;
+        if (remaining >= 10)
+        {
+            // Nine or ten bytes (large values, negative int32 and int64): the ninth byte holds bits 56-62,
+            // the tenth bit 63 (its other bits are dropped, as protobuf does).
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong word = VarintWords.Load(ref at);
+            ulong ninth = Unsafe.Add(ref at, 8);
+            ulong value = VarintWords.Decode(word, 8) | ((ninth & 0x7F) << 56);
+            if (ninth < 0x80)
+            {
+                _position = position + 9;
+                return value;
+            }
+
+            ulong tenth = Unsafe.Add(ref at, 9);
+            if (tenth < 0x80)
+            {
+                _position = position + 10;
+                return value | (tenth << 63);
+            }
+
+            throw Error(position, "a varint is longer than 10 bytes");
+        }
+
+        if (remaining is > 0 and < 8 && buffer.Length >= 8)
         {
             // Near the end: the last eight bytes of the input, shifted so the varint's first byte is lowest.
             // The bytes shifted in are zero, so a varint cut by the end of the input shows as too long.
@@ -189,10 +199,11 @@ public ref struct MessageReader
             }
         }
 
-        return ReadVarint64Slow();
+        return ReadVarintBytes();
     }
 
-    private ulong ReadVarint64Slow()
+    // One byte at a time, with every check: what is left for short inputs and malformed varints.
+    private ulong ReadVarintBytes()
     {
         int start = _position;
         ReadOnlySpan<byte> buffer = _buffer;
@@ -296,10 +307,32 @@ public ref struct MessageReader
         ulong length = ReadVarint64();
         if (length > (ulong)(_buffer.Length - _position))
         {
-            throw Error(start, $"a length prefix of {length} bytes runs past the end of the input ({_buffer.Length - _position} bytes left)");
+            ThrowLengthPastEnd(start, length);
         }
 
         return (int)length;
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowLengthPastEnd(int start, ulong length) =>
+        throw Error(start, $"a length prefix of {length} bytes runs past the end of the input ({_buffer.Length - _position} bytes left)");
+
+    /// <summary>
+    /// Reads the next byte as a one-byte tag when it is <paramref name="tag"/>, and returns whether it was:
+    /// generated code reads fields in the order they are written first, then any others in a loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTag(byte tag)
+    {
+        int position = _position;
+        if ((uint)position < (uint)_buffer.Length && _buffer[position] == tag)
+        {
+            _position = position + 1;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Reads a length-delimited field and returns its bytes without copying them.</summary>
