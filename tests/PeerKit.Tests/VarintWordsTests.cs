@@ -385,4 +385,18 @@ public class VarintWordsTests
         Assert.All(destination[size..], b => Assert.Equal(0xAB, b));
         Assert.Equal(message, MessageSerializer.Read<ChatMessage>(destination.AsSpan(0, size)));
     }
+
+    [Theory]
+    [InlineData("22 01 62 1A 01 61 10 02 08 01")]          // reverse order
+    [InlineData("08 01 08 05 10 02 10 03 1A 01 61 1A 01 63")] // duplicates: the last wins
+    [InlineData("08 01 28 07 10 02 1A 01 61 22 01 62")]    // an unknown field between known ones
+    [InlineData("10 02 08 01 22 01 62 1A 01 61")]          // pairs swapped
+    [InlineData("08 01 10 02 1A 01 61 22 01 62 08 09")]    // in order, then a field again
+    public void Fields_in_any_order_read_like_google_protobuf(string hex)
+    {
+        byte[] input = Convert.FromHexString(hex.Replace(" ", string.Empty, StringComparison.Ordinal));
+        var google = PeerKit.Tests.Google.ChatMessage.Parser.ParseFrom(input);
+        ChatMessage read = MessageSerializer.Read<ChatMessage>(input);
+        Assert.Equal(new ChatMessage(google.From, google.To, google.Room, google.Text), read);
+    }
 }

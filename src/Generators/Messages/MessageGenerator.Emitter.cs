@@ -140,6 +140,20 @@ internal sealed partial class MessageGenerator
                 w.Line($"{LocalType(member)} {Local(member)} = {LocalDefault(member)};");
             }
 
+            // The fields in the order Write writes them, each taken when the next byte is its tag: a compare
+            // per field instead of a jump through the switch. Whatever follows (other orders, unknown or
+            // repeated fields, later duplicates) goes through the loop, so the result is the same.
+            foreach (MemberSpec member in spec.Members)
+            {
+                byte[] tag = Tag(member, WireTypeOf(member));
+                if (member.Collection == CollectionKind.None && tag.Length == 1)
+                {
+                    w.Open($"if (reader.TryReadTag(0x{tag[0].ToString("X2", CultureInfo.InvariantCulture)}))");
+                    w.Line($"{Local(member)} = {ReadValue(member, "reader")};");
+                    w.Close();
+                }
+            }
+
             w.Line("uint tag;");
             w.Open("while ((tag = reader.ReadTag()) != 0)");
             w.Open("switch (tag)");

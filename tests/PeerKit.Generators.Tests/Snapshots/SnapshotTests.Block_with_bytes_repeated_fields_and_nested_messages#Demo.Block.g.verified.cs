@@ -164,6 +164,22 @@ namespace Demo
             global::PeerKit.Serialization.RepeatedBuilder<byte[]> f8 = default;
             global::PeerKit.Serialization.RepeatedBuilder<uint> f9 = default;
             global::PeerKit.Serialization.RepeatedBuilder<string?> f10 = default;
+            if (reader.TryReadTag(0x0A))
+            {
+                f1 = reader.ReadMessage<global::Demo.Header>();
+            }
+            if (reader.TryReadTag(0x12))
+            {
+                f2 = reader.ReadBytesMemory();
+            }
+            if (reader.TryReadTag(0x32))
+            {
+                f6 = reader.ReadBytes();
+            }
+            if (reader.TryReadTag(0x3A))
+            {
+                f7 = reader.ReadMessage<global::Demo.Header>();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

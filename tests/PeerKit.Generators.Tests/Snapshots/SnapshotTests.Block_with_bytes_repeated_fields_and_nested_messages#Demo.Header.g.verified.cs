@@ -43,6 +43,14 @@ namespace Demo
         {
             ulong f1 = default;
             ulong f2 = default;
+            if (reader.TryReadTag(0x08))
+            {
+                f1 = reader.ReadUInt64();
+            }
+            if (reader.TryReadTag(0x11))
+            {
+                f2 = reader.ReadFixed64();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

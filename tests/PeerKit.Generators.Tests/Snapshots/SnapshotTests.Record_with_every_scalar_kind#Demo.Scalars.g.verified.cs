@@ -158,6 +158,62 @@ namespace Demo
             float f12 = default;
             double f13 = default;
             global::Demo.Mood f14 = default;
+            if (reader.TryReadTag(0x08))
+            {
+                f1 = reader.ReadBool();
+            }
+            if (reader.TryReadTag(0x10))
+            {
+                f2 = reader.ReadInt32();
+            }
+            if (reader.TryReadTag(0x18))
+            {
+                f3 = reader.ReadInt64();
+            }
+            if (reader.TryReadTag(0x20))
+            {
+                f4 = reader.ReadUInt32();
+            }
+            if (reader.TryReadTag(0x28))
+            {
+                f5 = reader.ReadUInt64();
+            }
+            if (reader.TryReadTag(0x30))
+            {
+                f6 = reader.ReadSInt32();
+            }
+            if (reader.TryReadTag(0x38))
+            {
+                f7 = reader.ReadSInt64();
+            }
+            if (reader.TryReadTag(0x45))
+            {
+                f8 = reader.ReadFixed32();
+            }
+            if (reader.TryReadTag(0x49))
+            {
+                f9 = reader.ReadFixed64();
+            }
+            if (reader.TryReadTag(0x55))
+            {
+                f10 = reader.ReadSFixed32();
+            }
+            if (reader.TryReadTag(0x59))
+            {
+                f11 = reader.ReadSFixed64();
+            }
+            if (reader.TryReadTag(0x65))
+            {
+                f12 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x69))
+            {
+                f13 = reader.ReadDouble();
+            }
+            if (reader.TryReadTag(0x70))
+            {
+                f14 = (global::Demo.Mood)reader.ReadEnum();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

@@ -96,6 +96,38 @@ namespace Demo
             float f6 = default;
             float f7 = default;
             float f8 = default;
+            if (reader.TryReadTag(0x0D))
+            {
+                f1 = reader.ReadFixed32();
+            }
+            if (reader.TryReadTag(0x15))
+            {
+                f2 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x1D))
+            {
+                f3 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x25))
+            {
+                f4 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x2D))
+            {
+                f5 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x35))
+            {
+                f6 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x3D))
+            {
+                f7 = reader.ReadFloat();
+            }
+            if (reader.TryReadTag(0x45))
+            {
+                f8 = reader.ReadFloat();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {
