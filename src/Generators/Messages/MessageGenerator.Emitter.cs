@@ -148,8 +148,26 @@ internal sealed partial class MessageGenerator
                 byte[] tag = Tag(member, WireTypeOf(member));
                 if (member.Collection == CollectionKind.None && tag.Length == 1)
                 {
-                    w.Open($"if (reader.TryReadTag(0x{tag[0].ToString("X2", CultureInfo.InvariantCulture)}))");
-                    w.Line($"{Local(member)} = {ReadValue(member, "reader")};");
+                    string hex = "0x" + tag[0].ToString("X2", CultureInfo.InvariantCulture);
+                    string bits = $"b{member.FieldNumber}";
+                    string? fused = member.ProtoType switch
+                    {
+                        ProtoType.Fixed32 => $"TryReadTaggedFixed32({hex}, out uint {bits})",
+                        ProtoType.SFixed32 or ProtoType.Float => $"TryReadTaggedFixed32({hex}, out uint {bits})",
+                        ProtoType.Fixed64 or ProtoType.SFixed64 or ProtoType.Double => $"TryReadTaggedFixed64({hex}, out ulong {bits})",
+                        _ => null,
+                    };
+                    string? value = member.ProtoType switch
+                    {
+                        ProtoType.Fixed32 or ProtoType.Fixed64 => bits,
+                        ProtoType.SFixed32 => $"(int){bits}",
+                        ProtoType.SFixed64 => $"(long){bits}",
+                        ProtoType.Float => $"global::System.BitConverter.UInt32BitsToSingle({bits})",
+                        ProtoType.Double => $"global::System.BitConverter.UInt64BitsToDouble({bits})",
+                        _ => null,
+                    };
+                    w.Open(fused is null ? $"if (reader.TryReadTag({hex}))" : $"if (reader.{fused})");
+                    w.Line($"{Local(member)} = {value ?? ReadValue(member, "reader")};");
                     w.Close();
                 }
             }

@@ -319,6 +319,56 @@ public ref struct MessageReader
         throw Error(start, $"a length prefix of {length} bytes runs past the end of the input ({_buffer.Length - _position} bytes left)");
 
     /// <summary>
+    /// Reads a one-byte tag and the <c>fixed32</c> after it (also <c>sfixed32</c> and <c>float</c> bits), with one
+    /// bounds check, when the next byte is <paramref name="tag"/> and the value is all there; else reads nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTaggedFixed32(byte tag, out uint value)
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if (buffer.Length - position >= 5)
+        {
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            if (at == tag)
+            {
+                uint bits = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, 1));
+                value = BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+                _position = position + 5;
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// Reads a one-byte tag and the <c>fixed64</c> after it (also <c>sfixed64</c> and <c>double</c> bits), with one
+    /// bounds check, when the next byte is <paramref name="tag"/> and the value is all there; else reads nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTaggedFixed64(byte tag, out ulong value)
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if (buffer.Length - position >= 9)
+        {
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            if (at == tag)
+            {
+                ulong bits = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 1));
+                value = BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+                _position = position + 9;
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>
     /// Reads the next byte as a one-byte tag when it is <paramref name="tag"/>, and returns whether it was:
     /// generated code reads fields in the order they are written first, then any others in a loop.
     /// </summary>

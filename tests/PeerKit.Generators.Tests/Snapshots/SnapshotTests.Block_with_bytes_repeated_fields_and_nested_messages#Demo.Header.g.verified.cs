@@ -47,9 +47,9 @@ namespace Demo
             {
                 f1 = reader.ReadUInt64();
             }
-            if (reader.TryReadTag(0x11))
+            if (reader.TryReadTaggedFixed64(0x11, out ulong b2))
             {
-                f2 = reader.ReadFixed64();
+                f2 = b2;
             }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)

@@ -186,29 +186,29 @@ namespace Demo
             {
                 f7 = reader.ReadSInt64();
             }
-            if (reader.TryReadTag(0x45))
+            if (reader.TryReadTaggedFixed32(0x45, out uint b8))
             {
-                f8 = reader.ReadFixed32();
+                f8 = b8;
             }
-            if (reader.TryReadTag(0x49))
+            if (reader.TryReadTaggedFixed64(0x49, out ulong b9))
             {
-                f9 = reader.ReadFixed64();
+                f9 = b9;
             }
-            if (reader.TryReadTag(0x55))
+            if (reader.TryReadTaggedFixed32(0x55, out uint b10))
             {
-                f10 = reader.ReadSFixed32();
+                f10 = (int)b10;
             }
-            if (reader.TryReadTag(0x59))
+            if (reader.TryReadTaggedFixed64(0x59, out ulong b11))
             {
-                f11 = reader.ReadSFixed64();
+                f11 = (long)b11;
             }
-            if (reader.TryReadTag(0x65))
+            if (reader.TryReadTaggedFixed32(0x65, out uint b12))
             {
-                f12 = reader.ReadFloat();
+                f12 = global::System.BitConverter.UInt32BitsToSingle(b12);
             }
-            if (reader.TryReadTag(0x69))
+            if (reader.TryReadTaggedFixed64(0x69, out ulong b13))
             {
-                f13 = reader.ReadDouble();
+                f13 = global::System.BitConverter.UInt64BitsToDouble(b13);
             }
             if (reader.TryReadTag(0x70))
             {

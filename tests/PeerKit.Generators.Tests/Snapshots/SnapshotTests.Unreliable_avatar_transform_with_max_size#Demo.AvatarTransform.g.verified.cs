@@ -96,37 +96,37 @@ namespace Demo
             float f6 = default;
             float f7 = default;
             float f8 = default;
-            if (reader.TryReadTag(0x0D))
+            if (reader.TryReadTaggedFixed32(0x0D, out uint b1))
             {
-                f1 = reader.ReadFixed32();
+                f1 = b1;
             }
-            if (reader.TryReadTag(0x15))
+            if (reader.TryReadTaggedFixed32(0x15, out uint b2))
             {
-                f2 = reader.ReadFloat();
+                f2 = global::System.BitConverter.UInt32BitsToSingle(b2);
             }
-            if (reader.TryReadTag(0x1D))
+            if (reader.TryReadTaggedFixed32(0x1D, out uint b3))
             {
-                f3 = reader.ReadFloat();
+                f3 = global::System.BitConverter.UInt32BitsToSingle(b3);
             }
-            if (reader.TryReadTag(0x25))
+            if (reader.TryReadTaggedFixed32(0x25, out uint b4))
             {
-                f4 = reader.ReadFloat();
+                f4 = global::System.BitConverter.UInt32BitsToSingle(b4);
             }
-            if (reader.TryReadTag(0x2D))
+            if (reader.TryReadTaggedFixed32(0x2D, out uint b5))
             {
-                f5 = reader.ReadFloat();
+                f5 = global::System.BitConverter.UInt32BitsToSingle(b5);
             }
-            if (reader.TryReadTag(0x35))
+            if (reader.TryReadTaggedFixed32(0x35, out uint b6))
             {
-                f6 = reader.ReadFloat();
+                f6 = global::System.BitConverter.UInt32BitsToSingle(b6);
             }
-            if (reader.TryReadTag(0x3D))
+            if (reader.TryReadTaggedFixed32(0x3D, out uint b7))
             {
-                f7 = reader.ReadFloat();
+                f7 = global::System.BitConverter.UInt32BitsToSingle(b7);
             }
-            if (reader.TryReadTag(0x45))
+            if (reader.TryReadTaggedFixed32(0x45, out uint b8))
             {
-                f8 = reader.ReadFloat();
+                f8 = global::System.BitConverter.UInt32BitsToSingle(b8);
             }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
