@@ -103,12 +103,12 @@ public static class MessageSerializer
     }
 
     /// <summary>
-    /// Writes into <paramref name="destination"/> (at least <paramref name="size"/> bytes; the room after
-    /// lets strings be encoded in one pass) and checks that exactly <paramref name="size"/> were written.
+    /// Writes into the first <paramref name="size"/> bytes of <paramref name="destination"/> (never past them:
+    /// the writer uses bytes after its position as scratch) and checks that exactly <paramref name="size"/> were written.
     /// </summary>
     private static void WriteExactly<T>(in T message, Span<byte> destination, int size) where T : IMessage<T>
     {
-        var writer = new MessageWriter(destination);
+        var writer = new MessageWriter(destination[..size], sized: true);
         T.Write(in message, ref writer);
         if (writer.Position != size)
         {

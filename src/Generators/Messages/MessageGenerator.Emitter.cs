@@ -140,6 +140,38 @@ internal sealed partial class MessageGenerator
                 w.Line($"{LocalType(member)} {Local(member)} = {LocalDefault(member)};");
             }
 
+            // The fields in the order Write writes them, each taken when the next byte is its tag: a compare
+            // per field instead of a jump through the switch. Whatever follows (other orders, unknown or
+            // repeated fields, later duplicates) goes through the loop, so the result is the same.
+            foreach (MemberSpec member in spec.Members)
+            {
+                byte[] tag = Tag(member, WireTypeOf(member));
+                if (member.Collection == CollectionKind.None && tag.Length == 1)
+                {
+                    string hex = "0x" + tag[0].ToString("X2", CultureInfo.InvariantCulture);
+                    string bits = $"b{member.FieldNumber}";
+                    string? fused = member.ProtoType switch
+                    {
+                        ProtoType.Fixed32 => $"TryReadTaggedFixed32({hex}, out uint {bits})",
+                        ProtoType.SFixed32 or ProtoType.Float => $"TryReadTaggedFixed32({hex}, out uint {bits})",
+                        ProtoType.Fixed64 or ProtoType.SFixed64 or ProtoType.Double => $"TryReadTaggedFixed64({hex}, out ulong {bits})",
+                        _ => null,
+                    };
+                    string? value = member.ProtoType switch
+                    {
+                        ProtoType.Fixed32 or ProtoType.Fixed64 => bits,
+                        ProtoType.SFixed32 => $"(int){bits}",
+                        ProtoType.SFixed64 => $"(long){bits}",
+                        ProtoType.Float => $"global::System.BitConverter.UInt32BitsToSingle({bits})",
+                        ProtoType.Double => $"global::System.BitConverter.UInt64BitsToDouble({bits})",
+                        _ => null,
+                    };
+                    w.Open(fused is null ? $"if (reader.TryReadTag({hex}))" : $"if (reader.{fused})");
+                    w.Line($"{Local(member)} = {value ?? ReadValue(member, "reader")};");
+                    w.Close();
+                }
+            }
+
             w.Line("uint tag;");
             w.Open("while ((tag = reader.ReadTag()) != 0)");
             w.Open("switch (tag)");
@@ -157,10 +189,7 @@ internal sealed partial class MessageGenerator
                     w.Line($"case {TagValue(member, 2)}:");
                     w.Open(string.Empty);
                     w.Line("var packed = reader.ReadPacked();");
-                    w.Line($"{local}.EnsureCapacity({PackedCountEstimate(member)});");
-                    w.Open("while (!packed.IsAtEnd)");
-                    w.Line($"{local}.Add({ReadValue(member, "packed")});");
-                    w.Close();
+                    EmitReadPacked(w, member, local);
                     w.Line("break;");
                     w.Close();
                     w.Line($"case {TagValue(member, WireTypeOf(member))}:");
@@ -442,12 +471,52 @@ internal sealed partial class MessageGenerator
             _ => $"{reader}.ReadMessage<{member.ElementTypeName}>()",
         };
 
-        private static string PackedCountEstimate(MemberSpec member) => FixedWidth(member.ProtoType) switch
+        private static string PackedCount(MemberSpec member) => FixedWidth(member.ProtoType) switch
         {
             4 => "packed.Remaining / 4",
             8 => "packed.Remaining / 8",
             _ => "packed.CountVarints()",
         };
+
+        /// <summary>
+        /// A packed field's elements are counted first (varint ends, or whole fixed-width values) and read into
+        /// that many elements at once: straight into the final array when they are the field's first. What is left
+        /// after them can only be a value the input cuts short, which the one-at-a-time loop then reports.
+        /// </summary>
+        private static void EmitReadPacked(SourceWriter w, MemberSpec member, string local)
+        {
+            string? bulk = member.ProtoType switch
+            {
+                ProtoType.Int32 => "ReadPackedInt32",
+                ProtoType.UInt32 => "ReadPackedUInt32",
+                ProtoType.Int64 => "ReadPackedInt64",
+                ProtoType.UInt64 => "ReadPackedUInt64",
+                ProtoType.SInt32 => "ReadPackedSInt32",
+                ProtoType.SInt64 => "ReadPackedSInt64",
+                ProtoType.Fixed32 => "ReadPackedFixed32",
+                ProtoType.SFixed32 => "ReadPackedSFixed32",
+                ProtoType.Float => "ReadPackedFloat",
+                ProtoType.Fixed64 => "ReadPackedFixed64",
+                ProtoType.SFixed64 => "ReadPackedSFixed64",
+                ProtoType.Double => "ReadPackedDouble",
+                _ => null,
+            };
+            if (bulk is not null)
+            {
+                w.Line($"packed.{bulk}({local}.Append({PackedCount(member)}));");
+            }
+            else
+            {
+                w.Line($"var elements = {local}.Append({PackedCount(member)});");
+                w.Open("for (int i = 0; i < elements.Length; i++)");
+                w.Line($"elements[i] = {ReadValue(member, "packed")};");
+                w.Close();
+            }
+
+            w.Open("while (!packed.IsAtEnd)");
+            w.Line($"{local}.Add({ReadValue(member, "packed")});");
+            w.Close();
+        }
 
         private static string Local(MemberSpec member) => $"f{member.FieldNumber}";
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -140,36 +141,69 @@ public ref struct MessageReader
     {
         int position = _position;
         ReadOnlySpan<byte> buffer = _buffer;
-        if (buffer.Length - position >= 10 && (uint)position < (uint)buffer.Length)
+        if (buffer.Length - position >= 8)
         {
-            // Ten bytes are there: decode without a bounds check per byte.
-            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
-            ulong result = at;
-            if (result < 0x80)
+            // Eight bytes are there: decode them as one word (varints of up to 8 bytes, 56 bits).
+            ulong word = VarintWords.Load(ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position));
+            int length = VarintWords.Length(word);
+            if (length != 0)
             {
-                _position = position + 1;
-                return result;
+                _position = position + length;
+                return VarintWords.Decode(word, length);
             }
-
-            result &= 0x7F;
-            for (int i = 1; i < 10; i++)
-            {
-                ulong next = Unsafe.Add(ref at, i);
-                result |= (next & 0x7F) << (7 * i);
-                if (next < 0x80)
-                {
-                    _position = position + i + 1;
-                    return result;
-                }
-            }
-
-            throw Error(position, "a varint is longer than 10 bytes");
         }
 
         return ReadVarint64Slow();
     }
 
+    // Varints of 9 or 10 bytes, varints near the end of the input, and malformed ones.
     private ulong ReadVarint64Slow()
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        int remaining = buffer.Length - position;
+        if (remaining >= 10)
+        {
+            // Nine or ten bytes (large values, negative int32 and int64): the ninth byte holds bits 56-62,
+            // the tenth bit 63 (its other bits are dropped, as protobuf does).
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong word = VarintWords.Load(ref at);
+            ulong ninth = Unsafe.Add(ref at, 8);
+            ulong value = VarintWords.Decode(word, 8) | ((ninth & 0x7F) << 56);
+            if (ninth < 0x80)
+            {
+                _position = position + 9;
+                return value;
+            }
+
+            ulong tenth = Unsafe.Add(ref at, 9);
+            if (tenth < 0x80)
+            {
+                _position = position + 10;
+                return value | (tenth << 63);
+            }
+
+            throw Error(position, "a varint is longer than 10 bytes");
+        }
+
+        if (remaining is > 0 and < 8 && buffer.Length >= 8)
+        {
+            // Near the end: the last eight bytes of the input, shifted so the varint's first byte is lowest.
+            // The bytes shifted in are zero, so a varint cut by the end of the input shows as too long.
+            ulong word = VarintWords.Load(ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), buffer.Length - 8)) >> ((8 - remaining) << 3);
+            int length = VarintWords.Length(word);
+            if (length <= remaining)
+            {
+                _position = position + length;
+                return VarintWords.Decode(word, length);
+            }
+        }
+
+        return ReadVarintBytes();
+    }
+
+    // One byte at a time, with every check: what is left for short inputs and malformed varints.
+    private ulong ReadVarintBytes()
     {
         int start = _position;
         ReadOnlySpan<byte> buffer = _buffer;
@@ -273,10 +307,82 @@ public ref struct MessageReader
         ulong length = ReadVarint64();
         if (length > (ulong)(_buffer.Length - _position))
         {
-            throw Error(start, $"a length prefix of {length} bytes runs past the end of the input ({_buffer.Length - _position} bytes left)");
+            ThrowLengthPastEnd(start, length);
         }
 
         return (int)length;
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowLengthPastEnd(int start, ulong length) =>
+        throw Error(start, $"a length prefix of {length} bytes runs past the end of the input ({_buffer.Length - _position} bytes left)");
+
+    /// <summary>
+    /// Reads a one-byte tag and the <c>fixed32</c> after it (also <c>sfixed32</c> and <c>float</c> bits), with one
+    /// bounds check, when the next byte is <paramref name="tag"/> and the value is all there; else reads nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTaggedFixed32(byte tag, out uint value)
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if (buffer.Length - position >= 5)
+        {
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            if (at == tag)
+            {
+                uint bits = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, 1));
+                value = BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+                _position = position + 5;
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// Reads a one-byte tag and the <c>fixed64</c> after it (also <c>sfixed64</c> and <c>double</c> bits), with one
+    /// bounds check, when the next byte is <paramref name="tag"/> and the value is all there; else reads nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTaggedFixed64(byte tag, out ulong value)
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if (buffer.Length - position >= 9)
+        {
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            if (at == tag)
+            {
+                ulong bits = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 1));
+                value = BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+                _position = position + 9;
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// Reads the next byte as a one-byte tag when it is <paramref name="tag"/>, and returns whether it was:
+    /// generated code reads fields in the order they are written first, then any others in a loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTag(byte tag)
+    {
+        int position = _position;
+        if ((uint)position < (uint)_buffer.Length && _buffer[position] == tag)
+        {
+            _position = position + 1;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Reads a length-delimited field and returns its bytes without copying them.</summary>
@@ -298,11 +404,21 @@ public ref struct MessageReader
         }
 
         int start = _position;
+        ReadOnlySpan<byte> bytes = _buffer.Slice(start, length);
+        _position = start + length;
+
+        // ASCII (the common case for names and chat) is valid UTF-8 with one char per byte: check it
+        // and widen it into the new string, without transcoding.
+        return Ascii.IsValid(bytes)
+            ? string.Create(length, bytes, static (chars, ascii) => Ascii.ToUtf16(ascii, chars, out _))
+            : ReadUtf8(bytes, start);
+    }
+
+    private readonly string ReadUtf8(ReadOnlySpan<byte> bytes, int start)
+    {
         try
         {
-            string value = MessageWriter.Utf8.GetString(_buffer.Slice(start, length));
-            _position += length;
-            return value;
+            return MessageWriter.Utf8.GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {
@@ -371,21 +487,180 @@ public ref struct MessageReader
         new(_buffer.Slice(start, length), _hasMemory ? _memory.Slice(start, length) : default, _hasMemory, depth, _origin + start);
 
     /// <summary>Counts the varints left in this reader (the bytes below 0x80), to size a packed field's storage.</summary>
-    public readonly int CountVarints()
+    public readonly int CountVarints() => VarintWords.CountEnds(_buffer.Slice(_position));
+
+    /// <summary>
+    /// Reads <paramref name="destination"/>'s length of <c>int32</c> varints, the elements of a packed field
+    /// (see <see cref="ReadPacked"/> and <see cref="CountVarints"/>). Throws as reading them one by one would.
+    /// </summary>
+    public void ReadPackedInt32(Span<int> destination) => ReadVarints(MemoryMarshal.Cast<int, uint>(destination));
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>uint32</c> varints (see <see cref="ReadPackedInt32"/>).</summary>
+    public void ReadPackedUInt32(Span<uint> destination) => ReadVarints(destination);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>int64</c> varints (see <see cref="ReadPackedInt32"/>).</summary>
+    public void ReadPackedInt64(Span<long> destination) => ReadVarints(MemoryMarshal.Cast<long, ulong>(destination));
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>uint64</c> varints (see <see cref="ReadPackedInt32"/>).</summary>
+    public void ReadPackedUInt64(Span<ulong> destination) => ReadVarints(destination);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>sint32</c> (zigzag) varints (see <see cref="ReadPackedInt32"/>).</summary>
+    public void ReadPackedSInt32(Span<int> destination)
     {
-        ReadOnlySpan<byte> rest = _buffer.Slice(_position);
-        return rest.Length - CountContinuationBytes(rest);
+        Span<uint> raw = MemoryMarshal.Cast<int, uint>(destination);
+        ReadVarints(raw);
+        for (int i = 0; i < raw.Length; i++)
+        {
+            destination[i] = ZigZag.Decode(raw[i]);
+        }
     }
 
-    private static int CountContinuationBytes(ReadOnlySpan<byte> bytes)
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>sint64</c> (zigzag) varints (see <see cref="ReadPackedInt32"/>).</summary>
+    public void ReadPackedSInt64(Span<long> destination)
     {
-        int count = 0;
-        foreach (byte b in bytes)
+        Span<ulong> raw = MemoryMarshal.Cast<long, ulong>(destination);
+        ReadVarints(raw);
+        for (int i = 0; i < raw.Length; i++)
         {
-            count += b >> 7;
+            destination[i] = ZigZag.Decode(raw[i]);
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="destination"/>'s length of <c>fixed32</c> values, the elements of a packed field.
+    /// Throws as reading them one by one would.
+    /// </summary>
+    public void ReadPackedFixed32(Span<uint> destination) => ReadFixedWidth(MemoryMarshal.AsBytes(destination), 4);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>sfixed32</c> values (see <see cref="ReadPackedFixed32"/>).</summary>
+    public void ReadPackedSFixed32(Span<int> destination) => ReadFixedWidth(MemoryMarshal.AsBytes(destination), 4);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>float</c> values (see <see cref="ReadPackedFixed32"/>).</summary>
+    public void ReadPackedFloat(Span<float> destination) => ReadFixedWidth(MemoryMarshal.AsBytes(destination), 4);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>fixed64</c> values (see <see cref="ReadPackedFixed32"/>).</summary>
+    public void ReadPackedFixed64(Span<ulong> destination) => ReadFixedWidth(MemoryMarshal.AsBytes(destination), 8);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>sfixed64</c> values (see <see cref="ReadPackedFixed32"/>).</summary>
+    public void ReadPackedSFixed64(Span<long> destination) => ReadFixedWidth(MemoryMarshal.AsBytes(destination), 8);
+
+    /// <summary>Reads <paramref name="destination"/>'s length of <c>double</c> values (see <see cref="ReadPackedFixed32"/>).</summary>
+    public void ReadPackedDouble(Span<double> destination) => ReadFixedWidth(MemoryMarshal.AsBytes(destination), 8);
+
+    private void ReadFixedWidth(Span<byte> destination, int width)
+    {
+        int position = _position;
+        int available = (_buffer.Length - position) / width * width;
+        if (destination.Length > available)
+        {
+            // Fail where reading one value at a time would: at the first value the input cuts.
+            ThrowTruncated(position + available, width);
         }
 
-        return count;
+        _buffer.Slice(position, destination.Length).CopyTo(destination);
+        _position = position + destination.Length;
+        if (!BitConverter.IsLittleEndian)
+        {
+            if (width == 4)
+            {
+                BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, uint>(destination), MemoryMarshal.Cast<byte, uint>(destination));
+            }
+            else
+            {
+                BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ulong>(destination), MemoryMarshal.Cast<byte, ulong>(destination));
+            }
+        }
+    }
+
+    // Bytes copied to the stack to decode the last varints of a field the same way as the others: a
+    // block of 64 plus room for an 8-byte load at its last byte.
+    private const int PaddedBlock = 72;
+
+    /// <summary>
+    /// Reads varints into <paramref name="destination"/> (<see cref="uint"/>: their low 32 bits, or
+    /// <see cref="ulong"/>). Takes 64 bytes at a time: a bitmap of the bytes that end a varint gives
+    /// every varint's start and length without waiting for the one before it to be decoded.
+    /// </summary>
+    private void ReadVarints<T>(Span<T> destination)
+        where T : unmanaged
+    {
+        ReadOnlySpan<byte> buffer = _buffer;
+        ref T output = ref MemoryMarshal.GetReference(destination);
+        int count = destination.Length;
+        int position = _position;
+        int i = 0;
+        Span<byte> padded = stackalloc byte[PaddedBlock];
+        while (i < count)
+        {
+            int available = buffer.Length - position;
+            scoped ref byte block = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong ends;
+            if (available >= PaddedBlock)
+            {
+                ends = ~VarintWords.ContinuationBits64(ref block);
+            }
+            else
+            {
+                padded.Clear();
+                buffer.Slice(position).CopyTo(padded);
+                block = ref MemoryMarshal.GetReference(padded);
+                ends = ~VarintWords.ContinuationBits64(ref block);
+                if (available < 64)
+                {
+                    ends &= (1UL << available) - 1;
+                }
+            }
+
+            // The varints that end in this block, as many as are still wanted.
+            int take = Math.Min(BitOperations.PopCount(ends), count - i);
+            int start = 0;
+            int n = 0;
+            for (; n < take; n++)
+            {
+                int last = BitOperations.TrailingZeroCount(ends);
+                int length = last - start + 1;
+                if (length > 8)
+                {
+                    break;
+                }
+
+                ulong value = VarintWords.Decode(VarintWords.Load(ref Unsafe.Add(ref block, start)), length);
+                if (typeof(T) == typeof(uint))
+                {
+                    Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i + n)) = (uint)value;
+                }
+                else
+                {
+                    Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i + n)) = value;
+                }
+
+                start = last + 1;
+                ends &= ends - 1;
+            }
+
+            i += n;
+            position += start;
+            if (n < take || take == 0)
+            {
+                // A varint of 9 or 10 bytes, or one without an end in the block (too long, or cut by the
+                // end of the input): the one-at-a-time reader decodes it or throws at the right offset.
+                _position = position;
+                ulong value = ReadVarint64();
+                position = _position;
+                if (typeof(T) == typeof(uint))
+                {
+                    Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
+                }
+                else
+                {
+                    Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
+                }
+
+                i++;
+            }
+        }
+
+        _position = position;
     }
 
     /// <summary>Skips the value of a field whose tag was just read: what unknown fields need.</summary>

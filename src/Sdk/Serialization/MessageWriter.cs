@@ -12,7 +12,9 @@ namespace PeerKit.Serialization;
 /// Generated <c>Write</c> methods drive it; it never allocates.
 /// </summary>
 /// <remarks>
-/// Over a span, writing past its end throws <see cref="ArgumentException"/>. Over a buffer writer, the
+/// Over a span, writing past its end throws <see cref="ArgumentException"/>. Bytes of the span (or of the
+/// buffer writer's span) after those written so far are scratch space: the writer may store into them
+/// before it writes them for real, so their contents after writing are unspecified. Over a buffer writer, the
 /// writer asks for more space as it goes; call <see cref="Flush"/> when done to commit what was written.
 /// </remarks>
 public ref struct MessageWriter
@@ -25,10 +27,20 @@ public ref struct MessageWriter
     private int _position;
     private long _committed;
 
+    // True when the span was sized by GetSize: running out of it means the message changed while it was written.
+    private readonly bool _sized;
+
     /// <summary>Creates a writer that writes into <paramref name="destination"/> from its start.</summary>
     public MessageWriter(Span<byte> destination)
     {
         _buffer = destination;
+    }
+
+    /// <summary>Creates a writer over exactly the bytes <c>GetSize</c> said the message takes.</summary>
+    internal MessageWriter(Span<byte> destination, bool sized)
+    {
+        _buffer = destination;
+        _sized = sized;
     }
 
     /// <summary>Creates a writer that writes into <paramref name="output"/>; call <see cref="Flush"/> to commit.</summary>
@@ -70,12 +82,22 @@ public ref struct MessageWriter
     {
         if (_output is null)
         {
+            if (_sized)
+            {
+                ThrowSizeChanged(count, _position);
+            }
+
             ThrowTooSmall(count, _position);
         }
 
         Flush();
         _buffer = _output.GetSpan(count);
     }
+
+    [DoesNotReturn]
+    private static void ThrowSizeChanged(int count, int position) =>
+        throw new InvalidOperationException(
+            $"The message needs {count} more bytes after {position}, past the size GetSize computed; a member changed while it was written.");
 
     [DoesNotReturn]
     private static void ThrowTooSmall(int count, int position) =>
@@ -149,6 +171,35 @@ public ref struct MessageWriter
     public void WriteVarint64(ulong value)
     {
         int size = WireSize.Varint64(value);
+        int room = _buffer.Length - _position;
+        if (room >= 10 || (room >= 8 && size <= 8))
+        {
+            // All 7-bit groups at once, with one 8-byte store (the bytes after the varint are scratch: the
+            // next field overwrites them). A ninth and tenth byte hold bits 56-63.
+            ref byte word = ref Current();
+            if (size <= 8)
+            {
+                VarintWords.Store(ref word, VarintWords.Encode(value, size));
+            }
+            else
+            {
+                VarintWords.Store(ref word, VarintWords.Encode(value & VarintWords.MaxEightByteValue, 8) | (0x80UL << 56));
+                ulong high = value >> 56;
+                if (size == 9)
+                {
+                    Unsafe.Add(ref word, 8) = (byte)high;
+                }
+                else
+                {
+                    Unsafe.Add(ref word, 8) = (byte)(high | 0x80);
+                    Unsafe.Add(ref word, 9) = 1;
+                }
+            }
+
+            _position += size;
+            return;
+        }
+
         Ensure(size);
         ref byte at = ref Current();
         int i = 0;
@@ -258,26 +309,48 @@ public ref struct MessageWriter
     /// <exception cref="EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
     public void WriteString(string value)
     {
-        // When the longest possible encoding (3 bytes per UTF-16 unit) needs a length prefix of the same
-        // size as the shortest (1 byte per unit), the prefix size is known before encoding: encode once,
-        // straight after a gap for the prefix, and fill the prefix in. Otherwise count first.
-        int maxBytes = value.Length * 3;
+        // UTF-8 takes at least one byte per UTF-16 unit, so the prefix takes at least the size of the
+        // unit count's varint. Encode once, after a gap of that size, and fill the prefix in; in the rare
+        // case the byte count needs a longer prefix, move the bytes up. Count first only when the room left
+        // is too small to try (a buffer writer asks for more space) or the string is not valid UTF-16.
+        int position = _position;
         int prefixSize = WireSize.Varint32((uint)value.Length);
-        if (value.Length <= 0x2AAAAAA && prefixSize == WireSize.Varint32((uint)maxBytes) && _buffer.Length - _position >= prefixSize + maxBytes)
+        int room = _buffer.Length - position - prefixSize;
+        if (room >= value.Length)
         {
-            int written = Utf8.GetBytes(value, _buffer.Slice(_position + prefixSize));
-            int position = _position;
-            _position = position + prefixSize + written;
-            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), position);
-            uint length = (uint)written;
-            for (int i = 0; i < prefixSize - 1; i++)
+            Span<byte> text = _buffer.Slice(position + prefixSize);
+
+            // ASCII narrows a unit to a byte; from the first other character on, transcode.
+            OperationStatus status = Ascii.FromUtf16(value, text, out int written);
+            if (status == OperationStatus.InvalidData)
             {
-                Unsafe.Add(ref at, i) = (byte)(length | 0x80);
-                length >>= 7;
+                status = System.Text.Unicode.Utf8.FromUtf16(value.AsSpan(written), text[written..], out _, out int rest, replaceInvalidSequences: false);
+                written += rest;
             }
 
-            Unsafe.Add(ref at, prefixSize - 1) = (byte)length;
-            return;
+            if (status == OperationStatus.Done)
+            {
+                int needed = WireSize.Varint32((uint)written);
+                if (needed == prefixSize || room - written >= needed - prefixSize)
+                {
+                    if (needed != prefixSize)
+                    {
+                        text[..written].CopyTo(_buffer.Slice(position + needed));
+                    }
+
+                    ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), position);
+                    uint length = (uint)written;
+                    for (int i = 0; i < needed - 1; i++)
+                    {
+                        Unsafe.Add(ref at, i) = (byte)(length | 0x80);
+                        length >>= 7;
+                    }
+
+                    Unsafe.Add(ref at, needed - 1) = (byte)length;
+                    _position = position + needed + written;
+                    return;
+                }
+            }
         }
 
         int byteCount = Utf8.GetByteCount(value);

@@ -40,7 +40,12 @@ public static class WireSize
     /// <summary>Bytes of a string field's payload: its length prefix and its UTF-8 bytes.</summary>
     /// <exception cref="System.Text.EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int String(string value) => LengthDelimited(MessageWriter.Utf8.GetByteCount(value));
+    public static int String(string value) => LengthDelimited(Utf8Length(value));
+
+    /// <summary>The UTF-8 length of <paramref name="value"/>: its length when it is ASCII (checked a vector at a time), else counted.</summary>
+    /// <exception cref="System.Text.EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Utf8Length(string value) => System.Text.Ascii.IsValid(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
 
     /// <summary>Bytes of an embedded message's payload: its length prefix and its encoding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -164,6 +164,22 @@ namespace Demo
             global::PeerKit.Serialization.RepeatedBuilder<byte[]> f8 = default;
             global::PeerKit.Serialization.RepeatedBuilder<uint> f9 = default;
             global::PeerKit.Serialization.RepeatedBuilder<string?> f10 = default;
+            if (reader.TryReadTag(0x0A))
+            {
+                f1 = reader.ReadMessage<global::Demo.Header>();
+            }
+            if (reader.TryReadTag(0x12))
+            {
+                f2 = reader.ReadBytesMemory();
+            }
+            if (reader.TryReadTag(0x32))
+            {
+                f6 = reader.ReadBytes();
+            }
+            if (reader.TryReadTag(0x3A))
+            {
+                f7 = reader.ReadMessage<global::Demo.Header>();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {
@@ -178,7 +194,7 @@ namespace Demo
                     case 26:
                     {
                         var packed = reader.ReadPacked();
-                        f3.EnsureCapacity(packed.CountVarints());
+                        packed.ReadPackedInt32(f3.Append(packed.CountVarints()));
                         while (!packed.IsAtEnd)
                         {
                             f3.Add(packed.ReadInt32());
@@ -206,7 +222,7 @@ namespace Demo
                     case 74:
                     {
                         var packed = reader.ReadPacked();
-                        f9.EnsureCapacity(packed.Remaining / 4);
+                        packed.ReadPackedFixed32(f9.Append(packed.Remaining / 4));
                         while (!packed.IsAtEnd)
                         {
                             f9.Add(packed.ReadFixed32());

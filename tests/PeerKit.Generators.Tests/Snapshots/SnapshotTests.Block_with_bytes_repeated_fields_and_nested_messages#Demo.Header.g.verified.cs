@@ -43,6 +43,14 @@ namespace Demo
         {
             ulong f1 = default;
             ulong f2 = default;
+            if (reader.TryReadTag(0x08))
+            {
+                f1 = reader.ReadUInt64();
+            }
+            if (reader.TryReadTaggedFixed64(0x11, out ulong b2))
+            {
+                f2 = b2;
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

@@ -84,6 +84,30 @@ namespace Demo
             string f4 = string.Empty;
             string? f5 = null;
             int? f6 = null;
+            if (reader.TryReadTag(0x08))
+            {
+                f1 = reader.ReadUInt64();
+            }
+            if (reader.TryReadTag(0x10))
+            {
+                f2 = reader.ReadUInt64();
+            }
+            if (reader.TryReadTag(0x1A))
+            {
+                f3 = reader.ReadString();
+            }
+            if (reader.TryReadTag(0x22))
+            {
+                f4 = reader.ReadString();
+            }
+            if (reader.TryReadTag(0x2A))
+            {
+                f5 = reader.ReadString();
+            }
+            if (reader.TryReadTag(0x30))
+            {
+                f6 = reader.ReadInt32();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

@@ -66,6 +66,18 @@ namespace Demo.Protocols
                 int f3 = default;
                 string f4 = string.Empty;
                 bool f2047 = default;
+                if (reader.TryReadTag(0x08))
+                {
+                    f1 = reader.ReadUInt64();
+                }
+                if (reader.TryReadTag(0x18))
+                {
+                    f3 = reader.ReadInt32();
+                }
+                if (reader.TryReadTag(0x22))
+                {
+                    f4 = reader.ReadString();
+                }
                 uint tag;
                 while ((tag = reader.ReadTag()) != 0)
                 {

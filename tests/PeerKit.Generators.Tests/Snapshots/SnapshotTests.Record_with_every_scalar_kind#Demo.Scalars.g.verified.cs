@@ -158,6 +158,62 @@ namespace Demo
             float f12 = default;
             double f13 = default;
             global::Demo.Mood f14 = default;
+            if (reader.TryReadTag(0x08))
+            {
+                f1 = reader.ReadBool();
+            }
+            if (reader.TryReadTag(0x10))
+            {
+                f2 = reader.ReadInt32();
+            }
+            if (reader.TryReadTag(0x18))
+            {
+                f3 = reader.ReadInt64();
+            }
+            if (reader.TryReadTag(0x20))
+            {
+                f4 = reader.ReadUInt32();
+            }
+            if (reader.TryReadTag(0x28))
+            {
+                f5 = reader.ReadUInt64();
+            }
+            if (reader.TryReadTag(0x30))
+            {
+                f6 = reader.ReadSInt32();
+            }
+            if (reader.TryReadTag(0x38))
+            {
+                f7 = reader.ReadSInt64();
+            }
+            if (reader.TryReadTaggedFixed32(0x45, out uint b8))
+            {
+                f8 = b8;
+            }
+            if (reader.TryReadTaggedFixed64(0x49, out ulong b9))
+            {
+                f9 = b9;
+            }
+            if (reader.TryReadTaggedFixed32(0x55, out uint b10))
+            {
+                f10 = (int)b10;
+            }
+            if (reader.TryReadTaggedFixed64(0x59, out ulong b11))
+            {
+                f11 = (long)b11;
+            }
+            if (reader.TryReadTaggedFixed32(0x65, out uint b12))
+            {
+                f12 = global::System.BitConverter.UInt32BitsToSingle(b12);
+            }
+            if (reader.TryReadTaggedFixed64(0x69, out ulong b13))
+            {
+                f13 = global::System.BitConverter.UInt64BitsToDouble(b13);
+            }
+            if (reader.TryReadTag(0x70))
+            {
+                f14 = (global::Demo.Mood)reader.ReadEnum();
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

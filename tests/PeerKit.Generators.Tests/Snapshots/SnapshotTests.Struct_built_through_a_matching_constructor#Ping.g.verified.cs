@@ -42,6 +42,14 @@ partial struct Ping : global::PeerKit.IMessage<global::Ping>
     {
         ulong f1 = default;
         long f2 = default;
+        if (reader.TryReadTag(0x08))
+        {
+            f1 = reader.ReadUInt64();
+        }
+        if (reader.TryReadTag(0x10))
+        {
+            f2 = reader.ReadSInt64();
+        }
         uint tag;
         while ((tag = reader.ReadTag()) != 0)
         {

@@ -96,6 +96,38 @@ namespace Demo
             float f6 = default;
             float f7 = default;
             float f8 = default;
+            if (reader.TryReadTaggedFixed32(0x0D, out uint b1))
+            {
+                f1 = b1;
+            }
+            if (reader.TryReadTaggedFixed32(0x15, out uint b2))
+            {
+                f2 = global::System.BitConverter.UInt32BitsToSingle(b2);
+            }
+            if (reader.TryReadTaggedFixed32(0x1D, out uint b3))
+            {
+                f3 = global::System.BitConverter.UInt32BitsToSingle(b3);
+            }
+            if (reader.TryReadTaggedFixed32(0x25, out uint b4))
+            {
+                f4 = global::System.BitConverter.UInt32BitsToSingle(b4);
+            }
+            if (reader.TryReadTaggedFixed32(0x2D, out uint b5))
+            {
+                f5 = global::System.BitConverter.UInt32BitsToSingle(b5);
+            }
+            if (reader.TryReadTaggedFixed32(0x35, out uint b6))
+            {
+                f6 = global::System.BitConverter.UInt32BitsToSingle(b6);
+            }
+            if (reader.TryReadTaggedFixed32(0x3D, out uint b7))
+            {
+                f7 = global::System.BitConverter.UInt32BitsToSingle(b7);
+            }
+            if (reader.TryReadTaggedFixed32(0x45, out uint b8))
+            {
+                f8 = global::System.BitConverter.UInt32BitsToSingle(b8);
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {
