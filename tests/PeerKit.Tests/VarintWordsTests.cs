@@ -375,6 +375,25 @@ public class VarintWordsTests
     }
 
     [Fact]
+    public void Thirty_two_bit_varints_match_the_definition_at_every_distance_from_the_end()
+    {
+        foreach (ulong wide in Values(5))
+        {
+            uint value = (uint)wide;
+            byte[] expected = Encode(value);
+            for (int room = expected.Length; room < expected.Length + 12; room++)
+            {
+                byte[] buffer = new byte[room + 3];
+                var writer = new MessageWriter(buffer.AsSpan(3, room));
+                writer.WriteVarint32(value); // 1, 2-3 (plain stores) or more bytes (words)
+                Assert.Equal(expected.Length, writer.BytesWritten);
+                Assert.Equal(expected, buffer.AsSpan(3, expected.Length).ToArray());
+                Assert.Equal(new byte[3], buffer[..3]);
+            }
+        }
+    }
+
+    [Fact]
     public void Serializer_never_writes_past_the_message_in_a_larger_destination()
     {
         var message = new ChatMessage(ulong.MaxValue, 300, "é room", new string('x', 130));

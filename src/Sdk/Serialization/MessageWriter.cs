@@ -164,6 +164,26 @@ public ref struct MessageWriter
             return;
         }
 
+        if (value < (1u << 21) && _buffer.Length - _position >= 3)
+        {
+            // Two or three bytes (ids, lengths, most counters): plain stores beat building a word.
+            ref byte at = ref Current();
+            at = (byte)(value | 0x80);
+            if (value < (1u << 14))
+            {
+                Unsafe.Add(ref at, 1) = (byte)(value >> 7);
+                _position += 2;
+            }
+            else
+            {
+                Unsafe.Add(ref at, 1) = (byte)((value >> 7) | 0x80);
+                Unsafe.Add(ref at, 2) = (byte)(value >> 14);
+                _position += 3;
+            }
+
+            return;
+        }
+
         WriteVarint64(value);
     }
 
