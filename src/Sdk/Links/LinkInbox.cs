@@ -50,6 +50,9 @@ internal sealed class LinkInbox
     /// <summary>The cost of every counted frame the application has taken so far.</summary>
     public long ConsumedCost => Interlocked.Read(ref _consumedCost);
 
+    /// <summary>The cost of the counted frames queued and not yet taken.</summary>
+    public long CountedCostWaiting => QueuedCost - ConsumedCost;
+
     /// <summary>How many frames queued with <see cref="TryEnqueueTallied"/> wait to be taken.</summary>
     public long TalliedWaiting => Interlocked.Read(ref _tallied);
 

@@ -292,7 +292,7 @@ public sealed class UdpLink : IMessageLink
     private void OnConsumed()
     {
         long consumed = _inbox.ConsumedCost;
-        bool resume = _receiveStalled && _inbox.QueuedCost - consumed <= _options.ReceiveWindow / 2;
+        bool resume = _receiveStalled && _inbox.CountedCostWaiting <= _options.ReceiveWindow / 2;
         bool grant = consumed - Volatile.Read(ref _advertisedConsumed) >= _options.ReceiveWindow / 2;
         if (!resume && (!grant || Interlocked.Exchange(ref _creditUpdateQueued, 1) != 0))
         {
@@ -370,7 +370,7 @@ public sealed class UdpLink : IMessageLink
                 PacketsDroppedReplayed = _droppedReplayed,
                 PacketsDeferred = _deferred,
                 SendCredit = Math.Max(0, _peerCreditLimit - _startedCost),
-                ReceiveWindowUsed = _inbox.QueuedCost - _inbox.ConsumedCost,
+                ReceiveWindowUsed = _inbox.CountedCostWaiting,
                 UnreliableDroppedOnReceive = _receiveDropped + _unreliableIn[0].IncompleteDropped + _unreliableIn[1].IncompleteDropped,
             };
         }
@@ -1069,7 +1069,7 @@ public sealed class UdpLink : IMessageLink
             // A peer within its flow-control credit never gets reliable frames deferred; one that ignores it gets
             // its packets left unacknowledged until the application catches up. Unreliable frames are dropped when
             // ReceiveQueueCapacity of them wait.
-            bool defer = _inbox.QueuedCost - _inbox.ConsumedCost > (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
+            bool defer = _inbox.CountedCostWaiting > (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
             bool dropUnreliable = _inbox.TalliedWaiting >= _options.ReceiveQueueCapacity;
             ReadOnlySpan<byte> payload = _receivePlain.AsSpan(0, ciphertext.Length - UdpWire.TagSize);
             FrameResult result = ReadFrames(payload, defer, dropUnreliable, now);
