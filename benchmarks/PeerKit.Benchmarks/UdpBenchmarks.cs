@@ -62,6 +62,7 @@ public class UdpBenchmarks
             MaxAckDelay = TimeSpan.FromMilliseconds(1),
             UnreliableQueueLimit = 8 * 1024 * 1024,
             ReceiveQueueCapacity = 65_536,
+            ReceiveBusyPoll = TimeSpan.FromMicroseconds(int.Parse(Environment.GetEnvironmentVariable("PK_BUSYPOLL") ?? "0")),
         };
         _serverKey = NodeKey.Generate();
         _clientKey = NodeKey.Generate();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace PeerKit.Links.Udp;
 
@@ -13,21 +14,62 @@ internal interface IDatagramTransport : IDisposable
 {
     IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Starts delivering received datagrams to <paramref name="handler"/>, one at a time.</summary>
-    void Start(DatagramHandler handler);
+    /// <summary>How many datagrams one <see cref="SendSegments"/> call may carry (1: no batching).</summary>
+    int MaxSegments { get; }
+
+    /// <summary>
+    /// Starts delivering received datagrams to <paramref name="handler"/>, one at a time, and calls
+    /// <paramref name="batchEnd"/> after each run of datagrams taken from the socket together (at least once after
+    /// every datagram delivered), from the same thread.
+    /// </summary>
+    void Start(DatagramHandler handler, Action batchEnd);
 
     /// <summary>Sends one datagram without blocking for long; false when it could not be sent (counted as lost).</summary>
     bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination);
+
+    /// <summary>
+    /// Sends <paramref name="buffer"/> as datagrams of <paramref name="segmentSize"/> bytes each, the last one
+    /// possibly shorter, at most <see cref="MaxSegments"/> of them; false when they could not be sent.
+    /// </summary>
+    bool SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
+    {
+        bool sent = true;
+        for (int offset = 0; offset < buffer.Length; offset += segmentSize)
+        {
+            sent &= Send(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), destination);
+        }
+
+        return sent;
+    }
 }
 
-/// <summary>A UDP socket with a receive loop on a dedicated thread.</summary>
+/// <summary>
+/// A UDP socket with a receive loop on a dedicated thread. On 64-bit Linux it takes up to
+/// <see cref="ReceiveBatch"/> datagrams per system call (<c>recvmmsg</c>), accepts coalesced runs of datagrams
+/// (<c>UDP_GRO</c>) and sends runs of equal-size datagrams in one call (<c>UDP_SEGMENT</c>); elsewhere, or when
+/// the kernel refuses those options, it falls back to one datagram per call.
+/// </summary>
 internal sealed class SocketDatagramTransport : IDatagramTransport
 {
+    /// <summary>Datagrams (or coalesced runs) taken per <c>recvmmsg</c>.</summary>
+    internal const int ReceiveBatch = 8;
+
+    private const int ReceiveBufferSize = 65536;
+    private const int NameSize = 128;
+    private const int ControlSize = 64;
+
     private readonly Socket _socket;
+    private readonly long _busyPollMicros;
     private Thread? _thread;
     private volatile bool _stopped;
+    private volatile bool _gso;
+    private bool _gro;
+    private long _segmentedSends;
 
-    public SocketDatagramTransport(IPEndPoint localEndPoint)
+    /// <param name="localEndPoint">The address to bind.</param>
+    /// <param name="busyPoll">How long the receive thread keeps polling after a datagram before it blocks (Linux).</param>
+    /// <param name="offload">Use recvmmsg, UDP_GRO and UDP_SEGMENT where available (tests switch it off).</param>
+    public SocketDatagramTransport(IPEndPoint localEndPoint, TimeSpan busyPoll = default, bool offload = true)
     {
         _socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -41,6 +83,16 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             _socket.SendBufferSize = 4 * 1024 * 1024;
             _socket.Bind(localEndPoint);
             LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+            if (offload && LinuxUdp.IsSupported)
+            {
+                // UDP_SEGMENT as a socket option sets a default segment size; 0 keeps it off and tells whether the
+                // kernel knows the option (4.18+). Each batch passes its segment size as a control message.
+                _gso = LinuxUdp.TrySetInt(_socket.SafeHandle, LinuxUdp.SolUdp, LinuxUdp.UdpSegment, 0);
+                _gro = LinuxUdp.TrySetInt(_socket.SafeHandle, LinuxUdp.SolUdp, LinuxUdp.UdpGro, 1);
+                UsesRecvMMsg = true;
+            }
+
+            _busyPollMicros = UdpClock.Micros(busyPoll);
         }
         catch
         {
@@ -51,9 +103,30 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
 
     public IPEndPoint LocalEndPoint { get; }
 
-    public void Start(DatagramHandler handler)
+    /// <summary>Whether sends of many datagrams go out in one system call (UDP GSO).</summary>
+    internal bool SegmentationOffload => _gso;
+
+    /// <summary>Whether the kernel may hand over coalesced runs of datagrams (UDP GRO).</summary>
+    internal bool ReceiveOffload => _gro;
+
+    /// <summary>Whether the receive loop uses <c>recvmmsg</c>.</summary>
+    internal bool UsesRecvMMsg { get; }
+
+    /// <summary>Calls that sent more than one datagram with UDP GSO.</summary>
+    internal long SegmentedSends => Interlocked.Read(ref _segmentedSends);
+
+    /// <summary>Whether the receive thread is still running (tests: Dispose stops it).</summary>
+    internal bool IsReceiving => _thread?.IsAlive == true;
+
+    public int MaxSegments => _gso ? LinuxUdp.MaxSegments : 1;
+
+    public void Start(DatagramHandler handler, Action batchEnd)
     {
-        _thread = new Thread(() => ReceiveLoop(handler)) { IsBackground = true, Name = $"PeerKit UDP {LocalEndPoint}" };
+        _thread = new Thread(UsesRecvMMsg ? () => ReceiveManyLoop(handler, batchEnd) : () => ReceiveLoop(handler, batchEnd))
+        {
+            IsBackground = true,
+            Name = $"PeerKit UDP {LocalEndPoint}",
+        };
         _thread.Start();
     }
 
@@ -69,9 +142,64 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
         }
     }
 
+    public bool SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
+    {
+        if (buffer.Length <= segmentSize)
+        {
+            return Send(buffer, destination);
+        }
+
+        if (_gso)
+        {
+            int error = LinuxUdp.SendSegments(_socket.SafeHandle, buffer, segmentSize, destination);
+            if (error == 0)
+            {
+                Interlocked.Increment(ref _segmentedSends);
+                return true;
+            }
+
+            if (error is not (LinuxUdp.EIo or LinuxUdp.EInval or LinuxUdp.EMsgSize))
+            {
+                return false; // a full buffer (EAGAIN, ENOBUFS) or an unreachable peer: lost, as a single send would be
+            }
+
+            // The route's device cannot segment (EIO) or the kernel refuses this batch: one datagram at a time from now on.
+            _gso = false;
+        }
+
+        bool sent = true;
+        for (int offset = 0; offset < buffer.Length; offset += segmentSize)
+        {
+            sent &= Send(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), destination);
+        }
+
+        return sent;
+    }
+
     public void Dispose()
     {
         _stopped = true;
+        if (UsesRecvMMsg)
+        {
+            // Wakes a receive thread blocked in recvmmsg (close alone does not while it holds the descriptor).
+            bool added = false;
+            try
+            {
+                _socket.SafeHandle.DangerousAddRef(ref added);
+                LinuxUdp.Shutdown(_socket.SafeHandle.DangerousGetHandle(), LinuxUdp.ShutRdWr);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                if (added)
+                {
+                    _socket.SafeHandle.DangerousRelease();
+                }
+            }
+        }
+
         _socket.Dispose();
         if (_thread is not null && _thread != Thread.CurrentThread)
         {
@@ -79,7 +207,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
         }
     }
 
-    private void ReceiveLoop(DatagramHandler handler)
+    private void ReceiveLoop(DatagramHandler handler, Action batchEnd)
     {
         byte[] buffer = new byte[UdpWire.MaxMtu];
         var source = new SocketAddress(LocalEndPoint.AddressFamily);
@@ -101,6 +229,143 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             }
 
             handler(buffer.AsSpan(0, received), source);
+            batchEnd();
         }
+    }
+
+    private unsafe void ReceiveManyLoop(DatagramHandler handler, Action batchEnd)
+    {
+        SafeHandle handle = _socket.SafeHandle;
+        bool added = false;
+        byte* block = null;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            nint fd = handle.DangerousGetHandle();
+
+            // A backstop for the shutdown in Dispose: the blocking call returns at least every 250 ms.
+            var timeout = new LinuxUdp.TimeVal { Microseconds = 250_000 };
+            LinuxUdp.SetSockOpt(fd, LinuxUdp.SolSocket, LinuxUdp.SoRcvTimeo, &timeout, (uint)sizeof(LinuxUdp.TimeVal));
+
+            int perEntry = ReceiveBufferSize + NameSize + ControlSize + sizeof(LinuxUdp.IoVec) + sizeof(LinuxUdp.MMsgHdr);
+            block = (byte*)NativeMemory.AlignedAlloc((nuint)(ReceiveBatch * perEntry), 64);
+            var messages = (LinuxUdp.MMsgHdr*)block;
+            var iovs = (LinuxUdp.IoVec*)(messages + ReceiveBatch);
+            byte* names = (byte*)(iovs + ReceiveBatch);
+            byte* controls = names + (ReceiveBatch * NameSize);
+            byte* buffers = controls + (ReceiveBatch * ControlSize);
+            for (int i = 0; i < ReceiveBatch; i++)
+            {
+                iovs[i] = new LinuxUdp.IoVec { Base = buffers + ((long)i * ReceiveBufferSize), Length = ReceiveBufferSize };
+            }
+
+            var source = new SocketAddress(LocalEndPoint.AddressFamily);
+            Span<byte> sourceBytes = source.Buffer.Span;
+            long pollUntil = 0;
+            while (!_stopped)
+            {
+                for (int i = 0; i < ReceiveBatch; i++)
+                {
+                    messages[i] = new LinuxUdp.MMsgHdr
+                    {
+                        Header = new LinuxUdp.MsgHdr
+                        {
+                            Name = names + (i * NameSize),
+                            NameLength = NameSize,
+                            Iov = iovs + i,
+                            IovLength = 1,
+                            Control = _gro ? controls + (i * ControlSize) : null,
+                            ControlLength = _gro ? ControlSize : 0u,
+                        },
+                    };
+                }
+
+                bool polling = pollUntil != 0;
+                int count = LinuxUdp.RecvMMsg(fd, messages, ReceiveBatch, polling ? LinuxUdp.MsgDontWait : LinuxUdp.MsgWaitForOne, null);
+                if (count <= 0)
+                {
+                    if (polling && UdpClock.Now >= pollUntil)
+                    {
+                        pollUntil = 0; // nothing came while polling: block from now on
+                    }
+                    else if (polling)
+                    {
+                        Thread.Yield();
+                    }
+
+                    // EAGAIN (the timeout, or nothing while polling), EINTR, an ICMP error, or 0 after shutdown.
+                    continue;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    ref LinuxUdp.MMsgHdr m = ref messages[i];
+                    int length = (int)m.Length;
+                    int nameLength = (int)m.Header.NameLength;
+                    if ((m.Header.Flags & LinuxUdp.MsgTrunc) != 0 || nameLength > sourceBytes.Length)
+                    {
+                        handler([], source); // counted as malformed
+                        continue;
+                    }
+
+                    new ReadOnlySpan<byte>(names + (i * NameSize), nameLength).CopyTo(sourceBytes);
+                    source.Size = nameLength;
+                    int segment = length;
+                    if (_gro && m.Header.ControlLength >= LinuxUdp.CmsgHeader + sizeof(int))
+                    {
+                        segment = GroSegmentSize(controls + (i * ControlSize), (int)m.Header.ControlLength, length);
+                    }
+
+                    byte* data = iovs[i].Base;
+                    for (int offset = 0; offset < length; offset += segment)
+                    {
+                        handler(new ReadOnlySpan<byte>(data + offset, Math.Min(segment, length - offset)), source);
+                    }
+                }
+
+                batchEnd();
+                if (_busyPollMicros > 0)
+                {
+                    pollUntil = UdpClock.Now + _busyPollMicros;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(block);
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The segment size of a coalesced run from its <c>UDP_GRO</c> control message, or the whole length.</summary>
+    private static unsafe int GroSegmentSize(byte* control, int controlLength, int length)
+    {
+        int offset = 0;
+        while (offset + LinuxUdp.CmsgHeader <= controlLength)
+        {
+            nuint cmsgLength = *(nuint*)(control + offset);
+            int level = *(int*)(control + offset + 8);
+            int type = *(int*)(control + offset + 12);
+            if (cmsgLength < LinuxUdp.CmsgHeader || cmsgLength > (nuint)(controlLength - offset))
+            {
+                break;
+            }
+
+            if (level == LinuxUdp.SolUdp && type == LinuxUdp.UdpGro && cmsgLength >= LinuxUdp.CmsgHeader + sizeof(int))
+            {
+                int segment = *(int*)(control + offset + LinuxUdp.CmsgHeader);
+                return segment > 0 ? segment : length;
+            }
+
+            offset += (int)((cmsgLength + 7) & ~(nuint)7);
+        }
+
+        return length;
     }
 }

@@ -39,6 +39,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private readonly byte[] _scratch = new byte[1024];
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _timerLoop;
+    private readonly List<UdpLink> _batchFlush = new();
     private int _disposed;
     private int _peakPending;
     private long _datagramsReceived;
@@ -57,7 +58,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         _options = options;
         LocalEndPoint = transport.LocalEndPoint;
         _accepted = Channel.CreateBounded<UdpLink>(new BoundedChannelOptions(options.MaxPendingHandshakes) { FullMode = BoundedChannelFullMode.Wait });
-        _transport.Start(OnDatagram);
+        _transport.Start(OnDatagram, OnBatchEnd);
         _timerLoop = new Thread(TimerLoop) { IsBackground = true, Name = $"PeerKit UDP timer {LocalEndPoint}" };
         _timerLoop.Start();
     }
@@ -80,7 +81,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
         ArgumentNullException.ThrowIfNull(localKey);
-        var transport = new SocketDatagramTransport(localEndPoint);
+        var transport = new SocketDatagramTransport(localEndPoint, options?.ReceiveBusyPoll ?? TimeSpan.Zero);
         try
         {
             return new UdpEndpoint(transport, localKey, options ?? new UdpLinkOptions());
@@ -225,6 +226,23 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     internal void SendDatagram(ReadOnlySpan<byte> datagram, SocketAddress destination) => _transport.Send(datagram, destination);
 
+    /// <summary>The socket (or, in tests, the simulated network) under this endpoint.</summary>
+    internal IDatagramTransport Transport => _transport;
+
+    /// <summary>How many datagrams a link may pass to <see cref="SendSegments"/> at once (1: the transport cannot batch).</summary>
+    internal int MaxSegments => _transport.MaxSegments;
+
+    /// <summary>Sends equal-size datagrams (the last may be shorter) in one call where the transport can.</summary>
+    internal void SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
+        => _transport.SendSegments(buffer, segmentSize, destination);
+
+    /// <summary>
+    /// Called by a link, on the receive thread and under its lock, when a received packet leaves something to send:
+    /// the link is flushed once after the run of datagrams the socket handed over together, so a burst of packets
+    /// is answered by one acknowledgement instead of one per packet.
+    /// </summary>
+    internal void FlushAfterBatch(UdpLink link) => _batchFlush.Add(link);
+
     internal void Remove(UdpLink link) => _links.TryRemove(new KeyValuePair<uint, UdpLink>(link.LocalConnectionId, link));
 
     internal static SocketAddress Clone(SocketAddress address)
@@ -275,6 +293,24 @@ public sealed class UdpEndpoint : IAsyncDisposable
     }
 
     // ---------------------------------------------------------------- receiving
+
+    private void OnBatchEnd()
+    {
+        List<UdpLink> links = _batchFlush;
+        for (int i = 0; i < links.Count; i++)
+        {
+            try
+            {
+                links[i].FlushAfterBatch();
+            }
+            catch (Exception)
+            {
+                // A link that fails to send is closed by its own timers; the endpoint keeps serving.
+            }
+        }
+
+        links.Clear();
+    }
 
     private void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress source)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -28,6 +29,9 @@ public sealed class UdpLink : IMessageLink
 
     /// <summary>Acknowledge at once after this many ack-eliciting packets in order (sooner on a gap or after MaxAckDelay).</summary>
     private const int AckEvery = 8;
+
+    /// <summary>The most bytes of packets sent in one call: under the 65,507-byte UDP limit, in 64 segments at most.</summary>
+    private const int MaxBatchBytes = 60 * 1024;
 
     private readonly UdpEndpoint _endpoint;
     private readonly UdpLinkOptions _options;
@@ -60,6 +64,12 @@ public sealed class UdpLink : IMessageLink
     private NoiseCipherState? _sendCipher;
     private NoiseCipherState? _receiveCipher;
     private byte[] _packet = [];
+    private byte[]? _batch;
+    private int _batchLength;
+    private int _batchSegment;
+    private int _batchCount;
+    private bool _batchClosed;
+    private bool _flushAfterBatch;
     private byte[] _plain = [];
     private byte[] _receivePlain = [];
     private int _mtu;
@@ -412,6 +422,8 @@ public sealed class UdpLink : IMessageLink
                     _plain[0] = UdpWire.FrameClose;
                     SendPacketLocked(1);
                 }
+
+                SendBatchLocked();
             }
 
             CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
@@ -696,6 +708,13 @@ public sealed class UdpLink : IMessageLink
     /// <summary>Sends what congestion control, pacing and the lanes allow, and any acknowledgement owed.</summary>
     private void FlushLocked(long now)
     {
+        FillPacketsLocked(now);
+        SendBatchLocked();
+    }
+
+    /// <summary>Builds the packets <see cref="FlushLocked"/> sends; they leave in <see cref="SendBatchLocked"/>.</summary>
+    private void FillPacketsLocked(long now)
+    {
         if (_state != State.Established)
         {
             return;
@@ -779,20 +798,79 @@ public sealed class UdpLink : IMessageLink
         ScheduleFlush();
     }
 
-    /// <summary>Encrypts <c>_plain[..length]</c> into a data packet and sends it.</summary>
+    /// <summary>
+    /// Encrypts <c>_plain[..length]</c> into a data packet. Where the transport sends runs of equal-size datagrams in
+    /// one call (UDP GSO), the packet joins the link's batch, which <see cref="SendBatchLocked"/> sends; a packet
+    /// larger than the batch's first, or one after a shorter packet, sends the batch first. Otherwise it leaves now.
+    /// </summary>
     private ulong SendPacketLocked(int length)
     {
         ulong pn = _nextPn++;
-        Span<byte> packet = _packet;
+        int size = length + UdpWire.PacketOverhead;
+        int maxSegments = _endpoint.MaxSegments;
+        Span<byte> packet;
+        if (maxSegments > 1)
+        {
+            if (_batchCount > 0 && (_batchClosed || size > _batchSegment || _batchCount >= maxSegments || _batchLength + size > MaxBatchBytes))
+            {
+                SendBatchLocked();
+            }
+
+            _batch ??= ArrayPool<byte>.Shared.Rent(MaxBatchBytes);
+            if (_batchCount == 0)
+            {
+                _batchSegment = size;
+            }
+
+            packet = _batch.AsSpan(_batchLength, size);
+        }
+        else
+        {
+            packet = _packet.AsSpan(0, size);
+        }
+
         packet[0] = UdpWire.TypeData;
         BinaryPrimitives.WriteUInt32BigEndian(packet[1..], RemoteConnectionId);
         BinaryPrimitives.WriteUInt64BigEndian(packet[5..], pn);
         _sendCipher!.EncryptAt(pn, packet[..UdpWire.DataHeaderSize], _plain.AsSpan(0, length), packet[UdpWire.DataHeaderSize..]);
-        int size = length + UdpWire.PacketOverhead;
-        _endpoint.SendDatagram(packet[..size], _remote);
+        if (maxSegments > 1)
+        {
+            _batchLength += size;
+            _batchCount++;
+            _batchClosed = size < _batchSegment;
+        }
+        else
+        {
+            _endpoint.SendDatagram(packet, _remote);
+        }
+
         _packetsSent++;
         _bytesSent += size;
         return pn;
+    }
+
+    /// <summary>Sends the packets batched by <see cref="SendPacketLocked"/>, in one call where the transport can.</summary>
+    private void SendBatchLocked()
+    {
+        if (_batch is not { } batch)
+        {
+            return;
+        }
+
+        if (_batchCount == 1)
+        {
+            _endpoint.SendDatagram(batch.AsSpan(0, _batchLength), _remote);
+        }
+        else if (_batchCount > 1)
+        {
+            _endpoint.SendSegments(batch.AsSpan(0, _batchLength), _batchSegment, _remote);
+        }
+
+        _batch = null;
+        _batchLength = 0;
+        _batchCount = 0;
+        _batchClosed = false;
+        ArrayPool<byte>.Shared.Return(batch);
     }
 
     private bool HasSendable()
@@ -1107,8 +1185,24 @@ public sealed class UdpLink : IMessageLink
                 return PacketVerdict.Accepted;
             }
 
-            FlushLocked(now);
+            if (!_flushAfterBatch)
+            {
+                // Answered once the socket's current run of datagrams has been read (UdpEndpoint.OnBatchEnd).
+                _flushAfterBatch = true;
+                _endpoint.FlushAfterBatch(this);
+            }
+
             return PacketVerdict.Accepted;
+        }
+    }
+
+    /// <summary>The deferred flush of a received run of datagrams (receive thread, after the run).</summary>
+    internal void FlushAfterBatch()
+    {
+        lock (_lock)
+        {
+            _flushAfterBatch = false;
+            FlushLocked(UdpClock.Now);
         }
     }
 

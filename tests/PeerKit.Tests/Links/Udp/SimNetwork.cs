@@ -199,6 +199,7 @@ internal sealed class SimTransport : IDatagramTransport
 {
     private readonly SimNetwork _network;
     private DatagramHandler? _handler;
+    private Action? _batchEnd;
 
     public SimTransport(SimNetwork network, IPEndPoint address)
     {
@@ -213,7 +214,15 @@ internal sealed class SimTransport : IDatagramTransport
     /// <summary>Cut off from the network (a crashed or unplugged node): nothing is sent or delivered.</summary>
     public bool Detached { get; set; }
 
-    public void Start(DatagramHandler handler) => _handler = handler;
+    /// <summary>Batches of up to 64 datagrams are accepted and sent one by one (the interface's default), so the
+    /// links' batching runs under every impairment.</summary>
+    public int MaxSegments { get; set; } = 64;
+
+    public void Start(DatagramHandler handler, Action batchEnd)
+    {
+        _batchEnd = batchEnd;
+        _handler = handler;
+    }
 
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
@@ -232,5 +241,12 @@ internal sealed class SimTransport : IDatagramTransport
         Address = address.Serialize();
     }
 
-    internal void Deliver(byte[] data, SocketAddress from) => _handler?.Invoke(data, from);
+    internal void Deliver(byte[] data, SocketAddress from)
+    {
+        if (_handler is { } handler)
+        {
+            handler(data, from);
+            _batchEnd!();
+        }
+    }
 }
