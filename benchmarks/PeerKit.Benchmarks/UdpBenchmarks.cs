@@ -63,6 +63,7 @@ public class UdpBenchmarks
             UnreliableQueueLimit = 8 * 1024 * 1024,
             ReceiveQueueCapacity = 65_536,
             ReceiveBusyPoll = TimeSpan.FromMicroseconds(int.Parse(Environment.GetEnvironmentVariable("PK_BUSYPOLL") ?? "0")),
+            ReceiveInline = Environment.GetEnvironmentVariable("PK_INLINE") == "1",
         };
         _serverKey = NodeKey.Generate();
         _clientKey = NodeKey.Generate();

@@ -27,14 +27,19 @@ internal sealed class LinkInbox
     private long _queuedCost;
     private long _consumedCost;
     private long _tallied;
+    private List<Entry> _held = new();
+    private List<Entry> _delivering = new();
+    private bool _holding;
 
     /// <param name="capacity">Frames the queue holds; 0 for no limit (the link must bound it itself).</param>
     /// <param name="consumed">Called after the application took a counted frame (on the receiving thread).</param>
-    public LinkInbox(int capacity, Action? consumed = null)
+    /// <param name="inlineContinuations">A receiver waiting for a frame resumes on the thread that queued it
+    /// (unbounded queues only). The producer must then not hold locks when it queues: see <see cref="Hold"/>.</param>
+    public LinkInbox(int capacity, Action? consumed = null, bool inlineContinuations = false)
     {
         _consumed = consumed;
         _frames = capacity == 0
-            ? Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false })
+            ? Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = inlineContinuations })
             : Channel.CreateBounded<Entry>(new BoundedChannelOptions(capacity)
             {
                 FullMode = BoundedChannelFullMode.Wait,
@@ -127,6 +132,37 @@ internal sealed class LinkInbox
         return false;
     }
 
+    /// <summary>
+    /// Keeps frames queued from now on out of the receiver's sight until <see cref="TakeHeld"/> and
+    /// <see cref="DeliverHeld"/>: a producer that queues under its own lock delivers them after releasing it, so a
+    /// receiver resuming inline never runs under that lock. Only the single producer thread may use these three.
+    /// </summary>
+    public void Hold() => _holding = true;
+
+    /// <summary>Stops holding and moves the held frames aside for <see cref="DeliverHeld"/> (call under the producer's lock).</summary>
+    /// <returns>Whether any frames are waiting to be delivered.</returns>
+    public bool TakeHeld()
+    {
+        _holding = false;
+        (_held, _delivering) = (_delivering, _held);
+        return _delivering.Count > 0;
+    }
+
+    /// <summary>Hands the frames moved aside by <see cref="TakeHeld"/> to the receiver (call outside the producer's lock).</summary>
+    public void DeliverHeld()
+    {
+        List<Entry> frames = _delivering;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (!_frames.Writer.TryWrite(frames[i]))
+            {
+                frames[i].Frame.Dispose(); // closed meanwhile
+            }
+        }
+
+        frames.Clear();
+    }
+
     /// <summary>Queues a received frame if there is room; takes ownership of the frame either way (disposed when refused).</summary>
     /// <param name="frame">The frame.</param>
     /// <param name="counted">Tally it in <see cref="QueuedCost"/> and, once taken, <see cref="ConsumedCost"/>. Only one thread at a time may queue counted frames.</param>
@@ -134,6 +170,12 @@ internal sealed class LinkInbox
     {
         long cost = counted ? FrameCost + frame.Length : 0;
         Volatile.Write(ref _queuedCost, _queuedCost + cost); // before the frame can be taken: consumed never passes queued
+        if (_holding && !IsClosed)
+        {
+            _held.Add(new Entry(frame, counted ? Kind.Counted : Kind.Plain));
+            return true;
+        }
+
         if (_frames.Writer.TryWrite(new Entry(frame, counted ? Kind.Counted : Kind.Plain)))
         {
             return true;
@@ -148,6 +190,12 @@ internal sealed class LinkInbox
     public bool TryEnqueueTallied(LinkFrame frame)
     {
         Interlocked.Increment(ref _tallied);
+        if (_holding && !IsClosed)
+        {
+            _held.Add(new Entry(frame, Kind.Tallied));
+            return true;
+        }
+
         if (_frames.Writer.TryWrite(new Entry(frame, Kind.Tallied)))
         {
             return true;

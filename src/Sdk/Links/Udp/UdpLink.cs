@@ -154,7 +154,8 @@ public sealed class UdpLink : IMessageLink
         LocalConnectionId = localCid;
         _remote = UdpEndpoint.Clone(remote);
         _remoteEndPoint = UdpEndpoint.ToEndPoint(remote);
-        _inbox = new LinkInbox(0, OnConsumed); // bounded by flow control (reliable) and ReceiveQueueCapacity (unreliable)
+        // Bounded by flow control (reliable) and ReceiveQueueCapacity (unreliable).
+        _inbox = new LinkInbox(0, OnConsumed, inlineContinuations: options.ReceiveInline);
         _reliableIn = [new ReliableReceiveLane(true, options.ReliableWindow), new ReliableReceiveLane(false, options.ReliableWindow)];
         _rtt = new RttEstimator(UdpClock.Micros(options.InitialRetransmitTimeout), UdpClock.Micros(options.MinRetransmitTimeout), UdpClock.Micros(options.MaxRetransmitTimeout));
         LocalId = localKey.Id;
@@ -1147,6 +1148,18 @@ public sealed class UdpLink : IMessageLink
             // A peer within its flow-control credit never gets reliable frames deferred; one that ignores it gets
             // its packets left unacknowledged until the application catches up. Unreliable frames are dropped when
             // ReceiveQueueCapacity of them wait.
+            if (_options.ReceiveInline)
+            {
+                // Frames reach the application after this run of datagrams, outside the lock (FlushAfterBatch),
+                // because a receiver resuming inline must not run under it.
+                _inbox.Hold();
+                if (!_flushAfterBatch)
+                {
+                    _flushAfterBatch = true;
+                    _endpoint.FlushAfterBatch(this);
+                }
+            }
+
             bool defer = _inbox.CountedCostWaiting > (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
             bool dropUnreliable = _inbox.TalliedWaiting >= _options.ReceiveQueueCapacity;
             ReadOnlySpan<byte> payload = _receivePlain.AsSpan(0, ciphertext.Length - UdpWire.TagSize);
@@ -1199,10 +1212,17 @@ public sealed class UdpLink : IMessageLink
     /// <summary>The deferred flush of a received run of datagrams (receive thread, after the run).</summary>
     internal void FlushAfterBatch()
     {
+        bool deliver;
         lock (_lock)
         {
             _flushAfterBatch = false;
             FlushLocked(UdpClock.Now);
+            deliver = _inbox.TakeHeld();
+        }
+
+        if (deliver)
+        {
+            _inbox.DeliverHeld(); // ReceiveInline: waiting receivers resume here, on the receive thread
         }
     }
 

@@ -180,6 +180,15 @@ public sealed class UdpLinkOptions : LinkOptions
         }
     }
 
+    /// <summary>
+    /// When true, a <see cref="UdpLink.ReceiveAsync"/> waiting for a frame resumes on the endpoint's receive thread
+    /// as soon as the run of datagrams that carried the frame has been processed, instead of on a thread-pool thread.
+    /// That saves a thread hand-off per delivery (the latency of a request and its answer, and CPU under load), but
+    /// the application's code then runs on the thread that serves every link of the endpoint until it next awaits:
+    /// code that blocks or computes for long there delays every peer. Default false.
+    /// </summary>
+    public bool ReceiveInline { get; init; }
+
     private static TimeSpan Positive(TimeSpan value)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);

@@ -37,8 +37,9 @@ internal sealed class UdpHarness : IAsyncDisposable
 
     public IPEndPoint ServerAddress => ServerTransport.LocalEndPoint;
 
-    public static UdpLinkOptions FastOptions(Func<UdpLinkOptions, UdpLinkOptions>? tweak = null) => new()
+    public static UdpLinkOptions FastOptions(bool receiveInline = false) => new()
     {
+        ReceiveInline = receiveInline,
         TimerResolution = TimeSpan.FromMilliseconds(1),
         MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
         InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100),
