@@ -136,6 +136,20 @@ await using (var udpAlice = new PeerNode(new PeerNodeOptions { Name = "alice", P
         // Flow control: bob grants alice credit as his application reads, so a slow reader slows the sender down
         // instead of making it retransmit (UdpLinkOptions.ReceiveWindow, 4 MiB by default).
         Console.WriteLine($"   flow control: bob grants {status.SendCredit / 1024} KiB more reliable data, {status.PacketsDeferred} packets deferred");
+
+        // A burst: on Linux a flush hands its packets to the kernel in one call (UDP GSO) and the receiver takes
+        // runs of them per call (recvmmsg, UDP GRO); docs/udp.md, "Batched system calls".
+        var line = new ChatMessage(1, 2, "lobby", new string('x', 1000));
+        for (int i = 0; i < 500; i++)
+        {
+            await bobOverUdp.SendAsync(line);
+        }
+
+        await bobOverUdp.PingAsync(); // the burst has arrived when the ping's answer does
+        PeerKit.Links.Udp.UdpEndpointStatistics sent = udpLink.Endpoint.GetStatistics();
+        PeerKit.Links.Udp.UdpEndpointStatistics received = ((PeerKit.Links.Udp.UdpLink)udpBob.Peers[0].Link).Endpoint.GetStatistics();
+        Console.WriteLine($"   socket: {sent.BatchedSends} sends carried several packets (UDP GSO {(sent.SegmentationOffload ? "on" : "off")}); " +
+            $"bob took {received.DatagramsReceived} datagrams in {received.ReceiveBatches} receive calls");
     }
 }
 

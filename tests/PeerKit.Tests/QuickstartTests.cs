@@ -26,6 +26,8 @@ public class QuickstartTests
         Assert.Contains("bob's handler got: \"hello over datagrams\" in lobby from alice (at bob)", text);
         Assert.Matches(@"link status: rtt \d+[.,]\d\d ms, loss", text);
         Assert.Matches(@"flow control: bob grants 40\d\d KiB more reliable data, 0 packets deferred", text);
+        Assert.Matches(OperatingSystem.IsLinux() ? @"socket: [1-9]\d* sends carried several packets \(UDP GSO on\)" : @"socket: 0 sends carried several packets \(UDP GSO off\)", text);
+        Assert.Matches(@"bob took [1-9]\d* datagrams in [1-9]\d* receive calls", text);
     }
 
     [Fact]

@@ -50,6 +50,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private long _handshakesRefused;
     private long _handshakesFailed;
     private long _cookiesSent;
+    private long _receiveBatches;
+    private long _batchedSends;
 
     private UdpEndpoint(IDatagramTransport transport, NodeKey localKey, UdpLinkOptions options)
     {
@@ -176,6 +178,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
             PendingHandshakes = pending,
             PeakPendingHandshakes = Volatile.Read(ref _peakPending),
             Links = _links.Count,
+            ReceiveBatches = Interlocked.Read(ref _receiveBatches),
+            SegmentationOffload = _transport.MaxSegments > 1,
+            BatchedSends = Interlocked.Read(ref _batchedSends),
         };
     }
 
@@ -234,7 +239,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     /// <summary>Sends equal-size datagrams (the last may be shorter) in one call where the transport can.</summary>
     internal void SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
-        => _transport.SendSegments(buffer, segmentSize, destination);
+    {
+        Interlocked.Increment(ref _batchedSends);
+        _transport.SendSegments(buffer, segmentSize, destination);
+    }
 
     /// <summary>
     /// Called by a link, on the receive thread and under its lock, when a received packet leaves something to send:
@@ -296,6 +304,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     private void OnBatchEnd()
     {
+        Interlocked.Increment(ref _receiveBatches);
         List<UdpLink> links = _batchFlush;
         for (int i = 0; i < links.Count; i++)
         {

@@ -36,7 +36,7 @@ public sealed class UdpLink : IMessageLink
     private readonly UdpEndpoint _endpoint;
     private readonly UdpLinkOptions _options;
     private readonly NodeKey _localKey;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly LinkInbox _inbox;
     private readonly bool _initiator;
     private readonly ReplayWindow _replay = new();
@@ -174,6 +174,9 @@ public sealed class UdpLink : IMessageLink
     /// <inheritdoc/>
     /// <remarks>Proven by the handshake: the remote side holds the private key of <see cref="RemoteStaticKey"/>.</remarks>
     public NodeId RemoteId { get; private set; }
+
+    /// <summary>The endpoint (the socket and its statistics) this link runs on.</summary>
+    public UdpEndpoint Endpoint => _endpoint;
 
     /// <summary>The remote node's static public key (65-byte uncompressed P-256 point), whose SHA-256 is <see cref="RemoteId"/>.</summary>
     public ReadOnlyMemory<byte> RemoteStaticKey { get; private set; }

@@ -143,4 +143,17 @@ public readonly record struct UdpEndpointStatistics
 
     /// <summary>Established links now.</summary>
     public int Links { get; init; }
+
+    /// <summary>
+    /// Runs of datagrams taken from the socket together: one per system call that returned data. On Linux one call
+    /// returns up to 8 datagrams, or coalesced runs of them (UDP GRO), so this is well below
+    /// <see cref="DatagramsReceived"/> under load; elsewhere the two are equal.
+    /// </summary>
+    public long ReceiveBatches { get; init; }
+
+    /// <summary>Whether the socket sends runs of equal-size packets in one system call (UDP GSO: Linux 4.18 and later).</summary>
+    public bool SegmentationOffload { get; init; }
+
+    /// <summary>Calls that sent more than one packet at once (see <see cref="SegmentationOffload"/>).</summary>
+    public long BatchedSends { get; init; }
 }

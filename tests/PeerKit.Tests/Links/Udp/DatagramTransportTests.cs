@@ -124,6 +124,19 @@ public sealed class DatagramTransportTests
             Assert.True(transport.SegmentedSends > 0, "no batch was sent with UDP GSO");
         }
 
+        UdpEndpointStatistics sent = client.GetStatistics();
+        UdpEndpointStatistics received = server.GetStatistics();
+        Assert.Equal(LinuxUdp.IsSupported, sent.SegmentationOffload);
+        if (LinuxUdp.IsSupported)
+        {
+            Assert.True(sent.BatchedSends > 0, "the statistics count batched sends");
+            Assert.InRange(received.ReceiveBatches, 1, received.DatagramsReceived - 1);
+        }
+        else
+        {
+            Assert.Equal(received.DatagramsReceived, received.ReceiveBatches);
+        }
+
         Assert.Equal(0, receiver.GetStatus().PacketsDeferred);
         Assert.Equal(0L, server.GetStatistics().DroppedMalformed);
     }
