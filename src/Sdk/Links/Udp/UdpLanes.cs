@@ -17,7 +17,7 @@ internal sealed class OutMessage(FramePool pool)
     public int ChunkCount;
     public int NextChunk;
     public int AckedChunks;
-    public long EnqueuedAt;
+    public long EnqueuedAt; // UdpClock.Coarse
     public int Generation;
     public bool Done;
 

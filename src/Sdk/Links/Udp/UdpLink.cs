@@ -378,7 +378,7 @@ public sealed class UdpLink : IMessageLink
                 QueuedReliableUnordered = _reliable[1].QueuedBytes,
                 QueuedUnreliable = _unreliable[0].QueuedBytes,
                 QueuedUnreliableSequenced = _unreliable[1].QueuedBytes,
-                OldestQueuedAge = oldest == long.MaxValue ? TimeSpan.Zero : Micros(now - oldest),
+                OldestQueuedAge = oldest == long.MaxValue ? TimeSpan.Zero : Micros(Math.Max(0, UdpClock.Coarse - oldest)),
                 UnreliableDropped = _unreliableDropped,
                 PacketsDroppedInvalid = _droppedInvalid,
                 PacketsDroppedReplayed = _droppedReplayed,
@@ -632,7 +632,7 @@ public sealed class UdpLink : IMessageLink
 
     private bool TryEnqueueLocked(ReadOnlySpan<byte> frame, int cls)
     {
-        long now = UdpClock.Now;
+        long now = UdpClock.Coarse; // only for OldestQueuedAge
         if (cls < 2)
         {
             ReliableSendLane lane = _reliable[cls];

@@ -61,6 +61,10 @@ internal static class UdpClock
     public static long Now => (long)(Stopwatch.GetTimestamp() * s_toMicros);
 
     public static long Micros(TimeSpan span) => span.Ticks / 10;
+
+    /// <summary>A millisecond-resolution clock in microseconds, five times cheaper to read than <see cref="Now"/>
+    /// (for per-message timestamps such as a queued message's age; not comparable with <see cref="Now"/>).</summary>
+    public static long Coarse => Environment.TickCount64 * 1000;
 }
 
 /// <summary>
