@@ -70,6 +70,7 @@ public static class Probe
             "udp-reliable1200" => (udp.PeerKit_Reliable1200, UdpBenchmarks.Large),
             "udp-unreliable64" => (udp.PeerKit_Unreliable64, UdpBenchmarks.Small),
             "udp-pingpong" => (udp.PeerKit_PingPong64, UdpBenchmarks.Rounds),
+            "udp-pingpong-polled" => (udp.PeerKit_PingPong64_Polled, UdpBenchmarks.Rounds),
             "udp-enet64" => (() => { udp.ENet_ReliableOrdered64(); return Task.CompletedTask; }, UdpBenchmarks.Small),
             "udp-enet1200" => (() => { udp.ENet_Reliable1200(); return Task.CompletedTask; }, UdpBenchmarks.Large),
             "udp-enetping" => (() => { udp.ENet_PingPong64(); return Task.CompletedTask; }, UdpBenchmarks.Rounds),

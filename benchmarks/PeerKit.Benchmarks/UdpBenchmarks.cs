@@ -46,6 +46,10 @@ public class UdpBenchmarks
     private UdpLink? _pinger;
     private UdpLink? _echo;
     private Task? _echoLoop;
+    private UdpEndpoint? _polledServer;
+    private UdpEndpoint? _polledClient;
+    private UdpLink? _polledPinger;
+    private Task? _polledEchoLoop;
     private int _epoch;
 
     static UdpBenchmarks() => NativeLibrary.SetDllImportResolver(typeof(UdpBenchmarks).Assembly, Resolve);
@@ -62,8 +66,6 @@ public class UdpBenchmarks
             MaxAckDelay = TimeSpan.FromMilliseconds(1),
             UnreliableQueueLimit = 8 * 1024 * 1024,
             ReceiveQueueCapacity = 65_536,
-            ReceiveBusyPoll = TimeSpan.FromMicroseconds(int.Parse(Environment.GetEnvironmentVariable("PK_BUSYPOLL") ?? "0")),
-            ReceiveInline = Environment.GetEnvironmentVariable("PK_INLINE") == "1",
         };
         _serverKey = NodeKey.Generate();
         _clientKey = NodeKey.Generate();
@@ -71,23 +73,42 @@ public class UdpBenchmarks
         _client = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _clientKey, options);
         _sender = _client.ConnectAsync(_server.LocalEndPoint).GetAwaiter().GetResult();
         _receiver = _server.AcceptAsync().AsTask().GetAwaiter().GetResult();
-        _pinger = _client.ConnectAsync(_server.LocalEndPoint).GetAwaiter().GetResult();
-        _echo = _server.AcceptAsync().AsTask().GetAwaiter().GetResult();
-        UdpLink echo = _echo;
-        _echoLoop = Task.Run(async () =>
+        (_pinger, _echo, _echoLoop) = StartEcho(_client, _server);
+
+        // The latency-tuned pair: receive threads poll their sockets for 200 µs after each packet and resume waiting
+        // receivers inline (UdpLinkOptions.ReceiveBusyPoll and ReceiveInline), as ENet's service loop polls.
+        var polled = new UdpLinkOptions
+        {
+            Mtu = 1400,
+            TimerResolution = TimeSpan.FromMilliseconds(1),
+            MaxAckDelay = TimeSpan.FromMilliseconds(1),
+            ReceiveBusyPoll = TimeSpan.FromMicroseconds(200),
+            ReceiveInline = true,
+        };
+        _polledServer = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverKey, polled);
+        _polledClient = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _clientKey, polled);
+        (_polledPinger, _, _polledEchoLoop) = StartEcho(_polledClient, _polledServer);
+    }
+
+    private static (UdpLink Pinger, UdpLink Echo, Task Loop) StartEcho(UdpEndpoint client, UdpEndpoint server)
+    {
+        UdpLink pinger = client.ConnectAsync(server.LocalEndPoint).GetAwaiter().GetResult();
+        UdpLink echo = server.AcceptAsync().AsTask().GetAwaiter().GetResult();
+        Task loop = Task.Run(async () =>
         {
             try
             {
                 while (true)
                 {
-                    using LinkFrame frame = await echo.ReceiveAsync();
-                    await echo.SendAsync(frame.Memory);
+                    using LinkFrame frame = await echo.ReceiveAsync().ConfigureAwait(false);
+                    await echo.SendAsync(frame.Memory).ConfigureAwait(false);
                 }
             }
             catch (LinkClosedException)
             {
             }
         });
+        return (pinger, echo, loop);
     }
 
     /// <summary>Packet counts of the bulk pair, for the probe: how well messages were coalesced and acknowledged.</summary>
@@ -110,6 +131,9 @@ public class UdpBenchmarks
         _client!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _echoLoop!.GetAwaiter().GetResult();
+        _polledClient!.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _polledServer!.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _polledEchoLoop!.GetAwaiter().GetResult();
         _serverKey!.Dispose();
         _clientKey!.Dispose();
     }
@@ -154,17 +178,23 @@ public class UdpBenchmarks
     public void ENet_PingPong64() => Check(Native.pk_enet_pingpong(Rounds, 64));
 
     [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
-    public async Task PeerKit_PingPong64()
-    {
-        for (int i = 0; i < Rounds; i++)
-        {
-            await _pinger!.SendAsync(_small);
-            (await _pinger.ReceiveAsync()).Dispose();
-        }
-    }
+    public Task PeerKit_PingPong64() => PingPongAsync(_pinger!);
+
+    /// <summary>The same exchange between endpoints with <c>ReceiveBusyPoll</c> (200 µs) and <c>ReceiveInline</c>.</summary>
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    public Task PeerKit_PingPong64_Polled() => PingPongAsync(_polledPinger!);
 
     [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
     public void RawUdp_PingPong64() => Check(Native.pk_udp_pingpong(Rounds, 64));
+
+    private async Task PingPongAsync(UdpLink pinger)
+    {
+        for (int i = 0; i < Rounds; i++)
+        {
+            await pinger.SendAsync(_small).ConfigureAwait(false);
+            (await pinger.ReceiveAsync().ConfigureAwait(false)).Dispose();
+        }
+    }
 
     private async Task TransferAsync(byte[] frame, int count, Reliability reliability)
     {
