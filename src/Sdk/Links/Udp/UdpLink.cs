@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using PeerKit.Links.Noise;
 using PeerKit.Serialization;
 
@@ -70,6 +71,16 @@ public sealed class UdpLink : IMessageLink
     private int _batchCount;
     private bool _batchClosed;
     private bool _flushAfterBatch;
+
+    // Path validation: a packet from a new address makes it a candidate, challenged with random data; the link
+    // moves there when the answer arrives from it.
+    private SocketAddress? _packetSource;
+    private SocketAddress? _pathCandidate;
+    private ulong _pathChallengeData;
+    private ulong _pathChallengePrevious;
+    private long _pathChallengeSentAt;
+    private long _pathChallengesSent;
+    private long _pathMigrations;
     private byte[] _plain = [];
     private byte[] _receivePlain = [];
     private int _mtu;
@@ -386,6 +397,8 @@ public sealed class UdpLink : IMessageLink
                 SendCredit = Math.Max(0, _peerCreditLimit - _startedCost),
                 ReceiveWindowUsed = _inbox.CountedCostWaiting,
                 UnreliableDroppedOnReceive = _receiveDropped + _unreliableIn[0].IncompleteDropped + _unreliableIn[1].IncompleteDropped,
+                PathChallengesSent = _pathChallengesSent,
+                PathMigrations = _pathMigrations,
             };
         }
     }
@@ -853,6 +866,61 @@ public sealed class UdpLink : IMessageLink
         return pn;
     }
 
+    /// <summary>
+    /// A packet came from <paramref name="source"/>, not the link's address: challenge that address (at most once
+    /// per retransmission timeout; a newer candidate replaces an older one). Until the answer comes back from there,
+    /// everything still goes to the old address, so a forwarded copy of a packet cannot redirect the link.
+    /// </summary>
+    private void ChallengePathLocked(SocketAddress source, long now)
+    {
+        if (_pathCandidate is not null && source.Equals(_pathCandidate))
+        {
+            if (now - _pathChallengeSentAt < Math.Max(_rtt.Rto, 10_000))
+            {
+                return;
+            }
+        }
+        else
+        {
+            _pathCandidate = UdpEndpoint.Clone(source);
+        }
+
+        Span<byte> random = stackalloc byte[8];
+        RandomNumberGenerator.Fill(random);
+        _pathChallengePrevious = _pathChallengeData; // an answer to the last challenge may be on its way
+        _pathChallengeData = BinaryPrimitives.ReadUInt64LittleEndian(random);
+        Span<byte> challenge = stackalloc byte[9];
+        challenge[0] = UdpWire.FramePathChallenge;
+        random.CopyTo(challenge[1..]);
+        SendControlPacketLocked(challenge, _pathCandidate);
+        _pathChallengeSentAt = now;
+        _pathChallengesSent++;
+    }
+
+    private void SendPathResponseLocked(ulong data)
+    {
+        Span<byte> response = stackalloc byte[9];
+        response[0] = UdpWire.FramePathResponse;
+        BinaryPrimitives.WriteUInt64LittleEndian(response[1..], data);
+        SendControlPacketLocked(response, _packetSource!);
+    }
+
+    /// <summary>Seals <paramref name="frames"/> into a packet of its own and sends it to <paramref name="destination"/> now
+    /// (not ack-eliciting, never retransmitted; the link's batch is not involved).</summary>
+    private void SendControlPacketLocked(ReadOnlySpan<byte> frames, SocketAddress destination)
+    {
+        ulong pn = _nextPn++;
+        int size = frames.Length + UdpWire.PacketOverhead;
+        Span<byte> packet = _packet.AsSpan(0, size);
+        packet[0] = UdpWire.TypeData;
+        BinaryPrimitives.WriteUInt32BigEndian(packet[1..], RemoteConnectionId);
+        BinaryPrimitives.WriteUInt64BigEndian(packet[5..], pn);
+        _sendCipher!.EncryptAt(pn, packet[..UdpWire.DataHeaderSize], frames, packet[UdpWire.DataHeaderSize..]);
+        _endpoint.SendDatagram(packet, destination);
+        _packetsSent++;
+        _bytesSent += size;
+    }
+
     /// <summary>Sends the packets batched by <see cref="SendPacketLocked"/>, in one call where the transport can.</summary>
     private void SendBatchLocked()
     {
@@ -1132,11 +1200,12 @@ public sealed class UdpLink : IMessageLink
             }
 
             _replay.Mark(pn);
+            _packetSource = source;
             if (!source.Equals(_remote))
             {
-                // NAT rebinding: an authenticated packet from a new address moves the peer.
-                _remote = UdpEndpoint.Clone(source);
-                _remoteEndPoint = UdpEndpoint.ToEndPoint(source);
+                // The peer's address changed (NAT rebinding), or someone on the path forwarded a copy of its packet:
+                // the link moves only once the peer answers a challenge sent to the new address.
+                ChallengePathLocked(source, now);
             }
 
             _lastReceive = now;
@@ -1261,6 +1330,29 @@ public sealed class UdpLink : IMessageLink
             else if (type == UdpWire.FrameClose)
             {
                 result.Close = true;
+            }
+            else if (type is UdpWire.FramePathChallenge or UdpWire.FramePathResponse)
+            {
+                if (p.Length - pos < 8)
+                {
+                    result.Error = Malformed("a truncated path challenge or response");
+                    return result;
+                }
+
+                ulong data = BinaryPrimitives.ReadUInt64LittleEndian(p[pos..]);
+                pos += 8;
+                if (type == UdpWire.FramePathChallenge)
+                {
+                    SendPathResponseLocked(data); // on the path it came by, whatever the link's current address
+                }
+                else if (_pathCandidate is not null && (data == _pathChallengeData || data == _pathChallengePrevious) && _packetSource!.Equals(_pathCandidate))
+                {
+                    _remote = _pathCandidate;
+                    _remoteEndPoint = UdpEndpoint.ToEndPoint(_pathCandidate);
+                    _pathCandidate = null;
+                    _pathMigrations++;
+                    _ackNow = true; // tell the peer at once, from the new path, what arrived meanwhile
+                }
             }
             else if (type == UdpWire.FrameResume)
             {

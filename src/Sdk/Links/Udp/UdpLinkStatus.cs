@@ -97,6 +97,15 @@ public readonly record struct UdpLinkStatus
     /// </summary>
     public long UnreliableDroppedOnReceive { get; init; }
 
+    /// <summary>
+    /// Challenges sent to a new address the peer's packets came from. The link moves there only when the answer
+    /// comes back from that address, so a copy of a packet forwarded from elsewhere cannot redirect it.
+    /// </summary>
+    public long PathChallengesSent { get; init; }
+
+    /// <summary>Times the link moved to a validated new peer address (NAT rebinding, a roaming device).</summary>
+    public long PathMigrations { get; init; }
+
     /// <summary>The bytes in a lane, by delivery class.</summary>
     /// <param name="reliability">The delivery class.</param>
     public long QueuedBytes(Reliability reliability) => reliability switch

@@ -5,7 +5,7 @@ namespace PeerKit.Links.Udp;
 /// <summary>Constants and small codecs of the PeerKit UDP wire format (see docs/udp.md).</summary>
 internal static class UdpWire
 {
-    public const byte Version = 2;
+    public const byte Version = 3;
 
     public const byte TypeInit = 1;
     public const byte TypeResponse = 2;
@@ -37,6 +37,12 @@ internal static class UdpWire
 
     /// <summary>The receiver's queue drained after it deferred packets: the sender resends what is in flight now.</summary>
     public const byte FrameResume = 0x04;
+
+    /// <summary>Asks the peer to echo 8 bytes, to prove it receives at the address the packet went to.</summary>
+    public const byte FramePathChallenge = 0x05;
+
+    /// <summary>The 8 bytes of a <see cref="FramePathChallenge"/>, echoed.</summary>
+    public const byte FramePathResponse = 0x06;
 
     /// <summary>A whole message: 0x10 | class, varint seq, varint length, bytes.</summary>
     public const byte FrameMessage = 0x10;

@@ -241,7 +241,49 @@ public sealed class UdpRobustnessTests
             Assert.Equal(1, frame.Span[0]);
         }
 
-        Assert.Equal(rebound, server.RemoteAddress);
+        // The server moves once the client has answered a challenge sent to the new address.
+        Assert.True(SpinWait.SpinUntil(() => rebound.Equals(server.RemoteAddress), Timeout), $"still at {server.RemoteAddress}");
+        UdpLinkStatus status = server.GetStatus();
+        Assert.Equal(1, status.PathMigrations);
+        Assert.InRange(status.PathChallengesSent, 1, 10);
+        await server.SendAsync(new byte[] { 2 });
+        using (LinkFrame frame = await client.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(2, frame.Span[0]);
+        }
+    }
+
+    [Fact]
+    public async Task A_packet_forwarded_from_another_address_does_not_redirect_the_link()
+    {
+        // The original datagrams take 5 ms; the attacker's copy of the first data packet arrives at once.
+        await using var h = new UdpHarness(seed: 207, new Impairment { Delay = TimeSpan.FromMilliseconds(5) });
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        IPEndPoint genuine = h.ClientTransport.LocalEndPoint;
+        var attacker = new IPEndPoint(IPAddress.Parse("10.0.0.66"), 6666);
+        int forwarded = 0;
+        h.Network.Filter = (from, data) =>
+        {
+            if (from == h.ClientTransport && data[0] == UdpWire.TypeData && Interlocked.Exchange(ref forwarded, 1) == 0)
+            {
+                h.Network.Inject(attacker, h.ServerTransport, data.ToArray());
+            }
+
+            return false;
+        };
+
+        await client.SendAsync(new byte[] { 1 });
+        using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(1, frame.Span[0]);
+        }
+
+        Assert.Equal(1, Volatile.Read(ref forwarded));
+        await Task.Delay(200); // the challenge to the attacker's address goes unanswered
+        Assert.Equal(genuine, server.RemoteAddress);
+        UdpLinkStatus status = server.GetStatus();
+        Assert.True(status.PathChallengesSent >= 1, "the new address was challenged");
+        Assert.Equal(0, status.PathMigrations);
         await server.SendAsync(new byte[] { 2 });
         using (LinkFrame frame = await client.ReceiveAsync().AsTask().WaitAsync(Timeout))
         {
