@@ -1,0 +1,628 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Security.Cryptography;
+using Aes = System.Runtime.Intrinsics.X86.Aes;
+
+namespace PeerKit.Links.Noise;
+
+/// <summary>
+/// AES-256-GCM (NIST SP 800-38D) in managed code on x86 hardware intrinsics: AES-NI for the block cipher,
+/// PCLMULQDQ for GHASH. It has the semantics and argument order of
+/// <see cref="System.Security.Cryptography.AesGcm"/> with a 12-byte nonce and a 16-byte tag, without the
+/// per-call cost of OpenSSL's EVP layer, which dominates for small packets.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Counter mode runs eight blocks in flight (eight independent AES pipelines, 14 rounds each). GHASH works on
+/// byte-reversed blocks (so that the GCM bit order becomes a reflected 128-bit integer), multiplies with
+/// Karatsuba (three carry-less multiplications per block) and reduces once per up to eight blocks, using the
+/// precomputed powers H¹…H⁸. The powers are stored multiplied by x⁻¹ (mod the GCM polynomial), which
+/// absorbs the one-bit shift that a carry-less product of two reflected operands otherwise needs; the reduction
+/// folds the upper half twice with the constant x⁷ + x² + x.
+/// </para>
+/// <para>
+/// Plaintext and ciphertext may be the same memory (in-place operation) or must not overlap at all; a partial
+/// overlap throws <see cref="ArgumentException"/>. Decryption authenticates the ciphertext first and writes
+/// no plaintext unless the tag matches (compared in constant time).
+/// </para>
+/// <para>
+/// Nothing is allocated per call. An instance is not thread-safe only in that <see cref="Dispose"/> must not
+/// race with an operation; concurrent <see cref="Encrypt"/> and <see cref="TryDecrypt"/> calls share only the
+/// read-only key schedule. Use it only where <see cref="IsSupported"/> is true; elsewhere use
+/// <see cref="System.Security.Cryptography.AesGcm"/>.
+/// </para>
+/// </remarks>
+[SkipLocalsInit]
+internal sealed class ManagedAesGcm : IDisposable
+{
+    /// <summary>The key size: AES-256 only.</summary>
+    public const int KeySize = 32;
+
+    /// <summary>The nonce size: 96 bits, so that J0 = nonce ‖ 0x00000001.</summary>
+    public const int NonceSize = 12;
+
+    /// <summary>The tag size: the full 128 bits.</summary>
+    public const int TagSize = 16;
+
+    private const int Rounds = 14;
+    private const int BlockSize = 16;
+    private const int Batch = 8;
+    private const int BatchBytes = Batch * BlockSize;
+
+    /// <summary>The AES-256 key schedule: 15 round keys.</summary>
+    private RoundKeys _keys;
+
+    /// <summary><c>_h[i]</c> = H^(i+1)·x⁻¹ mod P, as a reflected (byte-reversed) 128-bit value.</summary>
+    private HashPowers _h;
+
+    /// <summary><c>_hk[i]</c>: the XOR of the two 64-bit halves of <c>_h[i]</c> in both lanes (Karatsuba's middle operand).</summary>
+    private HashPowers _hk;
+
+    private bool _disposed;
+
+    /// <summary>
+    /// Expands <paramref name="key"/> (32 bytes) into the AES-256 key schedule and computes the hash subkey
+    /// H = AES_K(0¹²⁸) and its powers H¹…H⁸.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not 32 bytes.</exception>
+    /// <exception cref="PlatformNotSupportedException"><see cref="IsSupported"/> is false.</exception>
+    public ManagedAesGcm(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeySize)
+        {
+            throw new ArgumentException($"An AES-256-GCM key is {KeySize} bytes.", nameof(key));
+        }
+
+        if (!IsSupported)
+        {
+            throw new PlatformNotSupportedException("ManagedAesGcm needs AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.");
+        }
+
+        ExpandKey(key, ref _keys);
+
+        Vector128<ulong> h = ByteReverse(EncryptBlock(Vector128<byte>.Zero, ref _keys)).AsUInt64();
+        Vector128<ulong> power = h;
+        Vector128<ulong> hPrimed = MultiplyByXInverse(h);
+        for (int i = 0; i < Batch; i++)
+        {
+            if (i > 0)
+            {
+                power = Multiply(power, hPrimed);
+            }
+
+            Vector128<ulong> primed = MultiplyByXInverse(power);
+            _h[i] = primed;
+            _hk[i] = primed ^ SwapHalves(primed);
+        }
+    }
+
+    /// <summary>
+    /// True on x86 and x64 processors with AES-NI, PCLMULQDQ, SSSE3 and SSE4.1; false elsewhere, where the
+    /// caller should use <see cref="System.Security.Cryptography.AesGcm"/>.
+    /// </summary>
+    public static bool IsSupported => Aes.IsSupported && Pclmulqdq.IsSupported && Ssse3.IsSupported && Sse41.IsSupported;
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> into <paramref name="ciphertext"/> and writes the authentication tag
+    /// over <paramref name="associatedData"/> and the ciphertext into <paramref name="tag16"/>.
+    /// </summary>
+    /// <param name="nonce12">The 12-byte nonce; never reuse one with the same key.</param>
+    /// <param name="plaintext">The data to encrypt.</param>
+    /// <param name="ciphertext">Receives the ciphertext; as long as <paramref name="plaintext"/>, and either the same memory or not overlapping it.</param>
+    /// <param name="tag16">Receives the 16-byte tag.</param>
+    /// <param name="associatedData">Data authenticated but not encrypted; may be empty.</param>
+    /// <exception cref="ArgumentException">A length is wrong, or the plaintext and ciphertext partly overlap.</exception>
+    /// <exception cref="ObjectDisposedException">The instance was disposed.</exception>
+    public void Encrypt(ReadOnlySpan<byte> nonce12, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag16, ReadOnlySpan<byte> associatedData = default)
+    {
+        Validate(nonce12, plaintext, ciphertext, tag16.Length);
+
+        Vector128<uint> counterBase = CounterBase(nonce12);
+        Vector128<ulong> y = Vector128<ulong>.Zero;
+        Ghash(ref y, associatedData);
+
+        ref RoundKeys k = ref _keys;
+        ref byte src = ref MemoryMarshal.GetReference(plaintext);
+        ref byte dst = ref MemoryMarshal.GetReference(ciphertext);
+        int length = plaintext.Length;
+        int offset = 0;
+        uint counter = 2;
+
+        while (length - offset >= BatchBytes)
+        {
+            Vector128<byte> rk = k[0];
+            Vector128<byte> b0 = Counter(counterBase, counter) ^ rk;
+            Vector128<byte> b1 = Counter(counterBase, counter + 1) ^ rk;
+            Vector128<byte> b2 = Counter(counterBase, counter + 2) ^ rk;
+            Vector128<byte> b3 = Counter(counterBase, counter + 3) ^ rk;
+            Vector128<byte> b4 = Counter(counterBase, counter + 4) ^ rk;
+            Vector128<byte> b5 = Counter(counterBase, counter + 5) ^ rk;
+            Vector128<byte> b6 = Counter(counterBase, counter + 6) ^ rk;
+            Vector128<byte> b7 = Counter(counterBase, counter + 7) ^ rk;
+            counter += Batch;
+            for (int r = 1; r < Rounds; r++)
+            {
+                rk = k[r];
+                b0 = Aes.Encrypt(b0, rk);
+                b1 = Aes.Encrypt(b1, rk);
+                b2 = Aes.Encrypt(b2, rk);
+                b3 = Aes.Encrypt(b3, rk);
+                b4 = Aes.Encrypt(b4, rk);
+                b5 = Aes.Encrypt(b5, rk);
+                b6 = Aes.Encrypt(b6, rk);
+                b7 = Aes.Encrypt(b7, rk);
+            }
+
+            rk = k[Rounds];
+            nuint at = (nuint)offset;
+            b0 = Aes.EncryptLast(b0, rk) ^ Vector128.LoadUnsafe(ref src, at);
+            b1 = Aes.EncryptLast(b1, rk) ^ Vector128.LoadUnsafe(ref src, at + 16);
+            b2 = Aes.EncryptLast(b2, rk) ^ Vector128.LoadUnsafe(ref src, at + 32);
+            b3 = Aes.EncryptLast(b3, rk) ^ Vector128.LoadUnsafe(ref src, at + 48);
+            b4 = Aes.EncryptLast(b4, rk) ^ Vector128.LoadUnsafe(ref src, at + 64);
+            b5 = Aes.EncryptLast(b5, rk) ^ Vector128.LoadUnsafe(ref src, at + 80);
+            b6 = Aes.EncryptLast(b6, rk) ^ Vector128.LoadUnsafe(ref src, at + 96);
+            b7 = Aes.EncryptLast(b7, rk) ^ Vector128.LoadUnsafe(ref src, at + 112);
+            b0.StoreUnsafe(ref dst, at);
+            b1.StoreUnsafe(ref dst, at + 16);
+            b2.StoreUnsafe(ref dst, at + 32);
+            b3.StoreUnsafe(ref dst, at + 48);
+            b4.StoreUnsafe(ref dst, at + 64);
+            b5.StoreUnsafe(ref dst, at + 80);
+            b6.StoreUnsafe(ref dst, at + 96);
+            b7.StoreUnsafe(ref dst, at + 112);
+            y = Ghash8(y, b0, b1, b2, b3, b4, b5, b6, b7);
+            offset += BatchBytes;
+        }
+
+        int rest = length - offset;
+        if (rest > 0)
+        {
+            Blocks tail = default;
+            Span<byte> tailBytes = MemoryMarshal.AsBytes((Span<Vector128<byte>>)tail);
+            plaintext[offset..].CopyTo(tailBytes);
+            int blocks = XorKeystreamTail(ref tail, counterBase, counter, rest);
+            tailBytes[..rest].CopyTo(ciphertext[offset..]);
+            ref Vector128<byte> last = ref tail[blocks - 1];
+            last &= PrefixMask(rest - ((blocks - 1) * BlockSize));
+            y = GhashBlocks(y, ref tail, blocks);
+        }
+
+        y = GhashLengths(y, associatedData.Length, length);
+        Vector128<byte> s = ByteReverse(y.AsByte()) ^ EncryptBlock(Counter(counterBase, 1), ref k);
+        s.StoreUnsafe(ref MemoryMarshal.GetReference(tag16));
+    }
+
+    /// <summary>
+    /// Authenticates <paramref name="associatedData"/> and <paramref name="ciphertext"/> against
+    /// <paramref name="tag16"/> and, when they match, decrypts the ciphertext into <paramref name="plaintext"/>.
+    /// </summary>
+    /// <param name="nonce12">The 12-byte nonce the sender used.</param>
+    /// <param name="ciphertext">The data to decrypt.</param>
+    /// <param name="tag16">The 16-byte tag to check.</param>
+    /// <param name="plaintext">Receives the plaintext; as long as <paramref name="ciphertext"/>, and either the same memory or not overlapping it. Left untouched when the tag does not match.</param>
+    /// <param name="associatedData">The associated data the sender authenticated; may be empty.</param>
+    /// <returns>True when the tag matched and <paramref name="plaintext"/> was written; false otherwise (nothing written).</returns>
+    /// <exception cref="ArgumentException">A length is wrong, or the plaintext and ciphertext partly overlap.</exception>
+    /// <exception cref="ObjectDisposedException">The instance was disposed.</exception>
+    public bool TryDecrypt(ReadOnlySpan<byte> nonce12, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag16, Span<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
+    {
+        Validate(nonce12, ciphertext, plaintext, tag16.Length);
+
+        Vector128<uint> counterBase = CounterBase(nonce12);
+        Vector128<ulong> y = Vector128<ulong>.Zero;
+        Ghash(ref y, associatedData);
+        Ghash(ref y, ciphertext);
+        y = GhashLengths(y, associatedData.Length, ciphertext.Length);
+
+        Span<byte> expected = stackalloc byte[TagSize];
+        Vector128<byte> s = ByteReverse(y.AsByte()) ^ EncryptBlock(Counter(counterBase, 1), ref _keys);
+        s.StoreUnsafe(ref MemoryMarshal.GetReference(expected));
+        if (!CryptographicOperations.FixedTimeEquals(expected, tag16))
+        {
+            return false;
+        }
+
+        CounterMode(counterBase, ciphertext, plaintext);
+        return true;
+    }
+
+    /// <summary>Clears the key schedule and the hash subkey powers; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<byte>>)_keys));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<ulong>>)_h));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<ulong>>)_hk));
+    }
+
+    private void Validate(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> output, int tagLength)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (nonce.Length != NonceSize)
+        {
+            throw new ArgumentException($"The nonce is {NonceSize} bytes.", nameof(nonce));
+        }
+
+        if (tagLength != TagSize)
+        {
+            throw new ArgumentException($"The tag is {TagSize} bytes.", "tag");
+        }
+
+        if (input.Length != output.Length)
+        {
+            throw new ArgumentException("The plaintext and the ciphertext must have the same length.", nameof(output));
+        }
+
+        if (input.Overlaps(output, out int elementOffset) && elementOffset != 0)
+        {
+            throw new ArgumentException("The plaintext and the ciphertext must be the same memory or not overlap.", nameof(output));
+        }
+    }
+
+    // ---- Counter mode ----
+
+    /// <summary>XORs the keystream from counter 2 on (J0 + 1) into <paramref name="input"/>, writing <paramref name="output"/>.</summary>
+    private void CounterMode(Vector128<uint> counterBase, ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        ref RoundKeys k = ref _keys;
+        ref byte src = ref MemoryMarshal.GetReference(input);
+        ref byte dst = ref MemoryMarshal.GetReference(output);
+        int length = input.Length;
+        int offset = 0;
+        uint counter = 2;
+
+        while (length - offset >= BatchBytes)
+        {
+            Vector128<byte> rk = k[0];
+            Vector128<byte> b0 = Counter(counterBase, counter) ^ rk;
+            Vector128<byte> b1 = Counter(counterBase, counter + 1) ^ rk;
+            Vector128<byte> b2 = Counter(counterBase, counter + 2) ^ rk;
+            Vector128<byte> b3 = Counter(counterBase, counter + 3) ^ rk;
+            Vector128<byte> b4 = Counter(counterBase, counter + 4) ^ rk;
+            Vector128<byte> b5 = Counter(counterBase, counter + 5) ^ rk;
+            Vector128<byte> b6 = Counter(counterBase, counter + 6) ^ rk;
+            Vector128<byte> b7 = Counter(counterBase, counter + 7) ^ rk;
+            counter += Batch;
+            for (int r = 1; r < Rounds; r++)
+            {
+                rk = k[r];
+                b0 = Aes.Encrypt(b0, rk);
+                b1 = Aes.Encrypt(b1, rk);
+                b2 = Aes.Encrypt(b2, rk);
+                b3 = Aes.Encrypt(b3, rk);
+                b4 = Aes.Encrypt(b4, rk);
+                b5 = Aes.Encrypt(b5, rk);
+                b6 = Aes.Encrypt(b6, rk);
+                b7 = Aes.Encrypt(b7, rk);
+            }
+
+            rk = k[Rounds];
+            nuint at = (nuint)offset;
+            (Aes.EncryptLast(b0, rk) ^ Vector128.LoadUnsafe(ref src, at)).StoreUnsafe(ref dst, at);
+            (Aes.EncryptLast(b1, rk) ^ Vector128.LoadUnsafe(ref src, at + 16)).StoreUnsafe(ref dst, at + 16);
+            (Aes.EncryptLast(b2, rk) ^ Vector128.LoadUnsafe(ref src, at + 32)).StoreUnsafe(ref dst, at + 32);
+            (Aes.EncryptLast(b3, rk) ^ Vector128.LoadUnsafe(ref src, at + 48)).StoreUnsafe(ref dst, at + 48);
+            (Aes.EncryptLast(b4, rk) ^ Vector128.LoadUnsafe(ref src, at + 64)).StoreUnsafe(ref dst, at + 64);
+            (Aes.EncryptLast(b5, rk) ^ Vector128.LoadUnsafe(ref src, at + 80)).StoreUnsafe(ref dst, at + 80);
+            (Aes.EncryptLast(b6, rk) ^ Vector128.LoadUnsafe(ref src, at + 96)).StoreUnsafe(ref dst, at + 96);
+            (Aes.EncryptLast(b7, rk) ^ Vector128.LoadUnsafe(ref src, at + 112)).StoreUnsafe(ref dst, at + 112);
+            offset += BatchBytes;
+        }
+
+        int rest = length - offset;
+        if (rest > 0)
+        {
+            Blocks tail = default;
+            Span<byte> tailBytes = MemoryMarshal.AsBytes((Span<Vector128<byte>>)tail);
+            input[offset..].CopyTo(tailBytes);
+            XorKeystreamTail(ref tail, counterBase, counter, rest);
+            tailBytes[..rest].CopyTo(output[offset..]);
+            CryptographicOperations.ZeroMemory(tailBytes);
+        }
+    }
+
+    /// <summary>
+    /// XORs the keystream of counters <paramref name="counter"/>… into the first blocks of <paramref name="tail"/>
+    /// that hold <paramref name="length"/> (1…127) bytes: four blocks at a time when four cover them, else eight.
+    /// </summary>
+    /// <returns>The number of blocks the bytes occupy.</returns>
+    private int XorKeystreamTail(ref Blocks tail, Vector128<uint> counterBase, uint counter, int length)
+    {
+        ref RoundKeys k = ref _keys;
+        int blocks = (length + BlockSize - 1) / BlockSize;
+        Vector128<byte> rk = k[0];
+        Vector128<byte> b0 = Counter(counterBase, counter) ^ rk;
+        Vector128<byte> b1 = Counter(counterBase, counter + 1) ^ rk;
+        Vector128<byte> b2 = Counter(counterBase, counter + 2) ^ rk;
+        Vector128<byte> b3 = Counter(counterBase, counter + 3) ^ rk;
+        if (blocks <= 4)
+        {
+            for (int r = 1; r < Rounds; r++)
+            {
+                rk = k[r];
+                b0 = Aes.Encrypt(b0, rk);
+                b1 = Aes.Encrypt(b1, rk);
+                b2 = Aes.Encrypt(b2, rk);
+                b3 = Aes.Encrypt(b3, rk);
+            }
+
+            rk = k[Rounds];
+            tail[0] ^= Aes.EncryptLast(b0, rk);
+            tail[1] ^= Aes.EncryptLast(b1, rk);
+            tail[2] ^= Aes.EncryptLast(b2, rk);
+            tail[3] ^= Aes.EncryptLast(b3, rk);
+        }
+        else
+        {
+            Vector128<byte> b4 = Counter(counterBase, counter + 4) ^ rk;
+            Vector128<byte> b5 = Counter(counterBase, counter + 5) ^ rk;
+            Vector128<byte> b6 = Counter(counterBase, counter + 6) ^ rk;
+            Vector128<byte> b7 = Counter(counterBase, counter + 7) ^ rk;
+            for (int r = 1; r < Rounds; r++)
+            {
+                rk = k[r];
+                b0 = Aes.Encrypt(b0, rk);
+                b1 = Aes.Encrypt(b1, rk);
+                b2 = Aes.Encrypt(b2, rk);
+                b3 = Aes.Encrypt(b3, rk);
+                b4 = Aes.Encrypt(b4, rk);
+                b5 = Aes.Encrypt(b5, rk);
+                b6 = Aes.Encrypt(b6, rk);
+                b7 = Aes.Encrypt(b7, rk);
+            }
+
+            rk = k[Rounds];
+            tail[0] ^= Aes.EncryptLast(b0, rk);
+            tail[1] ^= Aes.EncryptLast(b1, rk);
+            tail[2] ^= Aes.EncryptLast(b2, rk);
+            tail[3] ^= Aes.EncryptLast(b3, rk);
+            tail[4] ^= Aes.EncryptLast(b4, rk);
+            tail[5] ^= Aes.EncryptLast(b5, rk);
+            tail[6] ^= Aes.EncryptLast(b6, rk);
+            tail[7] ^= Aes.EncryptLast(b7, rk);
+        }
+
+        return blocks;
+    }
+
+    /// <summary>The nonce in bytes 0…11 of a counter block; bytes 12…15 are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> CounterBase(ReadOnlySpan<byte> nonce12) =>
+        Vector128.Create(MemoryMarshal.Read<ulong>(nonce12), MemoryMarshal.Read<uint>(nonce12[8..])).AsUInt32();
+
+    /// <summary>The counter block: the nonce, then <paramref name="counter"/> big-endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Counter(Vector128<uint> counterBase, uint counter) =>
+        Sse41.Insert(counterBase, BinaryPrimitives.ReverseEndianness(counter), 3).AsByte();
+
+    /// <summary>One AES-256 block encryption.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> EncryptBlock(Vector128<byte> block, ref RoundKeys k)
+    {
+        block ^= k[0];
+        for (int r = 1; r < Rounds; r++)
+        {
+            block = Aes.Encrypt(block, k[r]);
+        }
+
+        return Aes.EncryptLast(block, k[Rounds]);
+    }
+
+    /// <summary>The AES-256 key expansion (FIPS 197 §5.2) with AESKEYGENASSIST.</summary>
+    private static void ExpandKey(ReadOnlySpan<byte> key, ref RoundKeys k)
+    {
+        Vector128<byte> a = Vector128.Create(key[..16]);
+        Vector128<byte> b = Vector128.Create(key[16..]);
+        k[0] = a;
+        k[1] = b;
+
+        // Words i ≡ 0 (mod 8) use SubWord(RotWord(w[i-1])) ^ Rcon (dword 3 of the assist);
+        // words i ≡ 4 (mod 8) use SubWord(w[i-1]) (dword 2).
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x01), 0xFF); k[2] = a;
+        b = ExpandStep(b, Aes.KeygenAssist(a, 0x00), 0xAA); k[3] = b;
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x02), 0xFF); k[4] = a;
+        b = ExpandStep(b, Aes.KeygenAssist(a, 0x00), 0xAA); k[5] = b;
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x04), 0xFF); k[6] = a;
+        b = ExpandStep(b, Aes.KeygenAssist(a, 0x00), 0xAA); k[7] = b;
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x08), 0xFF); k[8] = a;
+        b = ExpandStep(b, Aes.KeygenAssist(a, 0x00), 0xAA); k[9] = b;
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x10), 0xFF); k[10] = a;
+        b = ExpandStep(b, Aes.KeygenAssist(a, 0x00), 0xAA); k[11] = b;
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x20), 0xFF); k[12] = a;
+        b = ExpandStep(b, Aes.KeygenAssist(a, 0x00), 0xAA); k[13] = b;
+        a = ExpandStep(a, Aes.KeygenAssist(b, 0x40), 0xFF); k[14] = a;
+    }
+
+    /// <summary>Four key words from the previous four and the broadcast assist word: w[i] = w[i-8] ^ … ^ t.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ExpandStep(Vector128<byte> previous, Vector128<byte> assist, [ConstantExpected] byte select)
+    {
+        Vector128<byte> t = Sse2.Shuffle(assist.AsUInt32(), select).AsByte();
+        previous ^= Sse2.ShiftLeftLogical128BitLane(previous, 4);
+        previous ^= Sse2.ShiftLeftLogical128BitLane(previous, 4);
+        previous ^= Sse2.ShiftLeftLogical128BitLane(previous, 4);
+        return previous ^ t;
+    }
+
+    // ---- GHASH ----
+
+    /// <summary>Absorbs <paramref name="data"/>, zero-padded to a whole block, into the GHASH state <paramref name="y"/>.</summary>
+    private void Ghash(ref Vector128<ulong> y, ReadOnlySpan<byte> data)
+    {
+        ref byte src = ref MemoryMarshal.GetReference(data);
+        int length = data.Length;
+        int offset = 0;
+        Vector128<ulong> state = y;
+        while (length - offset >= BatchBytes)
+        {
+            nuint at = (nuint)offset;
+            state = Ghash8(
+                state,
+                Vector128.LoadUnsafe(ref src, at),
+                Vector128.LoadUnsafe(ref src, at + 16),
+                Vector128.LoadUnsafe(ref src, at + 32),
+                Vector128.LoadUnsafe(ref src, at + 48),
+                Vector128.LoadUnsafe(ref src, at + 64),
+                Vector128.LoadUnsafe(ref src, at + 80),
+                Vector128.LoadUnsafe(ref src, at + 96),
+                Vector128.LoadUnsafe(ref src, at + 112));
+            offset += BatchBytes;
+        }
+
+        int rest = length - offset;
+        if (rest > 0)
+        {
+            Blocks tail = default;
+            data[offset..].CopyTo(MemoryMarshal.AsBytes((Span<Vector128<byte>>)tail));
+            state = GhashBlocks(state, ref tail, (rest + BlockSize - 1) / BlockSize);
+        }
+
+        y = state;
+    }
+
+    /// <summary>Absorbs eight blocks: Y' = (Y ⊕ X1)·H⁸ ⊕ X2·H⁷ ⊕ … ⊕ X8·H, with one reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector128<ulong> Ghash8(
+        Vector128<ulong> y,
+        Vector128<byte> x0,
+        Vector128<byte> x1,
+        Vector128<byte> x2,
+        Vector128<byte> x3,
+        Vector128<byte> x4,
+        Vector128<byte> x5,
+        Vector128<byte> x6,
+        Vector128<byte> x7)
+    {
+        ref HashPowers h = ref _h;
+        ref HashPowers hk = ref _hk;
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
+        MultiplyAccumulate(ByteReverse(x0).AsUInt64() ^ y, h[7], hk[7], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x1).AsUInt64(), h[6], hk[6], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x2).AsUInt64(), h[5], hk[5], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x3).AsUInt64(), h[4], hk[4], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x4).AsUInt64(), h[3], hk[3], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x5).AsUInt64(), h[2], hk[2], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x6).AsUInt64(), h[1], hk[1], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x7).AsUInt64(), h[0], hk[0], ref lo, ref hi, ref mid);
+        return Reduce(lo, hi, mid);
+    }
+
+    /// <summary>Absorbs the first <paramref name="count"/> (1…8) blocks of <paramref name="blocks"/> with one reduction.</summary>
+    private Vector128<ulong> GhashBlocks(Vector128<ulong> y, ref Blocks blocks, int count)
+    {
+        ref HashPowers h = ref _h;
+        ref HashPowers hk = ref _hk;
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
+        int power = count - 1;
+        MultiplyAccumulate(ByteReverse(blocks[0]).AsUInt64() ^ y, h[power], hk[power], ref lo, ref hi, ref mid);
+        for (int i = 1; i < count; i++)
+        {
+            power = count - 1 - i;
+            MultiplyAccumulate(ByteReverse(blocks[i]).AsUInt64(), h[power], hk[power], ref lo, ref hi, ref mid);
+        }
+
+        return Reduce(lo, hi, mid);
+    }
+
+    /// <summary>Absorbs the final block: the bit lengths of the associated data and the ciphertext, 64 bits each, big-endian.</summary>
+    private Vector128<ulong> GhashLengths(Vector128<ulong> y, int associatedDataLength, int textLength)
+    {
+        // Byte-reversed, len(A) ‖ len(C) is len(C) in the low half and len(A) in the high half, little-endian.
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)associatedDataLength * 8);
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
+        MultiplyAccumulate(y ^ lengths, _h[0], _hk[0], ref lo, ref hi, ref mid);
+        return Reduce(lo, hi, mid);
+    }
+
+    /// <summary>Adds the 256-bit carry-less product x·h to (lo, hi, mid) by Karatsuba: lo = x₀h₀, hi = x₁h₁, mid = (x₀⊕x₁)(h₀⊕h₁).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAccumulate(
+        Vector128<ulong> x,
+        Vector128<ulong> h,
+        Vector128<ulong> hk,
+        ref Vector128<ulong> lo,
+        ref Vector128<ulong> hi,
+        ref Vector128<ulong> mid)
+    {
+        lo ^= Pclmulqdq.CarrylessMultiply(x, h, 0x00);
+        hi ^= Pclmulqdq.CarrylessMultiply(x, h, 0x11);
+        mid ^= Pclmulqdq.CarrylessMultiply(x ^ SwapHalves(x), hk, 0x00);
+    }
+
+    /// <summary>
+    /// Reduces the 256-bit reflected product (lo, hi, Karatsuba mid) modulo P = x¹²⁸ + x⁷ + x² + x + 1. In the
+    /// reflected order the low 128 bits hold the high-degree terms; each of their two 64-bit halves is folded
+    /// by a carry-less multiplication with x⁷ + x² + x (0xC2 in the top byte) plus a half swap for the x⁰ term.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Reduce(Vector128<ulong> lo, Vector128<ulong> hi, Vector128<ulong> mid)
+    {
+        mid ^= lo ^ hi;
+        lo ^= Sse2.ShiftLeftLogical128BitLane(mid, 8);
+        hi ^= Sse2.ShiftRightLogical128BitLane(mid, 8);
+        Vector128<ulong> poly = Vector128.CreateScalar(0xC200000000000000UL);
+        Vector128<ulong> t = SwapHalves(lo) ^ Pclmulqdq.CarrylessMultiply(lo, poly, 0x00);
+        return SwapHalves(t) ^ Pclmulqdq.CarrylessMultiply(t, poly, 0x00) ^ hi;
+    }
+
+    /// <summary>a·b mod P for reflected a and b·x⁻¹ (the form of the stored powers).</summary>
+    private static Vector128<ulong> Multiply(Vector128<ulong> a, Vector128<ulong> bPrimed)
+    {
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
+        MultiplyAccumulate(a, bPrimed, bPrimed ^ SwapHalves(bPrimed), ref lo, ref hi, ref mid);
+        return Reduce(lo, hi, mid);
+    }
+
+    /// <summary>
+    /// v·x⁻¹ mod P for a reflected v: a left shift of the 128-bit value, and when a bit leaves, the reflected
+    /// x⁻¹ ≡ x¹²⁷ + x⁶ + x + 1 (0xC2000000_00000000_00000000_00000001). Constant time.
+    /// </summary>
+    private static Vector128<ulong> MultiplyByXInverse(Vector128<ulong> v)
+    {
+        ulong low = v.GetElement(0);
+        ulong high = v.GetElement(1);
+        ulong carry = 0 - (high >> 63);
+        high = (high << 1) | (low >> 63);
+        low <<= 1;
+        return Vector128.Create(low ^ (carry & 1), high ^ (carry & 0xC200000000000000UL));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> SwapHalves(Vector128<ulong> v) => Sse2.Shuffle(v.AsUInt32(), 0x4E).AsUInt64();
+
+    /// <summary>Reverses the 16 bytes: GCM's bit order becomes a reflected 128-bit integer (bit 127 is x⁰).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ByteReverse(Vector128<byte> v) =>
+        Ssse3.Shuffle(v, Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+
+    /// <summary>0xFF in the first <paramref name="count"/> (1…16) bytes, zero after.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> PrefixMask(int count) =>
+        Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)count));
+
+    /// <summary>The 15 round keys of AES-256.</summary>
+    [InlineArray(Rounds + 1)]
+    private struct RoundKeys
+    {
+        private Vector128<byte> _element;
+    }
+
+    /// <summary>Eight GHASH operands.</summary>
+    [InlineArray(Batch)]
+    private struct HashPowers
+    {
+        private Vector128<ulong> _element;
+    }
+
+    /// <summary>Eight blocks of scratch: the zero-padded last bytes of a message.</summary>
+    [InlineArray(Batch)]
+    private struct Blocks
+    {
+        private Vector128<byte> _element;
+    }
+}
