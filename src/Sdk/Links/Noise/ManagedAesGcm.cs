@@ -20,7 +20,7 @@ namespace PeerKit.Links.Noise;
 /// Counter mode runs eight blocks in flight (eight independent AES pipelines, 14 rounds each). GHASH works on
 /// byte-reversed blocks (so that the GCM bit order becomes a reflected 128-bit integer), multiplies with
 /// Karatsuba (three carry-less multiplications per block) and reduces once per up to eight blocks, using the
-/// precomputed powers H¹…H⁸. The powers are stored multiplied by x⁻¹ (mod the GCM polynomial), which
+/// precomputed powers H¹…H⁹. The powers are stored multiplied by x⁻¹ (mod the GCM polynomial), which
 /// absorbs the one-bit shift that a carry-less product of two reflected operands otherwise needs; the reduction
 /// folds the upper half twice with the constant x⁷ + x² + x.
 /// </para>
@@ -52,6 +52,7 @@ internal sealed class ManagedAesGcm : IDisposable
     private const int BlockSize = 16;
     private const int Batch = 8;
     private const int BatchBytes = Batch * BlockSize;
+    private const int PowerCount = Batch + 1;
 
     /// <summary>The AES-256 key schedule: 15 round keys.</summary>
     private RoundKeys _keys;
@@ -66,7 +67,7 @@ internal sealed class ManagedAesGcm : IDisposable
 
     /// <summary>
     /// Expands <paramref name="key"/> (32 bytes) into the AES-256 key schedule and computes the hash subkey
-    /// H = AES_K(0¹²⁸) and its powers H¹…H⁸.
+    /// H = AES_K(0¹²⁸) and its powers H¹…H⁹.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="key"/> is not 32 bytes.</exception>
     /// <exception cref="PlatformNotSupportedException"><see cref="IsSupported"/> is false.</exception>
@@ -87,7 +88,7 @@ internal sealed class ManagedAesGcm : IDisposable
         Vector128<ulong> h = ByteReverse(EncryptBlock(Vector128<byte>.Zero, ref _keys)).AsUInt64();
         Vector128<ulong> power = h;
         Vector128<ulong> hPrimed = MultiplyByXInverse(h);
-        for (int i = 0; i < Batch; i++)
+        for (int i = 0; i < PowerCount; i++)
         {
             if (i > 0)
             {
@@ -122,10 +123,12 @@ internal sealed class ManagedAesGcm : IDisposable
         Validate(nonce12, plaintext, ciphertext, tag16.Length);
 
         Vector128<uint> counterBase = CounterBase(nonce12);
-        Vector128<ulong> y = Vector128<ulong>.Zero;
-        Ghash(ref y, associatedData);
-
         ref RoundKeys k = ref _keys;
+
+        // E_K(J0) first: its 14 dependent rounds overlap with the work below.
+        Vector128<byte> tagMask = EncryptBlock(Counter(counterBase, 1), ref k);
+        Vector128<ulong> y = Ghash(Vector128<ulong>.Zero, associatedData);
+
         ref byte src = ref MemoryMarshal.GetReference(plaintext);
         ref byte dst = ref MemoryMarshal.GetReference(ciphertext);
         int length = plaintext.Length;
@@ -179,21 +182,13 @@ internal sealed class ManagedAesGcm : IDisposable
             offset += BatchBytes;
         }
 
-        int rest = length - offset;
-        if (rest > 0)
+        if (offset < length)
         {
-            Blocks tail = default;
-            Span<byte> tailBytes = MemoryMarshal.AsBytes((Span<Vector128<byte>>)tail);
-            plaintext[offset..].CopyTo(tailBytes);
-            int blocks = XorKeystreamTail(ref tail, counterBase, counter, rest);
-            tailBytes[..rest].CopyTo(ciphertext[offset..]);
-            ref Vector128<byte> last = ref tail[blocks - 1];
-            last &= PrefixMask(rest - ((blocks - 1) * BlockSize));
-            y = GhashBlocks(y, ref tail, blocks);
+            CounterModeTail(counterBase, counter, plaintext[offset..], ciphertext[offset..]);
         }
 
-        y = GhashLengths(y, associatedData.Length, length);
-        Vector128<byte> s = ByteReverse(y.AsByte()) ^ EncryptBlock(Counter(counterBase, 1), ref k);
+        y = GhashTail(y, ciphertext[offset..], Lengths(associatedData.Length, length), withLengths: true);
+        Vector128<byte> s = ByteReverse(y.AsByte()) ^ tagMask;
         s.StoreUnsafe(ref MemoryMarshal.GetReference(tag16));
     }
 
@@ -214,20 +209,40 @@ internal sealed class ManagedAesGcm : IDisposable
         Validate(nonce12, ciphertext, plaintext, tag16.Length);
 
         Vector128<uint> counterBase = CounterBase(nonce12);
-        Vector128<ulong> y = Vector128<ulong>.Zero;
-        Ghash(ref y, associatedData);
-        Ghash(ref y, ciphertext);
-        y = GhashLengths(y, associatedData.Length, ciphertext.Length);
+        Vector128<byte> tagMask = EncryptBlock(Counter(counterBase, 1), ref _keys);
+        int whole = ciphertext.Length & ~(BatchBytes - 1);
 
-        Span<byte> expected = stackalloc byte[TagSize];
-        Vector128<byte> s = ByteReverse(y.AsByte()) ^ EncryptBlock(Counter(counterBase, 1), ref _keys);
-        s.StoreUnsafe(ref MemoryMarshal.GetReference(expected));
-        if (!CryptographicOperations.FixedTimeEquals(expected, tag16))
+        // The keystream of the last bytes is computed before it may be used, so that its AES rounds overlap
+        // with GHASH; it is cleared if the tag does not match.
+        Unsafe.SkipInit(out Blocks tailKeystream);
+        if (whole < ciphertext.Length)
         {
+            Keystream(ref tailKeystream, counterBase, 2 + (uint)(whole / BlockSize), ciphertext.Length - whole);
+        }
+
+        Vector128<ulong> y = Ghash(Vector128<ulong>.Zero, associatedData);
+        y = Ghash(y, ciphertext[..whole]);
+        y = GhashTail(y, ciphertext[whole..], Lengths(associatedData.Length, ciphertext.Length), withLengths: true);
+
+        // Constant time: all 16 bytes are compared at once, and only the result is branched on.
+        // (CryptographicOperations.FixedTimeEquals is as safe but runs unoptimized byte code: ~50 ns for 16 bytes.)
+        Vector128<byte> difference = ByteReverse(y.AsByte()) ^ tagMask ^ Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(tag16));
+        if (difference != Vector128<byte>.Zero)
+        {
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<byte>>)tailKeystream));
             return false;
         }
 
-        CounterMode(counterBase, ciphertext, plaintext);
+        if (whole > 0)
+        {
+            CounterMode(counterBase, ciphertext[..whole], plaintext[..whole]);
+        }
+
+        if (whole < ciphertext.Length)
+        {
+            XorKeystream(ref tailKeystream, ciphertext[whole..], plaintext[whole..]);
+        }
+
         return true;
     }
 
@@ -245,24 +260,28 @@ internal sealed class ManagedAesGcm : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (nonce.Length != NonceSize)
         {
-            throw new ArgumentException($"The nonce is {NonceSize} bytes.", nameof(nonce));
+            ThrowArgument("The nonce is 12 bytes.", "nonce12");
         }
 
         if (tagLength != TagSize)
         {
-            throw new ArgumentException($"The tag is {TagSize} bytes.", "tag");
+            ThrowArgument("The tag is 16 bytes.", "tag16");
         }
 
         if (input.Length != output.Length)
         {
-            throw new ArgumentException("The plaintext and the ciphertext must have the same length.", nameof(output));
+            ThrowArgument("The plaintext and the ciphertext must have the same length.", "plaintext");
         }
 
         if (input.Overlaps(output, out int elementOffset) && elementOffset != 0)
         {
-            throw new ArgumentException("The plaintext and the ciphertext must be the same memory or not overlap.", nameof(output));
+            ThrowArgument("The plaintext and the ciphertext must be the same memory or not overlap.", "plaintext");
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowArgument(string message, string parameter) => throw new ArgumentException(message, parameter);
 
     // ---- Counter mode ----
 
@@ -314,24 +333,135 @@ internal sealed class ManagedAesGcm : IDisposable
             offset += BatchBytes;
         }
 
-        int rest = length - offset;
-        if (rest > 0)
+        if (offset < length)
         {
-            Blocks tail = default;
-            Span<byte> tailBytes = MemoryMarshal.AsBytes((Span<Vector128<byte>>)tail);
-            input[offset..].CopyTo(tailBytes);
-            XorKeystreamTail(ref tail, counterBase, counter, rest);
-            tailBytes[..rest].CopyTo(output[offset..]);
-            CryptographicOperations.ZeroMemory(tailBytes);
+            CounterModeTail(counterBase, counter, input[offset..], output[offset..]);
+        }
+    }
+
+    /// <summary>Counter mode for the last 1…127 bytes.</summary>
+    private void CounterModeTail(Vector128<uint> counterBase, uint counter, ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        Unsafe.SkipInit(out Blocks keystream);
+        Keystream(ref keystream, counterBase, counter, input.Length);
+        XorKeystream(ref keystream, input, output);
+    }
+
+    /// <summary>
+    /// XORs <paramref name="keystream"/> into the last 1…127 bytes: full blocks straight from
+    /// <paramref name="input"/> to <paramref name="output"/>, a partial last block through a zero-padded local block.
+    /// </summary>
+    private static void XorKeystream(ref Blocks keystream, ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        int length = input.Length;
+        ref byte src = ref MemoryMarshal.GetReference(input);
+        ref byte dst = ref MemoryMarshal.GetReference(output);
+        int full = length / BlockSize;
+        for (int i = 0; i < full; i++)
+        {
+            nuint at = (nuint)(i * BlockSize);
+            (Vector128.LoadUnsafe(ref src, at) ^ keystream[i]).StoreUnsafe(ref dst, at);
+        }
+
+        int partial = length - (full * BlockSize);
+        if (partial > 0)
+        {
+            int at = full * BlockSize;
+            Vector128<byte> block = LoadPartial(ref Unsafe.Add(ref src, at), partial) ^ keystream[full];
+            StorePartial(ref Unsafe.Add(ref dst, at), block, partial);
+        }
+    }
+
+    /// <summary>Reads <paramref name="count"/> (1…15) bytes into a block, zero-padded, with at most four loads and no access past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> LoadPartial(ref byte source, int count)
+    {
+        ulong low, high = 0;
+        if (count >= 8)
+        {
+            low = Unsafe.ReadUnaligned<ulong>(ref source);
+            high = LoadUpTo7(ref Unsafe.Add(ref source, 8), count - 8);
+        }
+        else
+        {
+            low = LoadUpTo7(ref source, count);
+        }
+
+        return Vector128.Create(low, high).AsByte();
+    }
+
+    /// <summary>Reads <paramref name="count"/> (0…7) bytes little-endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong LoadUpTo7(ref byte source, int count)
+    {
+        ulong value = 0;
+        int at = 0;
+        if ((count & 4) != 0)
+        {
+            value = Unsafe.ReadUnaligned<uint>(ref source);
+            at = 4;
+        }
+
+        if ((count & 2) != 0)
+        {
+            value |= (ulong)Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref source, at)) << (at * 8);
+            at += 2;
+        }
+
+        if ((count & 1) != 0)
+        {
+            value |= (ulong)Unsafe.Add(ref source, at) << (at * 8);
+        }
+
+        return value;
+    }
+
+    /// <summary>Writes the first <paramref name="count"/> (1…15) bytes of <paramref name="block"/>, nothing past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePartial(ref byte destination, Vector128<byte> block, int count)
+    {
+        ulong low = block.AsUInt64().ToScalar();
+        if (count >= 8)
+        {
+            Unsafe.WriteUnaligned(ref destination, low);
+            StoreUpTo7(ref Unsafe.Add(ref destination, 8), block.AsUInt64().GetElement(1), count - 8);
+        }
+        else
+        {
+            StoreUpTo7(ref destination, low, count);
+        }
+    }
+
+    /// <summary>Writes the low <paramref name="count"/> (0…7) bytes of <paramref name="value"/> little-endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreUpTo7(ref byte destination, ulong value, int count)
+    {
+        int at = 0;
+        if ((count & 4) != 0)
+        {
+            Unsafe.WriteUnaligned(ref destination, (uint)value);
+            value >>= 32;
+            at = 4;
+        }
+
+        if ((count & 2) != 0)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, at), (ushort)value);
+            value >>= 16;
+            at += 2;
+        }
+
+        if ((count & 1) != 0)
+        {
+            Unsafe.Add(ref destination, at) = (byte)value;
         }
     }
 
     /// <summary>
-    /// XORs the keystream of counters <paramref name="counter"/>… into the first blocks of <paramref name="tail"/>
-    /// that hold <paramref name="length"/> (1…127) bytes: four blocks at a time when four cover them, else eight.
+    /// Writes the keystream of counters <paramref name="counter"/>… for <paramref name="length"/> (1…127) bytes
+    /// into <paramref name="tail"/>: four blocks when four cover them, else eight.
     /// </summary>
-    /// <returns>The number of blocks the bytes occupy.</returns>
-    private int XorKeystreamTail(ref Blocks tail, Vector128<uint> counterBase, uint counter, int length)
+    private void Keystream(ref Blocks tail, Vector128<uint> counterBase, uint counter, int length)
     {
         ref RoundKeys k = ref _keys;
         int blocks = (length + BlockSize - 1) / BlockSize;
@@ -352,10 +482,10 @@ internal sealed class ManagedAesGcm : IDisposable
             }
 
             rk = k[Rounds];
-            tail[0] ^= Aes.EncryptLast(b0, rk);
-            tail[1] ^= Aes.EncryptLast(b1, rk);
-            tail[2] ^= Aes.EncryptLast(b2, rk);
-            tail[3] ^= Aes.EncryptLast(b3, rk);
+            tail[0] = Aes.EncryptLast(b0, rk);
+            tail[1] = Aes.EncryptLast(b1, rk);
+            tail[2] = Aes.EncryptLast(b2, rk);
+            tail[3] = Aes.EncryptLast(b3, rk);
         }
         else
         {
@@ -377,17 +507,15 @@ internal sealed class ManagedAesGcm : IDisposable
             }
 
             rk = k[Rounds];
-            tail[0] ^= Aes.EncryptLast(b0, rk);
-            tail[1] ^= Aes.EncryptLast(b1, rk);
-            tail[2] ^= Aes.EncryptLast(b2, rk);
-            tail[3] ^= Aes.EncryptLast(b3, rk);
-            tail[4] ^= Aes.EncryptLast(b4, rk);
-            tail[5] ^= Aes.EncryptLast(b5, rk);
-            tail[6] ^= Aes.EncryptLast(b6, rk);
-            tail[7] ^= Aes.EncryptLast(b7, rk);
+            tail[0] = Aes.EncryptLast(b0, rk);
+            tail[1] = Aes.EncryptLast(b1, rk);
+            tail[2] = Aes.EncryptLast(b2, rk);
+            tail[3] = Aes.EncryptLast(b3, rk);
+            tail[4] = Aes.EncryptLast(b4, rk);
+            tail[5] = Aes.EncryptLast(b5, rk);
+            tail[6] = Aes.EncryptLast(b6, rk);
+            tail[7] = Aes.EncryptLast(b7, rk);
         }
-
-        return blocks;
     }
 
     /// <summary>The nonce in bytes 0…11 of a counter block; bytes 12…15 are zero.</summary>
@@ -452,7 +580,8 @@ internal sealed class ManagedAesGcm : IDisposable
     // ---- GHASH ----
 
     /// <summary>Absorbs <paramref name="data"/>, zero-padded to a whole block, into the GHASH state <paramref name="y"/>.</summary>
-    private void Ghash(ref Vector128<ulong> y, ReadOnlySpan<byte> data)
+    /// <returns>The new state.</returns>
+    private Vector128<ulong> Ghash(Vector128<ulong> y, ReadOnlySpan<byte> data)
     {
         ref byte src = ref MemoryMarshal.GetReference(data);
         int length = data.Length;
@@ -474,15 +603,12 @@ internal sealed class ManagedAesGcm : IDisposable
             offset += BatchBytes;
         }
 
-        int rest = length - offset;
-        if (rest > 0)
+        if (offset < length)
         {
-            Blocks tail = default;
-            data[offset..].CopyTo(MemoryMarshal.AsBytes((Span<Vector128<byte>>)tail));
-            state = GhashBlocks(state, ref tail, (rest + BlockSize - 1) / BlockSize);
+            state = GhashTail(state, data[offset..], default, withLengths: false);
         }
 
-        y = state;
+        return state;
     }
 
     /// <summary>Absorbs eight blocks: Y' = (Y ⊕ X1)·H⁸ ⊕ X2·H⁷ ⊕ … ⊕ X8·H, with one reduction.</summary>
@@ -512,32 +638,58 @@ internal sealed class ManagedAesGcm : IDisposable
         return Reduce(lo, hi, mid);
     }
 
-    /// <summary>Absorbs the first <paramref name="count"/> (1…8) blocks of <paramref name="blocks"/> with one reduction.</summary>
-    private Vector128<ulong> GhashBlocks(Vector128<ulong> y, ref Blocks blocks, int count)
+    /// <summary>
+    /// Absorbs <paramref name="data"/> (0…127 bytes, zero-padded to whole blocks) and, when
+    /// <paramref name="withLengths"/>, the final lengths block, with one reduction: the i-th of n blocks is
+    /// multiplied by H^(n-i).
+    /// </summary>
+    private Vector128<ulong> GhashTail(Vector128<ulong> y, ReadOnlySpan<byte> data, Vector128<ulong> lengths, bool withLengths)
     {
+        int length = data.Length;
+        int full = length / BlockSize;
+        int partial = length - (full * BlockSize);
+        int count = full + (partial > 0 ? 1 : 0) + (withLengths ? 1 : 0);
+        if (count == 0)
+        {
+            return y;
+        }
+
         ref HashPowers h = ref _h;
         ref HashPowers hk = ref _hk;
+        ref byte src = ref MemoryMarshal.GetReference(data);
         Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
+        Vector128<ulong> carry = y;
         int power = count - 1;
-        MultiplyAccumulate(ByteReverse(blocks[0]).AsUInt64() ^ y, h[power], hk[power], ref lo, ref hi, ref mid);
-        for (int i = 1; i < count; i++)
+        for (int i = 0; i < full; i++, power--)
         {
-            power = count - 1 - i;
-            MultiplyAccumulate(ByteReverse(blocks[i]).AsUInt64(), h[power], hk[power], ref lo, ref hi, ref mid);
+            Vector128<ulong> x = ByteReverse(Vector128.LoadUnsafe(ref src, (nuint)(i * BlockSize))).AsUInt64() ^ carry;
+            MultiplyAccumulate(x, h[power], hk[power], ref lo, ref hi, ref mid);
+            carry = Vector128<ulong>.Zero;
+        }
+
+        if (partial > 0)
+        {
+            Vector128<byte> block = LoadPartial(ref Unsafe.Add(ref src, full * BlockSize), partial);
+            MultiplyAccumulate(ByteReverse(block).AsUInt64() ^ carry, h[power], hk[power], ref lo, ref hi, ref mid);
+            carry = Vector128<ulong>.Zero;
+            power--;
+        }
+
+        if (withLengths)
+        {
+            MultiplyAccumulate(lengths ^ carry, h[0], hk[0], ref lo, ref hi, ref mid);
         }
 
         return Reduce(lo, hi, mid);
     }
 
-    /// <summary>Absorbs the final block: the bit lengths of the associated data and the ciphertext, 64 bits each, big-endian.</summary>
-    private Vector128<ulong> GhashLengths(Vector128<ulong> y, int associatedDataLength, int textLength)
-    {
-        // Byte-reversed, len(A) ‖ len(C) is len(C) in the low half and len(A) in the high half, little-endian.
-        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)associatedDataLength * 8);
-        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
-        MultiplyAccumulate(y ^ lengths, _h[0], _hk[0], ref lo, ref hi, ref mid);
-        return Reduce(lo, hi, mid);
-    }
+    /// <summary>
+    /// The final GHASH block len(A) ‖ len(C) (bit lengths, 64 bits each, big-endian), byte-reversed: len(C) in
+    /// the low half and len(A) in the high half.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Lengths(int associatedDataLength, int textLength) =>
+        Vector128.Create((ulong)textLength * 8, (ulong)associatedDataLength * 8);
 
     /// <summary>Adds the 256-bit carry-less product x·h to (lo, hi, mid) by Karatsuba: lo = x₀h₀, hi = x₁h₁, mid = (x₀⊕x₁)(h₀⊕h₁).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -600,11 +752,6 @@ internal sealed class ManagedAesGcm : IDisposable
     private static Vector128<byte> ByteReverse(Vector128<byte> v) =>
         Ssse3.Shuffle(v, Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
 
-    /// <summary>0xFF in the first <paramref name="count"/> (1…16) bytes, zero after.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> PrefixMask(int count) =>
-        Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)count));
-
     /// <summary>The 15 round keys of AES-256.</summary>
     [InlineArray(Rounds + 1)]
     private struct RoundKeys
@@ -612,14 +759,14 @@ internal sealed class ManagedAesGcm : IDisposable
         private Vector128<byte> _element;
     }
 
-    /// <summary>Eight GHASH operands.</summary>
-    [InlineArray(Batch)]
+    /// <summary>Nine GHASH operands: eight blocks and the lengths block of a tail.</summary>
+    [InlineArray(PowerCount)]
     private struct HashPowers
     {
         private Vector128<ulong> _element;
     }
 
-    /// <summary>Eight blocks of scratch: the zero-padded last bytes of a message.</summary>
+    /// <summary>Eight blocks of keystream for the last bytes of a message.</summary>
     [InlineArray(Batch)]
     private struct Blocks
     {
