@@ -627,7 +627,8 @@ internal sealed class ManagedAesGcm : IDisposable
         ref HashPowers h = ref _h;
         ref HashPowers hk = ref _hk;
         Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
-        MultiplyAccumulate(ByteReverse(x0).AsUInt64() ^ y, h[7], hk[7], ref lo, ref hi, ref mid);
+        // The block that depends on the previous state goes last, so that only one multiplication and the
+        // reduction lie on the loop-carried dependency chain.
         MultiplyAccumulate(ByteReverse(x1).AsUInt64(), h[6], hk[6], ref lo, ref hi, ref mid);
         MultiplyAccumulate(ByteReverse(x2).AsUInt64(), h[5], hk[5], ref lo, ref hi, ref mid);
         MultiplyAccumulate(ByteReverse(x3).AsUInt64(), h[4], hk[4], ref lo, ref hi, ref mid);
@@ -635,6 +636,7 @@ internal sealed class ManagedAesGcm : IDisposable
         MultiplyAccumulate(ByteReverse(x5).AsUInt64(), h[2], hk[2], ref lo, ref hi, ref mid);
         MultiplyAccumulate(ByteReverse(x6).AsUInt64(), h[1], hk[1], ref lo, ref hi, ref mid);
         MultiplyAccumulate(ByteReverse(x7).AsUInt64(), h[0], hk[0], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(x0).AsUInt64() ^ y, h[7], hk[7], ref lo, ref hi, ref mid);
         return Reduce(lo, hi, mid);
     }
 
