@@ -63,6 +63,12 @@ internal sealed class ManagedAesGcm : IDisposable
     /// <summary><c>_hk[i]</c>: the XOR of the two 64-bit halves of <c>_h[i]</c> in both lanes (Karatsuba's middle operand).</summary>
     private HashPowers _hk;
 
+    /// <summary><see cref="_h"/> by pairs for 256-bit multiplication (used when <see cref="Wide"/>).</summary>
+    private WidePowers _hWide;
+
+    /// <summary><see cref="_hk"/> by pairs for 256-bit multiplication.</summary>
+    private WidePowers _hkWide;
+
     private bool _disposed;
 
     /// <summary>
@@ -99,7 +105,16 @@ internal sealed class ManagedAesGcm : IDisposable
             _h[i] = primed;
             _hk[i] = primed ^ SwapHalves(primed);
         }
+
+        for (int j = 0; j < Batch / 2; j++)
+        {
+            _hWide[j] = Vector256.Create(_h[Batch - 1 - (2 * j)], _h[Batch - 2 - (2 * j)]);
+            _hkWide[j] = Vector256.Create(_hk[Batch - 1 - (2 * j)], _hk[Batch - 2 - (2 * j)]);
+        }
     }
+
+    /// <summary>Whether GHASH multiplies two blocks per instruction (AVX2 and VPCLMULQDQ); a JIT-time constant.</summary>
+    private static bool Wide => Avx2.IsSupported && Pclmulqdq.V256.IsSupported;
 
     /// <summary>
     /// True on x86 and x64 processors with AES-NI, PCLMULQDQ, SSSE3 and SSE4.1; false elsewhere, where the
@@ -253,6 +268,8 @@ internal sealed class ManagedAesGcm : IDisposable
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<byte>>)_keys));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<ulong>>)_h));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector128<ulong>>)_hk));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector256<ulong>>)_hWide));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes((Span<Vector256<ulong>>)_hkWide));
     }
 
     private void Validate(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> input, ReadOnlySpan<byte> output, int tagLength)
@@ -624,6 +641,11 @@ internal sealed class ManagedAesGcm : IDisposable
         Vector128<byte> x6,
         Vector128<byte> x7)
     {
+        if (Wide)
+        {
+            return Ghash8Wide(y, x0, x1, x2, x3, x4, x5, x6, x7);
+        }
+
         ref HashPowers h = ref _h;
         ref HashPowers hk = ref _hk;
         Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, mid = Vector128<ulong>.Zero;
@@ -638,6 +660,33 @@ internal sealed class ManagedAesGcm : IDisposable
         MultiplyAccumulate(ByteReverse(x7).AsUInt64(), h[0], hk[0], ref lo, ref hi, ref mid);
         MultiplyAccumulate(ByteReverse(x0).AsUInt64() ^ y, h[7], hk[7], ref lo, ref hi, ref mid);
         return Reduce(lo, hi, mid);
+    }
+
+    /// <summary>
+    /// <see cref="Ghash8"/> with 256-bit carry-less multiplications (VPCLMULQDQ): two blocks per instruction,
+    /// the pairs' products summed lane by lane, the two lanes folded before the one reduction.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector128<ulong> Ghash8Wide(
+        Vector128<ulong> y,
+        Vector128<byte> x0,
+        Vector128<byte> x1,
+        Vector128<byte> x2,
+        Vector128<byte> x3,
+        Vector128<byte> x4,
+        Vector128<byte> x5,
+        Vector128<byte> x6,
+        Vector128<byte> x7)
+    {
+        ref WidePowers h = ref _hWide;
+        ref WidePowers hk = ref _hkWide;
+        Vector256<ulong> lo = Vector256<ulong>.Zero, hi = Vector256<ulong>.Zero, mid = Vector256<ulong>.Zero;
+        MultiplyAccumulate(ByteReverse(Vector256.Create(x2, x3)).AsUInt64(), h[1], hk[1], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(Vector256.Create(x4, x5)).AsUInt64(), h[2], hk[2], ref lo, ref hi, ref mid);
+        MultiplyAccumulate(ByteReverse(Vector256.Create(x6, x7)).AsUInt64(), h[3], hk[3], ref lo, ref hi, ref mid);
+        Vector256<ulong> first = ByteReverse(Vector256.Create(x0, x1)).AsUInt64() ^ y.ToVector256();
+        MultiplyAccumulate(first, h[0], hk[0], ref lo, ref hi, ref mid);
+        return Reduce(lo.GetLower() ^ lo.GetUpper(), hi.GetLower() ^ hi.GetUpper(), mid.GetLower() ^ mid.GetUpper());
     }
 
     /// <summary>
@@ -708,6 +757,21 @@ internal sealed class ManagedAesGcm : IDisposable
         mid ^= Pclmulqdq.CarrylessMultiply(x ^ SwapHalves(x), hk, 0x00);
     }
 
+    /// <summary>Two <see cref="MultiplyAccumulate(Vector128{ulong}, Vector128{ulong}, Vector128{ulong}, ref Vector128{ulong}, ref Vector128{ulong}, ref Vector128{ulong})"/> at once, one per 128-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAccumulate(
+        Vector256<ulong> x,
+        Vector256<ulong> h,
+        Vector256<ulong> hk,
+        ref Vector256<ulong> lo,
+        ref Vector256<ulong> hi,
+        ref Vector256<ulong> mid)
+    {
+        lo ^= Pclmulqdq.V256.CarrylessMultiply(x, h, 0x00);
+        hi ^= Pclmulqdq.V256.CarrylessMultiply(x, h, 0x11);
+        mid ^= Pclmulqdq.V256.CarrylessMultiply(x ^ Avx2.Shuffle(x.AsUInt32(), 0x4E).AsUInt64(), hk, 0x00);
+    }
+
     /// <summary>
     /// Reduces the 256-bit reflected product (lo, hi, Karatsuba mid) modulo P = x¹²⁸ + x⁷ + x² + x + 1. In the
     /// reflected order the low 128 bits hold the high-degree terms; each of their two 64-bit halves is folded
@@ -749,6 +813,11 @@ internal sealed class ManagedAesGcm : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> SwapHalves(Vector128<ulong> v) => Sse2.Shuffle(v.AsUInt32(), 0x4E).AsUInt64();
 
+    /// <summary><see cref="ByteReverse(Vector128{byte})"/> in each 128-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ByteReverse(Vector256<byte> v) =>
+        Avx2.Shuffle(v, Vector256.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+
     /// <summary>Reverses the 16 bytes: GCM's bit order becomes a reflected 128-bit integer (bit 127 is x⁰).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> ByteReverse(Vector128<byte> v) =>
@@ -766,6 +835,13 @@ internal sealed class ManagedAesGcm : IDisposable
     private struct HashPowers
     {
         private Vector128<ulong> _element;
+    }
+
+    /// <summary>The powers for <see cref="Ghash8Wide"/>: pair j holds H^(8-2j) in its low lane and H^(7-2j) in its high lane.</summary>
+    [InlineArray(Batch / 2)]
+    private struct WidePowers
+    {
+        private Vector256<ulong> _element;
     }
 
     /// <summary>Eight blocks of keystream for the last bytes of a message.</summary>
