@@ -17,12 +17,15 @@ namespace PeerKit.Links.Noise;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Counter mode runs eight blocks in flight (eight independent AES pipelines, 14 rounds each). GHASH works on
-/// byte-reversed blocks (so that the GCM bit order becomes a reflected 128-bit integer), multiplies with
-/// Karatsuba (three carry-less multiplications per block) and reduces once per up to eight blocks, using the
-/// precomputed powers H¹…H⁹. The powers are stored multiplied by x⁻¹ (mod the GCM polynomial), which
-/// absorbs the one-bit shift that a carry-less product of two reflected operands otherwise needs; the reduction
-/// folds the upper half twice with the constant x⁷ + x² + x.
+/// Counter mode runs eight blocks in flight (eight independent AES pipelines, 14 rounds each; the last 1…127
+/// bytes with four or eight). GHASH works on byte-reversed blocks, so that the GCM bit order becomes a
+/// reflected 128-bit integer, multiplies with Karatsuba (three carry-less multiplications per block, two blocks
+/// per instruction with 256-bit VPCLMULQDQ where available) and reduces once per eight blocks (once for the
+/// last blocks and the lengths block together), using the precomputed powers H¹…H⁹. The powers are stored
+/// multiplied by x⁻¹ mod P, which absorbs the one-bit shift that the carry-less product of two reflected
+/// operands otherwise needs; the reduction folds the low-order (high-degree) half twice with x⁷ + x² + x.
+/// Encryption is software-pipelined: each batch's GHASH runs while the next batch is encrypted. Decryption
+/// hashes the whole ciphertext before it decrypts any of it.
 /// </para>
 /// <para>
 /// Plaintext and ciphertext may be the same memory (in-place operation) or must not overlap at all; a partial
@@ -30,9 +33,9 @@ namespace PeerKit.Links.Noise;
 /// no plaintext unless the tag matches (compared in constant time).
 /// </para>
 /// <para>
-/// Nothing is allocated per call. An instance is not thread-safe only in that <see cref="Dispose"/> must not
-/// race with an operation; concurrent <see cref="Encrypt"/> and <see cref="TryDecrypt"/> calls share only the
-/// read-only key schedule. Use it only where <see cref="IsSupported"/> is true; elsewhere use
+/// Nothing is allocated per call. <see cref="Encrypt"/> and <see cref="TryDecrypt"/> only read the instance
+/// (the key schedule and the powers of H), so concurrent calls are safe; <see cref="Dispose"/> must not race
+/// with them. Use the class only where <see cref="IsSupported"/> is true; elsewhere use
 /// <see cref="System.Security.Cryptography.AesGcm"/>.
 /// </para>
 /// </remarks>
