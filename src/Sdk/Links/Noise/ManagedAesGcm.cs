@@ -385,7 +385,8 @@ internal sealed class ManagedAesGcm : IDisposable
 
     /// <summary>
     /// XORs <paramref name="keystream"/> into the last 1…127 bytes: full blocks straight from
-    /// <paramref name="input"/> to <paramref name="output"/>, a partial last block through a zero-padded local block.
+    /// <paramref name="input"/> to <paramref name="output"/>, a partial last block read and written piecewise
+    /// (<see cref="LoadPartial"/>, <see cref="StorePartial"/>) so that nothing past the spans is touched.
     /// </summary>
     private static void XorKeystream(ref Blocks keystream, ReadOnlySpan<byte> input, Span<byte> output)
     {
