@@ -186,6 +186,9 @@ public sealed class UdpLink : IMessageLink
     /// <remarks>Proven by the handshake: the remote side holds the private key of <see cref="RemoteStaticKey"/>.</remarks>
     public NodeId RemoteId { get; private set; }
 
+    /// <summary>The AEAD sealing this link's packets (the dialer's choice).</summary>
+    internal NoiseCipher Cipher => _sendCipher?.Cipher ?? default;
+
     /// <summary>The endpoint (the socket and its statistics) this link runs on.</summary>
     public UdpEndpoint Endpoint => _endpoint;
 
@@ -457,7 +460,7 @@ public sealed class UdpLink : IMessageLink
         lock (_lock)
         {
             Span<byte> prologue = stackalloc byte[9];
-            NoiseCipher cipher = NoiseCipherState.Default;
+            NoiseCipher cipher = _options.DialCipher ?? NoiseCipherState.Default;
             UdpEndpoint.WritePrologue(prologue, (byte)cipher, LocalConnectionId);
             _handshake = new NoiseHandshake(cipher, initiator: true, _localKey, prologue);
             _handshakePacket = new byte[UdpWire.InitSize];

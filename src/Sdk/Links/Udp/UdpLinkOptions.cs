@@ -123,6 +123,9 @@ public sealed class UdpLinkOptions : LinkOptions
     /// <summary>Tests only: start new reliable frames regardless of the peer's credit, as a hostile or broken peer would.</summary>
     internal bool IgnoreFlowControl { get; init; }
 
+    /// <summary>Tests: the cipher this side asks for when it dials, instead of <see cref="Noise.NoiseCipherState.Default"/>.</summary>
+    internal Noise.NoiseCipher? DialCipher { get; init; }
+
     /// <summary>
     /// How many reliable frames per lane may be in flight beyond the oldest unacknowledged one (the receiver's
     /// reorder window). Default 4096.

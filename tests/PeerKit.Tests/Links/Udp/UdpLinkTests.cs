@@ -1,5 +1,6 @@
 using System.Net;
 using PeerKit.Links;
+using PeerKit.Links.Noise;
 using PeerKit.Links.Udp;
 
 namespace PeerKit.Tests.Links.Udp;
@@ -27,6 +28,42 @@ public sealed class UdpLinkTests
         Assert.Equal(h.ServerAddress, client.RemoteAddress);
         Assert.Equal(h.ClientTransport.LocalEndPoint, server.RemoteAddress);
         Assert.Equal(1, h.Server.GetStatistics().Links);
+    }
+
+    [Theory]
+    [InlineData((int)NoiseCipher.ChaChaPoly)]
+    [InlineData((int)NoiseCipher.AesGcm)]
+    public async Task Either_cipher_the_dialer_asks_for_is_accepted_and_carries_frames_both_ways(int cipherId)
+    {
+        var cipher = (NoiseCipher)cipherId;
+        UdpLinkOptions options = UdpHarness.FastOptions();
+        await using var h = new UdpHarness(seed: 9, options: new UdpLinkOptions
+        {
+            TimerResolution = options.TimerResolution,
+            MaxAckDelay = options.MaxAckDelay,
+            DialCipher = cipher,
+        });
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        Assert.Equal(cipher, client.Cipher);
+        Assert.Equal(cipher, server.Cipher);
+        await client.SendAsync(new byte[] { 1, 2, 3 });
+        using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(new byte[] { 1, 2, 3 }, frame.Span.ToArray());
+        }
+
+        await server.SendAsync(new byte[] { 4 });
+        using (LinkFrame frame = await client.ReceiveAsync().AsTask().WaitAsync(Timeout))
+        {
+            Assert.Equal(4, frame.Span[0]);
+        }
+    }
+
+    [Fact]
+    public void Dialers_ask_for_AES_GCM_where_AES_runs_in_hardware()
+    {
+        bool hardware = ManagedAesGcm.IsSupported || (System.Runtime.Intrinsics.Arm.Aes.IsSupported && System.Security.Cryptography.AesGcm.IsSupported);
+        Assert.Equal(hardware ? NoiseCipher.AesGcm : NoiseCipher.ChaChaPoly, NoiseCipherState.Default);
     }
 
     [Fact]
