@@ -44,6 +44,7 @@ public static class Probe
         setup();
         op().GetAwaiter().GetResult(); // warm up
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < batches; i++)
         {
@@ -51,6 +52,7 @@ public static class Probe
         }
 
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         cleanup();
         long messages = (long)batches * SessionThroughputBenchmarks.BatchSize;
@@ -85,6 +87,7 @@ public static class Probe
         udp.Setup();
         op().GetAwaiter().GetResult(); // warm up
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < invocations; i++)
         {
@@ -92,12 +95,13 @@ public static class Probe
         }
 
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         Console.WriteLine(udp.Describe());
         udp.Cleanup();
         long operations = (long)invocations * perInvoke;
         Console.WriteLine($"{args[1]}: {operations} operations in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / operations:F0} ns/op, " +
-            $"{(double)allocated / operations:F0} B allocated/op (all threads)");
+            $"{(double)allocated / operations:F0} B allocated/op (all threads), {cpu.TotalNanoseconds / operations:F0} ns CPU/op (all threads)");
         return 0;
     }
 }
