@@ -407,11 +407,24 @@ public ref struct MessageReader
         ReadOnlySpan<byte> bytes = _buffer.Slice(start, length);
         _position = start + length;
 
-        // ASCII (the common case for names and chat) is valid UTF-8 with one char per byte: check it
-        // and widen it into the new string, without transcoding.
-        return Ascii.IsValid(bytes)
-            ? string.Create(length, bytes, static (chars, ascii) => Ascii.ToUtf16(ascii, chars, out _))
-            : ReadUtf8(bytes, start);
+        // ASCII (the common case for names and chat) is valid UTF-8 with one char per byte: widen it into
+        // the new string, checking it in the same pass. Anything else goes through the validating decoder.
+        bool ascii = true;
+        string value = string.Create(length, new WidenState(bytes, ref ascii), static (chars, state) =>
+            state.Ascii = AsciiText.Widen(ref MemoryMarshal.GetReference(state.Bytes), ref MemoryMarshal.GetReference(chars), chars.Length));
+        return ascii ? value : ReadUtf8(bytes, start);
+    }
+
+    private readonly ref struct WidenState
+    {
+        public readonly ReadOnlySpan<byte> Bytes;
+        public readonly ref bool Ascii;
+
+        public WidenState(ReadOnlySpan<byte> bytes, ref bool ascii)
+        {
+            Bytes = bytes;
+            Ascii = ref ascii;
+        }
     }
 
     private readonly string ReadUtf8(ReadOnlySpan<byte> bytes, int start)

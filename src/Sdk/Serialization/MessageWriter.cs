@@ -340,9 +340,10 @@ public ref struct MessageWriter
         {
             Span<byte> text = _buffer.Slice(position + prefixSize);
 
-            // ASCII narrows a unit to a byte; from the first other character on, transcode.
-            OperationStatus status = Ascii.FromUtf16(value, text, out int written);
-            if (status == OperationStatus.InvalidData)
+            // ASCII narrows a unit to a byte; from the first block with another character on, transcode.
+            OperationStatus status = OperationStatus.Done;
+            int written = AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref MemoryMarshal.GetReference(text), value.Length);
+            if (written != value.Length)
             {
                 status = System.Text.Unicode.Utf8.FromUtf16(value.AsSpan(written), text[written..], out _, out int rest, replaceInvalidSequences: false);
                 written += rest;
