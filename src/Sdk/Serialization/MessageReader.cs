@@ -3,6 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace PeerKit.Serialization;
@@ -603,21 +605,29 @@ public ref struct MessageReader
         int position = _position;
         int i = 0;
         Span<byte> padded = stackalloc byte[PaddedBlock];
+        if (typeof(T) == typeof(uint) && VarintWords.CanDecodeSixteen && count >= 16)
+        {
+            i = ReadSixteens(buffer, ref position, ref Unsafe.As<T, uint>(ref output), count);
+        }
+
         while (i < count)
         {
             int available = buffer.Length - position;
             scoped ref byte block = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong continuation;
             ulong ends;
             if (available >= PaddedBlock)
             {
-                ends = ~VarintWords.ContinuationBits64(ref block);
+                continuation = VarintWords.ContinuationBits64(ref block);
+                ends = ~continuation;
             }
             else
             {
                 padded.Clear();
                 buffer.Slice(position).CopyTo(padded);
                 block = ref MemoryMarshal.GetReference(padded);
-                ends = ~VarintWords.ContinuationBits64(ref block);
+                continuation = VarintWords.ContinuationBits64(ref block);
+                ends = ~continuation;
                 if (available < 64)
                 {
                     ends &= (1UL << available) - 1;
@@ -628,6 +638,15 @@ public ref struct MessageReader
             int take = Math.Min(BitOperations.PopCount(ends), count - i);
             int start = 0;
             int n = 0;
+            if (take != 0 && !VarintWords.HasLongRun(continuation))
+            {
+                // No varint here is longer than 8 bytes: decode them without checking each one's length.
+                start = typeof(T) == typeof(uint)
+                    ? VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)))
+                    : VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)));
+                n = take;
+            }
+
             for (; n < take; n++)
             {
                 int last = BitOperations.TrailingZeroCount(ends);
@@ -674,6 +693,36 @@ public ref struct MessageReader
         }
 
         _position = position;
+    }
+
+    /// <summary>
+    /// Decodes short varints sixteen at a time with vector instructions (<see cref="VarintWords.DecodeSixteen"/>)
+    /// for as long as they come and at least sixteen are wanted.
+    /// </summary>
+    /// <returns>How many were decoded (a multiple of 16); <paramref name="position"/> is moved past them.</returns>
+    private static unsafe int ReadSixteens(ReadOnlySpan<byte> buffer, ref int position, ref uint output, int count)
+    {
+        int i = 0;
+        fixed (byte* start = buffer)
+        {
+            while (count - i >= 16)
+            {
+                int available = buffer.Length - position;
+                Vector512<byte> block = available >= 64
+                    ? Vector512.Load(start + position)
+                    : Avx512BW.MaskLoad(start + position, Vector512.LessThan(Vector512.Create(VarintWords.ByteIndexes), Vector512.Create((byte)available)), Vector512<byte>.Zero); // no fault past the end
+                int taken = VarintWords.DecodeSixteen(block, available, ref Unsafe.Add(ref output, i));
+                if (taken == 0)
+                {
+                    break;
+                }
+
+                i += 16;
+                position += taken;
+            }
+        }
+
+        return i;
     }
 
     /// <summary>Skips the value of a field whose tag was just read: what unknown fields need.</summary>
