@@ -20,6 +20,7 @@ internal static class AsciiText
     public static bool IsAscii(string value) => IsAscii(ref MemoryMarshal.GetReference(value.AsSpan()), value.Length);
 
     /// <summary>True when each of the <paramref name="length"/> units at <paramref name="source"/> is below 0x80.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsAscii(ref char source, int length)
     {
         ref ushort at = ref Unsafe.As<char, ushort>(ref source);
