@@ -146,12 +146,24 @@ public ref struct MessageReader
         if (buffer.Length - position >= 8)
         {
             // Eight bytes are there: decode them as one word (varints of up to 8 bytes, 56 bits).
-            ulong word = VarintWords.Load(ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position));
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong word = VarintWords.Load(ref at);
             int length = VarintWords.Length(word);
             if (length != 0)
             {
                 _position = position + length;
                 return VarintWords.Decode(word, length);
+            }
+
+            // Nine bytes (values from 2^56: random ids, hashes): the ninth holds bits 56-63.
+            if (buffer.Length - position >= 9)
+            {
+                ulong ninth = Unsafe.Add(ref at, 8);
+                if (ninth < 0x80)
+                {
+                    _position = position + 9;
+                    return VarintWords.Decode(word, 8) | (ninth << 56);
+                }
             }
         }
 
