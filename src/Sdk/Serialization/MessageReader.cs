@@ -315,7 +315,31 @@ public ref struct MessageReader
     public double ReadDouble() => BitConverter.UInt64BitsToDouble(ReadFixed64());
 
     /// <summary>Reads a length prefix and checks that that many bytes follow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadLength()
+    {
+        // One byte (lengths below 128) without a call; anything else reads a whole varint.
+        int start = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if ((uint)start < (uint)buffer.Length)
+        {
+            uint first = buffer[start];
+            if (first < 0x80)
+            {
+                _position = start + 1;
+                if (first > (uint)(buffer.Length - start - 1))
+                {
+                    ThrowLengthPastEnd(start, first);
+                }
+
+                return (int)first;
+            }
+        }
+
+        return ReadLongLength();
+    }
+
+    private int ReadLongLength()
     {
         int start = _position;
         ulong length = ReadVarint64();
