@@ -215,6 +215,47 @@ public class AsciiTextTests
     }
 
     [Fact]
+    public void WriteString_matches_the_definition_at_every_length_and_room_around_the_one_byte_prefix_path()
+    {
+        foreach (string unit in new[] { "a", "é", "€", "😀" })
+        {
+            for (int length = 0; length <= 140; length++)
+            {
+                string text = unit == "a"
+                    ? new string(AsciiUnits(length, length + 5000))
+                    : new string(AsciiUnits(length, length + 5000))[..Math.Max(0, length - unit.Length)] + (length >= unit.Length ? unit : string.Empty);
+                byte[] utf8 = Encoding.UTF8.GetBytes(text);
+                byte[] expected = [.. Encode((ulong)utf8.Length), .. utf8];
+                for (int room = expected.Length - 1; room <= expected.Length + 3 * text.Length + 8; room++)
+                {
+                    byte[] buffer = new byte[room + 16];
+                    Array.Fill(buffer, (byte)0xAB);
+                    var writer = new MessageWriter(buffer.AsSpan(8, room));
+                    bool threw = false;
+                    try
+                    {
+                        writer.WriteString(text);
+                    }
+                    catch (ArgumentException)
+                    {
+                        threw = true;
+                    }
+
+                    Assert.Equal(room < expected.Length, threw);
+                    if (!threw)
+                    {
+                        Assert.Equal(expected.Length, writer.BytesWritten);
+                        Assert.Equal(expected, buffer.AsSpan(8, expected.Length).ToArray());
+                    }
+
+                    Assert.All(buffer[..8], b => Assert.Equal(0xAB, b));
+                    Assert.All(buffer[(8 + room)..], b => Assert.Equal(0xAB, b));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Lone_surrogates_still_fail_to_encode_after_an_ascii_prefix()
     {
         foreach (int at in new[] { 0, 1, 8, 31, 64, 100 })
@@ -223,6 +264,11 @@ public class AsciiTextTests
             var message = new ChatMessage(1, 2, "room", text);
             Assert.Throws<EncoderFallbackException>(() => MessageSerializer.ToArray(message));
             Assert.Throws<EncoderFallbackException>(() => MessageSerializer.Write(message, new byte[1024]));
+            Assert.Throws<EncoderFallbackException>(() =>
+            {
+                var writer = new MessageWriter(new byte[1024]); // the writer alone, without GetSize first
+                writer.WriteString(text);
+            });
         }
     }
 }
