@@ -380,6 +380,20 @@ public class VarintWordsTests
         Assert.Equal(2, e.Offset);
         Assert.Contains("inside a varint", e.Reason, StringComparison.Ordinal);
 
+        // Sixteen or more asked of an empty input, or of fewer than sixteen varints (the vector path declines).
+        foreach (int asked in new[] { 16, 17, 32, 100 })
+        {
+            var empty = new MessageReader(ReadOnlySpan<byte>.Empty);
+            MessageFormatException none = CatchBulk(ref empty, asked);
+            Assert.Equal(0, none.Offset);
+            Assert.Contains("inside a varint", none.Reason, StringComparison.Ordinal);
+
+            byte[] fifteen = [.. Enumerable.Repeat((byte)0x05, 15)];
+            var few = new MessageReader(fifteen);
+            MessageFormatException short15 = CatchBulk(ref few, asked);
+            Assert.Equal(15, short15.Offset);
+        }
+
         var fixedReader = new MessageReader(new byte[10]);
         try
         {
