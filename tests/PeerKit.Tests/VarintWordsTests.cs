@@ -166,14 +166,15 @@ public class VarintWordsTests
     /// Reads <paramref name="input"/> as a packed field both ways: counted and read in bulk (then the
     /// one-at-a-time loop for what is left, as generated code does), and one value at a time.
     /// </summary>
-    private static void AssertBulkMatchesOneByOne<T>(byte[] input, CountValues count, ReadBulk<T> bulk, ReadOneValue<T> one)
+    private static void AssertBulkMatchesOneByOne<T>(byte[] input, CountValues count, ReadBulk<T> bulk, ReadOneValue<T> one, bool moreThanThere = false)
     {
         List<T> expected = [];
         string? expectedError = null;
         var reader = new MessageReader(input);
+        int wanted = count(ref reader);
         try
         {
-            while (!reader.IsAtEnd)
+            while (moreThanThere ? expected.Count < wanted : !reader.IsAtEnd)
             {
                 expected.Add(one(ref reader));
             }
@@ -263,6 +264,114 @@ public class VarintWordsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Packed_short_varints_read_in_bulk_like_one_at_a_time_including_malformed_input(int seed)
+    {
+        // Mostly one- to four-byte varints (what the sixteen-at-a-time vector path takes), with a five-byte
+        // or longer one now and then, so runs of sixteen qualify, fail and restart at every offset.
+        var random = new Random(seed);
+        var bytes = new List<byte>();
+        int count = random.Next(0, 300);
+        int longEvery = random.Next(2) == 0 ? 1000 : random.Next(5, 40);
+        for (int i = 0; i < count; i++)
+        {
+            int bits = random.Next(longEvery) == 0 ? random.Next(29, 64) : random.Next(1, 29);
+            bytes.AddRange(Encode((ulong)random.NextInt64() & ((1UL << bits) - 1)));
+        }
+
+        byte[] valid = [.. bytes];
+        List<byte[]> inputs = [valid];
+        if (valid.Length > 0)
+        {
+            inputs.Add(valid[..^1]);
+            inputs.Add([.. valid, 0x80, 0x80]);
+            byte[] noisy = [.. valid];
+            noisy[random.Next(noisy.Length)] |= 0x80;
+            inputs.Add(noisy);
+            byte[] ended = [.. valid];
+            ended[random.Next(ended.Length)] &= 0x7F;
+            inputs.Add(ended);
+        }
+
+        foreach (byte[] input in inputs)
+        {
+            AssertBulkMatchesOneByOne<int>(input, (ref MessageReader r) => r.CountVarints(), (ref MessageReader r, Span<int> d) => r.ReadPackedInt32(d), (ref MessageReader r) => r.ReadInt32());
+            AssertBulkMatchesOneByOne<uint>(input, (ref MessageReader r) => r.CountVarints(), (ref MessageReader r, Span<uint> d) => r.ReadPackedUInt32(d), (ref MessageReader r) => r.ReadUInt32());
+            AssertBulkMatchesOneByOne<int>(input, (ref MessageReader r) => r.CountVarints(), (ref MessageReader r, Span<int> d) => r.ReadPackedSInt32(d), (ref MessageReader r) => r.ReadSInt32());
+            AssertBulkMatchesOneByOne<ulong>(input, (ref MessageReader r) => r.CountVarints(), (ref MessageReader r, Span<ulong> d) => r.ReadPackedUInt64(d), (ref MessageReader r) => r.ReadUInt64());
+
+            // Asked for more than there are: fails where reading one at a time fails.
+            AssertBulkMatchesOneByOne<uint>(input, (ref MessageReader r) => r.CountVarints() + 16, (ref MessageReader r, Span<uint> d) => r.ReadPackedUInt32(d), (ref MessageReader r) => r.ReadUInt32(), moreThanThere: true);
+        }
+    }
+
+    [Fact]
+    public void Sixteen_varints_decoded_as_vectors_match_the_definition_or_are_declined()
+    {
+        if (!VarintWords.CanDecodeSixteen)
+        {
+            return; // nothing to test on this processor: the callers never use it
+        }
+
+        var random = new Random(11);
+        for (int round = 0; round < 20_000; round++)
+        {
+            // Varints of 1 to maxBytes bytes, then random bytes, in a 64-byte block, of which `available` count.
+            int maxBytes = random.Next(1, 7);
+            var bytes = new List<byte>();
+            var values = new List<uint>();
+            while (bytes.Count < 64)
+            {
+                int length = random.Next(1, maxBytes + 1);
+                ulong value = (ulong)random.NextInt64() & ((1UL << (7 * length)) - 1);
+                value |= 1UL << (7 * (length - 1)); // exactly `length` bytes
+                if (length == 1)
+                {
+                    value &= 0x7F;
+                }
+
+                bytes.AddRange(Encode(value));
+                values.Add((uint)value);
+            }
+
+            byte[] block = bytes.Take(64).ToArray();
+            int available = random.Next(3) == 0 ? random.Next(0, 65) : 64;
+            byte[] visible = [.. block[..available], .. new byte[64 - available]];
+            uint[] output = Enumerable.Repeat(0xDEADBEEFu, 20).ToArray();
+            int taken = VarintWords.DecodeSixteen(System.Runtime.Intrinsics.Vector512.Create(visible), available, ref output[0]);
+
+            // The definition: the first sixteen varints must end within `available` bytes and be at most 4 bytes each.
+            int position = 0;
+            bool qualifies = true;
+            for (int k = 0; k < 16 && qualifies; k++)
+            {
+                var one = Reference(block[..available], position, out _);
+                if (one is null || one.Value.Offset - position > 4)
+                {
+                    qualifies = false;
+                    break;
+                }
+
+                Assert.Equal((ulong)values[k], one.Value.Value);
+                position = (int)one.Value.Offset;
+            }
+
+            if (qualifies)
+            {
+                Assert.Equal(position, taken);
+                Assert.Equal(values.Take(16), output.Take(16));
+            }
+            else
+            {
+                Assert.Equal(0, taken);
+                Assert.All(output.Take(16), v => Assert.Equal(0xDEADBEEFu, v));
+            }
+
+            Assert.All(output.Skip(16), v => Assert.Equal(0xDEADBEEFu, v));
+        }
+    }
+
     [Fact]
     public void Bulk_reads_asked_for_more_values_than_there_are_fail_where_the_input_ends()
     {
@@ -270,6 +379,20 @@ public class VarintWordsTests
         MessageFormatException e = CatchBulk(ref reader, 4);
         Assert.Equal(2, e.Offset);
         Assert.Contains("inside a varint", e.Reason, StringComparison.Ordinal);
+
+        // Sixteen or more asked of an empty input, or of fewer than sixteen varints (the vector path declines).
+        foreach (int asked in new[] { 16, 17, 32, 100 })
+        {
+            var empty = new MessageReader(ReadOnlySpan<byte>.Empty);
+            MessageFormatException none = CatchBulk(ref empty, asked);
+            Assert.Equal(0, none.Offset);
+            Assert.Contains("inside a varint", none.Reason, StringComparison.Ordinal);
+
+            byte[] fifteen = [.. Enumerable.Repeat((byte)0x05, 15)];
+            var few = new MessageReader(fifteen);
+            MessageFormatException short15 = CatchBulk(ref few, asked);
+            Assert.Equal(15, short15.Offset);
+        }
 
         var fixedReader = new MessageReader(new byte[10]);
         try

@@ -3,6 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace PeerKit.Serialization;
@@ -144,12 +146,24 @@ public ref struct MessageReader
         if (buffer.Length - position >= 8)
         {
             // Eight bytes are there: decode them as one word (varints of up to 8 bytes, 56 bits).
-            ulong word = VarintWords.Load(ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position));
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong word = VarintWords.Load(ref at);
             int length = VarintWords.Length(word);
             if (length != 0)
             {
                 _position = position + length;
                 return VarintWords.Decode(word, length);
+            }
+
+            // Nine bytes (values from 2^56: random ids, hashes): the ninth holds bits 56-63.
+            if (buffer.Length - position >= 9)
+            {
+                ulong ninth = Unsafe.Add(ref at, 8);
+                if (ninth < 0x80)
+                {
+                    _position = position + 9;
+                    return VarintWords.Decode(word, 8) | (ninth << 56);
+                }
             }
         }
 
@@ -301,7 +315,31 @@ public ref struct MessageReader
     public double ReadDouble() => BitConverter.UInt64BitsToDouble(ReadFixed64());
 
     /// <summary>Reads a length prefix and checks that that many bytes follow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadLength()
+    {
+        // One byte (lengths below 128) without a call; anything else reads a whole varint.
+        int start = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if ((uint)start < (uint)buffer.Length)
+        {
+            uint first = buffer[start];
+            if (first < 0x80)
+            {
+                _position = start + 1;
+                if (first > (uint)(buffer.Length - start - 1))
+                {
+                    ThrowLengthPastEnd(start, first);
+                }
+
+                return (int)first;
+            }
+        }
+
+        return ReadLongLength();
+    }
+
+    private int ReadLongLength()
     {
         int start = _position;
         ulong length = ReadVarint64();
@@ -407,11 +445,24 @@ public ref struct MessageReader
         ReadOnlySpan<byte> bytes = _buffer.Slice(start, length);
         _position = start + length;
 
-        // ASCII (the common case for names and chat) is valid UTF-8 with one char per byte: check it
-        // and widen it into the new string, without transcoding.
-        return Ascii.IsValid(bytes)
-            ? string.Create(length, bytes, static (chars, ascii) => Ascii.ToUtf16(ascii, chars, out _))
-            : ReadUtf8(bytes, start);
+        // ASCII (the common case for names and chat) is valid UTF-8 with one char per byte: widen it into
+        // the new string, checking it in the same pass. Anything else goes through the validating decoder.
+        bool ascii = true;
+        string value = string.Create(length, new WidenState(bytes, ref ascii), static (chars, state) =>
+            state.Ascii = AsciiText.Widen(ref MemoryMarshal.GetReference(state.Bytes), ref MemoryMarshal.GetReference(chars), chars.Length));
+        return ascii ? value : ReadUtf8(bytes, start);
+    }
+
+    private readonly ref struct WidenState
+    {
+        public readonly ReadOnlySpan<byte> Bytes;
+        public readonly ref bool Ascii;
+
+        public WidenState(ReadOnlySpan<byte> bytes, ref bool ascii)
+        {
+            Bytes = bytes;
+            Ascii = ref ascii;
+        }
     }
 
     private readonly string ReadUtf8(ReadOnlySpan<byte> bytes, int start)
@@ -590,21 +641,29 @@ public ref struct MessageReader
         int position = _position;
         int i = 0;
         Span<byte> padded = stackalloc byte[PaddedBlock];
+        if (typeof(T) == typeof(uint) && VarintWords.CanDecodeSixteen && count >= 16)
+        {
+            i = ReadSixteens(buffer, ref position, ref Unsafe.As<T, uint>(ref output), count);
+        }
+
         while (i < count)
         {
             int available = buffer.Length - position;
             scoped ref byte block = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
+            ulong continuation;
             ulong ends;
             if (available >= PaddedBlock)
             {
-                ends = ~VarintWords.ContinuationBits64(ref block);
+                continuation = VarintWords.ContinuationBits64(ref block);
+                ends = ~continuation;
             }
             else
             {
                 padded.Clear();
                 buffer.Slice(position).CopyTo(padded);
                 block = ref MemoryMarshal.GetReference(padded);
-                ends = ~VarintWords.ContinuationBits64(ref block);
+                continuation = VarintWords.ContinuationBits64(ref block);
+                ends = ~continuation;
                 if (available < 64)
                 {
                     ends &= (1UL << available) - 1;
@@ -615,6 +674,15 @@ public ref struct MessageReader
             int take = Math.Min(BitOperations.PopCount(ends), count - i);
             int start = 0;
             int n = 0;
+            if (take != 0 && !VarintWords.HasLongRun(continuation))
+            {
+                // No varint here is longer than 8 bytes: decode them without checking each one's length.
+                start = typeof(T) == typeof(uint)
+                    ? VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)))
+                    : VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)));
+                n = take;
+            }
+
             for (; n < take; n++)
             {
                 int last = BitOperations.TrailingZeroCount(ends);
@@ -661,6 +729,36 @@ public ref struct MessageReader
         }
 
         _position = position;
+    }
+
+    /// <summary>
+    /// Decodes short varints sixteen at a time with vector instructions (<see cref="VarintWords.DecodeSixteen"/>)
+    /// for as long as they come and at least sixteen are wanted.
+    /// </summary>
+    /// <returns>How many were decoded (a multiple of 16); <paramref name="position"/> is moved past them.</returns>
+    private static unsafe int ReadSixteens(ReadOnlySpan<byte> buffer, ref int position, ref uint output, int count)
+    {
+        int i = 0;
+        fixed (byte* start = buffer)
+        {
+            while (count - i >= 16)
+            {
+                int available = buffer.Length - position;
+                Vector512<byte> block = available >= 64
+                    ? Vector512.Load(start + position)
+                    : Avx512BW.MaskLoad(start + position, Vector512.LessThan(Vector512.Create(VarintWords.ByteIndexes), Vector512.Create((byte)available)), Vector512<byte>.Zero); // no fault past the end
+                int taken = VarintWords.DecodeSixteen(block, available, ref Unsafe.Add(ref output, i));
+                if (taken == 0)
+                {
+                    break;
+                }
+
+                i += 16;
+                position += taken;
+            }
+        }
+
+        return i;
     }
 
     /// <summary>Skips the value of a field whose tag was just read: what unknown fields need.</summary>

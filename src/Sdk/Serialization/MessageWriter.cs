@@ -327,7 +327,27 @@ public ref struct MessageWriter
 
     /// <summary>Writes a string's length prefix and its UTF-8 bytes.</summary>
     /// <exception cref="EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteString(string value)
+    {
+        // An ASCII string of fewer than 128 units (names, short text): a one-byte prefix, then one byte a unit.
+        int position = _position;
+        int length = value.Length;
+        if ((uint)length < 0x80 && _buffer.Length - position > length)
+        {
+            ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), position);
+            if (AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref Unsafe.Add(ref at, 1), length) == length)
+            {
+                at = (byte)length;
+                _position = position + 1 + length;
+                return;
+            }
+        }
+
+        WriteAnyString(value);
+    }
+
+    private void WriteAnyString(string value)
     {
         // UTF-8 takes at least one byte per UTF-16 unit, so the prefix takes at least the size of the
         // unit count's varint. Encode once, after a gap of that size, and fill the prefix in; in the rare
@@ -340,9 +360,10 @@ public ref struct MessageWriter
         {
             Span<byte> text = _buffer.Slice(position + prefixSize);
 
-            // ASCII narrows a unit to a byte; from the first other character on, transcode.
-            OperationStatus status = Ascii.FromUtf16(value, text, out int written);
-            if (status == OperationStatus.InvalidData)
+            // ASCII narrows a unit to a byte; from the first block with another character on, transcode.
+            OperationStatus status = OperationStatus.Done;
+            int written = AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref MemoryMarshal.GetReference(text), value.Length);
+            if (written != value.Length)
             {
                 status = System.Text.Unicode.Utf8.FromUtf16(value.AsSpan(written), text[written..], out _, out int rest, replaceInvalidSequences: false);
                 written += rest;

@@ -112,6 +112,137 @@ internal static class VarintWords
         return (x & 0x007F_007F_007F_007FUL) | ((x & 0x3F80_3F80_3F80_3F80UL) << 1);
     }
 
+    /// <summary>True when <see cref="DecodeSixteen"/> can run (AVX-512 VBMI and VBMI2: Ice Lake, Zen 4 and later).</summary>
+    public static bool CanDecodeSixteen => Avx512Vbmi.IsSupported && Avx512Vbmi2.IsSupported;
+
+    // Byte i of lane k (4 bytes) of the gather indexes: the k-th varint's start, and i.
+    private static ReadOnlySpan<byte> LaneOfByte =>
+    [
+        0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
+        8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15,
+    ];
+
+    /// <summary>0 to 63, a byte's index in a 64-byte block.</summary>
+    public static ReadOnlySpan<byte> ByteIndexes =>
+    [
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+    ];
+
+    /// <summary>
+    /// Decodes the first sixteen varints in <paramref name="block"/> (64 bytes, the first a varint's start)
+    /// into sixteen 32-bit values at <paramref name="output"/>, with vector instructions, when there are
+    /// sixteen that end among the first <paramref name="available"/> bytes and none of them is longer than
+    /// four bytes (values below 2^28, the common case for packed <c>int32</c> fields). Requires
+    /// <see cref="CanDecodeSixteen"/>.
+    /// </summary>
+    /// <returns>The bytes the sixteen varints take, or 0 (nothing written) when they do not qualify.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int DecodeSixteen(Vector512<byte> block, int available, ref uint output)
+    {
+        ulong continuation = block.ExtractMostSignificantBits();
+        ulong ends = ~continuation;
+        if (available < 64)
+        {
+            ends &= (1UL << available) - 1;
+        }
+
+        if (BitOperations.PopCount(ends) < 16)
+        {
+            return 0;
+        }
+
+        // The sixteenth end, and no four continuation bits in a row (a varint of five bytes or more) below it.
+        ulong sixteenth = Bmi2.X64.ParallelBitDeposit(1UL << 15, ends);
+        ulong runs = continuation & (continuation >> 1);
+        runs &= runs >> 2;
+        if ((runs & ((sixteenth << 1) - 1)) != 0)
+        {
+            return 0;
+        }
+
+        // The end of each varint (its last byte's index) in bytes 0-15, then its start: 0, then one past the end before.
+        Vector512<byte> isEnd = Vector512.GreaterThanOrEqual(block.AsSByte(), Vector512<sbyte>.Zero).AsByte();
+        Vector512<byte> last = Avx512Vbmi2.Compress(Vector512<byte>.Zero, isEnd, Vector512.Create(ByteIndexes));
+        Vector512<byte> first = Avx512BW.ShiftLeftLogical128BitLane(last + Vector512<byte>.One, 1);
+
+        // Four bytes per varint: those from its start, kept up to its end, without continuation bits.
+        Vector512<byte> lanes = Vector512.Create(LaneOfByte);
+        Vector512<byte> at = Avx512Vbmi.PermuteVar64x8(first, lanes) + Vector512.Create(0x03020100u).AsByte();
+        Vector512<byte> end = Avx512Vbmi.PermuteVar64x8(last, lanes);
+        Vector512<byte> bytes = Avx512Vbmi.PermuteVar64x8(block, at)
+            & Vector512.LessThanOrEqual(at, end)
+            & Vector512.Create((byte)0x7F);
+
+        // Seven bits a byte: pairs of bytes into 14 bits, pairs of those into 28.
+        Vector512<ushort> pairs = bytes.AsUInt16();
+        pairs = (pairs & Vector512.Create((ushort)0x007F)) | ((pairs >> 1) & Vector512.Create((ushort)0x3F80));
+        Vector512<uint> values = pairs.AsUInt32();
+        values = (values & Vector512.Create(0x3FFFu)) | ((values >> 2) & Vector512.Create(0x0FFF_C000u));
+        values.StoreUnsafe(ref output);
+        return BitOperations.TrailingZeroCount(sixteenth) + 1;
+    }
+
+    /// <summary>
+    /// True when <paramref name="continuation"/> (a bit per byte, set for a continuation bit) has eight set bits
+    /// in a row: a varint of nine bytes or more, or one that does not end within the bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasLongRun(ulong continuation)
+    {
+        ulong runs = continuation & (continuation >> 1); // bit i: bits i and i + 1 set
+        runs &= runs >> 2;                               // bits i to i + 3
+        return (runs & (runs >> 4)) != 0;                // bits i to i + 7
+    }
+
+    /// <summary>
+    /// Decodes the <paramref name="count"/> varints at <paramref name="block"/> whose last bytes are the lowest
+    /// <paramref name="count"/> set bits of <paramref name="ends"/> (bit <c>i</c>: byte <c>i</c>), none longer
+    /// than 8 bytes (see <see cref="HasLongRun"/>), into <paramref name="count"/> elements at <paramref name="output"/>
+    /// (their low 32 bits). Eight bytes are read at each varint's start.
+    /// </summary>
+    /// <returns>The bytes the varints take.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int DecodeEnds(ref byte block, ulong ends, int count, ref uint output)
+    {
+        int start = 0;
+        for (int k = 0; k < count; k++)
+        {
+            int next = BitOperations.TrailingZeroCount(ends) + 1;
+            Unsafe.Add(ref output, k) = (uint)DecodeBetween(ref block, start, next);
+            start = next;
+            ends &= ends - 1;
+        }
+
+        return start;
+    }
+
+    /// <summary><see cref="DecodeEnds(ref byte, ulong, int, ref uint)"/> into 64-bit elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int DecodeEnds(ref byte block, ulong ends, int count, ref ulong output)
+    {
+        int start = 0;
+        for (int k = 0; k < count; k++)
+        {
+            int next = BitOperations.TrailingZeroCount(ends) + 1;
+            Unsafe.Add(ref output, k) = DecodeBetween(ref block, start, next);
+            start = next;
+            ends &= ends - 1;
+        }
+
+        return start;
+    }
+
+    // The varint in bytes start to end - 1 of the block (1 to 8 bytes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong DecodeBetween(ref byte block, int start, int end)
+    {
+        ulong word = Load(ref Unsafe.Add(ref block, start));
+        return FastBitExtract
+            ? Bmi2.X64.ParallelBitExtract(word, Bmi2.X64.ZeroHighBits(LowBits, (ulong)(uint)((end - start) << 3)))
+            : DecodeWithShifts(word, end - start);
+    }
+
     /// <summary>
     /// A bit per byte of the 64 bytes at <paramref name="at"/>, set when the byte has its continuation bit
     /// (bit 7) set; bit <c>i</c> is byte <c>i</c>.

@@ -45,7 +45,7 @@ public static class WireSize
     /// <summary>The UTF-8 length of <paramref name="value"/>: its length when it is ASCII (checked a vector at a time), else counted.</summary>
     /// <exception cref="System.Text.EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Utf8Length(string value) => System.Text.Ascii.IsValid(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
+    internal static int Utf8Length(string value) => AsciiText.IsAscii(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
 
     /// <summary>Bytes of an embedded message's payload: its length prefix and its encoding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
