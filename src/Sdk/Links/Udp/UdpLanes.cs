@@ -5,8 +5,14 @@ namespace PeerKit.Links.Udp;
 /// <summary>A frame waiting to be sent or acknowledged, split into fixed-size chunks (one when it fits a packet).</summary>
 internal sealed class OutMessage(FramePool pool)
 {
+    /// <summary>Frames up to this size are kept in the message's own buffer, not one from the endpoint's pool: a
+    /// pooled buffer would be rented by the sending thread and returned by the flushing one, which costs two
+    /// contended queue operations per small message.</summary>
+    public const int SmallCapacity = 64;
+
     private ulong[]? _ackedBits;
     private ulong _ackedSmall;
+    private byte[]? _small;
 
     public byte[]? Buffer;
     public int Length;
@@ -24,7 +30,7 @@ internal sealed class OutMessage(FramePool pool)
     public void Init(ReadOnlySpan<byte> frame, ulong seq, int cls, int wholeMax, int chunkSize, long now)
     {
         Length = frame.Length;
-        Buffer = pool.Rent(frame.Length);
+        Buffer = frame.Length == 0 ? null : frame.Length <= SmallCapacity ? (_small ??= new byte[SmallCapacity]) : pool.Rent(frame.Length);
         frame.CopyTo(Buffer);
         Seq = seq;
         Class = cls;
@@ -75,7 +81,11 @@ internal sealed class OutMessage(FramePool pool)
     {
         if (Buffer is not null)
         {
-            pool.Return(Buffer);
+            if (!ReferenceEquals(Buffer, _small))
+            {
+                pool.Return(Buffer);
+            }
+
             Buffer = null;
         }
 
