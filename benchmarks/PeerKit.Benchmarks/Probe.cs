@@ -89,9 +89,18 @@ public static class Probe
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
+        var times = new List<double>();
         for (int i = 0; i < invocations; i++)
         {
+            long t0 = Stopwatch.GetTimestamp();
             op().GetAwaiter().GetResult();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+
+        if (Environment.GetEnvironmentVariable("PEERKIT_PROBE_TIMES") == "1")
+        {
+            // Each invocation's milliseconds: shows JIT warm-up and the bimodal timing of the 64-byte runs.
+            Console.WriteLine(string.Join(" ", times.Select(t => t.ToString("F0"))));
         }
 
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
