@@ -81,6 +81,13 @@ public sealed class UdpLink : IMessageLink
     private long _pathChallengeSentAt;
     private long _pathChallengesSent;
     private long _pathMigrations;
+
+    // Closing: the packet numbers that carried our CLOSE, and whether the peer acknowledged one of them.
+    private List<ulong>? _closePackets;
+    private TaskCompletionSource? _closeDone;
+    private long _closeDeadline;
+    private long _closeResendAt;
+    private bool _closeAcked;
     private byte[] _plain = [];
     private byte[] _receivePlain = [];
     private int _mtu;
@@ -408,8 +415,9 @@ public sealed class UdpLink : IMessageLink
 
     /// <summary>
     /// Closes the link: waits up to <see cref="UdpLinkOptions.CloseTimeout"/> for reliable frames already sent to be
-    /// acknowledged, tells the peer (which sees <see cref="LinkCloseReason.RemoteClosed"/>), and discards frames not yet
-    /// received.
+    /// acknowledged, then tells the peer (which sees <see cref="LinkCloseReason.RemoteClosed"/>), resending the close
+    /// every retransmission timeout until the peer acknowledges it, for up to another <see cref="UdpLinkOptions.CloseTimeout"/>,
+    /// and discards frames not yet received.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -432,22 +440,35 @@ public sealed class UdpLink : IMessageLink
             await Task.Delay(2).ConfigureAwait(false);
         }
 
+        // The close is resent by the endpoint's timer every retransmission timeout (not backed off) until the peer
+        // acknowledges it (it answers a CLOSE with an ACK before closing), the peer closes too, or another
+        // CloseTimeout runs out (OnTick).
+        Task closing = Task.CompletedTask;
         lock (_lock)
         {
             if (_state == State.Established)
             {
-                // Three copies: the close is not retransmitted; a peer that misses all three times out.
-                for (int i = 0; i < 3; i++)
-                {
-                    _plain[0] = UdpWire.FrameClose;
-                    SendPacketLocked(1);
-                }
-
-                SendBatchLocked();
+                long now = UdpClock.Now;
+                _closeDeadline = now + UdpClock.Micros(_options.CloseTimeout);
+                _closeDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                closing = _closeDone.Task;
+                SendCloseLocked(now);
             }
+        }
 
+        await closing.ConfigureAwait(false);
+        lock (_lock)
+        {
             CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
         }
+    }
+
+    private void SendCloseLocked(long now)
+    {
+        _closePackets ??= new List<ulong>();
+        _closePackets.Add(_nextPn);
+        SendControlPacketLocked([UdpWire.FrameClose], _remote);
+        _closeResendAt = now + Math.Max(_rtt.Rto, 10_000);
     }
 
     /// <inheritdoc/>
@@ -1269,6 +1290,13 @@ public sealed class UdpLink : IMessageLink
 
             if (result.Close)
             {
+                if (!result.DeferredData && _received.Count > 0)
+                {
+                    // Acknowledge at once: the peer resends its close until it hears this.
+                    Span<byte> ack = stackalloc byte[UdpWire.AckBudget];
+                    SendControlPacketLocked(ack[..WriteAck(ack, now)], _remote);
+                }
+
                 CloseLocked(LinkCloseReason.RemoteClosed, null, discardPending: false);
                 return PacketVerdict.Accepted;
             }
@@ -1660,6 +1688,23 @@ public sealed class UdpLink : IMessageLink
         }
     }
 
+    /// <summary>Marks the close acknowledged when a range covers a packet that carried it.</summary>
+    private void NoteCloseAcked(ulong lo, ulong hi)
+    {
+        if (_closePackets is { } sent && !_closeAcked)
+        {
+            foreach (ulong pn in sent)
+            {
+                if (pn >= lo && pn <= hi)
+                {
+                    _closeAcked = true;
+                    _closeDone?.TrySetResult();
+                    return;
+                }
+            }
+        }
+    }
+
     private bool ReadAck(ReadOnlySpan<byte> p, ref int pos, long now)
     {
         if (!Varint.TryRead(p, ref pos, out ulong largest) || !Varint.TryRead(p, ref pos, out ulong delay)
@@ -1685,6 +1730,7 @@ public sealed class UdpLink : IMessageLink
         long largestSentAt = largestPacket?.SentAt ?? 0;
         bool ackedAny = AckRange(largest - first, largest, now);
         ulong lo = largest - first;
+        NoteCloseAcked(lo, largest);
         for (int i = 0; i < extra; i++)
         {
             if (!Varint.TryRead(p, ref pos, out ulong gap) || !Varint.TryRead(p, ref pos, out ulong length) || lo < gap + 2)
@@ -1700,6 +1746,7 @@ public sealed class UdpLink : IMessageLink
 
             lo = hi - length;
             ackedAny |= AckRange(lo, hi, now);
+            NoteCloseAcked(lo, hi);
         }
 
         if (!_anyAcked || largest > _largestAcked)
@@ -1878,6 +1925,18 @@ public sealed class UdpLink : IMessageLink
                 return;
             }
 
+            if (_closeDone is { } closing)
+            {
+                if (_closeAcked || now >= _closeDeadline)
+                {
+                    closing.TrySetResult();
+                }
+                else if (now >= _closeResendAt)
+                {
+                    SendCloseLocked(now);
+                }
+            }
+
             if (now - _lastReceive >= UdpClock.Micros(_options.IdleTimeout))
             {
                 CloseLocked(LinkCloseReason.Timeout, new TimeoutException($"Nothing arrived from the peer for {_options.IdleTimeout}."), discardPending: false);
@@ -1948,6 +2007,7 @@ public sealed class UdpLink : IMessageLink
     private void CloseLocked(LinkCloseReason reason, Exception? cause, bool discardPending)
     {
         _inbox.Close(reason, cause, discardPending);
+        _closeDone?.TrySetResult();
         if (_state == State.Closed)
         {
             return;

@@ -81,7 +81,10 @@ public sealed class UdpLinkOptions : LinkOptions
     /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
     public TimeSpan TimerResolution { get => _timerResolution; init => _timerResolution = Positive(value); }
 
-    /// <summary>How long disposing a link waits for its reliable frames to be acknowledged before closing. Default 1 s.</summary>
+    /// <summary>
+    /// How long disposing a link waits for its reliable frames to be acknowledged before it closes, and then at most
+    /// as long again for the peer to acknowledge the close (resent every retransmission timeout). Default 1 s.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
     public TimeSpan CloseTimeout { get => _closeTimeout; init => _closeTimeout = NotNegative(value); }
 

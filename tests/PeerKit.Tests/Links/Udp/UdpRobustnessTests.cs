@@ -254,6 +254,23 @@ public sealed class UdpRobustnessTests
     }
 
     [Fact]
+    public async Task A_close_reaches_the_peer_through_heavy_loss()
+    {
+        // 40% loss: three unacknowledged copies of a close would all be lost 6.4% of the time, so eight closes in a
+        // row would fail about two runs in five; the close is resent until acknowledged instead.
+        await using var h = new UdpHarness(seed: 208);
+        for (int i = 0; i < 8; i++)
+        {
+            h.Network.Impairment = Impairment.None;
+            (UdpLink client, UdpLink server) = await h.ConnectAsync();
+            h.Network.Impairment = new Impairment { Loss = 0.4 };
+            await client.DisposeAsync();
+            Assert.Equal(LinkCloseReason.Requested, await client.Completion.WaitAsync(Timeout));
+            Assert.Equal(LinkCloseReason.RemoteClosed, await server.Completion.WaitAsync(Timeout));
+        }
+    }
+
+    [Fact]
     public async Task A_packet_forwarded_from_another_address_does_not_redirect_the_link()
     {
         // The original datagrams take 5 ms; the attacker's copy of the first data packet arrives at once.
