@@ -87,6 +87,21 @@ internal sealed class LinkInbox
         _reason = reason;
         _cause = cause;
         Volatile.Write(ref _closed, 2);
+        if (!discardPending)
+        {
+            // Frames held back for the end of a run of datagrams (Hold) stay receivable after the close. This is
+            // the one place a receiver resuming inline may run under the producer's lock.
+            foreach (Entry entry in _held)
+            {
+                if (!_frames.Writer.TryWrite(entry))
+                {
+                    entry.Frame.Dispose();
+                }
+            }
+
+            _held.Clear();
+        }
+
         _frames.Writer.TryComplete();
         if (discardPending)
         {
@@ -278,6 +293,12 @@ internal sealed class LinkInbox
 
     private void DiscardPending()
     {
+        foreach (Entry entry in _held)
+        {
+            entry.Frame.Dispose();
+        }
+
+        _held.Clear();
         while (_frames.Reader.TryRead(out Entry entry))
         {
             entry.Frame.Dispose();
