@@ -89,8 +89,9 @@ internal sealed class LinkInbox
         Volatile.Write(ref _closed, 2);
         if (!discardPending)
         {
-            // Frames held back for the end of a run of datagrams (Hold) stay receivable after the close. This is
-            // the one place a receiver resuming inline may run under the producer's lock.
+            // Frames held back for the end of a run of datagrams (Hold) stay receivable after the close. With
+            // inline continuations, a waiting receiver may resume here or in TryComplete below, on the closing
+            // thread: the UDP link therefore closes its inbox last, once the link itself is closed.
             foreach (Entry entry in _held)
             {
                 if (!_frames.Writer.TryWrite(entry))

@@ -17,6 +17,9 @@ internal interface IDatagramTransport : IDisposable
     /// <summary>How many datagrams one <see cref="SendSegments"/> call may carry (1: no batching).</summary>
     int MaxSegments { get; }
 
+    /// <summary>Calls that sent more than one datagram in one system call.</summary>
+    long SegmentedSends => 0;
+
     /// <summary>
     /// Starts delivering received datagrams to <paramref name="handler"/>, one at a time, and calls
     /// <paramref name="batchEnd"/> after each run of datagrams taken from the socket together (at least once after
@@ -113,7 +116,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
     internal bool UsesRecvMMsg { get; }
 
     /// <summary>Calls that sent more than one datagram with UDP GSO.</summary>
-    internal long SegmentedSends => Interlocked.Read(ref _segmentedSends);
+    public long SegmentedSends => Interlocked.Read(ref _segmentedSends);
 
     /// <summary>Whether the receive thread is still running (tests: Dispose stops it).</summary>
     internal bool IsReceiving => _thread?.IsAlive == true;
@@ -158,13 +161,17 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
                 return true;
             }
 
-            if (error is not (LinuxUdp.EIo or LinuxUdp.EInval or LinuxUdp.EMsgSize))
+            if (error == LinuxUdp.EIo)
+            {
+                // The route's device cannot segment (or checksum) in the kernel: one datagram at a time from now on.
+                _gso = false;
+            }
+            else if (error is not (LinuxUdp.EInval or LinuxUdp.EMsgSize))
             {
                 return false; // a full buffer (EAGAIN, ENOBUFS) or an unreachable peer: lost, as a single send would be
             }
 
-            // The route's device cannot segment (EIO) or the kernel refuses this batch: one datagram at a time from now on.
-            _gso = false;
+            // EINVAL, EMSGSIZE: this batch does not fit this destination's path; it goes one datagram at a time.
         }
 
         bool sent = true;
@@ -262,6 +269,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             var source = new SocketAddress(LocalEndPoint.AddressFamily);
             Span<byte> sourceBytes = source.Buffer.Span;
             long pollUntil = 0;
+            int failures = 0;
             while (!_stopped)
             {
                 for (int i = 0; i < ReceiveBatch; i++)
@@ -284,6 +292,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
                 int count = LinuxUdp.RecvMMsg(fd, messages, ReceiveBatch, polling ? LinuxUdp.MsgDontWait : LinuxUdp.MsgWaitForOne, null);
                 if (count <= 0)
                 {
+                    int error = count < 0 ? Marshal.GetLastPInvokeError() : 0;
                     if (polling && UdpClock.Now >= pollUntil)
                     {
                         pollUntil = 0; // nothing came while polling: block from now on
@@ -292,10 +301,17 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
                     {
                         Thread.Yield();
                     }
+                    else if (error != LinuxUdp.EAgain && error != LinuxUdp.EIntr && ++failures > 3)
+                    {
+                        // A blocking call that keeps failing at once (an error that repeats): do not spin on it.
+                        Thread.Sleep(1);
+                    }
 
                     // EAGAIN (the timeout, or nothing while polling), EINTR, an ICMP error, or 0 after shutdown.
                     continue;
                 }
+
+                failures = 0;
 
                 for (int i = 0; i < count; i++)
                 {

@@ -51,7 +51,6 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private long _handshakesFailed;
     private long _cookiesSent;
     private long _receiveBatches;
-    private long _batchedSends;
 
     private UdpEndpoint(IDatagramTransport transport, NodeKey localKey, UdpLinkOptions options)
     {
@@ -180,7 +179,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             Links = _links.Count,
             ReceiveBatches = Interlocked.Read(ref _receiveBatches),
             SegmentationOffload = _transport.MaxSegments > 1,
-            BatchedSends = Interlocked.Read(ref _batchedSends),
+            BatchedSends = _transport.SegmentedSends,
         };
     }
 
@@ -239,10 +238,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     /// <summary>Sends equal-size datagrams (the last may be shorter) in one call where the transport can.</summary>
     internal void SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
-    {
-        Interlocked.Increment(ref _batchedSends);
-        _transport.SendSegments(buffer, segmentSize, destination);
-    }
+        => _transport.SendSegments(buffer, segmentSize, destination);
 
     /// <summary>
     /// Called by a link, on the receive thread and under its lock, when a received packet leaves something to send:

@@ -74,17 +74,15 @@ public sealed class UdpLink : IMessageLink
 
     // Path validation: a packet from a new address makes it a candidate, challenged with random data; the link
     // moves there when the answer arrives from it.
+    private readonly PathChallenge[] _pathChallenges = new PathChallenge[4];
     private SocketAddress? _packetSource;
-    private SocketAddress? _pathCandidate;
-    private ulong _pathChallengeData;
-    private ulong _pathChallengePrevious;
-    private long _pathChallengeSentAt;
     private long _pathChallengesSent;
     private long _pathMigrations;
 
     // Closing: the packet numbers that carried our CLOSE, and whether the peer acknowledged one of them.
     private List<ulong>? _closePackets;
     private TaskCompletionSource? _closeDone;
+    private Task? _disposing;
     private long _closeDeadline;
     private long _closeResendAt;
     private bool _closeAcked;
@@ -419,13 +417,21 @@ public sealed class UdpLink : IMessageLink
     /// every retransmission timeout until the peer acknowledges it, for up to another <see cref="UdpLinkOptions.CloseTimeout"/>,
     /// and discards frames not yet received.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            return;
+            // A second caller (the endpoint closing its links) waits for the first to finish.
+            return new ValueTask(Volatile.Read(ref _disposing) ?? Task.CompletedTask);
         }
 
+        Task disposing = DisposeCoreAsync();
+        Volatile.Write(ref _disposing, disposing);
+        return new ValueTask(disposing);
+    }
+
+    private async Task DisposeCoreAsync()
+    {
         long deadline = UdpClock.Now + UdpClock.Micros(_options.CloseTimeout);
         while (UdpClock.Now < deadline)
         {
@@ -456,7 +462,15 @@ public sealed class UdpLink : IMessageLink
             }
         }
 
-        await closing.ConfigureAwait(false);
+        try
+        {
+            // Bounded here too: if the endpoint's timer stops (the endpoint is being disposed), nothing else would end it.
+            await closing.WaitAsync(_options.CloseTimeout + TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
         lock (_lock)
         {
             CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
@@ -749,8 +763,14 @@ public sealed class UdpLink : IMessageLink
     /// <summary>Sends what congestion control, pacing and the lanes allow, and any acknowledgement owed.</summary>
     private void FlushLocked(long now)
     {
-        FillPacketsLocked(now);
-        SendBatchLocked();
+        try
+        {
+            FillPacketsLocked(now);
+        }
+        finally
+        {
+            SendBatchLocked(); // packets already sealed leave even if building the next one failed
+        }
     }
 
     /// <summary>Builds the packets <see cref="FlushLocked"/> sends; they leave in <see cref="SendBatchLocked"/>.</summary>
@@ -891,34 +911,66 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <summary>
-    /// A packet came from <paramref name="source"/>, not the link's address: challenge that address (at most once
-    /// per retransmission timeout; a newer candidate replaces an older one). Until the answer comes back from there,
-    /// everything still goes to the old address, so a forwarded copy of a packet cannot redirect the link.
+    /// A packet came from <paramref name="source"/>, not the link's address: challenge that address (again at most
+    /// once per retransmission timeout). The last four addresses challenged are remembered with their data, so an
+    /// answer counts only from the address its challenge went to, and copies forwarded from other addresses do not
+    /// cancel a genuine move. Until an answer comes back, everything still goes to the old address, so a forwarded
+    /// copy of a packet cannot redirect the link.
     /// </summary>
     private void ChallengePathLocked(SocketAddress source, long now)
     {
-        if (_pathCandidate is not null && source.Equals(_pathCandidate))
+        int slot = -1;
+        int oldest = 0;
+        for (int i = 0; i < _pathChallenges.Length; i++)
         {
-            if (now - _pathChallengeSentAt < Math.Max(_rtt.Rto, 10_000))
+            if (_pathChallenges[i].Address is { } address && address.Equals(source))
             {
+                slot = i;
+                break;
+            }
+
+            if (_pathChallenges[i].SentAt < _pathChallenges[oldest].SentAt)
+            {
+                oldest = i;
+            }
+        }
+
+        ref PathChallenge challenge = ref _pathChallenges[slot < 0 ? oldest : slot];
+        if (slot >= 0 && now - challenge.SentAt < Math.Max(_rtt.Rto, 10_000))
+        {
+            return;
+        }
+
+        if (slot < 0)
+        {
+            challenge = new PathChallenge { Address = UdpEndpoint.Clone(source) };
+        }
+
+        Span<byte> frame = stackalloc byte[9];
+        frame[0] = UdpWire.FramePathChallenge;
+        RandomNumberGenerator.Fill(frame[1..]);
+        challenge.Previous = challenge.Data; // an answer to the last challenge may still be on its way
+        challenge.Data = BinaryPrimitives.ReadUInt64LittleEndian(frame[1..]);
+        challenge.SentAt = now;
+        SendControlPacketLocked(frame, challenge.Address!);
+        _pathChallengesSent++;
+    }
+
+    /// <summary>A PATH_RESPONSE arrived: move the link if it answers a challenge sent to the address it came from.</summary>
+    private void OnPathResponseLocked(ulong data, SocketAddress source)
+    {
+        foreach (PathChallenge challenge in _pathChallenges)
+        {
+            if (challenge.Address is { } address && address.Equals(source) && (data == challenge.Data || data == challenge.Previous))
+            {
+                _remote = address;
+                _remoteEndPoint = UdpEndpoint.ToEndPoint(address);
+                Array.Clear(_pathChallenges);
+                _pathMigrations++;
+                _ackNow = true; // tell the peer at once, from the new path, what arrived meanwhile
                 return;
             }
         }
-        else
-        {
-            _pathCandidate = UdpEndpoint.Clone(source);
-        }
-
-        Span<byte> random = stackalloc byte[8];
-        RandomNumberGenerator.Fill(random);
-        _pathChallengePrevious = _pathChallengeData; // an answer to the last challenge may be on its way
-        _pathChallengeData = BinaryPrimitives.ReadUInt64LittleEndian(random);
-        Span<byte> challenge = stackalloc byte[9];
-        challenge[0] = UdpWire.FramePathChallenge;
-        random.CopyTo(challenge[1..]);
-        SendControlPacketLocked(challenge, _pathCandidate);
-        _pathChallengeSentAt = now;
-        _pathChallengesSent++;
     }
 
     private void SendPathResponseLocked(ulong data)
@@ -1260,6 +1312,7 @@ public sealed class UdpLink : IMessageLink
             bool dropUnreliable = _inbox.TalliedWaiting >= _options.ReceiveQueueCapacity;
             ReadOnlySpan<byte> payload = _receivePlain.AsSpan(0, ciphertext.Length - UdpWire.TagSize);
             FrameResult result = ReadFrames(payload, defer, dropUnreliable, now);
+            _packetSource = null; // the transport reuses it after this call
             if (result.Error is { } error)
             {
                 CloseLocked(error.Reason, error.Cause, discardPending: false);
@@ -1294,7 +1347,7 @@ public sealed class UdpLink : IMessageLink
                 {
                     // Acknowledge at once: the peer resends its close until it hears this.
                     Span<byte> ack = stackalloc byte[UdpWire.AckBudget];
-                    SendControlPacketLocked(ack[..WriteAck(ack, now)], _remote);
+                    SendControlPacketLocked(ack[..WriteAck(ack, now)], source);
                 }
 
                 CloseLocked(LinkCloseReason.RemoteClosed, null, discardPending: false);
@@ -1319,8 +1372,14 @@ public sealed class UdpLink : IMessageLink
         lock (_lock)
         {
             _flushAfterBatch = false;
-            FlushLocked(UdpClock.Now);
-            deliver = _inbox.TakeHeld();
+            try
+            {
+                FlushLocked(UdpClock.Now);
+            }
+            finally
+            {
+                deliver = _inbox.TakeHeld();
+            }
         }
 
         if (deliver)
@@ -1330,6 +1389,15 @@ public sealed class UdpLink : IMessageLink
     }
 
     private readonly record struct FrameError(LinkCloseReason Reason, Exception Cause);
+
+    /// <summary>A challenged address, the random data sent there (and the data of the challenge before), and when.</summary>
+    private struct PathChallenge
+    {
+        public SocketAddress? Address;
+        public ulong Data;
+        public ulong Previous;
+        public long SentAt;
+    }
 
     private struct FrameResult
     {
@@ -1376,13 +1444,9 @@ public sealed class UdpLink : IMessageLink
                 {
                     SendPathResponseLocked(data); // on the path it came by, whatever the link's current address
                 }
-                else if (_pathCandidate is not null && (data == _pathChallengeData || data == _pathChallengePrevious) && _packetSource!.Equals(_pathCandidate))
+                else
                 {
-                    _remote = _pathCandidate;
-                    _remoteEndPoint = UdpEndpoint.ToEndPoint(_pathCandidate);
-                    _pathCandidate = null;
-                    _pathMigrations++;
-                    _ackNow = true; // tell the peer at once, from the new path, what arrived meanwhile
+                    OnPathResponseLocked(data, _packetSource!);
                 }
             }
             else if (type == UdpWire.FrameResume)
@@ -2006,10 +2070,10 @@ public sealed class UdpLink : IMessageLink
 
     private void CloseLocked(LinkCloseReason reason, Exception? cause, bool discardPending)
     {
-        _inbox.Close(reason, cause, discardPending);
         _closeDone?.TrySetResult();
         if (_state == State.Closed)
         {
+            _inbox.Close(reason, cause, discardPending);
             return;
         }
 
@@ -2063,6 +2127,10 @@ public sealed class UdpLink : IMessageLink
         _sendCipher?.Dispose();
         _receiveCipher?.Dispose();
         _endpoint.Remove(this);
+
+        // Last: with ReceiveInline, completing the inbox may resume a waiting receiver on this thread, and it must
+        // find the link closed.
+        _inbox.Close(reason, cause, discardPending);
     }
 
     private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage(_endpoint.Buffers);

@@ -163,6 +163,6 @@ public readonly record struct UdpEndpointStatistics
     /// <summary>Whether the socket sends runs of equal-size packets in one system call (UDP GSO: Linux 4.18 and later).</summary>
     public bool SegmentationOffload { get; init; }
 
-    /// <summary>Calls that sent more than one packet at once (see <see cref="SegmentationOffload"/>).</summary>
+    /// <summary>System calls that sent more than one packet at once (UDP GSO; see <see cref="SegmentationOffload"/>).</summary>
     public long BatchedSends { get; init; }
 }

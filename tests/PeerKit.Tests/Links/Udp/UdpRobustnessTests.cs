@@ -271,6 +271,19 @@ public sealed class UdpRobustnessTests
     }
 
     [Fact]
+    public async Task Disposing_the_endpoint_while_a_link_waits_for_its_close_to_be_acknowledged_ends_both()
+    {
+        await using var h = new UdpHarness(seed: 209);
+        (UdpLink client, _) = await h.ConnectAsync();
+        h.ServerTransport.Detached = true; // the peer stops answering: the close is never acknowledged
+        Task closing = client.DisposeAsync().AsTask();
+        await Task.Delay(20);
+        await h.Client.DisposeAsync().AsTask().WaitAsync(Timeout); // stops the timer that resends the close
+        await closing.WaitAsync(Timeout);
+        Assert.Equal(LinkCloseReason.Requested, await client.Completion.WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task A_packet_forwarded_from_another_address_does_not_redirect_the_link()
     {
         // The original datagrams take 5 ms; the attacker's copy of the first data packet arrives at once.
