@@ -92,15 +92,7 @@ internal sealed class LinkInbox
             // Frames held back for the end of a run of datagrams (Hold) stay receivable after the close. With
             // inline continuations, a waiting receiver may resume here or in TryComplete below, on the closing
             // thread: the UDP link therefore closes its inbox last, once the link itself is closed.
-            foreach (Entry entry in _held)
-            {
-                if (!_frames.Writer.TryWrite(entry))
-                {
-                    entry.Frame.Dispose();
-                }
-            }
-
-            _held.Clear();
+            WriteAll(_held);
         }
 
         _frames.Writer.TryComplete();
@@ -165,14 +157,16 @@ internal sealed class LinkInbox
     }
 
     /// <summary>Hands the frames moved aside by <see cref="TakeHeld"/> to the receiver (call outside the producer's lock).</summary>
-    public void DeliverHeld()
+    public void DeliverHeld() => WriteAll(_delivering);
+
+    /// <summary>Queues the frames of <paramref name="frames"/> in order (disposing any a closed queue refuses) and empties it.</summary>
+    private void WriteAll(List<Entry> frames)
     {
-        List<Entry> frames = _delivering;
-        for (int i = 0; i < frames.Count; i++)
+        foreach (Entry entry in frames)
         {
-            if (!_frames.Writer.TryWrite(frames[i]))
+            if (!_frames.Writer.TryWrite(entry))
             {
-                frames[i].Frame.Dispose(); // closed meanwhile
+                entry.Frame.Dispose();
             }
         }
 

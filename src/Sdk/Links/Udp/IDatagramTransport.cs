@@ -35,11 +35,15 @@ internal interface IDatagramTransport : IDisposable
     /// possibly shorter, at most <see cref="MaxSegments"/> of them; false when they could not be sent.
     /// </summary>
     bool SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
+        => SendEach(this, buffer, segmentSize, destination);
+
+    /// <summary>Sends the segments of <paramref name="buffer"/> one datagram at a time.</summary>
+    static bool SendEach(IDatagramTransport transport, ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
     {
         bool sent = true;
         for (int offset = 0; offset < buffer.Length; offset += segmentSize)
         {
-            sent &= Send(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), destination);
+            sent &= transport.Send(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), destination);
         }
 
         return sent;
@@ -174,13 +178,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             // EINVAL, EMSGSIZE: this batch does not fit this destination's path; it goes one datagram at a time.
         }
 
-        bool sent = true;
-        for (int offset = 0; offset < buffer.Length; offset += segmentSize)
-        {
-            sent &= Send(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), destination);
-        }
-
-        return sent;
+        return IDatagramTransport.SendEach(this, buffer, segmentSize, destination);
     }
 
     public void Dispose()

@@ -890,10 +890,7 @@ public sealed class UdpLink : IMessageLink
             packet = _packet.AsSpan(0, size);
         }
 
-        packet[0] = UdpWire.TypeData;
-        BinaryPrimitives.WriteUInt32BigEndian(packet[1..], RemoteConnectionId);
-        BinaryPrimitives.WriteUInt64BigEndian(packet[5..], pn);
-        _sendCipher!.EncryptAt(pn, packet[..UdpWire.DataHeaderSize], _plain.AsSpan(0, length), packet[UdpWire.DataHeaderSize..]);
+        SealLocked(pn, _plain.AsSpan(0, length), packet);
         if (maxSegments > 1)
         {
             _batchLength += size;
@@ -988,13 +985,20 @@ public sealed class UdpLink : IMessageLink
         ulong pn = _nextPn++;
         int size = frames.Length + UdpWire.PacketOverhead;
         Span<byte> packet = _packet.AsSpan(0, size);
+        SealLocked(pn, frames, packet);
+        _endpoint.SendDatagram(packet, destination);
+        _packetsSent++;
+        _bytesSent += size;
+    }
+
+    /// <summary>Writes a data packet's header (type, the peer's connection id, <paramref name="pn"/>) and seals
+    /// <paramref name="frames"/> after it, authenticated with the header.</summary>
+    private void SealLocked(ulong pn, ReadOnlySpan<byte> frames, Span<byte> packet)
+    {
         packet[0] = UdpWire.TypeData;
         BinaryPrimitives.WriteUInt32BigEndian(packet[1..], RemoteConnectionId);
         BinaryPrimitives.WriteUInt64BigEndian(packet[5..], pn);
         _sendCipher!.EncryptAt(pn, packet[..UdpWire.DataHeaderSize], frames, packet[UdpWire.DataHeaderSize..]);
-        _endpoint.SendDatagram(packet, destination);
-        _packetsSent++;
-        _bytesSent += size;
     }
 
     /// <summary>Sends the packets batched by <see cref="SendPacketLocked"/>, in one call where the transport can.</summary>
