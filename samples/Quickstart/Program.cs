@@ -159,6 +159,31 @@ var polled = new PeerKit.Links.Udp.UdpLinkOptions { ReceiveBusyPoll = TimeSpan.F
 Console.WriteLine($"   round trip over bare UDP links (median of 300): {await MedianRoundTripAsync(null):F0} µs with the defaults, " +
     $"{await MedianRoundTripAsync(polled):F0} µs with ReceiveBusyPoll + ReceiveInline");
 
+// Key updates (docs/udp.md): each side replaces its packet key every KeyUpdatePackets packets (2^22 by default) or
+// KeyUpdateInterval; the key phase bit in each packet tells the peer which key sealed it. Here every 64 packets.
+(long aliceUpdates, long bobSaw, int delivered) = await KeyUpdatesAsync(1000);
+Console.WriteLine($"   key updates: alice replaced her sending key {aliceUpdates} times in {delivered} reliable frames, bob followed {bobSaw}");
+
+static async Task<(long Updates, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
+{
+    using NodeKey aliceKey = NodeKey.Generate();
+    using NodeKey bobKey = NodeKey.Generate();
+    var options = new PeerKit.Links.Udp.UdpLinkOptions { KeyUpdatePackets = 64 };
+    await using var bob = PeerKit.Links.Udp.UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), bobKey, options);
+    await using var alice = PeerKit.Links.Udp.UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), aliceKey, options);
+    PeerKit.Links.Udp.UdpLink toBob = await alice.ConnectAsync(bob.LocalEndPoint);
+    PeerKit.Links.Udp.UdpLink toAlice = await bob.AcceptAsync();
+    int delivered = 0;
+    for (int i = 0; i < count; i++)
+    {
+        await toBob.SendAsync(BitConverter.GetBytes(i));
+        using LinkFrame frame = await toAlice.ReceiveAsync(); // one at a time: each frame its own packet
+        delivered += BitConverter.ToInt32(frame.Span) == i ? 1 : 0;
+    }
+
+    return (toBob.GetStatus().KeyUpdates, toAlice.GetStatus().PeerKeyUpdates, delivered);
+}
+
 static async Task<double> MedianRoundTripAsync(PeerKit.Links.Udp.UdpLinkOptions? options)
 {
     using NodeKey aliceKey = NodeKey.Generate();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace PeerKit.Tests;
 
@@ -29,6 +30,10 @@ public class QuickstartTests
         Assert.Matches(OperatingSystem.IsLinux() ? @"socket: [1-9]\d* sends carried several packets \(UDP GSO on\)" : @"socket: 0 sends carried several packets \(UDP GSO off\)", text);
         Assert.Matches(@"bob took [1-9]\d* datagrams in [1-9]\d* receive calls", text);
         Assert.Matches(@"round trip over bare UDP links \(median of 300\): [1-9]\d* µs with the defaults, [1-9]\d* µs with ReceiveBusyPoll \+ ReceiveInline", text);
+        Match keys = Regex.Match(text, @"key updates: alice replaced her sending key (\d+) times in 1000 reliable frames, bob followed (\d+)");
+        Assert.True(keys.Success, "the key update line is printed");
+        Assert.InRange(long.Parse(keys.Groups[1].Value), 10, 1000); // every 64 packets, and a packet per frame at least
+        Assert.InRange(long.Parse(keys.Groups[2].Value), long.Parse(keys.Groups[1].Value) - 1, long.Parse(keys.Groups[1].Value));
     }
 
     [Fact]

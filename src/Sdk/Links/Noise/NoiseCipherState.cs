@@ -152,6 +152,29 @@ internal sealed class NoiseCipherState : IDisposable
         return Open(nonceBytes, ciphertext[..length], ciphertext.Slice(length, TagSize), plaintext[..length], associatedData);
     }
 
+    /// <summary>
+    /// The Noise <c>REKEY</c> function: a new cipher state of the same cipher whose key is the first 32 bytes of
+    /// <c>ENCRYPT(k, 2^64 - 1, empty, 32 zero bytes)</c> under this key. One-way, so learning the new key reveals
+    /// nothing sealed under this one. The new state's counter starts at zero; this one is left unchanged.
+    /// </summary>
+    public NoiseCipherState Rekey()
+    {
+        Span<byte> zeros = stackalloc byte[KeySize];
+        zeros.Clear();
+        Span<byte> sealedZeros = stackalloc byte[KeySize + TagSize];
+        Span<byte> nonce = stackalloc byte[12];
+        WriteNonce(ulong.MaxValue, nonce);
+        Seal(nonce, zeros, sealedZeros[..KeySize], sealedZeros[KeySize..], ReadOnlySpan<byte>.Empty);
+        try
+        {
+            return new NoiseCipherState(Cipher, sealedZeros[..KeySize]);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(sealedZeros);
+        }
+    }
+
     public void Dispose()
     {
         _chaCha?.Dispose();

@@ -333,6 +333,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             switch (type)
             {
                 case UdpWire.TypeData:
+                case UdpWire.TypeData | UdpWire.KeyPhaseBit:
                     OnData(datagram, source, now);
                     break;
                 case UdpWire.TypeInit:

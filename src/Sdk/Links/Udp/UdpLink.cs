@@ -64,6 +64,21 @@ public sealed class UdpLink : IMessageLink
     private bool _confirmed;
     private NoiseCipherState? _sendCipher;
     private NoiseCipherState? _receiveCipher;
+
+    // Key updates (see docs/udp.md). Sending: the key phase bit in the type byte, the first packet number sealed with
+    // the current key, and the packet number from which the next update is due (0 once the interval has passed).
+    // Receiving: the peer's current phase, the lowest packet number seen in it, the previous key (for packets of the
+    // old phase still on their way) and the next one (derived when the first packet of a new phase arrives).
+    private byte _sendPhase;
+    private ulong _sendPhaseStart;
+    private long _sendPhaseStartedAt;
+    private ulong _sendKeyUpdateAt = ulong.MaxValue;
+    private long _keyUpdates;
+    private byte _receivePhase;
+    private ulong _receivePhaseLowest;
+    private NoiseCipherState? _receivePrevious;
+    private NoiseCipherState? _receiveNext;
+    private long _peerKeyUpdates;
     private byte[] _packet = [];
     private byte[]? _batch;
     private int _batchLength;
@@ -407,6 +422,8 @@ public sealed class UdpLink : IMessageLink
                 UnreliableDroppedOnReceive = _receiveDropped + _unreliableIn[0].IncompleteDropped + _unreliableIn[1].IncompleteDropped,
                 PathChallengesSent = _pathChallengesSent,
                 PathMigrations = _pathMigrations,
+                KeyUpdates = _keyUpdates,
+                PeerKeyUpdates = _peerKeyUpdates,
             };
         }
     }
@@ -617,6 +634,8 @@ public sealed class UdpLink : IMessageLink
         _peerCreditLimit = remoteWindow;
         _sendCipher = send;
         _receiveCipher = receive;
+        _sendKeyUpdateAt = (ulong)_options.KeyUpdatePackets;
+        _sendPhaseStartedAt = now;
         RemoteStaticKey = remoteStatic;
         RemoteId = NodeId.FromPublicKey(remoteStatic);
         HandshakeHash = hash;
@@ -995,10 +1014,74 @@ public sealed class UdpLink : IMessageLink
     /// <paramref name="frames"/> after it, authenticated with the header.</summary>
     private void SealLocked(ulong pn, ReadOnlySpan<byte> frames, Span<byte> packet)
     {
-        packet[0] = UdpWire.TypeData;
+        if (pn >= _sendKeyUpdateAt)
+        {
+            UpdateSendKeyLocked(pn);
+        }
+
+        packet[0] = (byte)(UdpWire.TypeData | _sendPhase);
         BinaryPrimitives.WriteUInt32BigEndian(packet[1..], RemoteConnectionId);
         BinaryPrimitives.WriteUInt64BigEndian(packet[5..], pn);
         _sendCipher!.EncryptAt(pn, packet[..UdpWire.DataHeaderSize], frames, packet[UdpWire.DataHeaderSize..]);
+    }
+
+    /// <summary>
+    /// A key update is due: seals packet <paramref name="pn"/> onwards with the next key and the other phase bit,
+    /// once the peer has acknowledged a packet sealed with the current key (so it has moved to the current phase and
+    /// can tell the next one from the previous one). Until then it asks for that acknowledgement with a PING.
+    /// </summary>
+    private void UpdateSendKeyLocked(ulong pn)
+    {
+        if (!_anyAcked || _largestAcked < _sendPhaseStart)
+        {
+            // Packets in flight will be acknowledged (or resent in new packets, which will be); with none, a PING.
+            _pingPending |= _sent.Count == 0;
+            return;
+        }
+
+        NoiseCipherState old = _sendCipher!;
+        _sendCipher = old.Rekey();
+        old.Dispose();
+        _sendPhase ^= UdpWire.KeyPhaseBit;
+        _sendPhaseStart = pn;
+        _sendPhaseStartedAt = UdpClock.Now;
+        _sendKeyUpdateAt = pn + (ulong)_options.KeyUpdatePackets;
+        _keyUpdates++;
+    }
+
+    /// <summary>
+    /// The key that opens packet <paramref name="pn"/> with key phase <paramref name="phase"/>: the current one for
+    /// the current phase; for the other phase the previous key if the packet is older than every packet seen in the
+    /// current phase, else the next key (derived once, on the first packet that claims it).
+    /// </summary>
+    private NoiseCipherState? ReceiveKeyLocked(byte phase, ulong pn)
+    {
+        if (phase == _receivePhase)
+        {
+            return _receiveCipher;
+        }
+
+        return pn < _receivePhaseLowest ? _receivePrevious : _receiveNext ??= _receiveCipher!.Rekey();
+    }
+
+    /// <summary>Packet <paramref name="pn"/> authenticated with <paramref name="key"/>: moves to the peer's next phase
+    /// when that was the next key, and keeps the lowest packet number seen in the current phase.</summary>
+    private void NoteReceiveKeyLocked(NoiseCipherState key, byte phase, ulong pn)
+    {
+        if (ReferenceEquals(key, _receiveNext))
+        {
+            _receivePrevious?.Dispose();
+            _receivePrevious = _receiveCipher;
+            _receiveCipher = key;
+            _receiveNext = null;
+            _receivePhase = phase;
+            _receivePhaseLowest = pn;
+            _peerKeyUpdates++;
+        }
+        else if (phase == _receivePhase && pn < _receivePhaseLowest)
+        {
+            _receivePhaseLowest = pn;
+        }
     }
 
     /// <summary>Sends the packets batched by <see cref="SendPacketLocked"/>, in one call where the transport can.</summary>
@@ -1272,13 +1355,16 @@ public sealed class UdpLink : IMessageLink
             }
 
             ReadOnlySpan<byte> ciphertext = datagram[UdpWire.DataHeaderSize..];
+            byte phase = (byte)(datagram[0] & UdpWire.KeyPhaseBit);
             if (ciphertext.Length < UdpWire.TagSize || ciphertext.Length - UdpWire.TagSize > _receivePlain.Length
-                || !_receiveCipher!.TryDecryptAt(pn, datagram[..UdpWire.DataHeaderSize], ciphertext, _receivePlain))
+                || ReceiveKeyLocked(phase, pn) is not { } key
+                || !key.TryDecryptAt(pn, datagram[..UdpWire.DataHeaderSize], ciphertext, _receivePlain))
             {
                 _droppedInvalid++;
                 return PacketVerdict.Invalid;
             }
 
+            NoteReceiveKeyLocked(key, phase, pn);
             _replay.Mark(pn);
             _packetSource = source;
             if (!source.Equals(_remote))
@@ -2038,6 +2124,12 @@ public sealed class UdpLink : IMessageLink
                 DetectLosses(now);
             }
 
+            if (now - _sendPhaseStartedAt >= UdpClock.Micros(_options.KeyUpdateInterval))
+            {
+                _sendKeyUpdateAt = 0; // the next packet sealed updates the key (or asks for the acknowledgement it needs)
+                _sendPhaseStartedAt = now;
+            }
+
             if (now - _lastSend >= UdpClock.Micros(_options.KeepAliveInterval))
             {
                 _pingPending = true;
@@ -2130,6 +2222,8 @@ public sealed class UdpLink : IMessageLink
 
         _sendCipher?.Dispose();
         _receiveCipher?.Dispose();
+        _receivePrevious?.Dispose();
+        _receiveNext?.Dispose();
         _endpoint.Remove(this);
 
         // Last: with ReceiveInline, completing the inbox may resume a waiting receiver on this thread, and it must

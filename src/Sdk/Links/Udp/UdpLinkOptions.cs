@@ -21,6 +21,8 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly int _receiveWindow = 4 * 1024 * 1024;
     private readonly int _maxPendingHandshakes = 1024;
     private readonly int _cookieThreshold = 64;
+    private readonly long _keyUpdatePackets = 1L << 22;
+    private readonly TimeSpan _keyUpdateInterval = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// The largest UDP payload this side sends, in bytes; the link uses the smaller of the two sides' values.
@@ -166,6 +168,30 @@ public sealed class UdpLinkOptions : LinkOptions
             _cookieThreshold = value;
         }
     }
+
+    /// <summary>
+    /// A link replaces the key that seals its packets (Noise <c>REKEY</c>, signalled by the key phase bit of each
+    /// packet) after sealing this many packets with it. The default, 2^22 (about 4.2 million), keeps AES-GCM well
+    /// inside the 2^23-packet confidentiality limit QUIC sets (RFC 9001 §6.6); it also bounds what one leaked key
+    /// reveals. At least 16.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 16.</exception>
+    public long KeyUpdatePackets
+    {
+        get => _keyUpdatePackets;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 16);
+            _keyUpdatePackets = value;
+        }
+    }
+
+    /// <summary>
+    /// A link also replaces its sending key once the key has been in use this long, however few packets it sealed
+    /// (forward secrecy for a long-lived link: a key leaked later does not open older packets). Default 10 minutes.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan KeyUpdateInterval { get => _keyUpdateInterval; init => _keyUpdateInterval = Positive(value); }
 
     /// <summary>
     /// How long the endpoint's receive thread keeps polling its socket after a run of datagrams before it blocks

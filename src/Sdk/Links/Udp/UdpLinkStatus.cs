@@ -106,6 +106,15 @@ public readonly record struct UdpLinkStatus
     /// <summary>Times the link moved to a validated new peer address (NAT rebinding, a roaming device).</summary>
     public long PathMigrations { get; init; }
 
+    /// <summary>
+    /// Times this side replaced the key that seals its packets (<see cref="UdpLinkOptions.KeyUpdatePackets"/>,
+    /// <see cref="UdpLinkOptions.KeyUpdateInterval"/>).
+    /// </summary>
+    public long KeyUpdates { get; init; }
+
+    /// <summary>Times the peer replaced its sending key, as seen by the first packet sealed with each new key.</summary>
+    public long PeerKeyUpdates { get; init; }
+
     /// <summary>The bytes in a lane, by delivery class.</summary>
     /// <param name="reliability">The delivery class.</param>
     public long QueuedBytes(Reliability reliability) => reliability switch

@@ -5,13 +5,16 @@ namespace PeerKit.Links.Udp;
 /// <summary>Constants and small codecs of the PeerKit UDP wire format (see docs/udp.md).</summary>
 internal static class UdpWire
 {
-    public const byte Version = 3;
+    public const byte Version = 4;
 
     public const byte TypeInit = 1;
     public const byte TypeResponse = 2;
     public const byte TypeFinish = 3;
     public const byte TypeRetry = 4;
     public const byte TypeData = 5;
+
+    /// <summary>The key phase bit of a data packet's type byte: flips with every update of the sender's key.</summary>
+    public const byte KeyPhaseBit = 0x80;
 
     /// <summary>type(1) ‖ destination connection id(4) ‖ packet number(8).</summary>
     public const int DataHeaderSize = 13;
