@@ -76,6 +76,8 @@ public static class Probe
             "udp-enet64" => (() => { udp.ENet_ReliableOrdered64(); return Task.CompletedTask; }, UdpBenchmarks.Small),
             "udp-enet1200" => (() => { udp.ENet_Reliable1200(); return Task.CompletedTask; }, UdpBenchmarks.Large),
             "udp-enetping" => (() => { udp.ENet_PingPong64(); return Task.CompletedTask; }, UdpBenchmarks.Rounds),
+            "udp-enetping-threaded" => (() => { udp.ENet_PingPong64_Threaded(); return Task.CompletedTask; }, UdpBenchmarks.Rounds),
+            "udp-pingpong-inline" => (udp.PeerKit_PingPong64_Inline, UdpBenchmarks.Rounds),
             _ => (null, 0),
         };
         if (op is null)

@@ -32,7 +32,8 @@ public class UdpBenchmarks
     private const string ReliableSmall = "ReliableOrdered 64 B";
     private const string ReliableLarge = "Reliable 1200 B";
     private const string UnreliableSmall = "Unreliable 64 B";
-    private const string PingPong = "Ping-pong 64 B";
+    private const string PingPongPolling = "Ping-pong 64 B, busy polling";
+    private const string PingPongBlocking = "Ping-pong 64 B, blocking waits";
 
     private readonly byte[] _small = new byte[64];
     private readonly byte[] _large = new byte[1200];
@@ -46,10 +47,8 @@ public class UdpBenchmarks
     private UdpLink? _pinger;
     private UdpLink? _echo;
     private Task? _echoLoop;
-    private UdpEndpoint? _polledServer;
-    private UdpEndpoint? _polledClient;
-    private UdpLink? _polledPinger;
-    private Task? _polledEchoLoop;
+    private EchoPair? _polled;
+    private EchoPair? _inline;
     private int _epoch;
 
     static UdpBenchmarks() => NativeLibrary.SetDllImportResolver(typeof(UdpBenchmarks).Assembly, Resolve);
@@ -77,17 +76,59 @@ public class UdpBenchmarks
 
         // The latency-tuned pair: receive threads poll their sockets for 200 µs after each packet and resume waiting
         // receivers inline (UdpLinkOptions.ReceiveBusyPoll and ReceiveInline), as ENet's service loop polls.
-        var polled = new UdpLinkOptions
+        _polled = EchoPair.Start(_serverKey, _clientKey, new UdpLinkOptions
         {
             Mtu = 1400,
             TimerResolution = TimeSpan.FromMilliseconds(1),
             MaxAckDelay = TimeSpan.FromMilliseconds(1),
             ReceiveBusyPoll = TimeSpan.FromMicroseconds(200),
             ReceiveInline = true,
-        };
-        _polledServer = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverKey, polled);
-        _polledClient = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _clientKey, polled);
-        (_polledPinger, _, _polledEchoLoop) = StartEcho(_polledClient, _polledServer);
+        });
+
+        // ReceiveInline alone: receivers resume on the receive thread, which blocks in the kernel between packets,
+        // as ENet's events are handled on the thread that waits in enet_host_service.
+        _inline = EchoPair.Start(_serverKey, _clientKey, new UdpLinkOptions
+        {
+            Mtu = 1400,
+            TimerResolution = TimeSpan.FromMilliseconds(1),
+            MaxAckDelay = TimeSpan.FromMilliseconds(1),
+            ReceiveInline = true,
+        });
+    }
+
+    /// <summary>Two endpoints of their own, a link between them and an echo loop on the server's end.</summary>
+    private sealed class EchoPair
+    {
+        private EchoPair(UdpEndpoint server, UdpEndpoint client, UdpLink pinger, Task loop)
+        {
+            Server = server;
+            Client = client;
+            Pinger = pinger;
+            Loop = loop;
+        }
+
+        public UdpEndpoint Server { get; }
+
+        public UdpEndpoint Client { get; }
+
+        public UdpLink Pinger { get; }
+
+        public Task Loop { get; }
+
+        public static EchoPair Start(NodeKey serverKey, NodeKey clientKey, UdpLinkOptions options)
+        {
+            UdpEndpoint server = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), serverKey, options);
+            UdpEndpoint client = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), clientKey, options);
+            (UdpLink pinger, _, Task loop) = StartEcho(client, server);
+            return new EchoPair(server, client, pinger, loop);
+        }
+
+        public void Dispose()
+        {
+            Client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Loop.GetAwaiter().GetResult();
+        }
     }
 
     private static (UdpLink Pinger, UdpLink Echo, Task Loop) StartEcho(UdpEndpoint client, UdpEndpoint server)
@@ -131,9 +172,8 @@ public class UdpBenchmarks
         _client!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _echoLoop!.GetAwaiter().GetResult();
-        _polledClient!.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _polledServer!.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _polledEchoLoop!.GetAwaiter().GetResult();
+        _polled!.Dispose();
+        _inline!.Dispose();
         _serverKey!.Dispose();
         _clientKey!.Dispose();
     }
@@ -174,17 +214,27 @@ public class UdpBenchmarks
         Loss("raw UDP sendmmsg 64 B", received);
     }
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    /// <summary>ENet with one thread servicing both hosts with zero timeouts: no thread ever sleeps.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Rounds), BenchmarkCategory(PingPongPolling)]
     public void ENet_PingPong64() => Check(Native.pk_enet_pingpong(Rounds, 64));
 
-    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    /// <summary>The same exchange between endpoints with <c>ReceiveBusyPoll</c> (200 µs) and <c>ReceiveInline</c>.</summary>
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPongPolling)]
+    public Task PeerKit_PingPong64_Polled() => PingPongAsync(_polled!.Pinger);
+
+    /// <summary>ENet with the server host on its own thread, each side blocking in <c>enet_host_service(…, 1)</c>.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Rounds), BenchmarkCategory(PingPongBlocking)]
+    public void ENet_PingPong64_Threaded() => Check(Native.pk_enet_pingpong_threaded(Rounds, 64));
+
+    /// <summary>PeerKit's defaults: receive threads block in the kernel, receivers resume on the thread pool.</summary>
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPongBlocking)]
     public Task PeerKit_PingPong64() => PingPongAsync(_pinger!);
 
-    /// <summary>The same exchange between endpoints with <c>ReceiveBusyPoll</c> (200 µs) and <c>ReceiveInline</c>.</summary>
-    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
-    public Task PeerKit_PingPong64_Polled() => PingPongAsync(_polledPinger!);
+    /// <summary>With <c>ReceiveInline</c>: receivers resume on the blocking receive thread (no thread-pool hop).</summary>
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPongBlocking)]
+    public Task PeerKit_PingPong64_Inline() => PingPongAsync(_inline!.Pinger);
 
-    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPong)]
+    [Benchmark(OperationsPerInvoke = Rounds), BenchmarkCategory(PingPongBlocking)]
     public void RawUdp_PingPong64() => Check(Native.pk_udp_pingpong(Rounds, 64));
 
     private async Task PingPongAsync(UdpLink pinger)
@@ -313,6 +363,9 @@ public class UdpBenchmarks
 
         [DllImport(Library)]
         public static extern double pk_enet_pingpong(int rounds, int size);
+
+        [DllImport(Library)]
+        public static extern double pk_enet_pingpong_threaded(int rounds, int size);
 
         [DllImport(Library)]
         public static extern double pk_udp_blast(int count, int size, out int received);

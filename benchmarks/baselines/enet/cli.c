@@ -13,6 +13,8 @@ int main(void)
     printf("enet unreliable 64 B: %.0f msg/s, %.2f%% lost\n", received / t, 100.0 * (100000 - received) / 100000);
     t = pk_enet_pingpong(2000, 64);
     printf("enet ping-pong 64 B: %.1f us\n", t / 2000 * 1e6);
+    t = pk_enet_pingpong_threaded(2000, 64);
+    printf("enet ping-pong 64 B, server thread, blocking waits: %.1f us\n", t / 2000 * 1e6);
     t = pk_udp_blast(200000, 64, &received);
     printf("udp sendmmsg 64 B: %.0f msg/s, %.2f%% lost\n", received / t, 100.0 * (200000 - received) / 200000);
     t = pk_udp_blast(50000, 1200, &received);

@@ -257,6 +257,75 @@ double pk_enet_pingpong(int rounds, int size)
     return elapsed;
 }
 
+typedef struct
+{
+    enet_pair *pair;
+    int size;
+    atomic_int stop;
+} enet_echo;
+
+/* The server's own thread: blocks in enet_host_service (poll on the socket, 1 ms at most) and echoes every
+ * message, as a server process with a network thread does. */
+static void *enet_echo_loop(void *arg)
+{
+    enet_echo *e = arg;
+    unsigned char buffer[65536];
+    memset(buffer, 7, sizeof(buffer));
+    ENetEvent event;
+    while (!atomic_load(&e->stop))
+    {
+        if (enet_host_service(e->pair->server, &event, 1) > 0 && event.type == ENET_EVENT_TYPE_RECEIVE)
+        {
+            enet_packet_destroy(event.packet);
+            enet_peer_send(e->pair->to_client, 0, enet_packet_create(buffer, (size_t)e->size, ENET_PACKET_FLAG_RELIABLE));
+            enet_host_flush(e->pair->server);
+        }
+    }
+    return NULL;
+}
+
+double pk_enet_pingpong_threaded(int rounds, int size)
+{
+    enet_pair p;
+    if (enet_pair_open(&p) != 0)
+    {
+        enet_pair_close(&p);
+        return -1;
+    }
+
+    enet_echo e = {.pair = &p, .size = size};
+    atomic_init(&e.stop, 0);
+    pthread_t thread;
+    pthread_create(&thread, NULL, enet_echo_loop, &e);
+    unsigned char buffer[65536];
+    memset(buffer, 7, sizeof(buffer));
+    double start = now_seconds();
+    int ok = 1;
+    for (int i = 0; i < rounds && ok; i++)
+    {
+        enet_peer_send(p.to_server, 0, enet_packet_create(buffer, (size_t)size, ENET_PACKET_FLAG_RELIABLE));
+        enet_host_flush(p.client);
+        ENetEvent event;
+        int answered = 0;
+        double deadline = now_seconds() + 5;
+        while (!answered && now_seconds() < deadline)
+        {
+            if (enet_host_service(p.client, &event, 1) > 0 && event.type == ENET_EVENT_TYPE_RECEIVE)
+            {
+                enet_packet_destroy(event.packet);
+                answered = 1;
+            }
+        }
+        ok = answered;
+    }
+
+    double elapsed = now_seconds() - start;
+    atomic_store(&e.stop, 1);
+    pthread_join(thread, NULL);
+    enet_pair_close(&p);
+    return ok ? elapsed : -1;
+}
+
 /* ---------------------------------------------------------------- raw UDP */
 
 #define BATCH 64

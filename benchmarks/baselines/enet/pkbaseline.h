@@ -12,6 +12,10 @@ double pk_enet_unreliable(int count, int size, int *received);
 /* ENet: `rounds` reliable `size`-byte ping-pongs; RTT = result / rounds. */
 double pk_enet_pingpong(int rounds, int size);
 
+/* ENet: the same ping-pong with the server host on its own thread and each side blocking in
+ * enet_host_service(host, &event, 1) until a packet arrives: two thread wake-ups per round trip. */
+double pk_enet_pingpong_threaded(int rounds, int size);
+
 /* Raw UDP: `count` datagrams of `size` bytes sent with sendmmsg and read by a thread with recvmmsg;
  * *received gets how many arrived (no retransmission: losses are the socket buffers overflowing). */
 double pk_udp_blast(int count, int size, int *received);
