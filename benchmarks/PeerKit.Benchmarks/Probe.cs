@@ -92,11 +92,16 @@ public static class Probe
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         var times = new List<double>();
+        bool verbose = Environment.GetEnvironmentVariable("PEERKIT_PROBE_TIMES") == "2";
         for (int i = 0; i < invocations; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
             op().GetAwaiter().GetResult();
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (verbose)
+            {
+                Console.WriteLine($"{times[^1],6:F1} ms  {udp.Describe()}");
+            }
         }
 
         if (Environment.GetEnvironmentVariable("PEERKIT_PROBE_TIMES") == "1")

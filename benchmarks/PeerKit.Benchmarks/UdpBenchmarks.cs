@@ -265,7 +265,7 @@ public class UdpBenchmarks
     }
 
     /// <summary>
-    /// Sends the burst unreliably, waits until the sender's unreliable lane is empty, then sends a reliable marker;
+    /// Sends the burst unreliably, waits until the sender's unreliable lane is empty (<see cref="UdpLink.FlushAsync"/>), then sends a reliable marker;
     /// counts what arrived before the marker. Every frame carries the invocation's number, so frames of an earlier
     /// invocation still on their way are not counted (the marker can overtake them: it travels on another lane).
     /// </summary>
@@ -301,11 +301,7 @@ public class UdpBenchmarks
             await _sender!.SendAsync(message, Reliability.Unreliable);
         }
 
-        while (_sender!.GetStatus().QueuedUnreliable > 0)
-        {
-            await Task.Yield();
-        }
-
+        await _sender!.FlushAsync(); // the whole burst has left the lane, so the marker cannot overtake any of it
         await _sender.SendAsync(marker, Reliability.ReliableOrdered);
         return await receiving;
     }

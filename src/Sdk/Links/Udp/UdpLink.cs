@@ -112,6 +112,7 @@ public sealed class UdpLink : IMessageLink
     private int _flushQueued;
     private int _disposed;
     private TaskCompletionSource? _room;
+    private TaskCompletionSource? _sendQueuesEmpty;
     private FlushWorkItem? _flushWorkItem;
 
     // Acknowledgements owed.
@@ -734,6 +735,46 @@ public sealed class UdpLink : IMessageLink
         return true;
     }
 
+    /// <summary>
+    /// Completes once no frame waits in this link's send lanes for its first transmission: every unreliable frame
+    /// queued has gone out (or been dropped), and every reliable one has been sent at least once (it may still await
+    /// acknowledgement; <see cref="DisposeAsync"/> waits for that). Frames leave without it, as congestion control
+    /// and pacing allow; it is for a sender that wants to know a burst has left, for example before sending a
+    /// marker on another lane. Frames queued while it waits are waited for too.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the frames stay queued.</param>
+    /// <exception cref="LinkClosedException">The link closed before its lanes emptied.</exception>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_state != State.Established)
+                {
+                    throw _inbox.CreateClosedException();
+                }
+
+                if (SendLanesEmptyLocked())
+                {
+                    return;
+                }
+
+                _sendQueuesEmpty ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _sendQueuesEmpty.Task;
+            }
+
+            ScheduleFlush();
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>No frame waits for its first transmission (reliable frames being resent do not count).</summary>
+    private bool SendLanesEmptyLocked() =>
+        _reliable[0].Unsent.Count == 0 && _reliable[1].Unsent.Count == 0
+        && _unreliable[0].Pending.Count == 0 && _unreliable[1].Pending.Count == 0;
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> frame, int cls, CancellationToken cancellationToken)
     {
@@ -789,6 +830,12 @@ public sealed class UdpLink : IMessageLink
         finally
         {
             SendBatchLocked(); // packets already sealed leave even if building the next one failed
+        }
+
+        if (_sendQueuesEmpty is { } emptied && SendLanesEmptyLocked())
+        {
+            _sendQueuesEmpty = null;
+            emptied.TrySetResult();
         }
     }
 
@@ -2180,6 +2227,8 @@ public sealed class UdpLink : IMessageLink
         _handshake = null;
         _room?.TrySetResult();
         _room = null;
+        _sendQueuesEmpty?.TrySetResult(); // FlushAsync finds the link closed
+        _sendQueuesEmpty = null;
         foreach (ReliableSendLane lane in _reliable)
         {
             foreach (OutMessage m in lane.Unsent)
