@@ -93,6 +93,8 @@ public static class Probe
         long start = Stopwatch.GetTimestamp();
         var times = new List<double>();
         bool verbose = Environment.GetEnvironmentVariable("PEERKIT_PROBE_TIMES") == "2";
+        long contention = Monitor.LockContentionCount;
+        long workItems = ThreadPool.CompletedWorkItemCount;
         for (int i = 0; i < invocations; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -100,7 +102,9 @@ public static class Probe
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             if (verbose)
             {
-                Console.WriteLine($"{times[^1],6:F1} ms  {udp.Describe()}");
+                Console.WriteLine($"{times[^1],6:F1} ms  contention {Monitor.LockContentionCount - contention}, completed work items {ThreadPool.CompletedWorkItemCount - workItems}, threads {ThreadPool.ThreadCount}  {udp.Describe()}");
+                contention = Monitor.LockContentionCount;
+                workItems = ThreadPool.CompletedWorkItemCount;
             }
         }
 

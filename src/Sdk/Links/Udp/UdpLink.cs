@@ -1433,16 +1433,15 @@ public sealed class UdpLink : IMessageLink
             // A peer within its flow-control credit never gets reliable frames deferred; one that ignores it gets
             // its packets left unacknowledged until the application catches up. Unreliable frames are dropped when
             // ReceiveQueueCapacity of them wait.
-            if (_options.ReceiveInline)
+            // Frames reach the application after this run of datagrams, outside the lock (FlushAfterBatch): a
+            // receiver waiting for frames is woken once per run and finds all of them, instead of waking for the
+            // first frame, finding the queue empty again while the rest are decrypted, and parking once per frame.
+            // With ReceiveInline it resumes on this thread, and must not run under the lock.
+            _inbox.Hold();
+            if (!_flushAfterBatch)
             {
-                // Frames reach the application after this run of datagrams, outside the lock (FlushAfterBatch),
-                // because a receiver resuming inline must not run under it.
-                _inbox.Hold();
-                if (!_flushAfterBatch)
-                {
-                    _flushAfterBatch = true;
-                    _endpoint.FlushAfterBatch(this);
-                }
+                _flushAfterBatch = true;
+                _endpoint.FlushAfterBatch(this);
             }
 
             bool defer = _inbox.CountedCostWaiting > (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
@@ -1521,7 +1520,7 @@ public sealed class UdpLink : IMessageLink
 
         if (deliver)
         {
-            _inbox.DeliverHeld(); // ReceiveInline: waiting receivers resume here, on the receive thread
+            _inbox.DeliverHeld(); // with ReceiveInline, waiting receivers resume here, on the receive thread
         }
     }
 
