@@ -123,6 +123,9 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
     /// </summary>
     internal bool DontFragment { get; }
 
+    /// <summary>The socket (tests read its options back).</summary>
+    internal Socket Socket => _socket;
+
     /// <summary>Whether the receive loop uses <c>recvmmsg</c>.</summary>
     internal bool UsesRecvMMsg { get; }
 
