@@ -69,6 +69,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
     private readonly long _busyPollMicros;
     private Thread? _thread;
     private volatile bool _stopped;
+    private volatile bool _closeOnExit;
     private volatile bool _gso;
     private bool _gro;
     private long _segmentedSends;
@@ -213,6 +214,15 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
                     _socket.SafeHandle.DangerousRelease();
                 }
             }
+        }
+
+        if (UsesRecvMMsg && _thread == Thread.CurrentThread)
+        {
+            // Called on the receive thread itself (a receiver resumed there by ReceiveInline disposed the endpoint):
+            // the loop further up this stack holds a reference to the socket's handle, and closing a socket waits
+            // until every reference is released, so it would wait for ever. The loop closes it as it exits.
+            _closeOnExit = true;
+            return;
         }
 
         _socket.Dispose();
@@ -405,6 +415,11 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             if (added)
             {
                 handle.DangerousRelease();
+            }
+
+            if (_closeOnExit)
+            {
+                _socket.Dispose();
             }
         }
     }

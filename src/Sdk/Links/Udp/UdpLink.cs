@@ -83,6 +83,7 @@ public sealed class UdpLink : IMessageLink
     private List<ulong>? _closePackets;
     private TaskCompletionSource? _closeDone;
     private Task? _disposing;
+    private InboxClose? _inboxClose;
     private long _closeDeadline;
     private long _closeResendAt;
     private bool _closeAcked;
@@ -513,6 +514,8 @@ public sealed class UdpLink : IMessageLink
         {
             CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
         }
+
+        CompleteInboxClose();
     }
 
     private void SendCloseLocked(long now)
@@ -574,6 +577,18 @@ public sealed class UdpLink : IMessageLink
     /// <returns>False when the response was malformed or failed authentication.</returns>
     internal bool OnResponse(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
+        try
+        {
+            return OnResponseCore(datagram, source, now);
+        }
+        finally
+        {
+            CompleteInboxClose();
+        }
+    }
+
+    private bool OnResponseCore(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
+    {
         lock (_lock)
         {
             if (_state != State.Handshaking || _handshake is null || _handshakePacket?[0] != UdpWire.TypeInit)
@@ -634,6 +649,8 @@ public sealed class UdpLink : IMessageLink
         {
             FailHandshakeLocked(e);
         }
+
+        CompleteInboxClose();
     }
 
     /// <summary>The responder saw message 3 again: the dialer missed our packets, so answer with one.</summary>
@@ -1314,6 +1331,18 @@ public sealed class UdpLink : IMessageLink
     }
 
     internal PacketVerdict OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
+    {
+        try
+        {
+            return OnDataPacketCore(datagram, source, now);
+        }
+        finally
+        {
+            CompleteInboxClose();
+        }
+    }
+
+    private PacketVerdict OnDataPacketCore(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
         lock (_lock)
         {
@@ -2290,6 +2319,18 @@ public sealed class UdpLink : IMessageLink
 
     internal void OnTick(long now)
     {
+        try
+        {
+            Tick(now);
+        }
+        finally
+        {
+            CompleteInboxClose();
+        }
+    }
+
+    private void Tick(long now)
+    {
         lock (_lock)
         {
             if (_state == State.Closed)
@@ -2405,7 +2446,7 @@ public sealed class UdpLink : IMessageLink
         _closeDone?.TrySetResult();
         if (_state == State.Closed)
         {
-            _inbox.Close(reason, cause, discardPending);
+            DeferInboxCloseLocked(reason, cause, discardPending);
             return;
         }
 
@@ -2460,10 +2501,32 @@ public sealed class UdpLink : IMessageLink
         _receiveCipher?.Dispose();
         _endpoint.Remove(this);
 
-        // Last: with ReceiveInline, completing the inbox may resume a waiting receiver on this thread, and it must
-        // find the link closed.
-        _inbox.Close(reason, cause, discardPending);
+        DeferInboxCloseLocked(reason, cause, discardPending);
     }
+
+    /// <summary>
+    /// The inbox is closed by <see cref="CompleteInboxClose"/> once the lock is released. With ReceiveInline, closing
+    /// it resumes a waiting receiver on the closing thread, and the application's code must neither find the link
+    /// open nor run under the link's lock: the timer thread would wait for the lock, and an endpoint disposed there
+    /// waits for the timer thread.
+    /// </summary>
+    private void DeferInboxCloseLocked(LinkCloseReason reason, Exception? cause, bool discardPending)
+    {
+        _inboxClose = _inboxClose is { } earlier
+            ? earlier with { DiscardPending = earlier.DiscardPending || discardPending }
+            : new InboxClose(reason, cause, discardPending);
+    }
+
+    /// <summary>Closes the inbox after a close under the lock: called on every way out of the lock that may close.</summary>
+    private void CompleteInboxClose()
+    {
+        if (Volatile.Read(ref _inboxClose) is not null && Interlocked.Exchange(ref _inboxClose, null) is { } close)
+        {
+            _inbox.Close(close.Reason, close.Cause, close.DiscardPending);
+        }
+    }
+
+    private sealed record InboxClose(LinkCloseReason Reason, Exception? Cause, bool DiscardPending);
 
     private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage(_endpoint.Buffers);
 
