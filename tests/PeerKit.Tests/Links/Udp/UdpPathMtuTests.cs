@@ -174,6 +174,27 @@ public sealed class UdpPathMtuTests
     }
 
     [Fact]
+    public async Task A_probe_the_socket_refuses_as_too_large_for_the_interface_counts_as_lost()
+    {
+        await using var h = new UdpHarness(seed: 307, options: Fast());
+        h.ClientTransport.InterfaceMtu = 1400; // sendto fails with EMSGSIZE above this
+        var sizes = new PacketSizes(h);
+        (UdpLink client, UdpLink server) = await h.ConnectAsync();
+        await WaitUntilAsync(() => !client.GetStatus().PathMtuSearching, "the search ends");
+        UdpLinkStatus status = client.GetStatus();
+        Assert.InRange(status.PathMtu, 1400 - UdpWire.SearchGranularity + 1, 1400);
+        Assert.True(h.ClientTransport.Refused >= UdpWire.MaxProbes, $"only {h.ClientTransport.Refused} sends refused");
+        Assert.True(status.PathMtuProbesLost >= h.ClientTransport.Refused);
+        Assert.InRange(sizes.ClientLargest, 1, 1400); // nothing larger reached the network
+        Assert.Equal(0, status.PacketsLost);
+
+        byte[] payload = RandomBytes(50_000, 8);
+        await client.SendAsync(payload);
+        using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(frame.Span.SequenceEqual(payload));
+    }
+
+    [Fact]
     public async Task A_peer_announcing_a_smaller_max_mtu_is_never_probed_above_it()
     {
         await using var h = new UdpHarness(seed: 304, options: Fast(), serverOptions: Fast(maxMtu: 1300));
