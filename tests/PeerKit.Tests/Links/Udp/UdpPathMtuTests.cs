@@ -14,13 +14,18 @@ public sealed class UdpPathMtuTests
 
     public UdpPathMtuTests(ITestOutputHelper output) => _output = output;
 
+    /// <summary>
+    /// The harness's fast timers, but retransmission timeouts of at least 100 ms: a probe is declared lost after one,
+    /// so a search costs about a second at most, and a machine busy with other tests does not delay acknowledgements
+    /// past it (15 ms would), which would count as loss where the tests assert there was none.
+    /// </summary>
     private static UdpLinkOptions Fast(int? maxMtu = null, TimeSpan? searchInterval = null)
     {
         UdpLinkOptions o = UdpHarness.FastOptions();
         return new UdpLinkOptions
         {
             TimerResolution = o.TimerResolution,
-            MinRetransmitTimeout = o.MinRetransmitTimeout,
+            MinRetransmitTimeout = TimeSpan.FromMilliseconds(100),
             InitialRetransmitTimeout = o.InitialRetransmitTimeout,
             HandshakeRetransmitInterval = o.HandshakeRetransmitInterval,
             MaxAckDelay = o.MaxAckDelay,
