@@ -16,7 +16,8 @@ namespace PeerKit.Benchmarks;
 /// benchmarks/baselines/enet/build &amp;&amp; cmake --build benchmarks/baselines/enet/build</c>).
 /// </summary>
 /// <remarks>
-/// Both PeerKit links use an MTU of 1400 (ENet's default is 1392) so a 1200-byte message travels in one datagram.
+/// Both PeerKit links use a fixed MTU of 1400 (ENet's default is 1392) so a 1200-byte message travels in one datagram;
+/// path MTU discovery is off (<c>MaxMtu = Mtu</c>), as ENet has none, so both sides send packets of the same size.
 /// The native benchmarks open their connection inside each invocation (about a millisecond against 10–100 ms of
 /// traffic); PeerKit's links are connected once in the setup. Unreliable loss is printed at the end of the run.
 /// </remarks>
@@ -63,6 +64,7 @@ public class UdpBenchmarks
         var options = new UdpLinkOptions
         {
             Mtu = 1400,
+            MaxMtu = 1400,
             TimerResolution = TimeSpan.FromMilliseconds(1),
             MaxAckDelay = TimeSpan.FromMilliseconds(1),
             UnreliableQueueLimit = 8 * 1024 * 1024,
@@ -81,6 +83,7 @@ public class UdpBenchmarks
         _polled = EchoPair.Start(_serverKey, _clientKey, new UdpLinkOptions
         {
             Mtu = 1400,
+            MaxMtu = 1400,
             TimerResolution = TimeSpan.FromMilliseconds(1),
             MaxAckDelay = TimeSpan.FromMilliseconds(1),
             ReceiveBusyPoll = TimeSpan.FromMicroseconds(200),

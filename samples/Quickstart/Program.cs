@@ -150,6 +150,16 @@ await using (var udpAlice = new PeerNode(new PeerNodeOptions { Name = "alice", P
         PeerKit.Links.Udp.UdpEndpointStatistics received = ((PeerKit.Links.Udp.UdpLink)udpBob.Peers[0].Link).Endpoint.GetStatistics();
         Console.WriteLine($"   socket: {sent.BatchedSends} sends carried several packets (UDP GSO {(sent.SegmentationOffload ? "on" : "off")}); " +
             $"bob took {received.DatagramsReceived} datagrams in {received.ReceiveBatches} receive calls");
+
+        // Path MTU discovery: links start with 1200-byte packets (UdpLinkOptions.Mtu) and probe for larger ones up to
+        // UdpLinkOptions.MaxMtu (1452 by default), falling back if large packets stop getting through; docs/udp.md.
+        for (int i = 0; i < 200 && udpLink.GetStatus().PathMtuSearching; i++)
+        {
+            await Task.Delay(10); // on loopback the first probe, at the ceiling, is answered within a round trip
+        }
+
+        PeerKit.Links.Udp.UdpLinkStatus mtu = udpLink.GetStatus();
+        Console.WriteLine($"   path MTU: {mtu.PathMtu} bytes discovered (base {udpLink.Mtu}, ceiling {mtu.MaxPathMtu}, {mtu.PathMtuProbesSent} probe(s) sent)");
     }
 }
 

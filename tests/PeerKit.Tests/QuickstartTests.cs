@@ -29,6 +29,7 @@ public class QuickstartTests
         Assert.Matches(@"flow control: bob grants 40\d\d KiB more reliable data, 0 packets deferred", text);
         Assert.Matches(OperatingSystem.IsLinux() ? @"socket: [1-9]\d* sends carried several packets \(UDP GSO on\)" : @"socket: 0 sends carried several packets \(UDP GSO off\)", text);
         Assert.Matches(@"bob took [1-9]\d* datagrams in [1-9]\d* receive calls", text);
+        Assert.Matches(@"path MTU: 1452 bytes discovered \(base 1200, ceiling 1452, [1-9]\d* probe\(s\) sent\)", text);
         Assert.Matches(@"round trip over bare UDP links \(median of 300\): [1-9]\d* µs with the defaults, [1-9]\d* µs with ReceiveBusyPoll \+ ReceiveInline", text);
         Match keys = Regex.Match(text, @"key updates: alice replaced her sending key (\d+) times in 1000 reliable frames, bob followed (\d+)");
         Assert.True(keys.Success, "the key update line is printed");

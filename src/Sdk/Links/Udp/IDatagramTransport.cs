@@ -69,6 +69,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
     private readonly long _busyPollMicros;
     private Thread? _thread;
     private volatile bool _stopped;
+    private volatile bool _closeOnExit;
     private volatile bool _gso;
     private bool _gro;
     private long _segmentedSends;
@@ -99,6 +100,7 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
                 UsesRecvMMsg = true;
             }
 
+            DontFragment = SetDontFragment(_socket, localEndPoint.AddressFamily);
             _busyPollMicros = UdpClock.Micros(busyPoll);
         }
         catch
@@ -115,6 +117,15 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
 
     /// <summary>Whether the kernel may hand over coalesced runs of datagrams (UDP GRO).</summary>
     internal bool ReceiveOffload => _gro;
+
+    /// <summary>
+    /// Whether the socket sends with the don't-fragment bit and without fragmenting, as path MTU discovery needs: on
+    /// Linux <c>IP_PMTUDISC_PROBE</c> (IPv4 and IPv6), elsewhere <see cref="Socket.DontFragment"/> for IPv4 sockets.
+    /// </summary>
+    internal bool DontFragment { get; }
+
+    /// <summary>The socket (tests read its options back).</summary>
+    internal Socket Socket => _socket;
 
     /// <summary>Whether the receive loop uses <c>recvmmsg</c>.</summary>
     internal bool UsesRecvMMsg { get; }
@@ -205,10 +216,61 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             }
         }
 
+        if (UsesRecvMMsg && _thread == Thread.CurrentThread)
+        {
+            // Called on the receive thread itself (a receiver resumed there by ReceiveInline disposed the endpoint):
+            // the loop further up this stack holds a reference to the socket's handle, and closing a socket waits
+            // until every reference is released, so it would wait for ever. The loop closes it as it exits.
+            _closeOnExit = true;
+            return;
+        }
+
         _socket.Dispose();
         if (_thread is not null && _thread != Thread.CurrentThread)
         {
             _thread.Join(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>
+    /// Datagrams leave whole or not at all, so a probe that is too large for the path is lost instead of arriving in
+    /// fragments, and one too large for the interface fails with EMSGSIZE (a lost probe to the link).
+    /// </summary>
+    private static bool SetDontFragment(Socket socket, AddressFamily family)
+    {
+        if (LinuxUdp.IsSupported)
+        {
+            // IP_PMTUDISC_PROBE rather than .NET's DontFragment (IP_PMTUDISC_DO): DO would clamp sends to the kernel's
+            // cached path MTU, which ICMP messages (or their forgeries) lower, and refuse probes above it.
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                bool v6 = LinuxUdp.TrySetInt(socket.SafeHandle, LinuxUdp.SolIpv6, LinuxUdp.Ipv6MtuDiscover, LinuxUdp.PmtuDiscProbe);
+                if (socket.DualMode)
+                {
+                    // IPv4 peers of a dual-mode socket follow the IPv4 option.
+                    v6 &= LinuxUdp.TrySetInt(socket.SafeHandle, LinuxUdp.SolIp, LinuxUdp.IpMtuDiscover, LinuxUdp.PmtuDiscProbe);
+                }
+
+                return v6;
+            }
+
+            return LinuxUdp.TrySetInt(socket.SafeHandle, LinuxUdp.SolIp, LinuxUdp.IpMtuDiscover, LinuxUdp.PmtuDiscProbe);
+        }
+
+        if (family != AddressFamily.InterNetwork)
+        {
+            // .NET has no portable IPV6_DONTFRAG; routers never fragment IPv6, but the sending host may (docs/udp.md).
+            return false;
+        }
+
+        try
+        {
+            socket.DontFragment = true;
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or NotSupportedException)
+        {
+            return false;
         }
     }
 
@@ -353,6 +415,11 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
             if (added)
             {
                 handle.DangerousRelease();
+            }
+
+            if (_closeOnExit)
+            {
+                _socket.Dispose();
             }
         }
     }

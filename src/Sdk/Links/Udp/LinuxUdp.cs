@@ -16,6 +16,17 @@ internal static unsafe partial class LinuxUdp
     public const int UdpSegment = 103;
     public const int UdpGro = 104;
     public const int SolSocket = 1;
+    public const int SolIp = 0;
+    public const int SolIpv6 = 41;
+    public const int IpMtuDiscover = 10;
+    public const int Ipv6MtuDiscover = 23;
+
+    /// <summary>
+    /// <c>IP_PMTUDISC_PROBE</c> (and <c>IPV6_PMTUDISC_PROBE</c>, the same value): set DF, never fragment, and ignore
+    /// the kernel's cached path MTU, so a datagram up to the interface's MTU leaves as it is (larger ones fail with
+    /// <c>EMSGSIZE</c>). What datagram PLPMTUD needs (RFC 8899 §6.1; QUIC stacks set the same).
+    /// </summary>
+    public const int PmtuDiscProbe = 3;
     public const int SoRcvTimeo = 20;
     public const int MsgDontWait = 0x40;
     public const int MsgTrunc = 0x20;

@@ -228,7 +228,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     // ---------------------------------------------------------------- helpers shared with links
 
-    internal void SendDatagram(ReadOnlySpan<byte> datagram, SocketAddress destination) => _transport.Send(datagram, destination);
+    /// <returns>False when the datagram could not be sent (a full buffer, or EMSGSIZE: larger than the interface's MTU).</returns>
+    internal bool SendDatagram(ReadOnlySpan<byte> datagram, SocketAddress destination) => _transport.Send(datagram, destination);
 
     /// <summary>The socket (or, in tests, the simulated network) under this endpoint.</summary>
     internal IDatagramTransport Transport => _transport;
@@ -276,9 +277,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
         BinaryPrimitives.WriteUInt16BigEndian(payload[5..], (ushort)Math.Min(options.Mtu, ushort.MaxValue));
         BinaryPrimitives.WriteUInt32BigEndian(payload[7..], cid);
         BinaryPrimitives.WriteInt32BigEndian(payload[11..], options.ReceiveWindow);
+        BinaryPrimitives.WriteUInt16BigEndian(payload[15..], (ushort)Math.Min(options.MaxMtu, ushort.MaxValue));
     }
 
-    internal static (int MaxFrame, int Mtu, uint Cid, int Window) ParsePayload(ReadOnlySpan<byte> payload)
+    internal static (int MaxFrame, int Mtu, uint Cid, int Window, int MaxMtu) ParsePayload(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < UdpWire.HandshakePayloadSize || payload[0] < UdpWire.Version)
         {
@@ -288,12 +290,13 @@ public sealed class UdpEndpoint : IAsyncDisposable
         int max = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
         int mtu = BinaryPrimitives.ReadUInt16BigEndian(payload[5..]);
         int window = BinaryPrimitives.ReadInt32BigEndian(payload[11..]);
-        if (max < 1 || mtu < UdpWire.MinMtu || window < 1)
+        int maxMtu = BinaryPrimitives.ReadUInt16BigEndian(payload[15..]);
+        if (max < 1 || mtu < UdpWire.MinMtu || window < 1 || maxMtu < mtu)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side announced an invalid frame size, MTU or receive window.");
+            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side announced an invalid frame size, MTU, receive window or maximum MTU.");
         }
 
-        return (max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]), window);
+        return (max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]), window, maxMtu);
     }
 
     // ---------------------------------------------------------------- receiving
@@ -533,7 +536,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             Span<byte> payload = stackalloc byte[256];
             int length = pending.Handshake.ReadMessage(datagram[UdpWire.FinishHeaderSize..], payload);
-            (int remoteMax, int remoteMtu, uint initiatorCid, int remoteWindow) = ParsePayload(payload[..length]);
+            (int remoteMax, int remoteMtu, uint initiatorCid, int remoteWindow, int remoteMaxMtu) = ParsePayload(payload[..length]);
             if (initiatorCid != pending.InitiatorCid)
             {
                 throw new HandshakeException(HandshakeFailure.InvalidMessage, "The initiator's connection id does not match its handshake payload.");
@@ -542,7 +545,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             byte[] remoteStatic = pending.Handshake.RemoteStaticKey.ToArray();
             (NoiseCipherState send, NoiseCipherState receive) = pending.Handshake.Split();
             link = new UdpLink(this, _localKey, _options, cid, source, initiator: false, expectedRemoteId: null);
-            link.Establish(send, receive, remoteStatic, pending.Handshake.HandshakeHash.ToArray(), remoteMax, remoteMtu, remoteWindow, initiatorCid, source, now);
+            link.Establish(send, receive, remoteStatic, pending.Handshake.HandshakeHash.ToArray(), remoteMax, remoteMtu, remoteMaxMtu, remoteWindow, initiatorCid, source, now);
         }
         catch (Exception e) when (e is HandshakeException or ArgumentException)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace PeerKit.Links.Udp;
 
@@ -20,6 +21,9 @@ internal sealed class OutMessage(FramePool pool)
     public int Class;
     public bool Whole;
     public int ChunkSize;
+
+    /// <summary>The link's chunk size when the message was cut (see <see cref="Rechunk"/>).</summary>
+    public int ChunkedFor;
     public int ChunkCount;
     public int NextChunk;
     public int AckedChunks;
@@ -34,13 +38,63 @@ internal sealed class OutMessage(FramePool pool)
         frame.CopyTo(Buffer);
         Seq = seq;
         Class = cls;
-        Whole = frame.Length <= wholeMax;
-        ChunkSize = Whole ? Math.Max(frame.Length, 1) : chunkSize;
-        ChunkCount = Whole ? 1 : (frame.Length + chunkSize - 1) / chunkSize;
         NextChunk = 0;
-        AckedChunks = 0;
         EnqueuedAt = now;
         Done = false;
+        Cut(wholeMax, chunkSize);
+    }
+
+    /// <summary>Whether the message, as cut, fits packets of a link whose limits are now these.</summary>
+    public bool Fits(int wholeMax, int chunkSize) => Whole ? Length <= wholeMax : ChunkSize <= chunkSize;
+
+    /// <summary>
+    /// Cuts the message again for a new packet size (path MTU discovery raised or lowered it). A chunk of the new cut
+    /// counts as acknowledged when every byte of it was acknowledged under the old one. Chunks of the old cut that
+    /// packets in flight or the retransmission queue still name are void from now on (<see cref="Generation"/>), so
+    /// their acknowledgements are ignored and they are not resent; the receiver combines fragments of both cuts by
+    /// byte offset. The caller positions <see cref="NextChunk"/> and queues what must be resent.
+    /// </summary>
+    public void Rechunk(int wholeMax, int chunkSize)
+    {
+        ulong oldSmall = _ackedSmall;
+        ulong[]? oldBits = _ackedBits;
+        int oldChunkSize = ChunkSize;
+        int oldAcked = AckedChunks;
+        _ackedBits = null;
+        Cut(wholeMax, chunkSize);
+        Generation++;
+        if (oldAcked > 0)
+        {
+            for (int chunk = 0; chunk < ChunkCount; chunk++)
+            {
+                long start = (long)chunk * ChunkSize;
+                long end = Math.Min(start + ChunkSize, Length);
+                bool acked = true;
+                for (long old = start / oldChunkSize; old * oldChunkSize < end && acked; old++)
+                {
+                    acked = oldBits is null ? (oldSmall & (1UL << (int)old)) != 0 : (oldBits[(int)(old >> 6)] & (1UL << (int)(old & 63))) != 0;
+                }
+
+                if (acked)
+                {
+                    MarkAcked(chunk);
+                }
+            }
+        }
+
+        if (oldBits is not null)
+        {
+            ArrayPool<ulong>.Shared.Return(oldBits);
+        }
+    }
+
+    private void Cut(int wholeMax, int chunkSize)
+    {
+        Whole = Length <= wholeMax;
+        ChunkedFor = chunkSize;
+        ChunkSize = Whole ? Math.Max(Length, 1) : chunkSize;
+        ChunkCount = Whole ? 1 : (Length + chunkSize - 1) / chunkSize;
+        AckedChunks = 0;
         _ackedSmall = 0;
         if (ChunkCount > 64)
         {
@@ -203,52 +257,74 @@ internal sealed class UnreliableSendLane
     public long QueuedBytes;
 }
 
-/// <summary>A frame being reassembled from fragments.</summary>
+/// <summary>
+/// A frame being reassembled from fragments. What has arrived is tracked per <see cref="UdpWire.FragmentGranule"/>
+/// bytes, not per chunk, so fragments of one frame cut to different sizes (the sender re-cut it when its path MTU
+/// changed) combine, and bytes that arrive twice are copied in again harmlessly.
+/// </summary>
 internal sealed class Reassembly
 {
+    private const int GranuleShift = 4; // log2(UdpWire.FragmentGranule)
+
     public byte[] Buffer = [];
     public int Total;
-    public int ChunkSize;
-    public int ChunkCount;
+    public int Granules;
     public int Received;
     public ulong[] Bits = [];
 
-    public static Reassembly Create(int total, int chunkSize)
+    public static Reassembly Create(int total)
     {
-        int count = (int)(((long)total + chunkSize - 1) / chunkSize);
-        return new Reassembly
+        int granules = (int)(((long)total + UdpWire.FragmentGranule - 1) >> GranuleShift);
+        int words = (granules + 63) / 64;
+        var reassembly = new Reassembly
         {
             Buffer = ArrayPool<byte>.Shared.Rent(total),
             Total = total,
-            ChunkSize = chunkSize,
-            ChunkCount = count,
-            Bits = new ulong[(count + 63) / 64],
+            Granules = granules,
+            Bits = ArrayPool<ulong>.Shared.Rent(words),
         };
+        Array.Clear(reassembly.Bits, 0, words);
+        return reassembly;
     }
 
-    /// <summary>Copies a chunk in; false when it was already there.</summary>
-    public bool Add(int index, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Copies in the fragment at <paramref name="offset"/> (a multiple of the granule; it ends on one or at the frame's
+    /// end); false when every byte of it was already there.
+    /// </summary>
+    public bool Add(int offset, ReadOnlySpan<byte> data)
     {
-        ref ulong word = ref Bits[index >> 6];
-        ulong bit = 1UL << (index & 63);
-        if ((word & bit) != 0)
+        int bit = offset >> GranuleShift;
+        int end = (int)(((long)offset + data.Length + UdpWire.FragmentGranule - 1) >> GranuleShift);
+        int added = 0;
+        while (bit < end)
+        {
+            int low = bit & 63;
+            int count = Math.Min(64 - low, end - bit);
+            ulong mask = (count == 64 ? ulong.MaxValue : (1UL << count) - 1) << low;
+            ref ulong word = ref Bits[bit >> 6];
+            added += BitOperations.PopCount(mask & ~word);
+            word |= mask;
+            bit += count;
+        }
+
+        if (added == 0)
         {
             return false;
         }
 
-        word |= bit;
-        data.CopyTo(Buffer.AsSpan(index * ChunkSize));
-        Received++;
+        data.CopyTo(Buffer.AsSpan(offset));
+        Received += added;
         return true;
     }
 
-    public bool IsComplete => Received == ChunkCount;
+    public bool IsComplete => Received == Granules;
 
     /// <summary>Hands the buffer over as a frame.</summary>
     public LinkFrame TakeFrame()
     {
         var frame = new LinkFrame(Buffer, Total);
         Buffer = [];
+        ReturnBits();
         return frame;
     }
 
@@ -258,6 +334,17 @@ internal sealed class Reassembly
         {
             ArrayPool<byte>.Shared.Return(Buffer);
             Buffer = [];
+        }
+
+        ReturnBits();
+    }
+
+    private void ReturnBits()
+    {
+        if (Bits.Length > 0)
+        {
+            ArrayPool<ulong>.Shared.Return(Bits);
+            Bits = [];
         }
     }
 }

@@ -98,13 +98,14 @@ public sealed class UdpLink : IMessageLink
     private List<ulong>? _closePackets;
     private TaskCompletionSource? _closeDone;
     private Task? _disposing;
+    private InboxClose? _inboxClose;
     private long _closeDeadline;
     private long _closeResendAt;
     private bool _closeAcked;
     private byte[] _plain = [];
     private byte[] _receivePlain = [];
-    private int _mtu;
-    private int _payloadCapacity;
+    private int _mtu; // the base size (BASE_PLPMTU): the smaller Mtu of the two sides
+    private int _payloadCapacity; // of a packet of the current size, _packetSize
     private int _wholeMax;
     private int _chunkSize;
     private ulong _nextPn;
@@ -148,6 +149,26 @@ public sealed class UdpLink : IMessageLink
     private long _deliveredTime;
     private double _bandwidth;
     private long _bandwidthAt;
+
+    // Path MTU discovery (RFC 8899 DPLPMTUD; docs/udp.md, "Path MTU discovery"). Sizes are bytes of UDP payload.
+    private int _packetSize; // PLPMTU: the largest packet sent now
+    private int _maxPacketSize; // the search's ceiling: the smaller of the two sides' MaxMtu
+    private int _searchLow; // the largest size confirmed in this search
+    private int _searchHigh; // the largest size not yet known to fail
+    private int _probeTarget; // the size being searched for; 0 when no search is under way
+    private int _probeAttempts; // probes of _probeTarget lost so far
+    private int _probeSize; // the size of the probe in flight; 0 when none is
+    private ulong _probePn;
+    private long _probeSentAt;
+    private long _probePingAt;
+    private long _probeNotBefore;
+    private long _searchAt = long.MaxValue; // when the next search starts (the raise timer)
+    private int _suspiciousLosses; // loss events that lost only packets above the base size, since one was acknowledged
+    private bool _lostLarge;
+    private bool _lostSmall;
+    private long _probesSent;
+    private long _probesLost;
+    private long _blackHoles;
 
     // Liveness.
     private long _lastReceive;
@@ -226,15 +247,27 @@ public sealed class UdpLink : IMessageLink
 
     /// <inheritdoc/>
     /// <remarks><see cref="LinkCapabilities.IsReliableStream"/> is false: the delivery classes are honoured as such.
-    /// <see cref="LinkCapabilities.MaxUnreliableFrameSize"/> is what fits one datagram, or
-    /// <see cref="LinkCapabilities.MaxFrameSize"/> with <see cref="UdpLinkOptions.FragmentUnreliable"/>.</remarks>
+    /// <see cref="LinkCapabilities.MaxUnreliableFrameSize"/> is what fits one datagram of the base size
+    /// (<see cref="Mtu"/>), or <see cref="LinkCapabilities.MaxFrameSize"/> with
+    /// <see cref="UdpLinkOptions.FragmentUnreliable"/>. It does not grow with <see cref="PathMtu"/>: a frame promised
+    /// to fit one datagram must still fit after the link falls back to the base size.</remarks>
     public LinkCapabilities Capabilities { get; private set; }
 
     /// <inheritdoc/>
     public Task<LinkCloseReason> Completion => _inbox.Completion;
 
-    /// <summary>The path MTU the link uses: the smaller of the two sides' <see cref="UdpLinkOptions.Mtu"/>.</summary>
+    /// <summary>
+    /// The base packet size, in bytes of UDP payload: the smaller of the two sides' <see cref="UdpLinkOptions.Mtu"/>.
+    /// Packets are at most this large until path MTU discovery confirms more (<see cref="PathMtu"/>), and again after
+    /// larger packets stop getting through.
+    /// </summary>
     public int Mtu => _mtu;
+
+    /// <summary>
+    /// The largest packet the link sends now, in bytes of UDP payload: <see cref="Mtu"/> at first, then the largest
+    /// size a probe confirmed, up to the smaller of the two sides' <see cref="UdpLinkOptions.MaxMtu"/>.
+    /// </summary>
+    public int PathMtu => Volatile.Read(ref _packetSize);
 
     internal uint LocalConnectionId { get; }
 
@@ -425,6 +458,12 @@ public sealed class UdpLink : IMessageLink
                 PathMigrations = _pathMigrations,
                 KeyUpdates = _keyUpdates,
                 PeerKeyUpdates = _peerKeyUpdates,
+                PathMtu = _packetSize,
+                MaxPathMtu = _maxPacketSize,
+                PathMtuSearching = _probeTarget != 0,
+                PathMtuProbesSent = _probesSent,
+                PathMtuProbesLost = _probesLost,
+                PathMtuBlackHoles = _blackHoles,
             };
         }
     }
@@ -493,6 +532,8 @@ public sealed class UdpLink : IMessageLink
         {
             CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
         }
+
+        CompleteInboxClose();
     }
 
     private void SendCloseLocked(long now)
@@ -554,6 +595,18 @@ public sealed class UdpLink : IMessageLink
     /// <returns>False when the response was malformed or failed authentication.</returns>
     internal bool OnResponse(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
+        try
+        {
+            return OnResponseCore(datagram, source, now);
+        }
+        finally
+        {
+            CompleteInboxClose();
+        }
+    }
+
+    private bool OnResponseCore(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
+    {
         lock (_lock)
         {
             if (_state != State.Handshaking || _handshake is null || _handshakePacket?[0] != UdpWire.TypeInit)
@@ -567,7 +620,7 @@ public sealed class UdpLink : IMessageLink
             try
             {
                 length = _handshake.ReadMessage(datagram[UdpWire.ResponseHeaderSize..], payload);
-                (int remoteMax, int remoteMtu, uint cid, int remoteWindow) = UdpEndpoint.ParsePayload(payload[..length]);
+                (int remoteMax, int remoteMtu, uint cid, int remoteWindow, int remoteMaxMtu) = UdpEndpoint.ParsePayload(payload[..length]);
                 if (cid != remoteCid)
                 {
                     throw new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's connection id does not match its handshake payload.");
@@ -593,7 +646,7 @@ public sealed class UdpLink : IMessageLink
                 _handshake = null;
                 _handshakePacket = finish;
                 _handshakeInterval = UdpClock.Micros(_options.HandshakeRetransmitInterval);
-                Establish(send, receive, remoteStatic, hash, remoteMax, remoteMtu, remoteWindow, remoteCid, source, now);
+                Establish(send, receive, remoteStatic, hash, remoteMax, remoteMtu, remoteMaxMtu, remoteWindow, remoteCid, source, now);
                 _confirmed = false;
                 SendHandshakePacketLocked(now);
             }
@@ -614,6 +667,8 @@ public sealed class UdpLink : IMessageLink
         {
             FailHandshakeLocked(e);
         }
+
+        CompleteInboxClose();
     }
 
     /// <summary>The responder saw message 3 again: the dialer missed our packets, so answer with one.</summary>
@@ -630,7 +685,7 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <summary>Turns a completed handshake into an established link (both roles).</summary>
-    internal void Establish(NoiseCipherState send, NoiseCipherState receive, byte[] remoteStatic, byte[] hash, int remoteMaxFrame, int remoteMtu, int remoteWindow, uint remoteCid, SocketAddress source, long now)
+    internal void Establish(NoiseCipherState send, NoiseCipherState receive, byte[] remoteStatic, byte[] hash, int remoteMaxFrame, int remoteMtu, int remoteMaxMtu, int remoteWindow, uint remoteCid, SocketAddress source, long now)
     {
         _peerCreditLimit = remoteWindow;
         _sendCipher = send;
@@ -648,12 +703,11 @@ public sealed class UdpLink : IMessageLink
         }
 
         _mtu = Math.Max(UdpWire.MinMtu, Math.Min(_options.Mtu, remoteMtu));
-        _payloadCapacity = _mtu - UdpWire.PacketOverhead;
-        _wholeMax = _payloadCapacity - UdpWire.AckBudget - UdpWire.MessageHeaderMax;
-        _chunkSize = _payloadCapacity - UdpWire.AckBudget - UdpWire.FragmentHeaderMax;
-        _packet = new byte[_mtu];
-        _plain = new byte[_payloadCapacity];
-        _receivePlain = new byte[Math.Max(_options.Mtu, _mtu)];
+        _maxPacketSize = Math.Max(_mtu, Math.Min(_options.MaxMtu, remoteMaxMtu));
+        SetPacketSizeLocked(_mtu);
+        _packet = new byte[_maxPacketSize];
+        _plain = new byte[_maxPacketSize - UdpWire.PacketOverhead];
+        _receivePlain = new byte[_options.MaxMtu]; // what this side announced it accepts
         int maxFrame = Math.Min(_options.MaxFrameSize, remoteMaxFrame);
         Capabilities = new LinkCapabilities
         {
@@ -670,6 +724,10 @@ public sealed class UdpLink : IMessageLink
         _rateAt = now;
         _confirmed = true;
         _state = State.Established;
+        if (_maxPacketSize > _mtu)
+        {
+            StartSearchLocked(now); // probes leave once the handshake is confirmed
+        }
     }
 
     internal void SendPing()
@@ -848,6 +906,12 @@ public sealed class UdpLink : IMessageLink
         }
 
         RefillTokens(now);
+        if (_probeTarget != 0 && _probeSize == 0 && _confirmed && now >= _probeNotBefore && _closeDone is null
+            && _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0))
+        {
+            SendProbeLocked(now); // first, on its own: never part of a batch of smaller packets
+        }
+
         for (int guard = 0; guard < 512; guard++)
         {
             bool canData = _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0);
@@ -858,7 +922,7 @@ public sealed class UdpLink : IMessageLink
                 return;
             }
 
-            Span<byte> payload = _plain;
+            Span<byte> payload = _plain.AsSpan(0, _payloadCapacity);
             int pos = 0;
             bool acked = false;
             if ((_ackPending > 0 || _creditUpdatePending) && _received.Count > 0)
@@ -943,7 +1007,7 @@ public sealed class UdpLink : IMessageLink
                 SendBatchLocked();
             }
 
-            _batch ??= ArrayPool<byte>.Shared.Rent(MaxBatchBytes);
+            _batch ??= ArrayPool<byte>.Shared.Rent(Math.Max(MaxBatchBytes, _maxPacketSize));
             if (_batchCount == 0)
             {
                 _batchSegment = size;
@@ -1020,7 +1084,7 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <summary>A PATH_RESPONSE arrived: move the link if it answers a challenge sent to the address it came from.</summary>
-    private void OnPathResponseLocked(ulong data, SocketAddress source)
+    private void OnPathResponseLocked(ulong data, SocketAddress source, long now)
     {
         foreach (PathChallenge challenge in _pathChallenges)
         {
@@ -1031,6 +1095,7 @@ public sealed class UdpLink : IMessageLink
                 Array.Clear(_pathChallenges);
                 _pathMigrations++;
                 _ackNow = true; // tell the peer at once, from the new path, what arrived meanwhile
+                RestartPathMtuLocked(now, delay: 0); // a new path: its MTU is unknown
                 return;
             }
         }
@@ -1221,6 +1286,11 @@ public sealed class UdpLink : IMessageLink
         while (lane.Unsent.Count > 0)
         {
             OutMessage message = lane.Unsent.Peek();
+            if (message.NextChunk == 0 && message.ChunkedFor != _chunkSize && !(message.Whole && message.Length <= _wholeMax))
+            {
+                message.Rechunk(_wholeMax, _chunkSize); // cut when the packet size was another: cut for this one
+            }
+
             if (message.Seq >= limit || ChunkFrameSize(message, message.NextChunk) > payload.Length - pos)
             {
                 return wrote;
@@ -1257,6 +1327,11 @@ public sealed class UdpLink : IMessageLink
         while (lane.Pending.Count > 0)
         {
             OutMessage message = lane.Pending.Peek();
+            if (message.NextChunk == 0 && message.ChunkedFor != _chunkSize && !(message.Whole && message.Length <= _wholeMax))
+            {
+                message.Rechunk(_wholeMax, _chunkSize);
+            }
+
             if (ChunkFrameSize(message, message.NextChunk) > payload.Length - pos)
             {
                 return wrote;
@@ -1358,7 +1433,7 @@ public sealed class UdpLink : IMessageLink
             return;
         }
 
-        double burst = Math.Max(4.0 * _mtu, rate * 2 * UdpClock.Micros(_options.TimerResolution) / 1e6);
+        double burst = Math.Max(4.0 * _packetSize, rate * 2 * UdpClock.Micros(_options.TimerResolution) / 1e6);
         _tokens = Math.Min(burst, _tokens + (rate * (now - _tokensAt) / 1e6));
         _tokensAt = now;
     }
@@ -1386,6 +1461,18 @@ public sealed class UdpLink : IMessageLink
     }
 
     internal PacketVerdict OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
+    {
+        try
+        {
+            return OnDataPacketCore(datagram, source, now);
+        }
+        finally
+        {
+            CompleteInboxClose();
+        }
+    }
+
+    private PacketVerdict OnDataPacketCore(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
         lock (_lock)
         {
@@ -1550,7 +1637,12 @@ public sealed class UdpLink : IMessageLink
         while (pos < p.Length)
         {
             byte type = p[pos++];
-            if (type == UdpWire.FrameAck)
+            if (type == UdpWire.FramePadding)
+            {
+                int more = p[pos..].IndexOfAnyExcept(UdpWire.FramePadding);
+                pos = more < 0 ? p.Length : pos + more;
+            }
+            else if (type == UdpWire.FrameAck)
             {
                 if (!ReadAck(p, ref pos, now))
                 {
@@ -1582,7 +1674,7 @@ public sealed class UdpLink : IMessageLink
                 }
                 else
                 {
-                    OnPathResponseLocked(data, _packetSource!);
+                    OnPathResponseLocked(data, _packetSource!, now);
                 }
             }
             else if (type == UdpWire.FrameResume)
@@ -1638,7 +1730,8 @@ public sealed class UdpLink : IMessageLink
                 int cls = type & 3;
                 if (!Varint.TryRead(p, ref pos, out ulong seq) || !Varint.TryRead(p, ref pos, out ulong total)
                     || !Varint.TryRead(p, ref pos, out ulong chunkSize) || !Varint.TryRead(p, ref pos, out ulong index)
-                    || chunkSize == 0 || chunkSize > UdpWire.MaxMtu || total == 0 || total > int.MaxValue || index >= (total + chunkSize - 1) / chunkSize)
+                    || chunkSize == 0 || chunkSize > UdpWire.MaxMtu || chunkSize % UdpWire.FragmentGranule != 0
+                    || total == 0 || total > int.MaxValue || index >= (total + chunkSize - 1) / chunkSize)
                 {
                     result.Error = Malformed("a malformed fragment frame");
                     return result;
@@ -1703,6 +1796,12 @@ public sealed class UdpLink : IMessageLink
 
             if (!lane.IsDone(seq))
             {
+                // Fragments may have come first: the sender cut the frame anew when its path MTU changed.
+                if (lane.Partial.Remove(seq, out Reassembly? partial))
+                {
+                    partial.Release();
+                }
+
                 lane.Complete(seq, LinkFrame.Copy(data, _endpoint.Buffers), _inbox);
             }
 
@@ -1773,15 +1872,16 @@ public sealed class UdpLink : IMessageLink
 
         if (!partial.TryGetValue(seq, out Reassembly? reassembly))
         {
-            reassembly = Reassembly.Create(total, chunkSize);
+            reassembly = Reassembly.Create(total);
             partial.Add(seq, reassembly);
         }
-        else if (reassembly.Total != total || reassembly.ChunkSize != chunkSize)
+        else if (reassembly.Total != total)
         {
             return Malformed("fragments of one frame that disagree on its size");
         }
 
-        if (!reassembly.Add(index, data) || !reassembly.IsComplete)
+        // Chunk sizes may differ between fragments of one frame (the sender's path MTU changed): offsets are in bytes.
+        if (!reassembly.Add(index * chunkSize, data) || !reassembly.IsComplete)
         {
             return null;
         }
@@ -1931,6 +2031,7 @@ public sealed class UdpLink : IMessageLink
         bool ackedAny = AckRange(largest - first, largest, now);
         ulong lo = largest - first;
         NoteCloseAcked(lo, largest);
+        NoteProbeAcked(lo, largest, now);
         for (int i = 0; i < extra; i++)
         {
             if (!Varint.TryRead(p, ref pos, out ulong gap) || !Varint.TryRead(p, ref pos, out ulong length) || lo < gap + 2)
@@ -1947,6 +2048,7 @@ public sealed class UdpLink : IMessageLink
             lo = hi - length;
             ackedAny |= AckRange(lo, hi, now);
             NoteCloseAcked(lo, hi);
+            NoteProbeAcked(lo, hi, now);
         }
 
         if (!_anyAcked || largest > _largestAcked)
@@ -2014,7 +2116,12 @@ public sealed class UdpLink : IMessageLink
         // otherwise grow without bound and release a burst when traffic picks up.
         if (packet.SentAt > _recoveryStart && packet.InFlightAtSend * 2 >= _cwnd)
         {
-            _cwnd += _cwnd < _ssthresh ? packet.Size : Math.Max(1, (long)_mtu * packet.Size / _cwnd);
+            _cwnd += _cwnd < _ssthresh ? packet.Size : Math.Max(1, (long)_packetSize * packet.Size / _cwnd);
+        }
+
+        if (packet.Size > _mtu)
+        {
+            _suspiciousLosses = 0; // a packet above the base size got through: no black hole
         }
 
         bool roomFreed = false;
@@ -2062,12 +2169,23 @@ public sealed class UdpLink : IMessageLink
                 OnPacketLost(packet, now, timeout: false);
             }
         }
+
+        EndLossEventLocked(now);
     }
 
     private void OnPacketLost(SentPacket packet, long now, bool timeout)
     {
         _bytesInFlight -= packet.Size;
         _packetsLost++;
+        if (packet.Size > _mtu)
+        {
+            _lostLarge = true;
+        }
+        else
+        {
+            _lostSmall = true;
+        }
+
         foreach (ChunkRef chunk in packet.Chunks)
         {
             if (chunk.IsLive)
@@ -2081,8 +2199,8 @@ public sealed class UdpLink : IMessageLink
         {
             _recoveryStart = now;
             long floor = (long)(_bandwidth * (_rtt.HasSample ? _rtt.MinRtt : 0) / 1e6);
-            _cwnd = timeout ? 2L * _mtu : Math.Max(Math.Max(2L * _mtu, _cwnd * 7 / 10), floor);
-            _ssthresh = Math.Max(2L * _mtu, timeout ? _cwnd * 2 : _cwnd);
+            _cwnd = timeout ? 2L * _packetSize : Math.Max(Math.Max(2L * _packetSize, _cwnd * 7 / 10), floor);
+            _ssthresh = Math.Max(2L * _packetSize, timeout ? _cwnd * 2 : _cwnd);
         }
 
         ReturnSent(packet);
@@ -2100,9 +2218,250 @@ public sealed class UdpLink : IMessageLink
         return any;
     }
 
+    // ---------------------------------------------------------------- path MTU discovery (RFC 8899 DPLPMTUD)
+
+    /// <summary>Sets the largest packet the link sends, and with it the room for frames and the size new frames are cut to.</summary>
+    private void SetPacketSizeLocked(int size)
+    {
+        Volatile.Write(ref _packetSize, size);
+        _payloadCapacity = size - UdpWire.PacketOverhead;
+        _wholeMax = _payloadCapacity - UdpWire.AckBudget - UdpWire.MessageHeaderMax;
+        // A multiple of the granule, so the receiver can combine fragments of one frame cut to different sizes.
+        _chunkSize = (_payloadCapacity - UdpWire.AckBudget - UdpWire.FragmentHeaderMax) / UdpWire.FragmentGranule * UdpWire.FragmentGranule;
+    }
+
+    /// <summary>
+    /// Starts a search above the current size. The first probe is the ceiling itself, since most paths carry what
+    /// both sides allow (a 1500-byte Ethernet path); when that fails, a binary search between the largest size
+    /// confirmed and the largest not known to fail, until they are less than <see cref="UdpWire.SearchGranularity"/> apart.
+    /// </summary>
+    private void StartSearchLocked(long now)
+    {
+        _searchAt = long.MaxValue;
+        _searchLow = _packetSize;
+        _searchHigh = _maxPacketSize;
+        _probeAttempts = 0;
+        _probeSize = 0;
+        _probeTarget = _searchHigh > _searchLow ? _searchHigh : 0;
+        _probeNotBefore = now;
+    }
+
+    /// <summary>Picks the next size to probe, or ends the search (and arms the raise timer if below the ceiling).</summary>
+    private void NextProbeTargetLocked(long now)
+    {
+        _probeAttempts = 0;
+        if (_searchHigh - _searchLow < UdpWire.SearchGranularity)
+        {
+            _probeTarget = 0;
+            _searchAt = _packetSize < _maxPacketSize ? now + UdpClock.Micros(_options.PathMtuSearchInterval) : long.MaxValue;
+            return;
+        }
+
+        _probeTarget = _searchLow + ((_searchHigh - _searchLow + 1) / 2);
+    }
+
+    /// <summary>
+    /// Sends a probe of <see cref="_probeTarget"/> bytes: an authenticated data packet holding a PING and padding. It
+    /// is not in flight for congestion control or loss recovery, carries nothing that would be resent, and leaves in
+    /// a datagram of its own.
+    /// </summary>
+    private void SendProbeLocked(long now)
+    {
+        int size = _probeTarget;
+        Span<byte> frames = _plain.AsSpan(0, size - UdpWire.PacketOverhead);
+        frames[0] = UdpWire.FramePing;
+        frames[1..].Clear(); // PADDING
+        ulong pn = _nextPn++;
+        Span<byte> packet = _packet.AsSpan(0, size);
+        SealLocked(pn, frames, packet);
+        _probeSize = size;
+        _probePn = pn;
+        _probeSentAt = now;
+        _probePingAt = 0;
+        _probesSent++;
+        _packetsSent++;
+        _bytesSent += size;
+        _tokens -= size;
+        _lastSend = now;
+        if (!_endpoint.SendDatagram(packet, _remote))
+        {
+            // EMSGSIZE: larger than the interface's MTU (the socket neither fragments nor clamps; docs/udp.md). A
+            // full buffer looks the same. Either way the probe is lost; the next one waits a retransmission timeout.
+            OnProbeLostLocked(now);
+            _probeNotBefore = now + _rtt.Rto;
+        }
+    }
+
+    private void NoteProbeAcked(ulong lo, ulong hi, long now)
+    {
+        if (_probeSize == 0 || _probePn < lo || _probePn > hi)
+        {
+            return;
+        }
+
+        int size = _probeSize;
+        _probeSize = 0;
+        _suspiciousLosses = 0;
+        if (size > _packetSize)
+        {
+            SetPacketSizeLocked(size);
+        }
+
+        _searchLow = Math.Max(_searchLow, size);
+        NextProbeTargetLocked(now);
+    }
+
+    /// <summary>
+    /// The probe in flight is older than a retransmission timeout. It is lost once a packet sent after it was
+    /// acknowledged, which shows smaller packets get through: a link that hears nothing (an outage) does not
+    /// conclude that its packets are too large. On a quiet link a PING asks for that acknowledgement.
+    /// </summary>
+    private void CheckProbeLocked(long now)
+    {
+        if (_anyAcked && _largestAcked > _probePn)
+        {
+            OnProbeLostLocked(now);
+        }
+        else if (now >= _probePingAt)
+        {
+            _pingPending = true;
+            _probePingAt = now + (_rtt.Rto * _backoff);
+        }
+    }
+
+    /// <summary>A probe was lost: the same size again, up to <see cref="UdpWire.MaxProbes"/> times, then it is too large.
+    /// Not a congestion signal: the window, the loss counters and the retransmission queues are untouched.</summary>
+    private void OnProbeLostLocked(long now)
+    {
+        _probeSize = 0;
+        _probesLost++;
+        if (++_probeAttempts >= UdpWire.MaxProbes)
+        {
+            _searchHigh = _probeTarget - 1;
+            NextProbeTargetLocked(now);
+        }
+    }
+
+    /// <summary>
+    /// Ends one pass of loss detection (after an acknowledgement, or a retransmission timeout). A pass that lost only
+    /// packets above the base size is suspicious; <see cref="UdpWire.BlackHoleLossEvents"/> of them in a row, with no
+    /// packet above the base size acknowledged in between, mean the path stopped carrying them: a black hole.
+    /// </summary>
+    private void EndLossEventLocked(long now)
+    {
+        bool suspicious = _lostLarge && !_lostSmall;
+        _lostLarge = false;
+        _lostSmall = false;
+        if (!suspicious || _packetSize <= _mtu)
+        {
+            return;
+        }
+
+        if (++_suspiciousLosses >= UdpWire.BlackHoleLossEvents)
+        {
+            _blackHoles++;
+            // Search again later (the path's MTU may have dropped, not vanished): after 1 s, doubling with every black
+            // hole up to the raise interval, so a path that keeps failing large packets is not probed all the time.
+            long delay = Math.Min(UdpClock.Micros(_options.PathMtuSearchInterval), 1_000_000L << (int)Math.Min(_blackHoles - 1, 20));
+            RestartPathMtuLocked(now, delay);
+        }
+    }
+
+    /// <summary>Goes back to the base size and searches again after <paramref name="delay"/> (µs): after a black hole or
+    /// on a new path.</summary>
+    private void RestartPathMtuLocked(long now, long delay)
+    {
+        _suspiciousLosses = 0;
+        if (_maxPacketSize <= _mtu)
+        {
+            return;
+        }
+
+        if (_packetSize > _mtu)
+        {
+            SetPacketSizeLocked(_mtu);
+            RecutStartedLocked();
+        }
+
+        StartSearchLocked(now);
+        _probeNotBefore = now + delay;
+    }
+
+    /// <summary>
+    /// After the packet size went down: frames partly or wholly sent with chunks that no longer fit a packet are cut
+    /// again, and whatever of them is not acknowledged is queued for retransmission in the new cut (frames not started
+    /// are cut again when they start). Without this a chunk larger than a packet could never be resent and its lane
+    /// would stall.
+    /// </summary>
+    private void RecutStartedLocked()
+    {
+        foreach (ReliableSendLane lane in _reliable)
+        {
+            foreach (OutMessage m in lane.Inflight)
+            {
+                if (!m.Done && !m.Fits(_wholeMax, _chunkSize))
+                {
+                    m.Rechunk(_wholeMax, _chunkSize);
+                    m.NextChunk = m.ChunkCount;
+                    QueueUnacked(lane, m, m.ChunkCount);
+                }
+            }
+
+            foreach (OutMessage m in lane.Unsent)
+            {
+                if (m.NextChunk > 0 && !m.Fits(_wholeMax, _chunkSize))
+                {
+                    long sent = Math.Min((long)m.NextChunk * m.ChunkSize, m.Length);
+                    m.Rechunk(_wholeMax, _chunkSize);
+                    // The chunks wholly sent before are resent from the queue; the rest continue as new. At least one
+                    // counts as started, so the frame's flow-control cost is not counted again.
+                    m.NextChunk = (int)Math.Clamp(sent / m.ChunkSize, 1, m.ChunkCount - 1);
+                    QueueUnacked(lane, m, m.NextChunk);
+                }
+            }
+        }
+
+        foreach (UnreliableSendLane lane in _unreliable)
+        {
+            foreach (OutMessage m in lane.Pending)
+            {
+                if (m.NextChunk > 0 && !m.Fits(_wholeMax, _chunkSize))
+                {
+                    // Never resent: continue from the first new chunk not wholly sent (a few bytes go twice).
+                    long sent = Math.Min((long)m.NextChunk * m.ChunkSize, m.Length);
+                    m.Rechunk(_wholeMax, _chunkSize);
+                    m.NextChunk = (int)Math.Min(sent / m.ChunkSize, m.ChunkCount - 1);
+                }
+            }
+        }
+
+        static void QueueUnacked(ReliableSendLane lane, OutMessage m, int count)
+        {
+            for (int chunk = 0; chunk < count; chunk++)
+            {
+                if (!m.IsAcked(chunk))
+                {
+                    lane.Retransmit.Enqueue(new ChunkRef(m, m.Generation, chunk));
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- timers
 
     internal void OnTick(long now)
+    {
+        try
+        {
+            Tick(now);
+        }
+        finally
+        {
+            CompleteInboxClose();
+        }
+    }
+
+    private void Tick(long now)
     {
         lock (_lock)
         {
@@ -2163,6 +2522,7 @@ public sealed class UdpLink : IMessageLink
                     }
                 }
 
+                EndLossEventLocked(now);
                 _backoff = Math.Min(_backoff * 2, 64);
             }
             else
@@ -2174,6 +2534,15 @@ public sealed class UdpLink : IMessageLink
             {
                 _sendKeyUpdateAt = 0; // the next packet sealed updates the key (or asks for the acknowledgement it needs)
                 _sendPhaseStartedAt = now;
+            }
+
+            if (_probeTarget == 0 && now >= _searchAt)
+            {
+                StartSearchLocked(now); // the raise timer: the path may carry more now
+            }
+            else if (_probeSize != 0 && now - _probeSentAt >= _rtt.Rto)
+            {
+                CheckProbeLocked(now);
             }
 
             if (now - _lastSend >= UdpClock.Micros(_options.KeepAliveInterval))
@@ -2215,7 +2584,7 @@ public sealed class UdpLink : IMessageLink
         _closeDone?.TrySetResult();
         if (_state == State.Closed)
         {
-            _inbox.Close(reason, cause, discardPending);
+            DeferInboxCloseLocked(reason, cause, discardPending);
             return;
         }
 
@@ -2274,10 +2643,32 @@ public sealed class UdpLink : IMessageLink
         _receiveNext?.Dispose();
         _endpoint.Remove(this);
 
-        // Last: with ReceiveInline, completing the inbox may resume a waiting receiver on this thread, and it must
-        // find the link closed.
-        _inbox.Close(reason, cause, discardPending);
+        DeferInboxCloseLocked(reason, cause, discardPending);
     }
+
+    /// <summary>
+    /// The inbox is closed by <see cref="CompleteInboxClose"/> once the lock is released. With ReceiveInline, closing
+    /// it resumes a waiting receiver on the closing thread, and the application's code must neither find the link
+    /// open nor run under the link's lock: the timer thread would wait for the lock, and an endpoint disposed there
+    /// waits for the timer thread.
+    /// </summary>
+    private void DeferInboxCloseLocked(LinkCloseReason reason, Exception? cause, bool discardPending)
+    {
+        _inboxClose = _inboxClose is { } earlier
+            ? earlier with { DiscardPending = earlier.DiscardPending || discardPending }
+            : new InboxClose(reason, cause, discardPending);
+    }
+
+    /// <summary>Closes the inbox after a close under the lock: called on every way out of the lock that may close.</summary>
+    private void CompleteInboxClose()
+    {
+        if (Volatile.Read(ref _inboxClose) is not null && Interlocked.Exchange(ref _inboxClose, null) is { } close)
+        {
+            _inbox.Close(close.Reason, close.Cause, close.DiscardPending);
+        }
+    }
+
+    private sealed record InboxClose(LinkCloseReason Reason, Exception? Cause, bool DiscardPending);
 
     private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage(_endpoint.Buffers);
 

@@ -4,6 +4,8 @@ namespace PeerKit.Links.Udp;
 public sealed class UdpLinkOptions : LinkOptions
 {
     private readonly int _mtu = 1200;
+    private readonly int _maxMtu;
+    private readonly TimeSpan _pathMtuSearchInterval = TimeSpan.FromMinutes(10);
     private readonly TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan _handshakeRetransmitInterval = TimeSpan.FromMilliseconds(250);
     private readonly TimeSpan _keepAliveInterval = TimeSpan.FromSeconds(5);
@@ -25,10 +27,13 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly TimeSpan _keyUpdateInterval = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// The largest UDP payload this side sends, in bytes; the link uses the smaller of the two sides' values.
-    /// Default 1200 (fits the IPv6 minimum MTU with headers to spare). At least 300, at most 65507.
+    /// The base packet size, in bytes of UDP payload: every link starts with packets up to the smaller of the two
+    /// sides' values, and never goes below it. Path MTU discovery may then raise the size a link uses up to
+    /// <see cref="MaxMtu"/> (<see cref="UdpLink.PathMtu"/>), and falls back to this size when larger packets stop
+    /// getting through. Default 1200 (fits the IPv6 minimum MTU with headers to spare). At least 300, at most 65507,
+    /// and not above an explicitly set <see cref="MaxMtu"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507, or above <see cref="MaxMtu"/>.</exception>
     public int Mtu
     {
         get => _mtu;
@@ -36,9 +41,44 @@ public sealed class UdpLinkOptions : LinkOptions
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, UdpWire.MinMtu);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, UdpWire.MaxMtu);
+            if (_maxMtu != 0)
+            {
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(value, _maxMtu);
+            }
+
             _mtu = value;
         }
     }
+
+    /// <summary>
+    /// The largest packet, in bytes of UDP payload, this side probes for and accepts: the ceiling of path MTU
+    /// discovery. It is announced in the handshake, and a link never probes above the smaller of the two sides'
+    /// values. Setting it equal to <see cref="Mtu"/> switches discovery off. Default 1452 (a 1500-byte Ethernet path
+    /// less the IPv6 and UDP headers, also fine over IPv4), or <see cref="Mtu"/> when that is larger.
+    /// </summary>
+    /// <example><code>
+    /// new UdpLinkOptions { Mtu = 1200, MaxMtu = 8952 };   // jumbo frames on a LAN: probe up to 9000-byte IPv6 packets
+    /// new UdpLinkOptions { MaxMtu = 1200 };               // no probing: always 1200-byte packets
+    /// </code></example>
+    /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507, or below <see cref="Mtu"/>.</exception>
+    public int MaxMtu
+    {
+        get => _maxMtu != 0 ? _maxMtu : Math.Max(_mtu, UdpWire.DefaultMaxMtu);
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, UdpWire.MinMtu);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, UdpWire.MaxMtu);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, _mtu);
+            _maxMtu = value;
+        }
+    }
+
+    /// <summary>
+    /// How long after a path MTU search settled below the largest size allowed a link searches again, in case the path
+    /// now carries more (RFC 8899's PMTU_RAISE_TIMER). Default 10 minutes.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan PathMtuSearchInterval { get => _pathMtuSearchInterval; init => _pathMtuSearchInterval = Positive(value); }
 
     /// <summary>
     /// Fragment <see cref="Reliability.Unreliable"/> and <see cref="Reliability.UnreliableSequenced"/> frames larger

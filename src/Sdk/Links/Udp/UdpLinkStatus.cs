@@ -43,13 +43,13 @@ public readonly record struct UdpLinkStatus
     /// <summary>Packets received (authenticated) per second.</summary>
     public double PacketsReceivedPerSecond { get; init; }
 
-    /// <summary>Packets sent in total.</summary>
+    /// <summary>Packets sent in total (path MTU probes included).</summary>
     public long PacketsSent { get; init; }
 
     /// <summary>Authenticated packets received in total.</summary>
     public long PacketsReceived { get; init; }
 
-    /// <summary>Packets declared lost in total (their reliable content was sent again).</summary>
+    /// <summary>Packets declared lost in total (their reliable content was sent again); lost path MTU probes are not counted here.</summary>
     public long PacketsLost { get; init; }
 
     /// <summary>Bytes waiting in the <see cref="Reliability.ReliableOrdered"/> lane (queued or unacknowledged).</summary>
@@ -114,6 +114,40 @@ public readonly record struct UdpLinkStatus
 
     /// <summary>Times the peer replaced its sending key, as seen by the first packet sealed with each new key.</summary>
     public long PeerKeyUpdates { get; init; }
+
+    /// <summary>
+    /// The largest packet the link sends now, in bytes of UDP payload (<see cref="UdpLink.PathMtu"/>): the base size
+    /// (<see cref="UdpLink.Mtu"/>) until path MTU discovery confirms more, and again after a black hole.
+    /// </summary>
+    public int PathMtu { get; init; }
+
+    /// <summary>
+    /// The ceiling of path MTU discovery: the smaller of the two sides' <see cref="UdpLinkOptions.MaxMtu"/>. Equal to
+    /// <see cref="UdpLink.Mtu"/> when discovery is off.
+    /// </summary>
+    public int MaxPathMtu { get; init; }
+
+    /// <summary>Whether a path MTU search is under way (probes are being sent, or will be once the link may send them).</summary>
+    public bool PathMtuSearching { get; init; }
+
+    /// <summary>
+    /// Probe packets sent in total: padded packets of the size being tried, one at a time, each retried up to three
+    /// times. They count in <see cref="PacketsSent"/>, never in <see cref="BytesInFlight"/>.
+    /// </summary>
+    public long PathMtuProbesSent { get; init; }
+
+    /// <summary>
+    /// Probes that went unacknowledged (too large for the path, or lost), or that the socket refused as larger than
+    /// the interface's MTU. They are not congestion: they count neither in <see cref="PacketsLost"/> nor in
+    /// <see cref="Loss"/>, and do not shrink the <see cref="CongestionWindow"/>.
+    /// </summary>
+    public long PathMtuProbesLost { get; init; }
+
+    /// <summary>
+    /// Times the link went back to the base size because packets above it kept getting lost while none was
+    /// acknowledged (a path MTU black hole); it searches again later.
+    /// </summary>
+    public long PathMtuBlackHoles { get; init; }
 
     /// <summary>The bytes in a lane, by delivery class.</summary>
     /// <param name="reliability">The delivery class.</param>

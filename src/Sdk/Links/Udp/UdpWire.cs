@@ -31,8 +31,14 @@ internal static class UdpWire
     public const int FinishHeaderSize = 5;
     public const int RetrySize = 5 + CookieSize;
 
-    /// <summary>Handshake payload: version(1) ‖ max frame size(4) ‖ mtu(2) ‖ sender's connection id(4) ‖ receive window(4).</summary>
-    public const int HandshakePayloadSize = 15;
+    /// <summary>
+    /// Handshake payload: version(1) ‖ max frame size(4) ‖ mtu(2) ‖ sender's connection id(4) ‖ receive window(4) ‖
+    /// max mtu(2), the largest packet the sender accepts (the ceiling of the peer's path MTU search).
+    /// </summary>
+    public const int HandshakePayloadSize = 17;
+
+    /// <summary>One byte of padding (probes are filled with them); receivers skip a run of zeros at once.</summary>
+    public const byte FramePadding = 0x00;
 
     public const byte FrameAck = 0x01;
     public const byte FramePing = 0x02;
@@ -60,6 +66,27 @@ internal static class UdpWire
 
     public const int MinMtu = 300;
     public const int MaxMtu = 65507;
+
+    /// <summary>
+    /// Fragment offsets and chunk sizes are multiples of this many bytes, so a receiver tracks what it holds of a frame
+    /// per 16-byte granule and can combine fragments cut to different sizes (before and after a path MTU change).
+    /// </summary>
+    public const int FragmentGranule = 16;
+
+    /// <summary>The default <see cref="UdpLinkOptions.MaxMtu"/>: a 1500-byte Ethernet path less IPv6 (40) and UDP (8) headers.</summary>
+    public const int DefaultMaxMtu = 1452;
+
+    /// <summary>Path MTU discovery: a size is given up after this many probes of it were lost (RFC 8899 MAX_PROBES).</summary>
+    public const int MaxProbes = 3;
+
+    /// <summary>Path MTU discovery ends when the sizes still in doubt span less than this many bytes.</summary>
+    public const int SearchGranularity = 16;
+
+    /// <summary>
+    /// Black-hole detection: this many loss events in a row that lost only packets larger than the base size, with no
+    /// such packet acknowledged in between, take the link back to the base size.
+    /// </summary>
+    public const int BlackHoleLossEvents = 3;
 }
 
 /// <summary>Monotonic time in microseconds.</summary>

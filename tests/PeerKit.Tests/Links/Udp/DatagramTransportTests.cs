@@ -27,6 +27,29 @@ public sealed class DatagramTransportTests
         Assert.Equal(1, plain.MaxSegments);
     }
 
+    [Fact]
+    public void Sockets_never_fragment_so_path_mtu_probes_that_are_too_large_are_lost()
+    {
+        using var v4 = new SocketDatagramTransport(Loopback, offload: false);
+        using var dual = new SocketDatagramTransport(new IPEndPoint(IPAddress.IPv6Any, 0));
+        Assert.True(v4.DontFragment);
+        if (LinuxUdp.IsSupported)
+        {
+            // IP_PMTUDISC_PROBE: DF set, no fragmenting, and the kernel's cached path MTU is not applied.
+            Assert.Equal(LinuxUdp.PmtuDiscProbe, ReadOption(v4, LinuxUdp.SolIp, LinuxUdp.IpMtuDiscover));
+            Assert.True(dual.DontFragment);
+            Assert.Equal(LinuxUdp.PmtuDiscProbe, ReadOption(dual, LinuxUdp.SolIpv6, LinuxUdp.Ipv6MtuDiscover));
+            Assert.Equal(LinuxUdp.PmtuDiscProbe, ReadOption(dual, LinuxUdp.SolIp, LinuxUdp.IpMtuDiscover));
+        }
+
+        static int ReadOption(SocketDatagramTransport transport, int level, int name)
+        {
+            byte[] value = new byte[4];
+            Assert.Equal(4, transport.Socket.GetRawSocketOption(level, name, value));
+            return BitConverter.ToInt32(value);
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

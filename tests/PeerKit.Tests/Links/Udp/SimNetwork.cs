@@ -200,6 +200,7 @@ internal sealed class SimTransport : IDatagramTransport
     private readonly SimNetwork _network;
     private DatagramHandler? _handler;
     private Action? _batchEnd;
+    private int _refused;
 
     public SimTransport(SimNetwork network, IPEndPoint address)
     {
@@ -224,8 +225,20 @@ internal sealed class SimTransport : IDatagramTransport
         _handler = handler;
     }
 
+    /// <summary>The local interface's MTU: a larger datagram is refused at once (EMSGSIZE), never sent.</summary>
+    public int InterfaceMtu { get; set; } = int.MaxValue;
+
+    /// <summary>Datagrams refused because they were larger than <see cref="InterfaceMtu"/>.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
+        if (datagram.Length > InterfaceMtu)
+        {
+            Interlocked.Increment(ref _refused);
+            return false;
+        }
+
         _network.Send(this, datagram, destination);
         return true;
     }

@@ -87,4 +87,35 @@ public sealed class UdpInlineReceiveTests
         await echoing.WaitAsync(Timeout);
         Assert.Contains(echoThreads.Keys, name => name.StartsWith("PeerKit UDP ", StringComparison.Ordinal) && !name.Contains("timer", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_receiver_resumed_inline_can_dispose_the_endpoint_whose_receive_thread_it_runs_on()
+    {
+        // The peer closes the link: the receiver waiting on it resumes (with LinkClosedException) on the server
+        // endpoint's receive thread, which holds a reference to the socket's handle further up its stack, and disposes
+        // the endpoint, which has no link left to wait for. Closing the socket there must not wait for that reference.
+        using NodeKey serverKey = NodeKey.Generate();
+        using NodeKey clientKey = NodeKey.Generate();
+        var options = new UdpLinkOptions { ReceiveInline = true };
+        UdpEndpoint server = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), serverKey, options);
+        await using UdpEndpoint client = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), clientKey, options);
+        UdpLink link = await client.ConnectAsync(server.LocalEndPoint).WaitAsync(Timeout);
+        UdpLink accepted = await server.AcceptAsync().AsTask().WaitAsync(Timeout);
+        string? threadName = null;
+        ValueTask<LinkFrame> receive = accepted.ReceiveAsync();
+        Assert.False(receive.IsCompleted);
+        Task disposing = DisposeWhenClosedAsync(); // waiting before the close is sent
+
+        await link.DisposeAsync();
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10)); // it used to hang for good
+        Assert.StartsWith("PeerKit UDP ", threadName, StringComparison.Ordinal); // it did run on the receive thread
+        Assert.Equal(LinkCloseReason.RemoteClosed, await accepted.Completion.WaitAsync(Timeout));
+
+        async Task DisposeWhenClosedAsync()
+        {
+            await Assert.ThrowsAsync<LinkClosedException>(async () => (await receive.ConfigureAwait(false)).Dispose()).ConfigureAwait(false);
+            threadName = Thread.CurrentThread.Name;
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }
