@@ -21,9 +21,7 @@ namespace PeerKit.Benchmarks;
 /// The native benchmarks open their connection inside each invocation (about a millisecond against 10–100 ms of
 /// traffic); PeerKit's links are connected once in the setup. Unreliable loss is printed at the end of the run.
 /// </remarks>
-// Ten warm-up iterations: PeerKit's code reaches its steady speed only after tiered JIT compilation has promoted
-// it (instrumented tier, then tier 1; about 1–2 s here), and with two warm-up iterations part of it was measured.
-[SimpleJob(launchCount: 1, warmupCount: 10, iterationCount: 8)]
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
 [MemoryDiagnoser]
 [CategoriesColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]

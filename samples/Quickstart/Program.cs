@@ -171,10 +171,10 @@ Console.WriteLine($"   round trip over bare UDP links (median of 300): {await Me
 
 // Key updates (docs/udp.md): each side replaces its packet key every KeyUpdatePackets packets (2^22 by default) or
 // KeyUpdateInterval; the key phase bit in each packet tells the peer which key sealed it. Here every 64 packets.
-(long aliceUpdates, long bobSaw, int delivered) = await KeyUpdatesAsync(1000);
-Console.WriteLine($"   key updates: alice replaced her sending key {aliceUpdates} times in {delivered} reliable frames, bob followed {bobSaw}");
+(long aliceUpdates, long alicePackets, long bobSaw, int delivered) = await KeyUpdatesAsync(1000);
+Console.WriteLine($"   key updates: alice replaced her sending key {aliceUpdates} times in {alicePackets} packets ({delivered} reliable frames), bob followed {bobSaw}");
 
-static async Task<(long Updates, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
+static async Task<(long Updates, long Packets, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
 {
     using NodeKey aliceKey = NodeKey.Generate();
     using NodeKey bobKey = NodeKey.Generate();
@@ -191,7 +191,8 @@ static async Task<(long Updates, long PeerSaw, int Delivered)> KeyUpdatesAsync(i
         delivered += BitConverter.ToInt32(frame.Span) == i ? 1 : 0;
     }
 
-    return (toBob.GetStatus().KeyUpdates, toAlice.GetStatus().PeerKeyUpdates, delivered);
+    PeerKit.Links.Udp.UdpLinkStatus sent = toBob.GetStatus();
+    return (sent.KeyUpdates, sent.PacketsSent, toAlice.GetStatus().PeerKeyUpdates, delivered);
 }
 
 static async Task<double> MedianRoundTripAsync(PeerKit.Links.Udp.UdpLinkOptions? options)

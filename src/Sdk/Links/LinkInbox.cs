@@ -30,6 +30,7 @@ internal sealed class LinkInbox
     private List<Entry> _held = new();
     private List<Entry> _delivering = new();
     private bool _holding;
+    private volatile bool _discardRequested;
 
     /// <param name="capacity">Frames the queue holds; 0 for no limit (the link must bound it itself).</param>
     /// <param name="consumed">Called after the application took a counted frame (on the receiving thread).</param>
@@ -72,12 +73,18 @@ internal sealed class LinkInbox
     /// <param name="reason">Why.</param>
     /// <param name="cause">The error, if any.</param>
     /// <param name="discardPending">Drop (and return to the pool) frames not yet received: a local close.</param>
-    public bool Close(LinkCloseReason reason, Exception? cause, bool discardPending)
+    /// <param name="held">Frames the producer held back (<see cref="DetachHeld"/>), delivered before the queue
+    /// completes, or dropped with the rest when <paramref name="discardPending"/>.</param>
+    public bool Close(LinkCloseReason reason, Exception? cause, bool discardPending, List<Entry>? held = null)
     {
         if (Interlocked.CompareExchange(ref _closed, 1, 0) != 0)
         {
+            DisposeAll(held);
             if (discardPending)
             {
+                // A closing thread may still be writing held frames (a receiver it resumed inline closes again):
+                // it drains the queue once more when it is done.
+                _discardRequested = true;
                 DiscardPending();
             }
 
@@ -87,21 +94,31 @@ internal sealed class LinkInbox
         _reason = reason;
         _cause = cause;
         Volatile.Write(ref _closed, 2);
-        if (!discardPending)
+        try
         {
-            // Frames held back for the end of a run of datagrams (Hold) stay receivable after the close. With
-            // inline continuations, a waiting receiver may resume here or in TryComplete below, on the closing
-            // thread: the UDP link therefore closes its inbox last, once the link itself is closed.
-            WriteAll(_held);
+            if (discardPending)
+            {
+                DisposeAll(held);
+            }
+            else if (held is not null)
+            {
+                // Frames held back for the end of a run of datagrams stay receivable after the close. With inline
+                // continuations, a waiting receiver may resume here or in TryComplete below, on the closing thread:
+                // the UDP link therefore closes its inbox once the link itself is closed and its lock released.
+                WriteAll(held);
+            }
+        }
+        finally
+        {
+            _frames.Writer.TryComplete();
+            if (discardPending || _discardRequested)
+            {
+                DiscardPending();
+            }
+
+            _completion.TrySetResult(reason);
         }
 
-        _frames.Writer.TryComplete();
-        if (discardPending)
-        {
-            DiscardPending();
-        }
-
-        _completion.TrySetResult(reason);
         return true;
     }
 
@@ -158,6 +175,34 @@ internal sealed class LinkInbox
 
     /// <summary>Hands the frames moved aside by <see cref="TakeHeld"/> to the receiver (call outside the producer's lock).</summary>
     public void DeliverHeld() => WriteAll(_delivering);
+
+    /// <summary>
+    /// Stops holding and takes the frames held so far out of the inbox, for <see cref="Close"/> (call under the
+    /// producer's lock, as the producer closes): <see cref="Close"/> may then run on any thread without touching
+    /// lists the producer thread still uses.
+    /// </summary>
+    public List<Entry> DetachHeld()
+    {
+        _holding = false;
+        List<Entry> held = _held;
+        _held = new List<Entry>();
+        return held;
+    }
+
+    private static void DisposeAll(List<Entry>? frames)
+    {
+        if (frames is null)
+        {
+            return;
+        }
+
+        foreach (Entry entry in frames)
+        {
+            entry.Frame.Dispose();
+        }
+
+        frames.Clear();
+    }
 
     /// <summary>Queues the frames of <paramref name="frames"/> in order (disposing any a closed queue refuses) and empties it.</summary>
     private void WriteAll(List<Entry> frames)
@@ -288,24 +333,19 @@ internal sealed class LinkInbox
 
     private void DiscardPending()
     {
-        foreach (Entry entry in _held)
-        {
-            entry.Frame.Dispose();
-        }
-
-        _held.Clear();
         while (_frames.Reader.TryRead(out Entry entry))
         {
             entry.Frame.Dispose();
         }
     }
 
-    private enum Kind : byte
+    internal enum Kind : byte
     {
         Plain,
         Counted,
         Tallied,
     }
 
-    private readonly record struct Entry(LinkFrame Frame, Kind Kind);
+    /// <summary>A queued frame and how it is accounted.</summary>
+    internal readonly record struct Entry(LinkFrame Frame, Kind Kind);
 }

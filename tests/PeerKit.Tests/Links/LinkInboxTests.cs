@@ -55,7 +55,7 @@ public sealed class LinkInboxTests
         var remote = new LinkInbox(0);
         remote.Hold();
         remote.TryEnqueue(Frame(3));
-        remote.Close(LinkCloseReason.RemoteClosed, null, discardPending: false);
+        remote.Close(LinkCloseReason.RemoteClosed, null, discardPending: false, remote.DetachHeld());
         Assert.True(remote.TryReceive(out LinkFrame kept));
         Assert.Equal(3, kept.Span[0]);
         Assert.False(remote.TryReceive(out _));
@@ -63,10 +63,47 @@ public sealed class LinkInboxTests
         var local = new LinkInbox(0);
         local.Hold();
         local.TryEnqueue(Frame(4));
-        local.Close(LinkCloseReason.Requested, null, discardPending: true);
+        local.Close(LinkCloseReason.Requested, null, discardPending: true, local.DetachHeld());
         Assert.False(local.TryReceive(out _));
         local.TakeHeld();
         local.DeliverHeld(); // nothing left to deliver, and a closed queue refuses frames anyway
         Assert.False(local.TryReceive(out _));
+    }
+
+    [Fact]
+    public async Task A_receiver_resumed_inline_by_a_close_may_close_again_and_no_frame_is_disposed_twice()
+    {
+        // The UDP link's case: a run of datagrams ends with frames and the peer's CLOSE; the waiting receiver
+        // resumes inline while the close delivers the held frames, and disposes the link (a local close).
+        var pool = new FramePool(64);
+        var inbox = new LinkInbox(0, inlineContinuations: true);
+        inbox.Hold();
+        for (byte i = 0; i < 3; i++)
+        {
+            Assert.True(inbox.TryEnqueue(LinkFrame.Copy(new[] { i }, pool)));
+        }
+
+        List<LinkInbox.Entry> held = inbox.DetachHeld();
+        LinkFrame got = default;
+        bool nestedClose = true;
+        Task receiving = ReceiveThenCloseAsync();
+        Assert.False(receiving.IsCompleted);
+
+        Assert.True(inbox.Close(LinkCloseReason.RemoteClosed, null, discardPending: false, held));
+        Assert.True(receiving.IsCompleted, "the receiver ran inline, inside the close");
+        await receiving.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(nestedClose); // the second close is refused, as the inbox is already closed
+        Assert.Equal(LinkCloseReason.RemoteClosed, await inbox.Completion.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, got.Span[0]); // still the application's: not returned to the pool
+        Assert.False(inbox.TryReceive(out _)); // the local close dropped the rest
+        Assert.Equal(2, pool.Held(16)); // each dropped frame returned once
+        got.Dispose();
+        Assert.Equal(3, pool.Held(16));
+
+        async Task ReceiveThenCloseAsync()
+        {
+            got = await inbox.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
+            nestedClose = inbox.Close(LinkCloseReason.Requested, null, discardPending: true);
+        }
     }
 }

@@ -99,6 +99,8 @@ public sealed class UdpLink : IMessageLink
     private TaskCompletionSource? _closeDone;
     private Task? _disposing;
     private InboxClose? _inboxClose;
+    private LinkCloseReason _closedReason;
+    private Exception? _closedCause;
     private long _closeDeadline;
     private long _closeResendAt;
     private bool _closeAcked;
@@ -302,7 +304,7 @@ public sealed class UdpLink : IMessageLink
         {
             if (_state != State.Established)
             {
-                return ValueTask.FromException(_inbox.CreateClosedException());
+                return ValueTask.FromException(ClosedExceptionLocked());
             }
 
             queued = TryEnqueueLocked(frame.Span, cls);
@@ -707,7 +709,7 @@ public sealed class UdpLink : IMessageLink
         SetPacketSizeLocked(_mtu);
         _packet = new byte[_maxPacketSize];
         _plain = new byte[_maxPacketSize - UdpWire.PacketOverhead];
-        _receivePlain = new byte[_options.MaxMtu]; // what this side announced it accepts
+        _receivePlain = new byte[_maxPacketSize]; // the peer never sends more: its ceiling is the same smaller maximum
         int maxFrame = Math.Min(_options.MaxFrameSize, remoteMaxFrame);
         Capabilities = new LinkCapabilities
         {
@@ -811,7 +813,7 @@ public sealed class UdpLink : IMessageLink
             {
                 if (_state != State.Established)
                 {
-                    throw _inbox.CreateClosedException();
+                    throw ClosedExceptionLocked();
                 }
 
                 if (SendLanesEmptyLocked())
@@ -843,7 +845,7 @@ public sealed class UdpLink : IMessageLink
             {
                 if (_state != State.Established)
                 {
-                    throw _inbox.CreateClosedException();
+                    throw ClosedExceptionLocked();
                 }
 
                 if (TryEnqueueLocked(frame.Span, cls))
@@ -1591,23 +1593,31 @@ public sealed class UdpLink : IMessageLink
     /// <summary>The deferred flush of a received run of datagrams (receive thread, after the run).</summary>
     internal void FlushAfterBatch()
     {
-        bool deliver;
-        lock (_lock)
+        bool deliver = false;
+        try
         {
-            _flushAfterBatch = false;
-            try
+            lock (_lock)
             {
-                FlushLocked(UdpClock.Now);
-            }
-            finally
-            {
-                deliver = _inbox.TakeHeld();
+                _flushAfterBatch = false;
+                try
+                {
+                    FlushLocked(UdpClock.Now);
+                }
+                finally
+                {
+                    deliver = _inbox.TakeHeld();
+                }
             }
         }
-
-        if (deliver)
+        finally
         {
-            _inbox.DeliverHeld(); // with ReceiveInline, waiting receivers resume here, on the receive thread
+            if (deliver)
+            {
+                // Even when the flush threw: frames left aside would otherwise come after the next run's frames.
+                _inbox.DeliverHeld(); // with ReceiveInline, waiting receivers resume here, on the receive thread
+            }
+
+            CompleteInboxClose();
         }
     }
 
@@ -2589,6 +2599,8 @@ public sealed class UdpLink : IMessageLink
         }
 
         _state = State.Closed;
+        _closedReason = reason;
+        _closedCause = cause;
         _established.TrySetException(cause ?? new LinkClosedException(reason));
         _ = _established.Task.Exception; // observed
         _handshake?.Dispose();
@@ -2646,6 +2658,11 @@ public sealed class UdpLink : IMessageLink
         DeferInboxCloseLocked(reason, cause, discardPending);
     }
 
+    /// <summary>The exception for a use of the closed link, with the first close's reason and cause (the inbox, which
+    /// also has them, may not be closed yet: that happens once the closing thread releases the lock).</summary>
+    private LinkClosedException ClosedExceptionLocked() =>
+        _inbox.IsClosed ? _inbox.CreateClosedException() : new LinkClosedException(_closedReason, _closedCause);
+
     /// <summary>
     /// The inbox is closed by <see cref="CompleteInboxClose"/> once the lock is released. With ReceiveInline, closing
     /// it resumes a waiting receiver on the closing thread, and the application's code must neither find the link
@@ -2654,9 +2671,18 @@ public sealed class UdpLink : IMessageLink
     /// </summary>
     private void DeferInboxCloseLocked(LinkCloseReason reason, Exception? cause, bool discardPending)
     {
-        _inboxClose = _inboxClose is { } earlier
-            ? earlier with { DiscardPending = earlier.DiscardPending || discardPending }
-            : new InboxClose(reason, cause, discardPending);
+        // The frames held for the end of the current run of datagrams go with the close (delivered, or dropped by a
+        // local close), so no thread but this one touches the inbox's lists of held frames.
+        List<LinkInbox.Entry> held = _inbox.DetachHeld();
+        if (_inboxClose is { } earlier)
+        {
+            earlier.Held.AddRange(held);
+            _inboxClose = earlier with { DiscardPending = earlier.DiscardPending || discardPending };
+        }
+        else
+        {
+            _inboxClose = new InboxClose(reason, cause, discardPending, held);
+        }
     }
 
     /// <summary>Closes the inbox after a close under the lock: called on every way out of the lock that may close.</summary>
@@ -2664,11 +2690,11 @@ public sealed class UdpLink : IMessageLink
     {
         if (Volatile.Read(ref _inboxClose) is not null && Interlocked.Exchange(ref _inboxClose, null) is { } close)
         {
-            _inbox.Close(close.Reason, close.Cause, close.DiscardPending);
+            _inbox.Close(close.Reason, close.Cause, close.DiscardPending, close.Held);
         }
     }
 
-    private sealed record InboxClose(LinkCloseReason Reason, Exception? Cause, bool DiscardPending);
+    private sealed record InboxClose(LinkCloseReason Reason, Exception? Cause, bool DiscardPending, List<LinkInbox.Entry> Held);
 
     private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage(_endpoint.Buffers);
 

@@ -3,7 +3,8 @@ namespace PeerKit.Links.Udp;
 /// <summary>Options of a <see cref="UdpEndpoint"/> and the <see cref="UdpLink"/>s it serves.</summary>
 public sealed class UdpLinkOptions : LinkOptions
 {
-    private readonly int _mtu = 1200;
+    private const int DefaultMtu = 1200;
+    private readonly int _mtu; // 0: not set
     private readonly int _maxMtu;
     private readonly TimeSpan _pathMtuSearchInterval = TimeSpan.FromMinutes(10);
     private readonly TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
@@ -30,13 +31,14 @@ public sealed class UdpLinkOptions : LinkOptions
     /// The base packet size, in bytes of UDP payload: every link starts with packets up to the smaller of the two
     /// sides' values, and never goes below it. Path MTU discovery may then raise the size a link uses up to
     /// <see cref="MaxMtu"/> (<see cref="UdpLink.PathMtu"/>), and falls back to this size when larger packets stop
-    /// getting through. Default 1200 (fits the IPv6 minimum MTU with headers to spare). At least 300, at most 65507,
-    /// and not above an explicitly set <see cref="MaxMtu"/>.
+    /// getting through. Default 1200 (fits the IPv6 minimum MTU with headers to spare), or <see cref="MaxMtu"/> when
+    /// that is set lower. At least 300, at most 65507, and not above an explicitly set <see cref="MaxMtu"/> (the two
+    /// may be set in either order).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507, or above <see cref="MaxMtu"/>.</exception>
     public int Mtu
     {
-        get => _mtu;
+        get => _mtu != 0 ? _mtu : _maxMtu != 0 ? Math.Min(DefaultMtu, _maxMtu) : DefaultMtu;
         init
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, UdpWire.MinMtu);
@@ -60,15 +62,19 @@ public sealed class UdpLinkOptions : LinkOptions
     /// new UdpLinkOptions { Mtu = 1200, MaxMtu = 8952 };   // jumbo frames on a LAN: probe up to 9000-byte IPv6 packets
     /// new UdpLinkOptions { MaxMtu = 1200 };               // no probing: always 1200-byte packets
     /// </code></example>
-    /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507, or below <see cref="Mtu"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Outside 300–65507, or below an explicitly set <see cref="Mtu"/>.</exception>
     public int MaxMtu
     {
-        get => _maxMtu != 0 ? _maxMtu : Math.Max(_mtu, UdpWire.DefaultMaxMtu);
+        get => _maxMtu != 0 ? _maxMtu : Math.Max(Mtu, UdpWire.DefaultMaxMtu);
         init
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, UdpWire.MinMtu);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, UdpWire.MaxMtu);
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, _mtu);
+            if (_mtu != 0)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, _mtu);
+            }
+
             _maxMtu = value;
         }
     }

@@ -76,13 +76,18 @@ public sealed class UdpWireTests
     }
 
     [Fact]
-    public void MaxMtu_defaults_to_1452_or_Mtu_and_may_not_be_below_Mtu_whichever_is_set_first()
+    public void MaxMtu_defaults_to_1452_or_Mtu_and_may_not_be_below_Mtu_whichever_is_set_first_and_a_low_MaxMtu_lowers_the_default_Mtu()
     {
         Assert.Equal(1452, new UdpLinkOptions().MaxMtu);
         Assert.Equal(1500, new UdpLinkOptions { Mtu = 1500 }.MaxMtu);
         Assert.Equal(1200, new UdpLinkOptions { MaxMtu = 1200 }.MaxMtu); // discovery off
         Assert.Equal(9000, new UdpLinkOptions { Mtu = 1400, MaxMtu = 9000 }.MaxMtu);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new UdpLinkOptions { MaxMtu = 1000 }); // below the default Mtu
+        UdpLinkOptions low = new() { MaxMtu = 1000 }; // below the default Mtu: the base size follows it down
+        Assert.Equal((1000, 1000), (low.Mtu, low.MaxMtu));
+        UdpLinkOptions lowFirst = new() { MaxMtu = 1000, Mtu = 600 }; // either order
+        UdpLinkOptions lowSecond = new() { Mtu = 600, MaxMtu = 1000 };
+        Assert.Equal((600, 1000), (lowFirst.Mtu, lowFirst.MaxMtu));
+        Assert.Equal((600, 1000), (lowSecond.Mtu, lowSecond.MaxMtu));
         Assert.Throws<ArgumentOutOfRangeException>(() => new UdpLinkOptions { Mtu = 1400, MaxMtu = 1300 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new UdpLinkOptions { MaxMtu = 1300, Mtu = 1400 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new UdpLinkOptions { MaxMtu = 65508 });
