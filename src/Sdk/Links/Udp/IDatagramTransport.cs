@@ -7,6 +7,18 @@ namespace PeerKit.Links.Udp;
 /// <summary>Receives datagrams; called from one thread at a time. <paramref name="source"/> is only valid during the call.</summary>
 internal delegate void DatagramHandler(ReadOnlySpan<byte> datagram, SocketAddress source);
 
+/// <summary>What became of a datagram handed to <see cref="IDatagramTransport.SendChecked"/>.</summary>
+internal enum DatagramSendResult
+{
+    Sent,
+
+    /// <summary>Larger than the local interface carries (EMSGSIZE): it will never go as it is.</summary>
+    TooLarge,
+
+    /// <summary>Not sent for another reason (a full buffer, no route), which may pass.</summary>
+    Failed,
+}
+
 /// <summary>
 /// The datagram socket under a <see cref="UdpEndpoint"/>: a real UDP socket, or an in-memory network in tests.
 /// </summary>
@@ -29,6 +41,14 @@ internal interface IDatagramTransport : IDisposable
 
     /// <summary>Sends one datagram without blocking for long; false when it could not be sent (counted as lost).</summary>
     bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination);
+
+    /// <summary>
+    /// Sends one datagram and says why it could not be: <see cref="DatagramSendResult.TooLarge"/> when the local
+    /// interface refuses its size (EMSGSIZE; path MTU probes count that as a lost probe), else
+    /// <see cref="DatagramSendResult.Failed"/> (a full buffer, an unreachable peer: worth trying again later).
+    /// </summary>
+    DatagramSendResult SendChecked(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        => Send(datagram, destination) ? DatagramSendResult.Sent : DatagramSendResult.Failed;
 
     /// <summary>
     /// Sends <paramref name="buffer"/> as datagrams of <paramref name="segmentSize"/> bytes each, the last one
@@ -148,15 +168,21 @@ internal sealed class SocketDatagramTransport : IDatagramTransport
         _thread.Start();
     }
 
-    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) => SendChecked(datagram, destination) == DatagramSendResult.Sent;
+
+    public DatagramSendResult SendChecked(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         try
         {
-            return _socket.SendTo(datagram, SocketFlags.None, destination) == datagram.Length;
+            return _socket.SendTo(datagram, SocketFlags.None, destination) == datagram.Length ? DatagramSendResult.Sent : DatagramSendResult.Failed;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+        {
+            return DatagramSendResult.TooLarge;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            return false;
+            return DatagramSendResult.Failed;
         }
     }
 

@@ -231,6 +231,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
     /// <returns>False when the datagram could not be sent (a full buffer, or EMSGSIZE: larger than the interface's MTU).</returns>
     internal bool SendDatagram(ReadOnlySpan<byte> datagram, SocketAddress destination) => _transport.Send(datagram, destination);
 
+    /// <summary>Sends one datagram and says whether the interface refused its size (path MTU probes).</summary>
+    internal DatagramSendResult SendDatagramChecked(ReadOnlySpan<byte> datagram, SocketAddress destination) => _transport.SendChecked(datagram, destination);
+
     /// <summary>The socket (or, in tests, the simulated network) under this endpoint.</summary>
     internal IDatagramTransport Transport => _transport;
 

@@ -2293,12 +2293,20 @@ public sealed class UdpLink : IMessageLink
         _bytesSent += size;
         _tokens -= size;
         _lastSend = now;
-        if (!_endpoint.SendDatagram(packet, _remote))
+        switch (_endpoint.SendDatagramChecked(packet, _remote))
         {
-            // EMSGSIZE: larger than the interface's MTU (the socket neither fragments nor clamps; docs/udp.md). A
-            // full buffer looks the same. Either way the probe is lost; the next one waits a retransmission timeout.
-            OnProbeLostLocked(now);
-            _probeNotBefore = now + _rtt.Rto;
+            case DatagramSendResult.TooLarge:
+                // EMSGSIZE: larger than the interface's MTU (the socket neither fragments nor clamps; docs/udp.md).
+                // The probe is lost; the next one waits a retransmission timeout.
+                OnProbeLostLocked(now);
+                _probeNotBefore = now + _rtt.Rto;
+                break;
+            case DatagramSendResult.Failed:
+                // A full buffer or no route says nothing about the size: the same probe goes again after a
+                // retransmission timeout, without counting as one of its tries.
+                _probeSize = 0;
+                _probeNotBefore = now + _rtt.Rto;
+                break;
         }
     }
 

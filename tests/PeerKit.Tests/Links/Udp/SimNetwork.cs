@@ -231,17 +231,33 @@ internal sealed class SimTransport : IDatagramTransport
     /// <summary>Datagrams refused because they were larger than <see cref="InterfaceMtu"/>.</summary>
     public int Refused => Volatile.Read(ref _refused);
 
-    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    private int _failed;
+
+    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) => SendChecked(datagram, destination) == DatagramSendResult.Sent;
+
+    public DatagramSendResult SendChecked(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (datagram.Length > InterfaceMtu)
         {
             Interlocked.Increment(ref _refused);
-            return false;
+            return DatagramSendResult.TooLarge;
+        }
+
+        if (datagram.Length > FailSendsAbove)
+        {
+            Interlocked.Increment(ref _failed);
+            return DatagramSendResult.Failed;
         }
 
         _network.Send(this, datagram, destination);
-        return true;
+        return DatagramSendResult.Sent;
     }
+
+    /// <summary>Sends of larger datagrams fail as with a full socket buffer (ENOBUFS), not as too large.</summary>
+    public int FailSendsAbove { get; set; } = int.MaxValue;
+
+    /// <summary>Sends refused by <see cref="FailSendsAbove"/>.</summary>
+    public int Failed => Volatile.Read(ref _failed);
 
     /// <summary>Moves the node to a new address (NAT rebinding).</summary>
     public void Rebind(IPEndPoint address) => _network.Rebind(this, address);

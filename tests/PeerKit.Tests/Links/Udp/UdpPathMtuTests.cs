@@ -200,6 +200,23 @@ public sealed class UdpPathMtuTests
     }
 
     [Fact]
+    public async Task A_probe_send_that_fails_for_another_reason_is_tried_again_and_not_counted_as_too_large()
+    {
+        await using var h = new UdpHarness(seed: 309, options: Fast());
+        h.ClientTransport.FailSendsAbove = 1200; // as if the socket's buffer were full (ENOBUFS) for every probe
+        (UdpLink client, _) = await h.ConnectAsync();
+        await WaitUntilAsync(() => h.ClientTransport.Failed >= 2 * UdpWire.MaxProbes, "probes are tried again and again");
+        UdpLinkStatus failing = client.GetStatus();
+        Assert.True(failing.PathMtuSearching, "the search goes on");
+        Assert.Equal(0, failing.PathMtuProbesLost); // a failed send says nothing about the size
+        Assert.Equal(1200, client.PathMtu);
+
+        h.ClientTransport.FailSendsAbove = int.MaxValue;
+        await WaitUntilAsync(() => !client.GetStatus().PathMtuSearching, "the search ends once sends go through");
+        Assert.Equal(1452, client.PathMtu); // the ceiling itself: it was never counted as too large
+    }
+
+    [Fact]
     public async Task A_peer_announcing_a_smaller_max_mtu_is_never_probed_above_it()
     {
         await using var h = new UdpHarness(seed: 304, options: Fast(), serverOptions: Fast(maxMtu: 1300));

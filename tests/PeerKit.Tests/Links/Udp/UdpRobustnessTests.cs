@@ -9,10 +9,10 @@ public sealed class UdpRobustnessTests
 {
     private static readonly TimeSpan Timeout = UdpHarness.Timeout;
 
-    private static UdpLinkOptions Fast(int mtu = 1200, bool fragmentUnreliable = false, TimeSpan? idle = null, TimeSpan? keepAlive = null, int sendQueueLimit = 4 << 20, int unreliableQueueLimit = 256 << 10, int receiveQueue = 256, int receiveWindow = 4 << 20, bool ignoreFlowControl = false, int maxFrame = 16 << 20) => new()
+    private static UdpLinkOptions Fast(int mtu = 1200, bool fragmentUnreliable = false, TimeSpan? idle = null, TimeSpan? keepAlive = null, int sendQueueLimit = 4 << 20, int unreliableQueueLimit = 256 << 10, int receiveQueue = 256, int receiveWindow = 4 << 20, bool ignoreFlowControl = false, int maxFrame = 16 << 20, TimeSpan? minRto = null) => new()
     {
         TimerResolution = TimeSpan.FromMilliseconds(1),
-        MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
+        MinRetransmitTimeout = minRto ?? TimeSpan.FromMilliseconds(15),
         InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100),
         HandshakeRetransmitInterval = TimeSpan.FromMilliseconds(40),
         MaxAckDelay = TimeSpan.FromMilliseconds(2),
@@ -382,7 +382,12 @@ public sealed class UdpRobustnessTests
     [Fact]
     public async Task Reliable_sends_wait_for_room_and_unreliable_overflow_is_dropped_and_counted()
     {
-        await using var h = new UdpHarness(seed: 207, options: Fast(sendQueueLimit: 10_000, unreliableQueueLimit: 2_000));
+        // The reliable lane holds more than the initial congestion window (10 packets, 12,000 bytes), so the window is
+        // full while the lane is: unreliable frames then cannot leave either, and their lane's limit alone decides
+        // what is accepted (with a smaller reliable limit a concurrent flush could send some of them meanwhile).
+        // No retransmission timeout fires before the checks either (it would take packets out of flight); after them
+        // the first one, at 1 s, resends what the detached server could not acknowledge.
+        await using var h = new UdpHarness(seed: 207, options: Fast(sendQueueLimit: 30_000, unreliableQueueLimit: 2_000, minRto: TimeSpan.FromSeconds(1)));
         (UdpLink client, UdpLink server) = await h.ConnectAsync();
         h.ServerTransport.Detached = true; // nothing is acknowledged
         byte[] frame = new byte[100];
@@ -397,11 +402,12 @@ public sealed class UdpRobustnessTests
             }
         }
 
-        Assert.InRange(sent, 55, 65); // 10,000 bytes of 100-byte frames, each counted as 164 bytes
+        Assert.InRange(sent, 175, 190); // 30,000 bytes of 100-byte frames, each counted as 164 bytes
         await Task.Delay(100);
         Assert.False(blocked.IsCompleted);
         UdpLinkStatus status = client.GetStatus();
-        Assert.InRange(status.QueuedReliableOrdered, 5_500, 6_500); // the frames' own bytes
+        Assert.InRange(status.QueuedReliableOrdered, 17_500, 19_000); // the frames' own bytes
+        Assert.True(status.BytesInFlight >= status.CongestionWindow - 1200, "the window is full");
         Assert.True(status.OldestQueuedAge >= TimeSpan.FromMilliseconds(80), $"oldest {status.OldestQueuedAge}");
         Assert.False(client.TrySend(frame), "the reliable lane is full");
 
