@@ -100,24 +100,8 @@ public class UdpBenchmarks
     }
 
     /// <summary>Two endpoints of their own, a link between them and an echo loop on the server's end.</summary>
-    private sealed class EchoPair
+    private sealed record EchoPair(UdpEndpoint Server, UdpEndpoint Client, UdpLink Pinger, Task Loop)
     {
-        private EchoPair(UdpEndpoint server, UdpEndpoint client, UdpLink pinger, Task loop)
-        {
-            Server = server;
-            Client = client;
-            Pinger = pinger;
-            Loop = loop;
-        }
-
-        public UdpEndpoint Server { get; }
-
-        public UdpEndpoint Client { get; }
-
-        public UdpLink Pinger { get; }
-
-        public Task Loop { get; }
-
         public static EchoPair Start(NodeKey serverKey, NodeKey clientKey, UdpLinkOptions options)
         {
             UdpEndpoint server = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), serverKey, options);

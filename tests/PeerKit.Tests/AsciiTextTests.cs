@@ -158,18 +158,7 @@ public class AsciiTextTests
         Assert.All(destination[(40 + length)..], c => Assert.Equal('#', c));
     }
 
-    private static byte[] Encode(ulong value)
-    {
-        var bytes = new List<byte>();
-        while (value >= 0x80)
-        {
-            bytes.Add((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        bytes.Add((byte)value);
-        return bytes.ToArray();
-    }
+    private static byte[] Encode(ulong value) => Support.Wire.Varint(value);
 
     [Fact]
     public void String_fields_with_another_character_at_every_position_match_google_protobuf()

@@ -10,18 +10,7 @@ namespace PeerKit.Tests;
 /// </summary>
 public class VarintWordsTests
 {
-    private static byte[] Encode(ulong value)
-    {
-        var bytes = new List<byte>();
-        while (value >= 0x80)
-        {
-            bytes.Add((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        bytes.Add((byte)value);
-        return bytes.ToArray();
-    }
+    private static byte[] Encode(ulong value) => Support.Wire.Varint(value);
 
     private static IEnumerable<ulong> Values(int seed)
     {

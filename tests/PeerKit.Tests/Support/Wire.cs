@@ -11,6 +11,20 @@ internal static class Wire
 {
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes);
 
+    /// <summary>A base-128 varint written one byte at a time: the reference the fast paths are checked against.</summary>
+    public static byte[] Varint(ulong value)
+    {
+        var bytes = new List<byte>();
+        while (value >= 0x80)
+        {
+            bytes.Add((byte)(value | 0x80));
+            value >>= 7;
+        }
+
+        bytes.Add((byte)value);
+        return bytes.ToArray();
+    }
+
     public static byte[] FromHex(string hex) => Convert.FromHexString(hex.Replace(" ", string.Empty, StringComparison.Ordinal));
 
     /// <summary>Asserts two encodings are equal, showing both in hex when they are not.</summary>

@@ -37,9 +37,11 @@ internal sealed class UdpHarness : IAsyncDisposable
 
     public IPEndPoint ServerAddress => ServerTransport.LocalEndPoint;
 
-    public static UdpLinkOptions FastOptions(bool receiveInline = false) => new()
+    public static UdpLinkOptions FastOptions(bool receiveInline = false, long keyUpdatePackets = 1L << 22, TimeSpan? keyUpdateInterval = null) => new()
     {
         ReceiveInline = receiveInline,
+        KeyUpdatePackets = keyUpdatePackets,
+        KeyUpdateInterval = keyUpdateInterval ?? TimeSpan.FromMinutes(10),
         TimerResolution = TimeSpan.FromMilliseconds(1),
         MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
         InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100),

@@ -10,19 +10,6 @@ public sealed class UdpKeyUpdateTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    /// <summary><see cref="UdpHarness.FastOptions"/> with key update limits.</summary>
-    private static UdpLinkOptions Fast(long keyUpdatePackets = 1L << 22, TimeSpan? keyUpdateInterval = null) => new()
-    {
-        TimerResolution = TimeSpan.FromMilliseconds(1),
-        MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
-        InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100),
-        HandshakeRetransmitInterval = TimeSpan.FromMilliseconds(40),
-        MaxAckDelay = TimeSpan.FromMilliseconds(2),
-        CloseTimeout = TimeSpan.FromMilliseconds(500),
-        KeyUpdatePackets = keyUpdatePackets,
-        KeyUpdateInterval = keyUpdateInterval ?? TimeSpan.FromMinutes(10),
-    };
-
     [Theory]
     [InlineData((int)NoiseCipher.AesGcm)]
     [InlineData((int)NoiseCipher.ChaChaPoly)]
@@ -78,7 +65,7 @@ public sealed class UdpKeyUpdateTests
     public async Task Keys_update_many_times_under_loss_duplication_and_reordering_without_losing_a_frame()
     {
         const int count = 20_000;
-        UdpLinkOptions options = Fast(keyUpdatePackets: 64);
+        UdpLinkOptions options = UdpHarness.FastOptions(keyUpdatePackets: 64);
         var impairment = new Impairment
         {
             Loss = 0.10,
@@ -136,7 +123,7 @@ public sealed class UdpKeyUpdateTests
     [Fact]
     public async Task Keys_update_when_the_interval_passes_on_a_quiet_link()
     {
-        UdpLinkOptions options = Fast(keyUpdateInterval: TimeSpan.FromMilliseconds(50));
+        UdpLinkOptions options = UdpHarness.FastOptions(keyUpdateInterval: TimeSpan.FromMilliseconds(50));
         await using var h = new UdpHarness(seed: 401, options: options);
         (UdpLink client, UdpLink server) = await h.ConnectAsync();
         for (int i = 0; i < 20; i++)

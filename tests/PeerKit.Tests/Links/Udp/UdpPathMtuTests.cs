@@ -193,10 +193,7 @@ public sealed class UdpPathMtuTests
         Assert.InRange(sizes.ClientLargest, 1, 1400); // nothing larger reached the network
         Assert.Equal(0, status.PacketsLost);
 
-        byte[] payload = RandomBytes(50_000, 8);
-        await client.SendAsync(payload);
-        using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
-        Assert.True(frame.Span.SequenceEqual(payload));
+        await AssertCarriesAsync(client, server, 50_000, seed: 8);
     }
 
     [Fact]
@@ -231,10 +228,7 @@ public sealed class UdpPathMtuTests
         Assert.Equal(1300, sizes.ClientLargest); // the probe
 
         sizes.Reset();
-        byte[] payload = RandomBytes(100_000, 4);
-        await client.SendAsync(payload);
-        using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
-        Assert.True(frame.Span.SequenceEqual(payload));
+        await AssertCarriesAsync(client, server, 100_000, seed: 4);
         Assert.InRange(sizes.ClientLargest, 1201, 1300); // data in packets above the base size, up to the peer's maximum
     }
 
@@ -271,10 +265,7 @@ public sealed class UdpPathMtuTests
         Assert.InRange(server.PathMtu, 1300 - UdpWire.SearchGranularity + 1, 1300);
         Assert.Equal(0, server.GetStatus().PathMtuBlackHoles); // it started from the base size, so nothing was lost
 
-        byte[] payload = RandomBytes(50_000, 6);
-        await server.SendAsync(payload);
-        using LinkFrame frame = await client.ReceiveAsync().AsTask().WaitAsync(Timeout);
-        Assert.True(frame.Span.SequenceEqual(payload));
+        await AssertCarriesAsync(server, client, 50_000, seed: 6);
     }
 
     [Fact]
@@ -294,13 +285,19 @@ public sealed class UdpPathMtuTests
         Assert.Equal(0, client.GetStatus().PathMtuProbesLost);
 
         long before = client.GetStatus().PacketsSent;
-        byte[] payload = RandomBytes(1 << 20, 7);
-        await client.SendAsync(payload);
-        using LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout);
-        Assert.True(frame.Span.SequenceEqual(payload));
+        await AssertCarriesAsync(client, server, 1 << 20, seed: 7);
         long packets = client.GetStatus().PacketsSent - before;
         _output.WriteLine($"1 MiB in {packets} packets");
         Assert.InRange(packets, 1, (1 << 20) / 4000); // at 1200 bytes it would take over 900
+    }
+
+    /// <summary>Sends a random frame of <paramref name="length"/> bytes and checks it arrives intact.</summary>
+    private static async Task AssertCarriesAsync(UdpLink from, UdpLink to, int length, int seed)
+    {
+        byte[] payload = RandomBytes(length, seed);
+        await from.SendAsync(payload);
+        using LinkFrame frame = await to.ReceiveAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(frame.Span.SequenceEqual(payload));
     }
 
     private static byte[] RandomBytes(int length, int seed)
