@@ -74,6 +74,7 @@ public static class Probe
             "udp-pingpong" => (udp.PeerKit_PingPong64, UdpBenchmarks.Rounds),
             "udp-pingpong-polled" => (udp.PeerKit_PingPong64_Polled, UdpBenchmarks.Rounds),
             "udp-enet64" => (() => { udp.ENet_ReliableOrdered64(); return Task.CompletedTask; }, UdpBenchmarks.Small),
+            "udp-enetunrel64" => (() => { udp.ENet_Unreliable64(); return Task.CompletedTask; }, UdpBenchmarks.Small),
             "udp-enet1200" => (() => { udp.ENet_Reliable1200(); return Task.CompletedTask; }, UdpBenchmarks.Large),
             "udp-enetping" => (() => { udp.ENet_PingPong64(); return Task.CompletedTask; }, UdpBenchmarks.Rounds),
             "udp-enetping-threaded" => (() => { udp.ENet_PingPong64_Threaded(); return Task.CompletedTask; }, UdpBenchmarks.Rounds),
@@ -88,6 +89,7 @@ public static class Probe
 
         udp.Setup();
         op().GetAwaiter().GetResult(); // warm up
+        using var allocs = Environment.GetEnvironmentVariable("PEERKIT_PROBE_ALLOC") == "1" ? new AllocListener() : null;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
@@ -102,7 +104,7 @@ public static class Probe
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             if (verbose)
             {
-                Console.WriteLine($"{times[^1],6:F1} ms  contention {Monitor.LockContentionCount - contention}, completed work items {ThreadPool.CompletedWorkItemCount - workItems}, threads {ThreadPool.ThreadCount}  {udp.Describe()}");
+                Console.WriteLine($"{times[^1],6:F1} ms  contention {Monitor.LockContentionCount - contention}, completed work items {ThreadPool.CompletedWorkItemCount - workItems}, gc {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:F1}, threads {ThreadPool.ThreadCount}  {udp.Describe()}");
                 contention = Monitor.LockContentionCount;
                 workItems = ThreadPool.CompletedWorkItemCount;
             }
@@ -118,10 +120,35 @@ public static class Probe
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         Console.WriteLine(udp.Describe());
+        allocs?.Print();
         udp.Cleanup();
         long operations = (long)invocations * perInvoke;
         Console.WriteLine($"{args[1]}: {operations} operations in {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalNanoseconds / operations:F0} ns/op, " +
             $"{(double)allocated / operations:F0} B allocated/op (all threads), {cpu.TotalNanoseconds / operations:F0} ns CPU/op (all threads)");
         return 0;
+    }
+}
+
+internal sealed class AllocListener : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<string, long> _bytes = new();
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (e.EventName != "GCAllocationTick_V4" && e.EventName != "GCAllocationTick_V3") return;
+        string type = e.Payload![e.PayloadNames!.IndexOf("TypeName")]?.ToString() ?? "?";
+        lock (_bytes) { _bytes[type] = _bytes.GetValueOrDefault(type) + 100_000; }
+    }
+
+    public void Print()
+    {
+        lock (_bytes) foreach (var kv in _bytes.OrderByDescending(k => k.Value).Take(15)) Console.WriteLine($"  ~{kv.Value / 1000} KB {kv.Key}");
     }
 }

@@ -8,7 +8,9 @@ namespace PeerKit.Links;
 /// A bounded, thread-safe pool of frame buffers up to <see cref="MaxLength"/> bytes, owned by one endpoint and
 /// shared by its links (larger buffers come from <see cref="ArrayPool{T}.Shared"/>). <see cref="ArrayPool{T}.Shared"/>
 /// keeps only a few dozen arrays per size, so a link with thousands of frames queued or in flight would allocate
-/// most of its buffers; this pool keeps up to <c>arraysPerSize</c> of each power-of-two size from 16 bytes instead.
+/// most of its buffers; this pool keeps up to <c>arraysPerSize</c> of each power-of-two size from 16 bytes instead,
+/// or more of the small sizes when a byte bound per size allows, so a burst of thousands of small frames waiting for
+/// the application allocates nothing the second time. <see cref="Trim"/> lets go of what a period did not use.
 /// </summary>
 /// <remarks>
 /// Buffers usually move between threads: a receive thread rents them, the application returns them. Each size
@@ -25,17 +27,18 @@ internal sealed class FramePool
 
     private const int MinShift = 4;
     private readonly Bucket[] _buckets;
-    private readonly int _arraysPerSize;
 
     /// <param name="arraysPerSize">How many buffers of each size the pool keeps at most.</param>
-    public FramePool(int arraysPerSize)
+    /// <param name="bytesPerSize">Keeps more of a size while they total at most this many bytes (0: no more).</param>
+    public FramePool(int arraysPerSize, int bytesPerSize = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(arraysPerSize, 1);
-        _arraysPerSize = arraysPerSize;
+        ArgumentOutOfRangeException.ThrowIfNegative(bytesPerSize);
         _buckets = new Bucket[BitOperations.Log2(MaxLength) - MinShift + 1];
         for (int i = 0; i < _buckets.Length; i++)
         {
-            _buckets[i] = new Bucket(MinLength << i);
+            int size = MinLength << i;
+            _buckets[i] = new Bucket(size, Math.Max(arraysPerSize, bytesPerSize / size));
         }
     }
 
@@ -55,9 +58,16 @@ internal sealed class FramePool
         Bucket bucket = _buckets[BucketIndex(length)];
         if (bucket.Arrays.TryDequeue(out byte[]? array))
         {
-            Interlocked.Decrement(ref bucket.Count);
+            int held = Interlocked.Decrement(ref bucket.Count);
+            if (held < bucket.LowWater)
+            {
+                bucket.LowWater = held; // a racy minimum is close enough for Trim
+            }
+
             return array;
         }
+
+        bucket.LowWater = 0;
 
         return GC.AllocateUninitializedArray<byte>(bucket.Size);
     }
@@ -78,7 +88,7 @@ internal sealed class FramePool
         }
 
         Bucket bucket = _buckets[BucketIndex(length)];
-        if (Interlocked.Increment(ref bucket.Count) > _arraysPerSize)
+        if (Interlocked.Increment(ref bucket.Count) > bucket.Limit)
         {
             Interlocked.Decrement(ref bucket.Count);
             return;
@@ -87,15 +97,41 @@ internal sealed class FramePool
         bucket.Arrays.Enqueue(array);
     }
 
+    /// <summary>
+    /// Lets go of the buffers of each size that were never rented since the last call (the fewest held at any time
+    /// since then), keeping up to <paramref name="keep"/> of each: the pool shrinks back after a burst. The endpoint
+    /// calls it every few seconds.
+    /// </summary>
+    /// <returns>How many buffers it let go.</returns>
+    public int Trim(int keep)
+    {
+        int released = 0;
+        foreach (Bucket bucket in _buckets)
+        {
+            int unused = Math.Min(bucket.LowWater, Volatile.Read(ref bucket.Count) - keep);
+            for (int i = 0; i < unused && bucket.Arrays.TryDequeue(out _); i++)
+            {
+                Interlocked.Decrement(ref bucket.Count);
+                released++;
+            }
+
+            bucket.LowWater = Volatile.Read(ref bucket.Count);
+        }
+
+        return released;
+    }
+
     /// <summary>How many buffers of <paramref name="size"/> bytes the pool holds now (tests).</summary>
     internal int Held(int size) => _buckets[BucketIndex(size)].Arrays.Count;
 
     private static int BucketIndex(int length) => length <= MinLength ? 0 : BitOperations.Log2((uint)length - 1) + 1 - MinShift;
 
-    private sealed class Bucket(int size)
+    private sealed class Bucket(int size, int limit)
     {
         public readonly ConcurrentQueue<byte[]> Arrays = new();
         public readonly int Size = size;
+        public readonly int Limit = limit;
         public int Count;
+        public int LowWater; // the fewest held since the last Trim
     }
 }

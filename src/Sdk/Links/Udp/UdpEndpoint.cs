@@ -31,6 +31,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private readonly NodeKey _localKey;
     private readonly UdpLinkOptions _options;
     private readonly ConcurrentDictionary<uint, UdpLink> _links = new();
+    private readonly Lock _linkListLock = new();
+    private UdpLink[] _linkList = []; // the links the timer visits, replaced (not changed) under _linkListLock
     private readonly Dictionary<uint, PendingHandshake> _pending = new();
     private readonly Dictionary<(uint, SocketAddress), PendingHandshake> _pendingByInitiator = new();
     private readonly object _handshakeLock = new();
@@ -70,8 +72,18 @@ public sealed class UdpEndpoint : IAsyncDisposable
     /// <summary>This node's identity, which every link proves to its peer.</summary>
     public NodeId LocalId => _localKey.Id;
 
-    /// <summary>Buffers for queued, in-flight and received frames of this endpoint's links (up to 4,096 of each size kept).</summary>
-    internal FramePool Buffers { get; } = new(4096);
+    /// <summary>
+    /// Buffers for queued, in-flight and received frames of this endpoint's links: up to 4,096 of each size, or 4 MiB
+    /// of the small sizes (65,536 of 64 bytes), so a burst of small frames waiting for the application allocates once.
+    /// The timer trims what went unused for <see cref="PoolTrimInterval"/>, down to <see cref="PoolKeep"/> of each size.
+    /// </summary>
+    internal FramePool Buffers { get; } = new(4096, bytesPerSize: 4 << 20);
+
+    /// <summary>How often the timer trims <see cref="Buffers"/> (microseconds).</summary>
+    internal const long PoolTrimInterval = 10_000_000;
+
+    /// <summary>Buffers of each size a trim keeps.</summary>
+    internal const int PoolKeep = 256;
 
     /// <summary>Binds a UDP socket to <paramref name="localEndPoint"/> (port 0: the system picks one) and starts serving.</summary>
     /// <param name="localEndPoint">The address and port to bind.</param>
@@ -137,7 +149,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             uint cid = AllocateConnectionId();
             link = new UdpLink(this, _localKey, _options, cid, remoteEndPoint.Serialize(), initiator: true, expectedRemoteId);
-            _links[cid] = link;
+            AddLink(cid, link);
         }
 
         link.StartHandshake(UdpClock.Now);
@@ -251,7 +263,26 @@ public sealed class UdpEndpoint : IAsyncDisposable
     /// </summary>
     internal void FlushAfterBatch(UdpLink link) => _batchFlush.Add(link);
 
-    internal void Remove(UdpLink link) => _links.TryRemove(new KeyValuePair<uint, UdpLink>(link.LocalConnectionId, link));
+    internal void Remove(UdpLink link)
+    {
+        lock (_linkListLock)
+        {
+            if (_links.TryRemove(new KeyValuePair<uint, UdpLink>(link.LocalConnectionId, link)))
+            {
+                _linkList = [.. _linkList.Where(l => l != link)];
+            }
+        }
+    }
+
+    /// <summary>Registers a link under its connection id, and for the timer (which walks an array: no enumerator per tick).</summary>
+    private void AddLink(uint cid, UdpLink link)
+    {
+        lock (_linkListLock)
+        {
+            _links[cid] = link;
+            _linkList = [.. _linkList, link];
+        }
+    }
 
     internal static SocketAddress Clone(SocketAddress address)
     {
@@ -560,7 +591,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             pending.Handshake.Dispose();
         }
 
-        _links[cid] = link;
+        AddLink(cid, link);
         link.SendPing(); // lets the dialer know message 3 arrived
         if (Volatile.Read(ref _disposed) != 0 || !_accepted.Writer.TryWrite(link))
         {
@@ -624,15 +655,16 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private void TimerLoop()
     {
         long nextSweep = 0;
+        long nextTrim = UdpClock.Now + PoolTrimInterval;
         WaitHandle stop = _stop.Token.WaitHandle;
         while (!stop.WaitOne(_options.TimerResolution))
         {
             long now = UdpClock.Now;
-            foreach (KeyValuePair<uint, UdpLink> entry in _links)
+            foreach (UdpLink link in Volatile.Read(ref _linkList))
             {
                 try
                 {
-                    entry.Value.OnTick(now);
+                    link.OnTick(now);
                 }
                 catch (Exception)
                 {
@@ -644,6 +676,12 @@ public sealed class UdpEndpoint : IAsyncDisposable
             {
                 nextSweep = now + 50_000;
                 SweepPending(now);
+            }
+
+            if (now >= nextTrim)
+            {
+                nextTrim = now + PoolTrimInterval;
+                Buffers.Trim(PoolKeep);
             }
         }
     }

@@ -38,11 +38,18 @@ public sealed class UdpLink : IMessageLink
     private readonly UdpLinkOptions _options;
     private readonly NodeKey _localKey;
     private readonly Lock _lock = new();
+
+    // Datagrams sealed under _lock wait here, in packet-number order, for their system call, which one thread at a
+    // time makes outside _lock (SendQueued): senders, the receive thread and the timer never wait on the link while
+    // another thread is in the kernel. Guarded by _outboxLock, which is taken alone or inside _lock.
+    private readonly Queue<Outgoing> _outbox = new();
+    private readonly Lock _outboxLock = new();
+    private bool _outboxSending;
     private readonly LinkInbox _inbox;
     private readonly bool _initiator;
     private readonly ReplayWindow _replay = new();
     private readonly ReliableSendLane[] _reliable = [new(), new()];
-    private readonly UnreliableSendLane[] _unreliable = [new(), new()];
+    private readonly UnreliableSendLane[] _unreliable = [new((int)Reliability.Unreliable), new((int)Reliability.UnreliableSequenced)];
     private readonly ReliableReceiveLane[] _reliableIn;
     private readonly UnreliableReceiveLane[] _unreliableIn = [new(), new() { Sequenced = true }];
     private readonly Stack<OutMessage> _messagePool = new();
@@ -109,6 +116,7 @@ public sealed class UdpLink : IMessageLink
     private int _mtu; // the base size (BASE_PLPMTU): the smaller Mtu of the two sides
     private int _payloadCapacity; // of a packet of the current size, _packetSize
     private int _wholeMax;
+    private int _baseWholeMax; // _wholeMax at the base size, which packets never go below
     private int _chunkSize;
     private ulong _nextPn;
     private int _rrLane;
@@ -300,6 +308,7 @@ public sealed class UdpLink : IMessageLink
         }
 
         bool queued;
+        bool flushed = false;
         lock (_lock)
         {
             if (_state != State.Established)
@@ -313,8 +322,14 @@ public sealed class UdpLink : IMessageLink
                 // Nothing in flight and no flush pending: an isolated message (a ping, a game tick) leaves now, from
                 // this thread. While packets are in flight, sends are left to the scheduled flush, which coalesces.
                 FlushLocked(UdpClock.Now);
-                return default;
+                flushed = true;
             }
+        }
+
+        if (flushed)
+        {
+            SendQueued();
+            return default;
         }
 
         if (queued || cls >= 2)
@@ -420,10 +435,7 @@ public sealed class UdpLink : IMessageLink
 
             foreach (UnreliableSendLane lane in _unreliable)
             {
-                if (lane.Pending.Count > 0)
-                {
-                    oldest = Math.Min(oldest, lane.Pending.Peek().EnqueuedAt);
-                }
+                oldest = Math.Min(oldest, lane.OldestEnqueuedAt);
             }
 
             return new UdpLinkStatus
@@ -521,6 +533,8 @@ public sealed class UdpLink : IMessageLink
             }
         }
 
+        SendQueued();
+
         try
         {
             // Bounded here too: if the endpoint's timer stops (the endpoint is being disposed), nothing else would end it.
@@ -535,7 +549,7 @@ public sealed class UdpLink : IMessageLink
             CloseLocked(LinkCloseReason.Requested, null, discardPending: true);
         }
 
-        CompleteInboxClose();
+        AfterLock();
     }
 
     private void SendCloseLocked(long now)
@@ -603,7 +617,7 @@ public sealed class UdpLink : IMessageLink
         }
         finally
         {
-            CompleteInboxClose();
+            AfterLock();
         }
     }
 
@@ -670,7 +684,7 @@ public sealed class UdpLink : IMessageLink
             FailHandshakeLocked(e);
         }
 
-        CompleteInboxClose();
+        AfterLock();
     }
 
     /// <summary>The responder saw message 3 again: the dialer missed our packets, so answer with one.</summary>
@@ -684,6 +698,8 @@ public sealed class UdpLink : IMessageLink
                 FlushLocked(UdpClock.Now);
             }
         }
+
+        SendQueued();
     }
 
     /// <summary>Turns a completed handshake into an established link (both roles).</summary>
@@ -707,6 +723,7 @@ public sealed class UdpLink : IMessageLink
         _mtu = Math.Max(UdpWire.MinMtu, Math.Min(_options.Mtu, remoteMtu));
         _maxPacketSize = Math.Max(_mtu, Math.Min(_options.MaxMtu, remoteMaxMtu));
         SetPacketSizeLocked(_mtu);
+        _baseWholeMax = _wholeMax;
         _packet = new byte[_maxPacketSize];
         _plain = new byte[_maxPacketSize - UdpWire.PacketOverhead];
         _receivePlain = new byte[_maxPacketSize]; // the peer never sends more: its ceiling is the same smaller maximum
@@ -739,6 +756,8 @@ public sealed class UdpLink : IMessageLink
             _pingPending = true;
             FlushLocked(UdpClock.Now);
         }
+
+        SendQueued();
     }
 
     private void SendHandshakePacketLocked(long now)
@@ -782,15 +801,23 @@ public sealed class UdpLink : IMessageLink
         }
 
         UnreliableSendLane unreliable = _unreliable[cls - 2];
-        if (unreliable.Pending.Count > 0 && unreliable.QueuedBytes + ((unreliable.Pending.Count + 1L) * LinkInbox.FrameCost) + frame.Length > _options.UnreliableQueueLimit)
+        if (unreliable.Count > 0 && unreliable.QueuedBytes + ((unreliable.Count + 1L) * LinkInbox.FrameCost) + frame.Length > _options.UnreliableQueueLimit)
         {
             _unreliableDropped++;
             return false;
         }
 
-        OutMessage m = RentMessage();
-        m.Init(frame, unreliable.NextSeq++, cls, _wholeMax, _chunkSize, now);
-        unreliable.Pending.Enqueue(m);
+        if (frame.Length <= _baseWholeMax)
+        {
+            unreliable.Whole.Enqueue(frame, unreliable.NextSeq++, now); // fits whole in any packet the link sends
+        }
+        else
+        {
+            OutMessage m = RentMessage();
+            m.Init(frame, unreliable.NextSeq++, cls, _wholeMax, _chunkSize, now);
+            unreliable.Pending.Enqueue(m);
+        }
+
         unreliable.QueuedBytes += frame.Length;
         return true;
     }
@@ -833,7 +860,7 @@ public sealed class UdpLink : IMessageLink
     /// <summary>No frame waits for its first transmission (reliable frames being resent do not count).</summary>
     private bool SendLanesEmptyLocked() =>
         _reliable[0].Unsent.Count == 0 && _reliable[1].Unsent.Count == 0
-        && _unreliable[0].Pending.Count == 0 && _unreliable[1].Pending.Count == 0;
+        && _unreliable[0].Count == 0 && _unreliable[1].Count == 0;
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> frame, int cls, CancellationToken cancellationToken)
@@ -878,6 +905,8 @@ public sealed class UdpLink : IMessageLink
         {
             FlushLocked(UdpClock.Now);
         }
+
+        SendQueued();
     }
 
     /// <summary>Sends what congestion control, pacing and the lanes allow, and any acknowledgement owed.</summary>
@@ -889,7 +918,7 @@ public sealed class UdpLink : IMessageLink
         }
         finally
         {
-            SendBatchLocked(); // packets already sealed leave even if building the next one failed
+            QueueBatchLocked(); // packets already sealed leave even if building the next one failed
         }
 
         if (_sendQueuesEmpty is { } emptied && SendLanesEmptyLocked())
@@ -899,7 +928,7 @@ public sealed class UdpLink : IMessageLink
         }
     }
 
-    /// <summary>Builds the packets <see cref="FlushLocked"/> sends; they leave in <see cref="SendBatchLocked"/>.</summary>
+    /// <summary>Builds the packets <see cref="FlushLocked"/> sends; they are queued by <see cref="QueueBatchLocked"/>.</summary>
     private void FillPacketsLocked(long now)
     {
         if (_state != State.Established)
@@ -909,7 +938,7 @@ public sealed class UdpLink : IMessageLink
 
         RefillTokens(now);
         if (_probeTarget != 0 && _probeSize == 0 && _confirmed && now >= _probeNotBefore && _closeDone is null
-            && _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0))
+            && _bytesInFlight < _cwnd && (!_rtt.HasSample || _tokens > 0) && OutboxIdleLocked())
         {
             SendProbeLocked(now); // first, on its own: never part of a batch of smaller packets
         }
@@ -992,48 +1021,31 @@ public sealed class UdpLink : IMessageLink
     }
 
     /// <summary>
-    /// Encrypts <c>_plain[..length]</c> into a data packet. Where the transport sends runs of equal-size datagrams in
-    /// one call (UDP GSO), the packet joins the link's batch, which <see cref="SendBatchLocked"/> sends; a packet
-    /// larger than the batch's first, or one after a shorter packet, sends the batch first. Otherwise it leaves now.
+    /// Encrypts <c>_plain[..length]</c> into a data packet, which joins the link's batch. Where the transport sends
+    /// runs of equal-size datagrams in one call (UDP GSO), a batch holds up to <see cref="UdpEndpoint.MaxSegments"/>
+    /// of them; a packet larger than the batch's first, or one after a shorter packet, closes the batch first.
+    /// Otherwise a batch is one packet. <see cref="QueueBatchLocked"/> moves a closed batch to the outbox.
     /// </summary>
     private ulong SendPacketLocked(int length)
     {
         ulong pn = _nextPn++;
         int size = length + UdpWire.PacketOverhead;
-        int maxSegments = _endpoint.MaxSegments;
-        Span<byte> packet;
-        if (maxSegments > 1)
+        int maxSegments = Math.Max(1, _endpoint.MaxSegments);
+        if (_batchCount > 0 && (_batchClosed || size > _batchSegment || _batchCount >= maxSegments || _batchLength + size > MaxBatchBytes))
         {
-            if (_batchCount > 0 && (_batchClosed || size > _batchSegment || _batchCount >= maxSegments || _batchLength + size > MaxBatchBytes))
-            {
-                SendBatchLocked();
-            }
-
-            _batch ??= ArrayPool<byte>.Shared.Rent(Math.Max(MaxBatchBytes, _maxPacketSize));
-            if (_batchCount == 0)
-            {
-                _batchSegment = size;
-            }
-
-            packet = _batch.AsSpan(_batchLength, size);
-        }
-        else
-        {
-            packet = _packet.AsSpan(0, size);
+            QueueBatchLocked();
         }
 
-        SealLocked(pn, _plain.AsSpan(0, length), packet);
-        if (maxSegments > 1)
+        _batch ??= ArrayPool<byte>.Shared.Rent(maxSegments > 1 ? Math.Max(MaxBatchBytes, _maxPacketSize) : _maxPacketSize);
+        if (_batchCount == 0)
         {
-            _batchLength += size;
-            _batchCount++;
-            _batchClosed = size < _batchSegment;
-        }
-        else
-        {
-            _endpoint.SendDatagram(packet, _remote);
+            _batchSegment = size;
         }
 
+        SealLocked(pn, _plain.AsSpan(0, length), _batch.AsSpan(_batchLength, size));
+        _batchLength += size;
+        _batchCount++;
+        _batchClosed = size < _batchSegment;
         _packetsSent++;
         _bytesSent += size;
         return pn;
@@ -1111,15 +1123,16 @@ public sealed class UdpLink : IMessageLink
         SendControlPacketLocked(response, _packetSource!);
     }
 
-    /// <summary>Seals <paramref name="frames"/> into a packet of its own and sends it to <paramref name="destination"/> now
-    /// (not ack-eliciting, never retransmitted; the link's batch is not involved).</summary>
+    /// <summary>Seals <paramref name="frames"/> into a packet of its own for <paramref name="destination"/>, queued behind
+    /// the link's batch (not ack-eliciting, never retransmitted).</summary>
     private void SendControlPacketLocked(ReadOnlySpan<byte> frames, SocketAddress destination)
     {
+        QueueBatchLocked();
         ulong pn = _nextPn++;
         int size = frames.Length + UdpWire.PacketOverhead;
-        Span<byte> packet = _packet.AsSpan(0, size);
-        SealLocked(pn, frames, packet);
-        _endpoint.SendDatagram(packet, destination);
+        byte[] packet = ArrayPool<byte>.Shared.Rent(size);
+        SealLocked(pn, frames, packet.AsSpan(0, size));
+        QueueOutgoingLocked(new Outgoing(packet, size, 0, destination));
         _packetsSent++;
         _bytesSent += size;
     }
@@ -1198,29 +1211,108 @@ public sealed class UdpLink : IMessageLink
         }
     }
 
-    /// <summary>Sends the packets batched by <see cref="SendPacketLocked"/>, in one call where the transport can.</summary>
-    private void SendBatchLocked()
+    /// <summary>Moves the packets batched by <see cref="SendPacketLocked"/> to the outbox (sent by <see cref="SendQueued"/>).</summary>
+    private void QueueBatchLocked()
     {
         if (_batch is not { } batch)
         {
             return;
         }
 
-        if (_batchCount == 1)
+        if (_batchCount == 0)
         {
-            _endpoint.SendDatagram(batch.AsSpan(0, _batchLength), _remote);
-        }
-        else if (_batchCount > 1)
-        {
-            _endpoint.SendSegments(batch.AsSpan(0, _batchLength), _batchSegment, _remote);
+            _batch = null; // sealing its first packet failed
+            ArrayPool<byte>.Shared.Return(batch);
+            return;
         }
 
+        QueueOutgoingLocked(new Outgoing(batch, _batchLength, _batchCount == 1 ? 0 : _batchSegment, _remote));
         _batch = null;
         _batchLength = 0;
         _batchCount = 0;
         _batchClosed = false;
-        ArrayPool<byte>.Shared.Return(batch);
     }
+
+    /// <summary>Queues sealed datagrams behind those already waiting (under <c>_lock</c>, so in packet-number order).</summary>
+    private void QueueOutgoingLocked(Outgoing outgoing)
+    {
+        lock (_outboxLock)
+        {
+            _outbox.Enqueue(outgoing);
+        }
+    }
+
+    /// <summary>
+    /// Makes the system calls for the datagrams in the outbox, in order; called after releasing <c>_lock</c> by every
+    /// thread that may have queued some. One thread sends at a time: a thread that finds another sending leaves its
+    /// datagrams to it, since that thread empties the outbox before it stops.
+    /// </summary>
+    private void SendQueued()
+    {
+        Outgoing next;
+        lock (_outboxLock)
+        {
+            if (_outboxSending || !_outbox.TryDequeue(out next))
+            {
+                return;
+            }
+
+            _outboxSending = true;
+        }
+
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (next.Segment == 0)
+                    {
+                        _endpoint.SendDatagram(next.Buffer.AsSpan(0, next.Length), next.Destination);
+                    }
+                    else
+                    {
+                        _endpoint.SendSegments(next.Buffer.AsSpan(0, next.Length), next.Segment, next.Destination);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(next.Buffer);
+                }
+
+                lock (_outboxLock)
+                {
+                    if (!_outbox.TryDequeue(out next))
+                    {
+                        _outboxSending = false;
+                        return;
+                    }
+                }
+            }
+        }
+        catch
+        {
+            lock (_outboxLock)
+            {
+                _outboxSending = false;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Whether no datagram waits in the outbox and no thread is sending (a path MTU probe, sent at once, would overtake them).</summary>
+    private bool OutboxIdleLocked()
+    {
+        lock (_outboxLock)
+        {
+            return !_outboxSending && _outbox.Count == 0;
+        }
+    }
+
+    /// <summary>Datagrams sealed under the lock, waiting for <see cref="SendQueued"/>: <see cref="Segment"/> is 0 for one
+    /// datagram, else the size of each of the equal-size datagrams in <see cref="Buffer"/> (the last may be shorter).</summary>
+    private readonly record struct Outgoing(byte[] Buffer, int Length, int Segment, SocketAddress Destination);
 
     private bool HasSendable()
     {
@@ -1238,7 +1330,7 @@ public sealed class UdpLink : IMessageLink
             }
         }
 
-        return _unreliable[0].Pending.Count > 0 || _unreliable[1].Pending.Count > 0;
+        return _unreliable[0].Count > 0 || _unreliable[1].Count > 0;
     }
 
     private ulong OldestUnfinished(ReliableSendLane lane)
@@ -1326,8 +1418,28 @@ public sealed class UdpLink : IMessageLink
     private bool FillUnreliable(UnreliableSendLane lane, Span<byte> payload, ref int pos)
     {
         bool wrote = false;
-        while (lane.Pending.Count > 0)
+        while (lane.Count > 0)
         {
+            if (lane.Whole.Count > 0 && (lane.Pending.Count == 0 || lane.Whole.PeekSeq < lane.Pending.Peek().Seq))
+            {
+                ulong seq = lane.Whole.PeekSeq;
+                ReadOnlySpan<byte> frame = lane.Whole.PeekFrame;
+                if (1 + WireSize.Varint64(seq) + WireSize.Varint64((ulong)frame.Length) + frame.Length > payload.Length - pos)
+                {
+                    return wrote;
+                }
+
+                payload[pos++] = (byte)(UdpWire.FrameMessage | lane.Class);
+                pos += Varint.Write(payload[pos..], seq);
+                pos += Varint.Write(payload[pos..], (ulong)frame.Length);
+                frame.CopyTo(payload[pos..]);
+                pos += frame.Length;
+                lane.QueuedBytes -= frame.Length;
+                lane.Whole.Dequeue();
+                wrote = true;
+                continue;
+            }
+
             OutMessage message = lane.Pending.Peek();
             if (message.NextChunk == 0 && message.ChunkedFor != _chunkSize && !(message.Whole && message.Length <= _wholeMax))
             {
@@ -1470,7 +1582,7 @@ public sealed class UdpLink : IMessageLink
         }
         finally
         {
-            CompleteInboxClose();
+            AfterLock();
         }
     }
 
@@ -1617,7 +1729,7 @@ public sealed class UdpLink : IMessageLink
                 _inbox.DeliverHeld(); // with ReceiveInline, waiting receivers resume here, on the receive thread
             }
 
-            CompleteInboxClose();
+            AfterLock();
         }
     }
 
@@ -2475,7 +2587,7 @@ public sealed class UdpLink : IMessageLink
         }
         finally
         {
-            CompleteInboxClose();
+            AfterLock();
         }
     }
 
@@ -2644,6 +2756,7 @@ public sealed class UdpLink : IMessageLink
             }
 
             lane.Pending.Clear();
+            lane.Whole.Clear();
             lane.QueuedBytes = 0;
         }
 
@@ -2693,7 +2806,17 @@ public sealed class UdpLink : IMessageLink
         }
     }
 
-    /// <summary>Closes the inbox after a close under the lock: called on every way out of the lock that may close.</summary>
+    /// <summary>
+    /// What must happen after the lock is released, on every way out of it that may have sealed a datagram or closed
+    /// the link: the queued datagrams are sent, then the inbox is closed if the link closed.
+    /// </summary>
+    private void AfterLock()
+    {
+        SendQueued();
+        CompleteInboxClose();
+    }
+
+    /// <summary>Closes the inbox after a close under the lock (see <see cref="AfterLock"/>).</summary>
     private void CompleteInboxClose()
     {
         if (Volatile.Read(ref _inboxClose) is not null && Interlocked.Exchange(ref _inboxClose, null) is { } close)
