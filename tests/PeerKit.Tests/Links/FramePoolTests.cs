@@ -99,4 +99,50 @@ public sealed class FramePoolTests
         Assert.Equal(0, conflicts);
         Assert.InRange(pool.Held(64), 1, 64);
     }
+
+    [Fact]
+    public void A_byte_bound_keeps_more_of_the_small_sizes()
+    {
+        var pool = new FramePool(3, bytesPerSize: 1024);
+        byte[][] small = Enumerable.Range(0, 40).Select(_ => pool.Rent(64)!).ToArray();
+        byte[][] large = Enumerable.Range(0, 10).Select(_ => pool.Rent(4096)!).ToArray();
+        foreach (byte[] array in small.Concat(large))
+        {
+            pool.Return(array);
+        }
+
+        Assert.Equal(16, pool.Held(64)); // 1024 / 64
+        Assert.Equal(3, pool.Held(4096)); // the count bound is the larger one
+    }
+
+    [Fact]
+    public void Trim_lets_go_of_what_a_period_left_unused_and_keeps_what_it_used()
+    {
+        var pool = new FramePool(100);
+        byte[][] burst = Enumerable.Range(0, 40).Select(_ => pool.Rent(64)!).ToArray();
+        foreach (byte[] array in burst)
+        {
+            pool.Return(array);
+        }
+
+        // The period that filled the pool ran it dry: everything held was needed.
+        Assert.Equal(0, pool.Trim(keep: 2));
+        Assert.Equal(40, pool.Held(64));
+
+        // This period needs 10 at most: the other 30 go.
+        byte[][] used = Enumerable.Range(0, 10).Select(_ => pool.Rent(64)!).ToArray();
+        foreach (byte[] array in used)
+        {
+            pool.Return(array);
+        }
+
+        Assert.Equal(30, pool.Trim(keep: 2));
+        Assert.Equal(10, pool.Held(64));
+
+        // An idle period: down to what is kept.
+        Assert.Equal(8, pool.Trim(keep: 2));
+        Assert.Equal(2, pool.Held(64));
+        Assert.Equal(0, pool.Trim(keep: 2));
+        Assert.Equal(2, pool.Held(64));
+    }
 }

@@ -275,8 +275,10 @@ internal sealed class UnreliableSendLane(int cls)
 /// <summary>
 /// Whole frames queued as bytes in one buffer, each behind a header (sequence number, time queued, length): an
 /// unreliable lane queues small frames without an object or a buffer per frame. The buffer doubles as needed (the
-/// lane's queue limit bounds it), is compacted when the live part fits in half of it, and goes back to
-/// <see cref="ArrayPool{T}.Shared"/> when the queue empties while larger than <see cref="KeepCapacity"/>. Not thread-safe.
+/// lane's queue limit bounds it) and is compacted when the live part fits in half of it. A buffer larger than
+/// <see cref="KeepCapacity"/> is kept for the next burst, and goes back to <see cref="ArrayPool{T}.Shared"/> when
+/// <see cref="Trim"/> (the link's timer, once a second) finds the queue empty after a period that never needed it.
+/// Not thread-safe.
 /// </summary>
 internal sealed class FrameQueue
 {
@@ -289,6 +291,7 @@ internal sealed class FrameQueue
     private byte[] _buffer = [];
     private int _head;
     private int _tail;
+    private int _peak; // the most bytes queued at once since the last Trim
 
     /// <summary>The number of frames queued.</summary>
     public int Count { get; private set; }
@@ -319,6 +322,7 @@ internal sealed class FrameQueue
         BinaryPrimitives.WriteInt32LittleEndian(record[16..], frame.Length);
         frame.CopyTo(record[HeaderSize..]);
         _tail += size;
+        _peak = Math.Max(_peak, _tail - _head);
         Count++;
     }
 
@@ -330,11 +334,21 @@ internal sealed class FrameQueue
         {
             _head = 0;
             _tail = 0;
-            if (_buffer.Length > KeepCapacity)
-            {
-                Clear();
-            }
         }
+    }
+
+    /// <summary>
+    /// Gives a buffer larger than <see cref="KeepCapacity"/> back when the queue is empty and held at most
+    /// <see cref="KeepCapacity"/> bytes since the last call; starts the next period.
+    /// </summary>
+    public void Trim()
+    {
+        if (Count == 0 && _buffer.Length > KeepCapacity && _peak <= KeepCapacity)
+        {
+            Clear();
+        }
+
+        _peak = _tail - _head;
     }
 
     /// <summary>Drops every frame and gives the buffer back.</summary>

@@ -2297,6 +2297,7 @@ public sealed class UdpLink : IMessageLink
 
     private void OnPacketLost(SentPacket packet, long now, bool timeout)
     {
+        
         _bytesInFlight -= packet.Size;
         _packetsLost++;
         if (packet.Size > _mtu)
@@ -2701,6 +2702,10 @@ public sealed class UdpLink : IMessageLink
                 _rateSentBytes = _bytesSent;
                 _rateReceivedBytes = _bytesReceived;
                 _rateLost = _packetsLost;
+                foreach (UnreliableSendLane lane in _unreliable)
+                {
+                    lane.Whole.Trim(); // a burst's buffer goes back after a quiet second
+                }
             }
 
             FlushLocked(now);

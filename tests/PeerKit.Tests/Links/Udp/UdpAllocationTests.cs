@@ -59,4 +59,37 @@ public sealed class UdpAllocationTests
         Measure(200, Reliability.UnreliableSequenced);
         Assert.InRange(Measure(1_000, Reliability.UnreliableSequenced), 0, 1_000);
     }
+
+    [Fact]
+    public async Task A_burst_of_unreliable_frames_queues_without_allocating()
+    {
+        // 20,000 frames wait at once: more than the per-link message pool keeps (16,384), so a record per frame
+        // would allocate at least 24 bytes for each of thousands of them; the lane's byte queue reuses one buffer.
+        var options = new UdpLinkOptions { UnreliableQueueLimit = 8 << 20 };
+        using NodeKey serverKey = NodeKey.Generate();
+        using NodeKey clientKey = NodeKey.Generate();
+        await using UdpEndpoint server = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), serverKey, options);
+        await using UdpEndpoint client = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), clientKey, options);
+        UdpLink link = await client.ConnectAsync(server.LocalEndPoint).WaitAsync(TimeSpan.FromSeconds(10));
+        _ = await server.AcceptAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        byte[] frame = new byte[64];
+
+        async Task<long> BurstAsync()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20_000; i++)
+            {
+                Assert.True(link.TrySend(frame, Reliability.Unreliable));
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            await link.FlushAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            return allocated;
+        }
+
+        await BurstAsync(); // grows the lane's buffer and the pools
+        await BurstAsync();
+        Assert.InRange(await BurstAsync(), 0, 20_000);
+        Assert.Equal(0, link.GetStatus().UnreliableDropped);
+    }
 }
