@@ -129,26 +129,46 @@ public static class Probe
     }
 }
 
+/// <summary>
+/// Tallies the runtime's allocation-tick events (one per ~100 KB allocated, naming the type that crossed the mark)
+/// while a probe runs: <c>PEERKIT_PROBE_ALLOC=1</c>. The listener's own event payloads show up too (boxed integers,
+/// strings, object arrays).
+/// </summary>
 internal sealed class AllocListener : System.Diagnostics.Tracing.EventListener
 {
     private readonly Dictionary<string, long> _bytes = new();
-    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+
+    /// <summary>Prints the 15 types with the most bytes, approximately.</summary>
+    public void Print()
     {
-        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        lock (_bytes)
         {
-            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+            foreach (KeyValuePair<string, long> entry in _bytes.OrderByDescending(e => e.Value).Take(15))
+            {
+                Console.WriteLine($"  ~{entry.Value / 1000} KB {entry.Key}");
+            }
         }
     }
 
-    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
     {
-        if (e.EventName != "GCAllocationTick_V4" && e.EventName != "GCAllocationTick_V3") return;
-        string type = e.Payload![e.PayloadNames!.IndexOf("TypeName")]?.ToString() ?? "?";
-        lock (_bytes) { _bytes[type] = _bytes.GetValueOrDefault(type) + 100_000; }
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1); // GC
+        }
     }
 
-    public void Print()
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
     {
-        lock (_bytes) foreach (var kv in _bytes.OrderByDescending(k => k.Value).Take(15)) Console.WriteLine($"  ~{kv.Value / 1000} KB {kv.Key}");
+        if (eventData.EventName is not ("GCAllocationTick_V4" or "GCAllocationTick_V3") || eventData.Payload is null || eventData.PayloadNames is null)
+        {
+            return;
+        }
+
+        string type = eventData.Payload[eventData.PayloadNames.IndexOf("TypeName")]?.ToString() ?? "?";
+        lock (_bytes)
+        {
+            _bytes[type] = _bytes.GetValueOrDefault(type) + 100_000;
+        }
     }
 }
