@@ -1424,16 +1424,12 @@ public sealed class UdpLink : IMessageLink
             {
                 ulong seq = lane.Whole.PeekSeq;
                 ReadOnlySpan<byte> frame = lane.Whole.PeekFrame;
-                if (1 + WireSize.Varint64(seq) + WireSize.Varint64((ulong)frame.Length) + frame.Length > payload.Length - pos)
+                if (WholeFrameSize(seq, frame.Length) > payload.Length - pos)
                 {
                     return wrote;
                 }
 
-                payload[pos++] = (byte)(UdpWire.FrameMessage | lane.Class);
-                pos += Varint.Write(payload[pos..], seq);
-                pos += Varint.Write(payload[pos..], (ulong)frame.Length);
-                frame.CopyTo(payload[pos..]);
-                pos += frame.Length;
+                pos += WriteWhole(payload[pos..], lane.Class, seq, frame);
                 lane.QueuedBytes -= frame.Length;
                 lane.Whole.Dequeue();
                 wrote = true;
@@ -1465,21 +1461,31 @@ public sealed class UdpLink : IMessageLink
     }
 
     private static int ChunkFrameSize(OutMessage m, int chunk) => m.Whole
-        ? 1 + WireSize.Varint64(m.Seq) + WireSize.Varint64((ulong)m.Length) + m.Length
+        ? WholeFrameSize(m.Seq, m.Length)
         : 1 + WireSize.Varint64(m.Seq) + WireSize.Varint64((ulong)m.Length) + WireSize.Varint64((ulong)m.ChunkSize) + WireSize.Varint64((ulong)chunk) + m.ChunkLength(chunk);
+
+    /// <summary>The size of a MESSAGE frame carrying a whole frame of <paramref name="length"/> bytes.</summary>
+    private static int WholeFrameSize(ulong seq, int length) => 1 + WireSize.Varint64(seq) + WireSize.Varint64((ulong)length) + length;
+
+    /// <summary>Writes a MESSAGE frame (type with the class, sequence number, length, bytes); returns its size.</summary>
+    private static int WriteWhole(Span<byte> destination, int cls, ulong seq, ReadOnlySpan<byte> frame)
+    {
+        int pos = 0;
+        destination[pos++] = (byte)(UdpWire.FrameMessage | cls);
+        pos += Varint.Write(destination[pos..], seq);
+        pos += Varint.Write(destination[pos..], (ulong)frame.Length);
+        frame.CopyTo(destination[pos..]);
+        return pos + frame.Length;
+    }
 
     private static int WriteChunk(Span<byte> destination, OutMessage m, int chunk)
     {
-        int pos = 0;
         if (m.Whole)
         {
-            destination[pos++] = (byte)(UdpWire.FrameMessage | m.Class);
-            pos += Varint.Write(destination[pos..], m.Seq);
-            pos += Varint.Write(destination[pos..], (ulong)m.Length);
-            m.Buffer.AsSpan(0, m.Length).CopyTo(destination[pos..]);
-            return pos + m.Length;
+            return WriteWhole(destination, m.Class, m.Seq, m.Buffer.AsSpan(0, m.Length));
         }
 
+        int pos = 0;
         destination[pos++] = (byte)(UdpWire.FrameFragment | m.Class);
         pos += Varint.Write(destination[pos..], m.Seq);
         pos += Varint.Write(destination[pos..], (ulong)m.Length);
