@@ -1,5 +1,6 @@
 using PeerKit.Links.Tcp;
 using PeerKit.Links.Udp;
+using PeerKit.Transports;
 
 namespace PeerKit;
 
@@ -94,6 +95,19 @@ public sealed class PeerNodeOptions
     /// <summary>UDP link options (MTU, lanes' queue limits, retransmission and keepalive timers, unreliable fragmentation). Null for the defaults.</summary>
     public UdpLinkOptions? Udp { get; set; }
 
+    /// <summary>
+    /// The transports, by address scheme: each makes the node's <see cref="IPeerTransport"/> for that scheme when the
+    /// node is constructed. <c>tcp</c> (<see cref="TcpTransport"/>), <c>udp</c> (<see cref="UdpTransport"/>) and
+    /// <c>inproc</c> (<see cref="InProcessTransport"/>) are registered; add your own scheme, or replace one.
+    /// </summary>
+    public IDictionary<string, Func<PeerTransportContext, IPeerTransport>> Transports { get; set; } =
+        new Dictionary<string, Func<PeerTransportContext, IPeerTransport>>(StringComparer.OrdinalIgnoreCase)
+        {
+            [NodeAddress.Tcp] = context => new TcpTransport(context),
+            [NodeAddress.Udp] = context => new UdpTransport(context),
+            [NodeAddress.InProcess] = context => new InProcessTransport(context),
+        };
+
     internal void Validate()
     {
         if (string.IsNullOrEmpty(Name) || System.Text.Encoding.UTF8.GetByteCount(Name) > 256)
@@ -130,11 +144,12 @@ public sealed class PeerNodeOptions
             }
         }
 
+        ArgumentNullException.ThrowIfNull(Transports, nameof(Transports));
         foreach (NodeAddress address in ListenAddresses.Concat(StaticPeers))
         {
-            if (address.Scheme is not (NodeAddress.Tcp or NodeAddress.Udp))
+            if (!Transports.ContainsKey(address.Scheme))
             {
-                throw new ArgumentException($"{address}: the transport schemes are tcp and udp.", nameof(ListenAddresses));
+                throw new ArgumentException($"{address}: no transport is registered for \"{address.Scheme}\" (PeerNodeOptions.Transports).", nameof(ListenAddresses));
             }
         }
     }
