@@ -24,6 +24,7 @@ internal sealed class Admission<TSession>
     private readonly int _maxInbound;
     private readonly HashSet<NodeId> _trusted;
     private readonly Dictionary<NodeId, Entry> _entries = [];
+    private readonly Dictionary<NodeId, TaskCompletionSource<TSession?>> _waiters = [];
     private TSession[] _established = [];
     private int _inbound;
     private bool _closed;
@@ -113,7 +114,11 @@ internal sealed class Admission<TSession>
             }
 
             Volatile.Write(ref _established, [.. _established, session]);
-            entry.WhenEstablished.TrySetResult(session);
+            if (_waiters.Remove(id, out TaskCompletionSource<TSession?>? waiter))
+            {
+                waiter.TrySetResult(session);
+            }
+
             return true;
         }
     }
@@ -143,12 +148,6 @@ internal sealed class Admission<TSession>
                 {
                     _inbound--;
                 }
-
-                entry.WhenEstablished.TrySetResult(null);
-            }
-            else if (wasEstablished)
-            {
-                entry.WhenEstablished = NewWaiter();
             }
 
             return wasEstablished;
@@ -165,19 +164,48 @@ internal sealed class Admission<TSession>
     }
 
     /// <summary>
-    /// Completes with the session with <paramref name="id"/> once one is established, or with <c>null</c> once none is
-    /// admitted any more (immediately when none is).
+    /// Completes with the session with <paramref name="id"/> once one is established (at once when one is), even if
+    /// it is not admitted yet: the arbiter may refuse this side's dial before the session it chose arrives here.
+    /// Completes with <c>null</c> when the table closes or <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public Task<TSession?> WhenEstablishedAsync(NodeId id)
+    public async Task<TSession?> WhenEstablishedAsync(NodeId id, CancellationToken cancellationToken)
     {
+        TaskCompletionSource<TSession?>? waiter;
         lock (_gate)
         {
-            if (!_entries.TryGetValue(id, out Entry? entry))
+            if (_entries.TryGetValue(id, out Entry? entry) && entry.Established is { } established)
             {
-                return Task.FromResult<TSession?>(null);
+                return established;
             }
 
-            return entry.Established is { } established ? Task.FromResult<TSession?>(established) : entry.WhenEstablished.Task;
+            if (_closed)
+            {
+                return null;
+            }
+
+            if (!_waiters.TryGetValue(id, out waiter))
+            {
+                waiter = NewWaiter();
+                _waiters.Add(id, waiter);
+            }
+        }
+
+        using (cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource<TSession?>)state!).TrySetResult(null), waiter))
+        {
+            TSession? session = await waiter.Task.ConfigureAwait(false);
+            if (session is null)
+            {
+                lock (_gate)
+                {
+                    // A cancelled waiter is replaced by a fresh one for the next caller.
+                    if (_waiters.TryGetValue(id, out TaskCompletionSource<TSession?>? current) && ReferenceEquals(current, waiter))
+                    {
+                        _waiters.Remove(id);
+                    }
+                }
+            }
+
+            return session;
         }
     }
 
@@ -187,6 +215,12 @@ internal sealed class Admission<TSession>
         lock (_gate)
         {
             _closed = true;
+            foreach (TaskCompletionSource<TSession?> waiter in _waiters.Values)
+            {
+                waiter.TrySetResult(null);
+            }
+
+            _waiters.Clear();
             return [.. _entries.Values.SelectMany(e => e.Candidates)];
         }
     }
@@ -221,7 +255,5 @@ internal sealed class Admission<TSession>
         public List<TSession> Candidates { get; } = [];
 
         public TSession? Established { get; set; }
-
-        public TaskCompletionSource<TSession?> WhenEstablished { get; set; } = NewWaiter();
     }
 }

@@ -576,12 +576,13 @@ public sealed class PeerNode : IAsyncDisposable
     /// <summary>This link lost to another session with the same node: waits for that session and returns its peer.</summary>
     private async Task<Peer> JoinAsync(NodeId id, string address, CancellationToken cancellationToken)
     {
-        Peer? winner = await _admission.WhenEstablishedAsync(id).WaitAsync(cancellationToken).ConfigureAwait(false);
+        Peer? winner = await _admission.WhenEstablishedAsync(id, cancellationToken).ConfigureAwait(false);
         if (winner is not null)
         {
             return winner;
         }
 
+        // The session this link lost to did not come up within the handshake timeout (or the node stopped).
         RaiseState(id, address, ConnectionState.Closed, DisconnectReason.AlreadyConnected, false, null);
         throw new PeerConnectException(address, DisconnectReason.AlreadyConnected, isRemote: false);
     }

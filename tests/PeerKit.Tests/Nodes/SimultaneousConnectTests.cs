@@ -1,0 +1,100 @@
+using static PeerKit.Tests.Nodes.NodeTestKit;
+
+namespace PeerKit.Tests.Nodes;
+
+/// <summary>
+/// Two nodes dialing each other at the same moment (hole punching; both players calling Connect) end with exactly one
+/// session, the one the node with the smaller id initiated, and both connect calls return it.
+/// </summary>
+public sealed class SimultaneousConnectTests
+{
+    private const int Runs = 50;
+
+    [Fact]
+    public Task Simultaneous_connects_over_tcp_end_in_one_session_fifty_times_in_a_row() => RunAsync("tcp://127.0.0.1:0");
+
+    [Fact]
+    public Task Simultaneous_connects_over_udp_end_in_one_session_fifty_times_in_a_row() => RunAsync("udp://127.0.0.1:0");
+
+    [Fact]
+    public Task Simultaneous_connects_in_process_end_in_one_session_fifty_times_in_a_row() => RunAsync("inproc://simultaneous:0");
+
+    [Fact]
+    public async Task Simultaneous_in_process_pairs_end_in_one_session_fifty_times_in_a_row()
+    {
+        for (int run = 0; run < Runs; run++)
+        {
+            await using PeerNode a = await StartAsync(Options("a", new ChatProtocol()));
+            await using PeerNode b = await StartAsync(Options("b", new ChatProtocol()));
+            Task<Peer> fromA = a.ConnectInProcessAsync(b);
+            Task<Peer> fromB = b.ConnectInProcessAsync(a);
+            // ConnectInProcessAsync starts the other side's inbound session before returning to the caller, so the
+            // second call may find the first session already up: one session, whoever initiated it.
+            await AssertOneSessionAsync(a, b, await fromA.WaitAsync(Wait), await fromB.WaitAsync(Wait), run, smallerIdInitiates: false);
+        }
+    }
+
+    private static async Task RunAsync(string listen)
+    {
+        int raced = 0;
+        for (int run = 0; run < Runs; run++)
+        {
+            PeerNodeOptions aOptions = Options("a", new ChatProtocol());
+            aOptions.ListenAddresses.Add(NodeAddress.Parse(listen));
+            PeerNodeOptions bOptions = Options("b", new ChatProtocol());
+            bOptions.ListenAddresses.Add(NodeAddress.Parse(listen));
+            await using PeerNode a = await StartAsync(aOptions);
+            await using PeerNode b = await StartAsync(bOptions);
+            var aLog = new EventLog(a);
+            var bLog = new EventLog(b);
+
+            // Both dials start before either can finish.
+            Task<Peer> fromA = a.ConnectAsync(b.Address());
+            Task<Peer> fromB = b.ConnectAsync(a.Address());
+            Peer atA = await fromA.WaitAsync(Wait);
+            Peer atB = await fromB.WaitAsync(Wait);
+            await AssertOneSessionAsync(a, b, atA, atB, run, smallerIdInitiates: true);
+
+            await aLog.WaitForAsync(e => e.Kind == PeerEventKind.PeerAdded);
+            await bLog.WaitForAsync(e => e.Kind == PeerEventKind.PeerAdded);
+            Assert.Single(aLog.Events, e => e.Kind == PeerEventKind.PeerAdded);
+            Assert.Single(bLog.Events, e => e.Kind == PeerEventKind.PeerAdded);
+            Assert.DoesNotContain(aLog.Events, e => e.Kind == PeerEventKind.PeerDropped);
+            Assert.DoesNotContain(bLog.Events, e => e.Kind == PeerEventKind.PeerDropped);
+            // Both links came up: each node reported its dial and the other's inbound link as connecting.
+            if (aLog.Events.Count(e => e.State == ConnectionState.Connecting && e.PeerId == b.Id) == 2
+                && bLog.Events.Count(e => e.State == ConnectionState.Connecting && e.PeerId == a.Id) == 2)
+            {
+                raced++;
+            }
+        }
+
+        // The dials really raced: in most runs both links came up, and one was closed.
+        Assert.True(raced >= Runs / 2, $"only {raced} of {Runs} runs had two links");
+    }
+
+    private static async Task AssertOneSessionAsync(PeerNode a, PeerNode b, Peer atA, Peer atB, int run, bool smallerIdInitiates)
+    {
+        Assert.True(atA.IsConnected, $"run {run}: a's peer is connected");
+        Assert.True(atB.IsConnected, $"run {run}: b's peer is connected");
+        Assert.Equal(b.Id, atA.Id);
+        Assert.Equal(a.Id, atB.Id);
+        Assert.Same(atA, Assert.Single(a.Peers));
+        Assert.Same(atB, Assert.Single(b.Peers));
+
+        // The two ends of one connection; when both dials race, the one the node with the smaller id initiated.
+        Assert.NotEqual(atA.IsInbound, atB.IsInbound);
+        if (smallerIdInitiates)
+        {
+            bool aIsSmaller = Admission<Peer>.Compare(a.Id, b.Id) < 0;
+            Assert.Equal(aIsSmaller, !atA.IsInbound);
+        }
+
+        // It carries traffic both ways, and the losing links are gone without taking it along.
+        Assert.True(await atA.PingAsync().WaitAsync(Wait) > TimeSpan.Zero);
+        Assert.True(await atB.PingAsync().WaitAsync(Wait) > TimeSpan.Zero);
+        Assert.True(atA.IsConnected && atB.IsConnected, $"run {run}: the session survives the losing link's close");
+        Assert.Equal(1, a.PeerCount);
+        Assert.Equal(1, b.PeerCount);
+    }
+}
