@@ -280,6 +280,8 @@ public sealed class PeerNode : IAsyncDisposable
                 }
             }
 
+            // A dial to an address without an id is known by its node once the link is up.
+            dial ??= _dialer.Begin(link.RemoteId);
             Peer peer = await EstablishAsync(link, isInbound: false, address.Id, text, scheme: null, dial, cancellationToken).ConfigureAwait(false);
             _addresses.Learn(address with { Id = peer.Id });
             return peer;
@@ -451,9 +453,6 @@ public sealed class PeerNode : IAsyncDisposable
                 throw await RefuseAsync(link, address, DisconnectReason.ConnectedToSelf).ConfigureAwait(false);
             }
 
-            // A dial to an address without an id is known by its node once the link is up.
-            dial ??= isInbound ? null : _dialer.Begin(link.RemoteId);
-
             int listenPort;
             lock (_gate)
             {
@@ -489,9 +488,16 @@ public sealed class PeerNode : IAsyncDisposable
 
             // Simultaneous connect: the node with the smaller id lets its own dial to this node reach admission
             // first, so that the session it initiated is the one both sides keep.
+            // The wait is bounded by half the handshake timeout: a dial of ours that is still looking for the peer
+            // (a stale address) must not hold up the session the peer opened.
             if (isInbound && _admission.IsArbiter(link.RemoteId))
             {
-                await _dialer.WhenIdleAsync(link.RemoteId).WaitAsync(handshake.Token).ConfigureAwait(false);
+                Task idle = _dialer.WhenIdleAsync(link.RemoteId);
+                if (!idle.IsCompleted)
+                {
+                    await Task.WhenAny(idle, Task.Delay(_options.HandshakeTimeout / 2, handshake.Token)).ConfigureAwait(false);
+                    handshake.Token.ThrowIfCancellationRequested();
+                }
             }
 
             ProtocolSlot[] slots = [.. outcome.Shared.Select(s => new ProtocolSlot(s.Protocol, s.Protocol.Descriptor, s.Offset, _options.InboundQueueCapacity))];

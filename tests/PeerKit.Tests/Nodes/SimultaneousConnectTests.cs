@@ -28,10 +28,39 @@ public sealed class SimultaneousConnectTests
             await using PeerNode b = await StartAsync(Options("b", new ChatProtocol()));
             Task<Peer> fromA = a.ConnectInProcessAsync(b);
             Task<Peer> fromB = b.ConnectInProcessAsync(a);
-            // ConnectInProcessAsync starts the other side's inbound session before returning to the caller, so the
-            // second call may find the first session already up: one session, whoever initiated it.
-            await AssertOneSessionAsync(a, b, await fromA.WaitAsync(Wait), await fromB.WaitAsync(Wait), run, smallerIdInitiates: false);
+            await AssertOneSessionAsync(a, b, await fromA.WaitAsync(Wait), await fromB.WaitAsync(Wait), run);
         }
+    }
+
+    [Fact]
+    public async Task The_smaller_id_keeps_its_own_dial_when_the_other_nodes_session_arrives_while_it_is_dialing()
+    {
+        await using PeerNode a = await StartAsync(Options("a", new ChatProtocol()));
+        await using PeerNode b = await StartAsync(Options("b", new ChatProtocol()));
+        (PeerNode small, PeerNode large) = Admission<Peer>.Compare(a.Id, b.Id) < 0 ? (a, b) : (b, a);
+        (PeerKit.Links.MemoryLink smallDials, PeerKit.Links.MemoryLink largeAccepts) = PeerKit.Links.MemoryLink.CreatePair(small.Id, large.Id);
+        (PeerKit.Links.MemoryLink largeDials, PeerKit.Links.MemoryLink smallAccepts) = PeerKit.Links.MemoryLink.CreatePair(large.Id, small.Id);
+
+        // The smaller id dials first, but its session cannot finish: the larger node has not read the link yet.
+        Task<Peer> smallDial = small.AddLinkAsync(smallDials, isInbound: false);
+
+        // The larger node's own dial arrives at the smaller node, which waits for its dial instead of admitting it.
+        Task<Peer> largeDial = large.AddLinkAsync(largeDials, isInbound: false);
+        Task<Peer> smallAccept = small.AddLinkAsync(smallAccepts, isInbound: true);
+        await Task.Delay(200);
+        Assert.Equal(0, small.PeerCount);
+
+        // Now the larger node takes the smaller one's dial: that session wins on both sides.
+        Task<Peer> largeAccept = large.AddLinkAsync(largeAccepts, isInbound: true);
+        Peer atSmall = await smallDial.WaitAsync(Wait);
+        Peer atLarge = await largeDial.WaitAsync(Wait);
+        Assert.False(atSmall.IsInbound);
+        Assert.True(atLarge.IsInbound);
+        Assert.Same(atSmall, await smallAccept.WaitAsync(Wait));
+        Assert.Same(atLarge, await largeAccept.WaitAsync(Wait));
+        Assert.Same(atSmall, Assert.Single(small.Peers));
+        Assert.Same(atLarge, Assert.Single(large.Peers));
+        Assert.True(await atSmall.PingAsync().WaitAsync(Wait) > TimeSpan.Zero);
     }
 
     private static async Task RunAsync(string listen)
@@ -53,7 +82,7 @@ public sealed class SimultaneousConnectTests
             Task<Peer> fromB = b.ConnectAsync(a.Address());
             Peer atA = await fromA.WaitAsync(Wait);
             Peer atB = await fromB.WaitAsync(Wait);
-            await AssertOneSessionAsync(a, b, atA, atB, run, smallerIdInitiates: true);
+            await AssertOneSessionAsync(a, b, atA, atB, run);
 
             await aLog.WaitForAsync(e => e.Kind == PeerEventKind.PeerAdded);
             await bLog.WaitForAsync(e => e.Kind == PeerEventKind.PeerAdded);
@@ -73,7 +102,7 @@ public sealed class SimultaneousConnectTests
         Assert.True(raced >= Runs / 2, $"only {raced} of {Runs} runs had two links");
     }
 
-    private static async Task AssertOneSessionAsync(PeerNode a, PeerNode b, Peer atA, Peer atB, int run, bool smallerIdInitiates)
+    private static async Task AssertOneSessionAsync(PeerNode a, PeerNode b, Peer atA, Peer atB, int run)
     {
         Assert.True(atA.IsConnected, $"run {run}: a's peer is connected");
         Assert.True(atB.IsConnected, $"run {run}: b's peer is connected");
@@ -82,13 +111,10 @@ public sealed class SimultaneousConnectTests
         Assert.Same(atA, Assert.Single(a.Peers));
         Assert.Same(atB, Assert.Single(b.Peers));
 
-        // The two ends of one connection; when both dials race, the one the node with the smaller id initiated.
+        // The two ends of one connection. Which one depends on timing the test cannot pin down on a loaded
+        // machine (a dial that starts late finds the other session already admitted); the rule itself is tested
+        // below with the order forced.
         Assert.NotEqual(atA.IsInbound, atB.IsInbound);
-        if (smallerIdInitiates)
-        {
-            bool aIsSmaller = Admission<Peer>.Compare(a.Id, b.Id) < 0;
-            Assert.Equal(aIsSmaller, !atA.IsInbound);
-        }
 
         // It carries traffic both ways, and the losing links are gone without taking it along.
         Assert.True(await atA.PingAsync().WaitAsync(Wait) > TimeSpan.Zero);
