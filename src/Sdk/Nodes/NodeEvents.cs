@@ -34,6 +34,14 @@ internal sealed class NodeEvents
     /// <summary>Queues an event; never waits.</summary>
     public void Publish(PeerEvent e) => _queue.Writer.TryWrite(e);
 
+    /// <summary>Queues a connection state change (<see cref="PeerEventKind.StateChanged"/>).</summary>
+    public void State(NodeId id, string? address, ConnectionState state, DisconnectReason? reason, bool isRemote, Peer? peer) =>
+        Publish(new PeerEvent(PeerEventKind.StateChanged, id, address) { State = state, Reason = reason, IsRemoteReason = isRemote, Peer = peer });
+
+    /// <summary>Queues a sub-protocol message event.</summary>
+    public void Message(PeerEventKind kind, Peer peer, ProtocolDescriptor? protocol, int code, int size) =>
+        Publish(new PeerEvent(kind, peer.Id, null) { Peer = peer, Protocol = protocol, Code = code, Size = size, State = peer.State });
+
     /// <summary>Every event from now until cancellation or <see cref="CompleteAsync"/>.</summary>
     public async IAsyncEnumerable<PeerEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

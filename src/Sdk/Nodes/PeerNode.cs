@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using System.Net;
 using PeerKit.Links;
-using PeerKit.Sessions;
 using PeerKit.Transports;
 
 namespace PeerKit;
@@ -13,8 +10,9 @@ namespace PeerKit;
 /// </summary>
 /// <remarks>
 /// The node coordinates parts that each do one thing: the transports (one per address scheme) make links;
-/// <c>Dialer</c> tracks dials and keeps static peers connected; <c>SessionHandshake</c> exchanges hellos;
-/// <c>Admission</c> holds the peer table and its limits; <c>NodeEvents</c> delivers events.
+/// <c>Dialer</c> tracks dials and keeps static peers connected; <c>SessionSetup</c> runs each new link's session
+/// (<c>SessionHandshake</c> exchanges hellos, <c>Admission</c> holds the peer table and its limits);
+/// <c>NodeEvents</c> delivers events.
 /// </remarks>
 /// <example>
 /// <code>
@@ -37,19 +35,16 @@ public sealed class PeerNode : IAsyncDisposable
     private readonly PeerNodeOptions _options;
     private readonly NodeKey _key;
     private readonly bool _ownsKey;
-    private readonly IProtocol[] _protocols;
-    private readonly Capability[] _capabilities;
     private readonly Dictionary<string, IPeerTransport> _transports = new(StringComparer.OrdinalIgnoreCase);
     private readonly Admission<Peer> _admission;
     private readonly AddressBook _addresses = new(MaxRememberedAddresses);
     private readonly Dialer _dialer;
     private readonly NodeEvents _events;
-    private readonly PeerSettings _peerSettings;
+    private readonly SessionSetup _sessions;
     private readonly object _gate = new();
     private readonly List<IPeerListener> _listeners = [];
     private readonly List<NodeAddress> _listenAddresses = [];
     private readonly List<Task> _background = [];
-    private readonly ConcurrentDictionary<Peer, Task> _watchers = new();
     private readonly SemaphoreSlim _pendingSlots;
     private readonly CancellationTokenSource _stop = new();
     private int _pending;
@@ -73,22 +68,11 @@ public sealed class PeerNode : IAsyncDisposable
             _key = options.IdentityPath is { } path ? LoadOrCreate(path) : NodeKey.Generate();
         }
 
-        _protocols = [.. options.Protocols];
-        _capabilities = [.. _protocols.Select(p => p.Descriptor.Capability)];
         _admission = new Admission<Peer>(_key.Id, options.MaxPeers, options.DialRatio, options.TrustedPeers);
         _dialer = new Dialer(ConnectAsync, options.StaticRedialMinDelay, options.StaticRedialMaxDelay);
         _pendingSlots = new SemaphoreSlim(options.MaxPendingPeers, options.MaxPendingPeers);
         _events = new NodeEvents(options.EventQueueCapacity, Dispatch);
-        _peerSettings = new PeerSettings
-        {
-            PingTimeout = options.PingTimeout,
-            PingInterval = options.PingInterval,
-            IdleTimeout = options.IdleTimeout,
-            DisconnectTimeout = options.DisconnectTimeout,
-            ReadQueueCapacity = options.ReadQueueCapacity,
-            Establish = OnEstablished,
-            MessageEvents = options.EnableMessageEvents ? RaiseMessageEvent : null,
-        };
+        _sessions = new SessionSetup(options, _key.Id, _admission, _dialer, _addresses, _events, FirstListenPort, _stop.Token);
 
         var context = new PeerTransportContext(_key, options);
         foreach ((string scheme, Func<PeerTransportContext, IPeerTransport> create) in options.Transports)
@@ -262,7 +246,7 @@ public sealed class PeerNode : IAsyncDisposable
         try
         {
             string text = address.ToString();
-            RaiseState(address.Id ?? default, text, ConnectionState.Connecting, null, false, null);
+            _events.State(address.Id ?? default, text, ConnectionState.Connecting, null, false, null);
             IMessageLink link;
             using (var dialing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token))
             {
@@ -275,14 +259,14 @@ public sealed class PeerNode : IAsyncDisposable
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     (DisconnectReason reason, ConnectionState state) = DialFailure.Classify(e, _stop.IsCancellationRequested);
-                    RaiseState(address.Id ?? default, text, state, reason, false, null);
+                    _events.State(address.Id ?? default, text, state, reason, false, null);
                     throw new PeerConnectException(text, reason, isRemote: false, e);
                 }
             }
 
             // A dial to an address without an id is known by its node once the link is up.
             dial ??= _dialer.Begin(link.RemoteId);
-            Peer peer = await EstablishAsync(link, isInbound: false, address.Id, text, scheme: null, dial, cancellationToken).ConfigureAwait(false);
+            Peer peer = await _sessions.EstablishAsync(link, isInbound: false, address.Id, text, scheme: null, dial, cancellationToken).ConfigureAwait(false);
             _addresses.Learn(address with { Id = peer.Id });
             return peer;
         }
@@ -336,9 +320,9 @@ public sealed class PeerNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(link);
         ThrowIfDisposed();
         string text = link.RemoteAddress?.ToString() ?? $"link to {link.RemoteId:s}";
-        RaiseState(link.RemoteId, text, ConnectionState.Connecting, null, false, null);
+        _events.State(link.RemoteId, text, ConnectionState.Connecting, null, false, null);
         using Dialer.DialHandle? dial = isInbound ? null : _dialer.Begin(link.RemoteId);
-        return await EstablishAsync(link, isInbound, expectedId, text, scheme: null, dial, cancellationToken).ConfigureAwait(false);
+        return await _sessions.EstablishAsync(link, isInbound, expectedId, text, scheme: null, dial, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -356,8 +340,8 @@ public sealed class PeerNode : IAsyncDisposable
         Task<Peer> remote = other.AddLinkAsync(theirs, isInbound: true, expectedId: null, cancellationToken);
         try
         {
-            RaiseState(other.Id, $"link to {other.Id:s}", ConnectionState.Connecting, null, false, null);
-            return await EstablishAsync(mine, isInbound: false, other.Id, $"link to {other.Id:s}", scheme: null, dial, cancellationToken).ConfigureAwait(false);
+            _events.State(other.Id, $"link to {other.Id:s}", ConnectionState.Connecting, null, false, null);
+            return await _sessions.EstablishAsync(mine, isInbound: false, other.Id, $"link to {other.Id:s}", scheme: null, dial, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -390,7 +374,7 @@ public sealed class PeerNode : IAsyncDisposable
         _stop.Cancel();
         Peer[] peers = _admission.Close();
         await Task.WhenAll(peers.Select(p => p.CloseAsync(DisconnectReason.ClientQuitting, isRemote: false, sendDisconnect: true))).ConfigureAwait(false);
-        await Task.WhenAll(_watchers.Values).ConfigureAwait(false);
+        await _sessions.WhenAllEndedAsync().ConfigureAwait(false);
 
         Task[] background;
         IPeerListener[] listeners;
@@ -428,213 +412,6 @@ public sealed class PeerNode : IAsyncDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"node {Id:s} \"{Name}\" ({PeerCount} peers)";
-
-    // ---- sessions ----
-
-    /// <summary>
-    /// The session over a new link: identity checks, the hello exchange, the accept policy, admission, and the
-    /// confirmation round trip. Returns the established peer; when this link lost to another session with the same
-    /// node (a duplicate, or a simultaneous connect), returns that session's peer.
-    /// </summary>
-    private async Task<Peer> EstablishAsync(IMessageLink link, bool isInbound, NodeId? expectedId, string address, string? scheme, Dialer.DialHandle? dial, CancellationToken cancellationToken)
-    {
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-        handshake.CancelAfter(_options.HandshakeTimeout);
-        Peer? peer = null;
-        try
-        {
-            if (expectedId is { } expected && link.RemoteId != expected)
-            {
-                throw await RefuseAsync(link, address, DisconnectReason.UnexpectedIdentity).ConfigureAwait(false);
-            }
-
-            if (link.RemoteId == Id)
-            {
-                throw await RefuseAsync(link, address, DisconnectReason.ConnectedToSelf).ConfigureAwait(false);
-            }
-
-            int listenPort;
-            lock (_gate)
-            {
-                listenPort = _listenAddresses.Count > 0 ? _listenAddresses[0].Port : 0;
-            }
-
-            var hello = new BaseProtocol.Hello(BaseProtocol.ProtocolVersion, _options.Name, _capabilities, listenPort, Id.ToArray());
-            HelloOutcome outcome = await SessionHandshake.ExchangeAsync(link, hello, _protocols, handshake.Token).ConfigureAwait(false);
-            if (outcome.Refusal is { } refusal)
-            {
-                throw await RefuseAsync(link, address, refusal, outcome.IsRemote).ConfigureAwait(false);
-            }
-
-            BaseProtocol.Hello remote = outcome.Remote!;
-            if (isInbound && _options.AcceptPolicy is { } policy)
-            {
-                var request = new ConnectRequest(link.RemoteId, remote.Name, link.RemoteAddress, remote.Capabilities);
-                bool accepted;
-                try
-                {
-                    accepted = await policy(request, handshake.Token).ConfigureAwait(false);
-                }
-                catch (Exception) when (!handshake.IsCancellationRequested)
-                {
-                    accepted = false; // a policy that fails refuses
-                }
-
-                if (!accepted)
-                {
-                    throw await RefuseAsync(link, address, DisconnectReason.Requested).ConfigureAwait(false);
-                }
-            }
-
-            // Simultaneous connect: the node with the smaller id lets its own dial to this node reach admission
-            // first, so that the session it initiated is the one both sides keep.
-            // The wait is bounded by half the handshake timeout: a dial of ours that is still looking for the peer
-            // (a stale address) must not hold up the session the peer opened.
-            if (isInbound && _admission.IsArbiter(link.RemoteId))
-            {
-                Task idle = _dialer.WhenIdleAsync(link.RemoteId);
-                if (!idle.IsCompleted)
-                {
-                    await Task.WhenAny(idle, Task.Delay(_options.HandshakeTimeout / 2, handshake.Token)).ConfigureAwait(false);
-                    handshake.Token.ThrowIfCancellationRequested();
-                }
-            }
-
-            ProtocolSlot[] slots = [.. outcome.Shared.Select(s => new ProtocolSlot(s.Protocol, s.Protocol.Descriptor, s.Offset, _options.InboundQueueCapacity))];
-            var candidate = new Peer(link, isInbound, _admission.IsTrusted(link.RemoteId), remote, slots, _peerSettings);
-            DisconnectReason? admission = _admission.Admit(candidate, candidate.Id, isInbound);
-            dial?.Dispose();
-            if (admission is { } refused)
-            {
-                if (refused == DisconnectReason.AlreadyConnected)
-                {
-                    await SessionFrame.TrySendDisconnectAsync(link, refused, _options.DisconnectTimeout).ConfigureAwait(false);
-                    await link.DisposeAsync().ConfigureAwait(false);
-                    return await JoinAsync(link.RemoteId, address, handshake.Token).ConfigureAwait(false);
-                }
-
-                throw await RefuseAsync(link, address, refused).ConfigureAwait(false);
-            }
-
-            peer = candidate;
-            _watchers[peer] = WatchAsync(peer);
-            bool confirmed = await peer.StartAsync().WaitAsync(handshake.Token).ConfigureAwait(false);
-            if (!confirmed)
-            {
-                PeerDisconnect end = await peer.Completion.ConfigureAwait(false);
-                if (end.Reason == DisconnectReason.AlreadyConnected)
-                {
-                    return await JoinAsync(link.RemoteId, address, handshake.Token).ConfigureAwait(false);
-                }
-
-                RaiseState(link.RemoteId, address, SessionFrame.EndState(end.Reason), end.Reason, end.IsRemote, null);
-                throw new PeerConnectException(address, end.Reason, end.IsRemote);
-            }
-
-            if (isInbound && scheme is not null && link.RemoteAddress is IPEndPoint remoteEndPoint && remote.ListenPort is > 0 and <= 65535)
-            {
-                _addresses.Learn(new NodeAddress(scheme, remoteEndPoint.Address.ToString(), remote.ListenPort, peer.Id));
-            }
-
-            return peer;
-        }
-        catch (OperationCanceledException) when (handshake.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            DisconnectReason reason = _stop.IsCancellationRequested ? DisconnectReason.ClientQuitting : DisconnectReason.ReadTimeout;
-            if (peer is not null)
-            {
-                await peer.CloseAsync(reason, isRemote: false, sendDisconnect: true).ConfigureAwait(false);
-                RaiseState(link.RemoteId, address, SessionFrame.EndState(reason), reason, false, null);
-                throw new PeerConnectException(address, reason, isRemote: false);
-            }
-
-            throw await RefuseAsync(link, address, reason).ConfigureAwait(false);
-        }
-        catch (LinkException e)
-        {
-            if (peer is not null)
-            {
-                await peer.CloseAsync(DisconnectReason.NetworkError, isRemote: false, sendDisconnect: false).ConfigureAwait(false);
-            }
-            else
-            {
-                await link.DisposeAsync().ConfigureAwait(false);
-            }
-
-            RaiseState(link.RemoteId, address, ConnectionState.Closed, DisconnectReason.NetworkError, false, null);
-            throw new PeerConnectException(address, DisconnectReason.NetworkError, isRemote: false, e);
-        }
-        catch (Exception e) when (e is not PeerConnectException)
-        {
-            if (peer is not null)
-            {
-                await peer.CloseAsync(DisconnectReason.NetworkError, isRemote: false, sendDisconnect: true).ConfigureAwait(false);
-            }
-            else
-            {
-                await link.DisposeAsync().ConfigureAwait(false);
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>This link lost to another session with the same node: waits for that session and returns its peer.</summary>
-    private async Task<Peer> JoinAsync(NodeId id, string address, CancellationToken cancellationToken)
-    {
-        Peer? winner = await _admission.WhenEstablishedAsync(id, cancellationToken).ConfigureAwait(false);
-        if (winner is not null)
-        {
-            return winner;
-        }
-
-        // The session this link lost to did not come up within the handshake timeout (or the node stopped).
-        RaiseState(id, address, ConnectionState.Closed, DisconnectReason.AlreadyConnected, false, null);
-        throw new PeerConnectException(address, DisconnectReason.AlreadyConnected, isRemote: false);
-    }
-
-    /// <summary>Lists a peer both sides admitted (called once, by the peer's read loop) and announces it.</summary>
-    private bool OnEstablished(Peer peer)
-    {
-        if (!_admission.TryEstablish(peer, peer.Id, peer.IsInbound))
-        {
-            return false;
-        }
-
-        string? address = peer.RemoteAddress?.ToString();
-        _events.Publish(new PeerEvent(PeerEventKind.PeerAdded, peer.Id, address) { Peer = peer, State = ConnectionState.Connected });
-        RaiseState(peer.Id, address, ConnectionState.Connected, null, false, peer);
-        return true;
-    }
-
-    /// <summary>Takes an admitted peer out of the table when it ends, and announces the end of an established one.</summary>
-    private async Task WatchAsync(Peer peer)
-    {
-        PeerDisconnect end = await peer.Completion.ConfigureAwait(false);
-        bool wasEstablished = _admission.Remove(peer, peer.Id);
-        if (wasEstablished && peer.WasRunning)
-        {
-            ConnectionState state = SessionFrame.EndState(end.Reason);
-            string? address = peer.RemoteAddress?.ToString();
-            _events.Publish(new PeerEvent(PeerEventKind.PeerDropped, peer.Id, address) { Peer = peer, Reason = end.Reason, IsRemoteReason = end.IsRemote, State = state, Error = peer.Error });
-            RaiseState(peer.Id, address, state, end.Reason, end.IsRemote, peer);
-        }
-
-        _watchers.TryRemove(peer, out _);
-    }
-
-    /// <summary>Sends a Disconnect (best effort), closes the link, reports the state, and returns the exception to throw.</summary>
-    private async Task<PeerConnectException> RefuseAsync(IMessageLink link, string address, DisconnectReason reason, bool isRemote = false)
-    {
-        if (!isRemote)
-        {
-            await SessionFrame.TrySendDisconnectAsync(link, reason, _options.DisconnectTimeout).ConfigureAwait(false);
-        }
-
-        await link.DisposeAsync().ConfigureAwait(false);
-        RaiseState(link.RemoteId, address, SessionFrame.EndState(reason), reason, isRemote, null);
-        return new PeerConnectException(address, reason, isRemote);
-    }
 
     // ---- inbound ----
 
@@ -688,10 +465,10 @@ public sealed class PeerNode : IAsyncDisposable
         {
             ThrowIfDisposed();
             string text = link.RemoteAddress?.ToString() ?? $"link to {link.RemoteId:s}";
-            RaiseState(link.RemoteId, text, ConnectionState.Connecting, null, false, null);
+            _events.State(link.RemoteId, text, ConnectionState.Connecting, null, false, null);
 
             // No caller token: the session handshake already ends when the node stops (ClientQuitting).
-            await EstablishAsync(link, isInbound: true, expectedId: null, text, scheme, dial: null, CancellationToken.None).ConfigureAwait(false);
+            await _sessions.EstablishAsync(link, isInbound: true, expectedId: null, text, scheme, dial: null, CancellationToken.None).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
@@ -705,12 +482,6 @@ public sealed class PeerNode : IAsyncDisposable
 
     // ---- events ----
 
-    private void RaiseState(NodeId id, string? address, ConnectionState state, DisconnectReason? reason, bool isRemote, Peer? peer) =>
-        _events.Publish(new PeerEvent(PeerEventKind.StateChanged, id, address) { State = state, Reason = reason, IsRemoteReason = isRemote, Peer = peer });
-
-    private void RaiseMessageEvent(PeerEventKind kind, Peer peer, ProtocolDescriptor? protocol, int code, int size) =>
-        _events.Publish(new PeerEvent(kind, peer.Id, null) { Peer = peer, Protocol = protocol, Code = code, Size = size, State = peer.State });
-
     private void Dispatch(PeerEvent e)
     {
         EventHandler<PeerEvent>? handler = e.Kind switch
@@ -722,6 +493,14 @@ public sealed class PeerNode : IAsyncDisposable
             _ => MessageReceived,
         };
         handler?.Invoke(this, e);
+    }
+
+    private int FirstListenPort()
+    {
+        lock (_gate)
+        {
+            return _listenAddresses.Count > 0 ? _listenAddresses[0].Port : 0;
+        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == 2, this);
