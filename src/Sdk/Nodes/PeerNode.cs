@@ -308,7 +308,9 @@ public sealed class PeerNode : IAsyncDisposable
 
     /// <summary>
     /// Runs a session over a link made elsewhere (a <see cref="MemoryLink"/> pair, an accepted link of your own
-    /// listener): go-ethereum's <c>SetupConn</c>. The node owns the link from then on.
+    /// listener): go-ethereum's <c>SetupConn</c>. The node owns the link from then on. When the other node is already
+    /// connected (or a simultaneous session wins), the link is closed with <see cref="DisconnectReason.AlreadyConnected"/>
+    /// and the existing peer is returned.
     /// </summary>
     /// <param name="link">A connected link whose <see cref="IMessageLink.LocalId"/> is this node's id.</param>
     /// <param name="isInbound">Whether the remote side initiated (counts toward the inbound limit and the accept policy).</param>

@@ -10,6 +10,7 @@ internal sealed class UdpPeerListener(UdpTransport transport, UdpEndpoint endpoi
 
     public int PendingHandshakeCount => endpoint.GetStatistics().PendingHandshakes;
 
+    // The endpoint counts its failed handshakes in both roles: the node's dials from it are included.
     public long FailedHandshakeCount => endpoint.GetStatistics().HandshakesFailed;
 
     public async ValueTask<IMessageLink> AcceptAsync(CancellationToken cancellationToken = default) =>
