@@ -12,7 +12,7 @@ namespace PeerKit;
 /// The node coordinates parts that each do one thing: the transports (one per address scheme) make links;
 /// <c>Dialer</c> tracks dials and keeps static peers connected; <c>SessionSetup</c> runs each new link's session
 /// (<c>SessionHandshake</c> exchanges hellos, <c>Admission</c> holds the peer table and its limits);
-/// <c>NodeEvents</c> delivers events.
+/// <c>InboundAcceptor</c> takes the listeners' links; <c>NodeEvents</c> delivers events.
 /// </remarks>
 /// <example>
 /// <code>
@@ -45,9 +45,8 @@ public sealed class PeerNode : IAsyncDisposable
     private readonly List<IPeerListener> _listeners = [];
     private readonly List<NodeAddress> _listenAddresses = [];
     private readonly List<Task> _background = [];
-    private readonly SemaphoreSlim _pendingSlots;
+    private readonly InboundAcceptor _inbound;
     private readonly CancellationTokenSource _stop = new();
-    private int _pending;
     private int _state; // 0 created, 1 started, 2 disposed
 
     /// <summary>Creates a node; nothing listens or dials until <see cref="StartAsync"/>.</summary>
@@ -70,9 +69,9 @@ public sealed class PeerNode : IAsyncDisposable
 
         _admission = new Admission<Peer>(_key.Id, options.MaxPeers, options.DialRatio, options.TrustedPeers);
         _dialer = new Dialer(ConnectAsync, options.StaticRedialMinDelay, options.StaticRedialMaxDelay);
-        _pendingSlots = new SemaphoreSlim(options.MaxPendingPeers, options.MaxPendingPeers);
         _events = new NodeEvents(options.EventQueueCapacity, Dispatch);
         _sessions = new SessionSetup(options, _key.Id, _admission, _dialer, _addresses, _events, FirstListenPort, _stop.Token);
+        _inbound = new InboundAcceptor(options.MaxPendingPeers, _sessions, _events, _stop.Token);
 
         var context = new PeerTransportContext(_key, options);
         foreach ((string scheme, Func<PeerTransportContext, IPeerTransport> create) in options.Transports)
@@ -136,7 +135,7 @@ public sealed class PeerNode : IAsyncDisposable
     {
         get
         {
-            int count = Volatile.Read(ref _pending);
+            int count = _inbound.PendingCount;
             lock (_gate)
             {
                 foreach (IPeerListener listener in _listeners)
@@ -200,7 +199,7 @@ public sealed class PeerNode : IAsyncDisposable
                 {
                     _listeners.Add(listener);
                     _listenAddresses.Add(listener.Address with { Id = Id });
-                    _background.Add(Task.Run(() => AcceptLoopAsync(listener)));
+                    _background.Add(Task.Run(() => _inbound.RunAsync(listener)));
                 }
             }
 
@@ -414,73 +413,6 @@ public sealed class PeerNode : IAsyncDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"node {Id:s} \"{Name}\" ({PeerCount} peers)";
-
-    // ---- inbound ----
-
-    /// <summary>Takes a listener's authenticated links; each session handshake holds one of <see cref="PeerNodeOptions.MaxPendingPeers"/> slots.</summary>
-    private async Task AcceptLoopAsync(IPeerListener listener)
-    {
-        CancellationToken stop = _stop.Token;
-        while (!stop.IsCancellationRequested)
-        {
-            IMessageLink link;
-            try
-            {
-                link = await listener.AcceptAsync(stop).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            try
-            {
-                await _pendingSlots.WaitAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                await link.DisposeAsync().ConfigureAwait(false);
-                return;
-            }
-
-            Interlocked.Increment(ref _pending);
-            string scheme = listener.Address.Scheme;
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await AddInboundAsync(link, scheme).ConfigureAwait(false);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _pending);
-                    _pendingSlots.Release();
-                }
-            });
-        }
-    }
-
-    /// <summary>Runs the session of an accepted link; failures are reported through <see cref="ConnectionStateChanged"/>.</summary>
-    private async Task AddInboundAsync(IMessageLink link, string scheme)
-    {
-        try
-        {
-            ThrowIfDisposed();
-            string text = link.RemoteAddress?.ToString() ?? $"link to {link.RemoteId:s}";
-            _events.State(link.RemoteId, text, ConnectionState.Connecting, null, false, null);
-
-            // No caller token: the session handshake already ends when the node stops (ClientQuitting).
-            await _sessions.EstablishAsync(link, isInbound: true, expectedId: null, text, scheme, dial: null, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            await link.DisposeAsync().ConfigureAwait(false); // the node stopped before it took the link
-        }
-        catch (Exception e) when (e is PeerConnectException or OperationCanceledException)
-        {
-            // Reported through ConnectionStateChanged.
-        }
-    }
 
     // ---- events ----
 

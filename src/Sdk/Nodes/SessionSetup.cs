@@ -113,8 +113,16 @@ internal sealed class SessionSetup
                 Task idle = _dialer.WhenIdleAsync(link.RemoteId);
                 if (!idle.IsCompleted)
                 {
-                    await Task.WhenAny(idle, Task.Delay(_options.HandshakeTimeout / 2, handshake.Token)).ConfigureAwait(false);
-                    handshake.Token.ThrowIfCancellationRequested();
+                    using var bound = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token);
+                    bound.CancelAfter(_options.HandshakeTimeout / 2);
+                    try
+                    {
+                        await idle.WaitAsync(bound.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!handshake.IsCancellationRequested)
+                    {
+                        // Our dial is still looking for the peer: admit this session instead.
+                    }
                 }
             }
 
