@@ -63,6 +63,40 @@ public sealed class SimultaneousConnectTests
         Assert.True(await atSmall.PingAsync().WaitAsync(Wait) > TimeSpan.Zero);
     }
 
+    [Fact]
+    public async Task A_dial_of_the_smaller_id_to_a_stale_address_holds_up_the_other_nodes_session_at_most_half_the_handshake_timeout()
+    {
+        NodeKey first = NodeKey.Generate();
+        NodeKey second = NodeKey.Generate();
+        (NodeKey smallKey, NodeKey largeKey) = Admission<Peer>.Compare(first.Id, second.Id) < 0 ? (first, second) : (second, first);
+        using (first)
+        using (second)
+        using (var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp))
+        {
+            silent.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)); // the large node's old address: nobody answers
+            PeerNodeOptions smallOptions = Options("small", new ChatProtocol()).Listening();
+            smallOptions.Identity = smallKey;
+            smallOptions.HandshakeTimeout = TimeSpan.FromSeconds(2);
+            smallOptions.DialTimeout = TimeSpan.FromSeconds(20);
+            PeerNodeOptions largeOptions = Options("large", new ChatProtocol());
+            largeOptions.Identity = largeKey;
+            largeOptions.HandshakeTimeout = TimeSpan.FromSeconds(2);
+            await using PeerNode small = await StartAsync(smallOptions);
+            await using PeerNode large = await StartAsync(largeOptions);
+
+            using var stale = new CancellationTokenSource();
+            Task<Peer> staleDial = small.ConnectAsync(new NodeAddress("udp", "127.0.0.1", ((System.Net.IPEndPoint)silent.LocalEndPoint!).Port, large.Id), stale.Token);
+            Peer atLarge = await large.ConnectAsync(small.Address()).WaitAsync(Wait);
+            Assert.True(atLarge.IsConnected);
+            Assert.True(small.TryGetPeer(large.Id, out Peer? atSmall));
+            Assert.True(atSmall.IsInbound);
+            Assert.False(staleDial.IsCompleted); // still looking for the old address
+            stale.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => staleDial.WaitAsync(Wait));
+            Assert.True(atSmall.IsConnected);
+        }
+    }
+
     private static async Task RunAsync(string listen)
     {
         int raced = 0;
