@@ -5,10 +5,11 @@ namespace PeerKit;
 
 /// <summary>
 /// Where a node can be reached: a transport scheme, a host and a port, and optionally the node id expected there
-/// (like an enode URL). Text form: <c>tcp://host:port</c>, <c>udp://host:port</c> or <c>tcp://&lt;64 hex digits&gt;@host:port</c>; IPv6
-/// hosts in brackets.
+/// (like an enode URL). Text form: <c>tcp://host:port</c>, <c>udp://host:port</c>, <c>inproc://name:port</c> or
+/// <c>tcp://&lt;64 hex digits&gt;@host:port</c>; IPv6 hosts in brackets. The scheme picks the transport
+/// (<see cref="PeerNodeOptions.Transports"/>).
 /// </summary>
-/// <param name="Scheme">The transport: <c>tcp</c> or <c>udp</c>.</param>
+/// <param name="Scheme">The transport: <c>tcp</c>, <c>udp</c>, <c>inproc</c>, or a scheme registered in <see cref="PeerNodeOptions.Transports"/>.</param>
 /// <param name="Host">An IP address or a host name.</param>
 /// <param name="Port">The port; 0 in a listen address lets the system choose.</param>
 /// <param name="Id">The node id expected at the address, checked by the link handshake; <c>null</c> to accept any.</param>
@@ -19,6 +20,9 @@ public sealed record NodeAddress(string Scheme, string Host, int Port, NodeId? I
 
     /// <summary>The UDP scheme: PeerKit's encrypted datagram link with delivery classes (docs/udp.md).</summary>
     public const string Udp = "udp";
+
+    /// <summary>The in-process scheme: <see cref="Links.MemoryLink"/> pairs between nodes of one process (<see cref="Transports.InProcessTransport"/>).</summary>
+    public const string InProcess = "inproc";
 
     /// <summary>A TCP address for <paramref name="endPoint"/>.</summary>
     public static NodeAddress ForTcp(IPEndPoint endPoint, NodeId? id = null)

@@ -1,5 +1,6 @@
 using PeerKit.Links.Tcp;
 using PeerKit.Links.Udp;
+using PeerKit.Transports;
 
 namespace PeerKit;
 
@@ -24,7 +25,7 @@ public sealed class PeerNodeOptions
     /// <summary>The most peers connected at once; trusted peers are admitted above it. Default 50.</summary>
     public int MaxPeers { get; set; } = 50;
 
-    /// <summary>The most inbound connections in the handshake phase at once (link handshake and hello); more wait to be accepted. Default 50.</summary>
+    /// <summary>The most inbound link handshakes per listener, and inbound session handshakes (hello), at once; more wait to be accepted. Default 50.</summary>
     public int MaxPendingPeers { get; set; } = 50;
 
     /// <summary>
@@ -33,7 +34,7 @@ public sealed class PeerNodeOptions
     /// </summary>
     public int DialRatio { get; set; } = 3;
 
-    /// <summary>Addresses to accept connections on (<c>tcp://127.0.0.1:0</c>, <c>udp://0.0.0.0:30303</c>…). A port of 0 is replaced by the real port once the node started.</summary>
+    /// <summary>Addresses to accept connections on (<c>tcp://127.0.0.1:0</c>, <c>udp://0.0.0.0:30303</c>, <c>inproc://alice:0</c>…), each through the transport of its scheme. A port of 0 is replaced by the real port once the node started.</summary>
     public IList<NodeAddress> ListenAddresses { get; set; } = new List<NodeAddress>();
 
     /// <summary>Nodes to keep a connection to: dialed at start, and redialed with exponential backoff whenever the connection drops.</summary>
@@ -55,10 +56,10 @@ public sealed class PeerNodeOptions
     /// <summary>Raise <see cref="PeerNode.MessageSent"/> and <see cref="PeerNode.MessageReceived"/> (one event per message). Default off.</summary>
     public bool EnableMessageEvents { get; set; }
 
-    /// <summary>Time for the link handshake, the hellos and the confirmation ping. Default 5 s.</summary>
+    /// <summary>Time for a link handshake once the remote answered (TCP), and for the hellos and the confirmation round trip. Default 5 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Time to establish a transport connection when dialing. Default 15 s.</summary>
+    /// <summary>Time a dial waits for the remote to answer: the TCP connect, or the whole UDP link handshake. Default 15 s.</summary>
     public TimeSpan DialTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>A peer from which nothing arrives for this long is disconnected (<see cref="DisconnectReason.ReadTimeout"/>, state Timeout). Default 30 s.</summary>
@@ -91,8 +92,21 @@ public sealed class PeerNodeOptions
     /// <summary>TCP link options (frame size limit, queue size, keepalive of the socket). Null for the defaults; its handshake timeout is <see cref="HandshakeTimeout"/>.</summary>
     public TcpLinkOptions? Tcp { get; set; }
 
-    /// <summary>UDP link options (MTU, lanes' queue limits, retransmission and keepalive timers, unreliable fragmentation). Null for the defaults.</summary>
+    /// <summary>UDP link options (MTU, lanes' queue limits, retransmission and keepalive timers, unreliable fragmentation). Null for the defaults. Its handshake timeout bounds inbound UDP handshakes; dials use <see cref="DialTimeout"/>.</summary>
     public UdpLinkOptions? Udp { get; set; }
+
+    /// <summary>
+    /// The transports, by address scheme: each makes the node's <see cref="IPeerTransport"/> for that scheme when the
+    /// node is constructed. <c>tcp</c> (<see cref="TcpTransport"/>), <c>udp</c> (<see cref="UdpTransport"/>) and
+    /// <c>inproc</c> (<see cref="InProcessTransport"/>) are registered; add your own scheme, or replace one.
+    /// </summary>
+    public IDictionary<string, Func<PeerTransportContext, IPeerTransport>> Transports { get; set; } =
+        new Dictionary<string, Func<PeerTransportContext, IPeerTransport>>(StringComparer.OrdinalIgnoreCase)
+        {
+            [NodeAddress.Tcp] = context => new TcpTransport(context),
+            [NodeAddress.Udp] = context => new UdpTransport(context),
+            [NodeAddress.InProcess] = context => new InProcessTransport(context),
+        };
 
     internal void Validate()
     {
@@ -130,11 +144,12 @@ public sealed class PeerNodeOptions
             }
         }
 
+        ArgumentNullException.ThrowIfNull(Transports, nameof(Transports));
         foreach (NodeAddress address in ListenAddresses.Concat(StaticPeers))
         {
-            if (address.Scheme is not (NodeAddress.Tcp or NodeAddress.Udp))
+            if (!Transports.ContainsKey(address.Scheme))
             {
-                throw new ArgumentException($"{address}: the transport schemes are tcp and udp.", nameof(ListenAddresses));
+                throw new ArgumentException($"{address}: no transport is registered for \"{address.Scheme}\" (PeerNodeOptions.Transports).", nameof(ListenAddresses));
             }
         }
     }

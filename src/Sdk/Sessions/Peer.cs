@@ -20,7 +20,7 @@ namespace PeerKit;
 /// </remarks>
 public sealed class Peer
 {
-    private readonly PeerNode _node;
+    private readonly PeerSettings _settings;
     private readonly IMessageLink _link;
     private readonly CancellationTokenSource _stop = new();
     private readonly ProtocolSlot[] _slots;
@@ -41,18 +41,21 @@ public sealed class Peer
     private int _closing;
     private StrongBox<PeerDisconnect>? _disconnect;
     private int _state;
+    private int _established; // 0 not yet, 1 listed, 2 refused
+    private int _remoteConfirmed;
     private DateTimeOffset _connectedAt;
 
-    internal Peer(PeerNode node, IMessageLink link, bool isInbound, BaseProtocol.Hello hello, ProtocolSlot[] slots, int queueCapacity)
+    internal Peer(IMessageLink link, bool isInbound, bool isTrusted, BaseProtocol.Hello hello, ProtocolSlot[] slots, PeerSettings settings)
     {
-        _node = node;
+        _settings = settings;
         _link = link;
         IsInbound = isInbound;
+        IsTrusted = isTrusted;
         Name = hello.Name;
         RemoteCapabilities = hello.Capabilities;
         ListenPort = hello.ListenPort;
         _slots = slots;
-        _pull = Channel.CreateBounded<ProtocolMessage>(new BoundedChannelOptions(queueCapacity) { SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
+        _pull = Channel.CreateBounded<ProtocolMessage>(new BoundedChannelOptions(settings.ReadQueueCapacity) { SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
 
         var codes = new Dictionary<Type, int>();
         var protocols = new NegotiatedProtocol[slots.Length];
@@ -88,7 +91,7 @@ public sealed class Peer
     public bool IsInbound { get; }
 
     /// <summary>Whether the peer is in <see cref="PeerNodeOptions.TrustedPeers"/>.</summary>
-    public bool IsTrusted => _node.IsTrusted(Id);
+    public bool IsTrusted { get; }
 
     /// <summary>The port the peer said it accepts connections on (0 for none).</summary>
     public int ListenPort { get; }
@@ -161,7 +164,7 @@ public sealed class Peer
             using var disconnected = _stop.Token.UnsafeRegister(static state => ((TaskCompletionSource<TimeSpan>)state!).TrySetCanceled(), result);
             try
             {
-                return await result.Task.WaitAsync(_node.Options.PingTimeout, cancellationToken).ConfigureAwait(false);
+                return await result.Task.WaitAsync(_settings.PingTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -214,12 +217,14 @@ public sealed class Peer
     /// <summary>The exception that made a protocol fail, when one did.</summary>
     internal Exception? Error { get; private set; }
 
-    /// <summary>Whether <see cref="Run"/> was called: the peer was admitted and announced.</summary>
-    internal bool WasRunning { get; private set; }
-
     internal DisconnectReason? Reason => _completion.Task.IsCompleted ? _completion.Task.Result.Reason : null;
 
-    /// <summary>Starts reading the link. The session counts as established when the peer answers the confirmation ping.</summary>
+    /// <summary>
+    /// Starts reading the link and sends the confirmation ping. The session is established (listed by the node, its
+    /// protocols running) when the remote's confirmation ping or the pong to ours arrives, whichever comes first:
+    /// either proves that the remote admitted it too. The remote's confirmation ping is answered only after
+    /// establishing, so the returned task's <c>true</c> (our pong) means both sides list the peer.
+    /// </summary>
     internal Task<bool> StartAsync()
     {
         Volatile.Write(ref _state, (int)ConnectionState.Connecting);
@@ -228,34 +233,36 @@ public sealed class Peer
         return _confirmed.Task;
     }
 
-    /// <summary>Starts the protocols and the keepalive once the node has admitted the peer.</summary>
-    /// <summary>Marks the peer as running (called under the node's lock, so that a concurrent close sees it).</summary>
-    /// <returns><c>false</c> when the session is already closing.</returns>
-    internal bool TryMarkRunning()
+    /// <summary>Whether the peer was established: admitted by both sides and announced.</summary>
+    internal bool WasRunning => Volatile.Read(ref _established) == 1;
+
+    /// <summary>Lists the peer with its node once (through <see cref="PeerSettings.Establish"/>), then starts the protocols and the keepalive.</summary>
+    /// <returns><c>false</c> when the node would not list it (the session is closing, or the node stopped).</returns>
+    private bool TryEstablish()
     {
-        if (IsClosing)
+        int state = Volatile.Read(ref _established);
+        if (state != 0)
         {
-            return false;
+            return state == 1;
         }
 
-        WasRunning = true;
-        return true;
-    }
-
-    internal void Run()
-    {
+        // Connected before the node announces it, so that PeerAdded handlers see a connected peer.
         _connectedAt = DateTimeOffset.UtcNow;
-        if (Interlocked.CompareExchange(ref _state, (int)ConnectionState.Connected, (int)ConnectionState.Connecting) != (int)ConnectionState.Connecting)
+        bool listed = !IsClosing
+            && Interlocked.CompareExchange(ref _state, (int)ConnectionState.Connected, (int)ConnectionState.Connecting) == (int)ConnectionState.Connecting
+            && _settings.Establish(this);
+        Volatile.Write(ref _established, listed ? 1 : 2);
+        if (listed)
         {
-            return; // closed in the meantime
+            foreach (ProtocolSlot slot in _slots)
+            {
+                _ = Task.Run(() => RunProtocolAsync(slot));
+            }
+
+            _ = Task.Run(KeepAliveAsync);
         }
 
-        foreach (ProtocolSlot slot in _slots)
-        {
-            _ = Task.Run(() => RunProtocolAsync(slot));
-        }
-
-        _ = Task.Run(KeepAliveAsync);
+        return listed;
     }
 
     /// <summary>Whether the session is closing or closed.</summary>
@@ -317,7 +324,7 @@ public sealed class Peer
 
         if (sendDisconnect)
         {
-            await SessionFrame.TrySendDisconnectAsync(_link, reason, _node.Options.DisconnectTimeout).ConfigureAwait(false);
+            await SessionFrame.TrySendDisconnectAsync(_link, reason, _settings.DisconnectTimeout).ConfigureAwait(false);
         }
 
         ConnectionState final = SessionFrame.EndState(reason);
@@ -332,7 +339,6 @@ public sealed class Peer
         _confirmed.TrySetResult(false);
         await _link.DisposeAsync().ConfigureAwait(false);
         _completion.TrySetResult(disconnect);
-        _node.OnPeerClosed(this, disconnect, final);
     }
 
     /// <summary>
@@ -344,7 +350,7 @@ public sealed class Peer
     private async ValueTask<bool> TrySendControlAsync<T>(int code, T message) where T : IMessage<T>
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        deadline.CancelAfter(_node.Options.PingTimeout);
+        deadline.CancelAfter(_settings.PingTimeout);
         try
         {
             await SendBaseAsync(code, message, deadline.Token).ConfigureAwait(false);
@@ -420,10 +426,10 @@ public sealed class Peer
         if (countAsMessage)
         {
             Interlocked.Increment(ref _messagesOut);
-            if (_node.Options.EnableMessageEvents)
+            if (_settings.MessageEvents is { } report)
             {
                 ProtocolSlot? slot = FindSlot(code);
-                _node.RaiseMessageEvent(PeerEventKind.MessageSent, this, slot?.Descriptor, code - (slot?.Offset ?? 0), length);
+                report(PeerEventKind.MessageSent, this, slot?.Descriptor, code - (slot?.Offset ?? 0), length);
             }
         }
     }
@@ -482,6 +488,14 @@ public sealed class Peer
                     switch (action)
                     {
                         case BaseFrame.Ping:
+                            // The first ping is the remote's confirmation: it admitted the session. List the peer
+                            // before answering, so that the remote's connect returns only once this side lists it.
+                            if (Interlocked.Exchange(ref _remoteConfirmed, 1) == 0 && !TryEstablish())
+                            {
+                                (reason, sendDisconnect) = (DisconnectReason.ClientQuitting, true);
+                                return;
+                            }
+
                             if (!await TrySendControlAsync(BaseProtocol.PongCode, new BaseProtocol.Pong(nonce)).ConfigureAwait(false))
                             {
                                 return; // closed: the pong could not be sent within the ping timeout
@@ -510,10 +524,7 @@ public sealed class Peer
 
                 Interlocked.Increment(ref _messagesIn);
                 var message = new ProtocolMessage(this, slot.Descriptor, code - slot.Offset, frame, header, Stopwatch.GetTimestamp());
-                if (_node.Options.EnableMessageEvents)
-                {
-                    _node.RaiseMessageEvent(PeerEventKind.MessageReceived, this, slot.Descriptor, message.Code, frame.Length);
-                }
+                _settings.MessageEvents?.Invoke(PeerEventKind.MessageReceived, this, slot.Descriptor, message.Code, frame.Length);
 
                 if (!slot.Inbox.Writer.TryWrite(message))
                 {
@@ -590,7 +601,13 @@ public sealed class Peer
     {
         if (nonce == _confirmNonce)
         {
-            _confirmed.TrySetResult(true);
+            bool established = TryEstablish();
+            if (!established)
+            {
+                _ = CloseAsync(DisconnectReason.ClientQuitting, isRemote: false, sendDisconnect: true);
+            }
+
+            _confirmed.TrySetResult(established);
             return;
         }
 
@@ -649,7 +666,7 @@ public sealed class Peer
 
     private async Task KeepAliveAsync()
     {
-        PeerNodeOptions options = _node.Options;
+        PeerSettings options = _settings;
         TimeSpan tick = options.PingInterval < options.IdleTimeout ? options.PingInterval : options.IdleTimeout / 2;
         using var timer = new PeriodicTimer(tick);
         try
@@ -699,29 +716,4 @@ public sealed class Peer
     }
 
     private readonly record struct PendingPing(long SentAt, TaskCompletionSource<TimeSpan>? Result);
-}
-
-/// <summary>Why and by whom a peer was disconnected.</summary>
-/// <param name="Reason">The devp2p reason.</param>
-/// <param name="IsRemote">Whether the peer sent the reason (a Disconnect message) rather than the local node deciding it.</param>
-public readonly record struct PeerDisconnect(DisconnectReason Reason, bool IsRemote);
-
-/// <summary>A protocol running with a peer, and the first session code it got in negotiation.</summary>
-/// <param name="Descriptor">The protocol.</param>
-/// <param name="Offset">Its first code in the session (0x10 or more).</param>
-public readonly record struct NegotiatedProtocol(ProtocolDescriptor Descriptor, int Offset);
-
-/// <summary>One protocol's state with one peer.</summary>
-internal sealed class ProtocolSlot(IProtocol protocol, ProtocolDescriptor descriptor, int offset, int capacity)
-{
-    public IProtocol Protocol { get; } = protocol;
-
-    public ProtocolDescriptor Descriptor { get; } = descriptor;
-
-    public int Offset { get; } = offset;
-
-    public Channel<ProtocolMessage> Inbox { get; } = Channel.CreateBounded<ProtocolMessage>(
-        new BoundedChannelOptions(capacity) { SingleReader = false, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-
-    public MessageReadWriter ReadWriter { get; set; } = null!;
 }

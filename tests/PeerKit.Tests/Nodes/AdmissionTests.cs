@@ -96,20 +96,24 @@ public sealed class AdmissionTests
     }
 
     [Fact]
-    public async Task A_second_connection_to_the_same_node_is_refused_as_already_connected()
+    public async Task A_second_dial_to_a_connected_node_returns_the_existing_peer_and_opens_no_second_session()
     {
         await using PeerNode alice = await StartAsync(Options("alice", new ChatProtocol()));
         await using PeerNode bob = await StartAsync(Options("bob", new ChatProtocol()).Listening());
+        var aliceLog = new EventLog(alice);
         Peer first = await alice.ConnectAsync(bob.Address() with { Id = null }).WaitAsync(Wait);
-        var error = await Assert.ThrowsAsync<PeerConnectException>(() => alice.ConnectAsync(bob.Address() with { Id = null }).WaitAsync(Wait));
-        Assert.Equal(DisconnectReason.AlreadyConnected, error.Reason);
+
+        // Without the id, the duplicate is found after the hellos; the second link is closed, the first peer returned.
+        Assert.Same(first, await alice.ConnectAsync(bob.Address() with { Id = null }).WaitAsync(Wait));
         Assert.True(first.IsConnected);
 
-        // Dialing by id (or an address with the id) returns the existing peer instead.
+        // Dialing by id (or an address with the id) returns the existing peer without dialing.
         Assert.Same(first, await alice.ConnectAsync(bob.Id).WaitAsync(Wait));
         Assert.Same(first, await alice.ConnectAsync(bob.Address()).WaitAsync(Wait));
         Assert.Equal(1, alice.PeerCount);
         Assert.Equal(1, bob.PeerCount);
+        Assert.Single(aliceLog.Events, e => e.Kind == PeerEventKind.PeerAdded);
+        Assert.DoesNotContain(aliceLog.Events, e => e.Kind == PeerEventKind.PeerDropped);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _disposed;
+    private int _handshaking;
 
     private TcpLinkListener(Socket socket, NodeKey localKey, TcpLinkOptions options)
     {
@@ -41,6 +42,9 @@ public sealed class TcpLinkListener : IAsyncDisposable
 
     /// <summary>The address the listener is bound to; the real port when it was started on port 0.</summary>
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Accepted connections whose handshake is in progress now.</summary>
+    public int PendingHandshakeCount => Volatile.Read(ref _handshaking);
 
     /// <summary>This node's identity, which accepted links prove to their clients.</summary>
     public NodeId LocalId => _localKey.Id;
@@ -141,6 +145,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
                 continue;
             }
 
+            Interlocked.Increment(ref _handshaking);
             _ = Task.Run(() => HandshakeAsync(client, stop));
         }
     }
@@ -158,7 +163,16 @@ public sealed class TcpLinkListener : IAsyncDisposable
 
         try
         {
-            TcpLink link = await TcpLink.AuthenticateAsync(client, _localKey, isInitiator: false, expectedRemoteId: null, _options, stop).ConfigureAwait(false);
+            TcpLink link;
+            try
+            {
+                link = await TcpLink.AuthenticateAsync(client, _localKey, isInitiator: false, expectedRemoteId: null, _options, stop).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _handshaking);
+            }
+
             bool queued = false;
             try
             {

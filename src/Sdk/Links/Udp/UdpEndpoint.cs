@@ -135,8 +135,21 @@ public sealed class UdpEndpoint : IAsyncDisposable
     /// <exception cref="HandshakeException">The handshake failed or timed out (<see cref="UdpLinkOptions.HandshakeTimeout"/>).</exception>
     /// <exception cref="ObjectDisposedException">The endpoint was disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<UdpLink> ConnectAsync(IPEndPoint remoteEndPoint, NodeId? expectedRemoteId = null, CancellationToken cancellationToken = default)
+    public Task<UdpLink> ConnectAsync(IPEndPoint remoteEndPoint, NodeId? expectedRemoteId = null, CancellationToken cancellationToken = default) =>
+        ConnectWithinAsync(remoteEndPoint, expectedRemoteId, _options.HandshakeTimeout, cancellationToken);
+
+    /// <summary>Dials <paramref name="remoteEndPoint"/> as <see cref="ConnectAsync(IPEndPoint, NodeId?, CancellationToken)"/> does, giving up after <paramref name="timeout"/> instead of <see cref="UdpLinkOptions.HandshakeTimeout"/>.</summary>
+    /// <param name="remoteEndPoint">The peer endpoint's address.</param>
+    /// <param name="expectedRemoteId">The node expected there, or <c>null</c> to accept any node.</param>
+    /// <param name="timeout">How long to wait for the handshake (the dialer's handshake completes with the peer's first reply).</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
+    /// <exception cref="IdentityMismatchException">The remote node is not <paramref name="expectedRemoteId"/>.</exception>
+    /// <exception cref="HandshakeException">The handshake failed or timed out (<see cref="HandshakeFailure.Timeout"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The endpoint was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal async Task<UdpLink> ConnectWithinAsync(IPEndPoint remoteEndPoint, NodeId? expectedRemoteId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 && remoteEndPoint.AddressFamily == AddressFamily.InterNetwork)
@@ -152,7 +165,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             AddLink(cid, link);
         }
 
-        link.StartHandshake(UdpClock.Now);
+        link.StartHandshake(UdpClock.Now, timeout);
         try
         {
             await link.HandshakeTask.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -565,7 +565,7 @@ public sealed class UdpLink : IMessageLink
 
     // ---------------------------------------------------------------- handshake (initiator side)
 
-    internal void StartHandshake(long now)
+    internal void StartHandshake(long now, TimeSpan timeout)
     {
         lock (_lock)
         {
@@ -581,7 +581,7 @@ public sealed class UdpLink : IMessageLink
             _handshakePacket[7] = 0;
             _handshake.WriteMessage(ReadOnlySpan<byte>.Empty, _handshakePacket.AsSpan(UdpWire.InitHeaderSize));
             _handshakeInterval = UdpClock.Micros(_options.HandshakeRetransmitInterval);
-            _handshakeDeadline = now + UdpClock.Micros(_options.HandshakeTimeout);
+            _handshakeDeadline = now + UdpClock.Micros(timeout);
             SendHandshakePacketLocked(now);
         }
     }
@@ -2611,7 +2611,7 @@ public sealed class UdpLink : IMessageLink
             {
                 if (now >= _handshakeDeadline)
                 {
-                    FailHandshakeLocked(new HandshakeException(HandshakeFailure.Timeout, $"The handshake did not complete within {_options.HandshakeTimeout}."));
+                    FailHandshakeLocked(new HandshakeException(HandshakeFailure.Timeout, "The handshake did not complete within its timeout."));
                 }
                 else if (now >= _handshakeNext && _handshakePacket is not null)
                 {
