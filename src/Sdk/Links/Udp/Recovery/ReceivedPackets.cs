@@ -4,8 +4,8 @@ namespace PeerKit.Links.Udp;
 
 /// <summary>
 /// The packets received, as ranges of packet numbers (newest first, at most <see cref="MaxRanges"/>), and the
-/// acknowledgement owed for them: at once after <see cref="AckEvery"/> ack-eliciting packets, on a gap (so the sender
-/// retransmits fast), or when asked; else within the maximum ack delay. Writes the ACK frame. Owned by one link and
+/// acknowledgement owed for them: at once after <see cref="AckEvery"/> ack-eliciting packets, when one arrives below the
+/// largest received (so the sender sees the gap it filled and retransmits fast), or when asked; else within the maximum ack delay. Writes the ACK frame. Owned by one link and
 /// used under its lock; times in microseconds.
 /// </summary>
 internal sealed class ReceivedPackets
