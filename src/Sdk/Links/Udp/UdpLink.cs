@@ -178,22 +178,38 @@ public sealed class UdpLink : IMessageLink
 
     /// <inheritdoc/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> frame, Reliability reliability = Reliability.ReliableOrdered, CancellationToken cancellationToken = default)
+        => Send(frame, reliability, owned: null, cancellationToken);
+
+    /// <summary>A reliable frame is kept in the caller's pooled buffer, where it was encoded, instead of a copy.</summary>
+    ValueTask IMessageLink.SendPooledAsync(byte[] buffer, int length, Reliability reliability, CancellationToken cancellationToken)
+        => Send(buffer.AsMemory(0, length), reliability, buffer, cancellationToken);
+
+    /// <param name="frame">The frame.</param>
+    /// <param name="reliability">Its delivery class.</param>
+    /// <param name="owned">The pooled array <paramref name="frame"/> is in, handed over: returned to the pool on every
+    /// path that does not queue it.</param>
+    /// <param name="cancellationToken">Cancels waiting for room.</param>
+    private ValueTask Send(ReadOnlyMemory<byte> frame, Reliability reliability, byte[]? owned, CancellationToken cancellationToken)
     {
         int cls = (int)reliability;
+        Exception? refused = null;
         if ((uint)cls >= PacketPacker.LaneCount)
         {
-            return ValueTask.FromException(new ArgumentOutOfRangeException(nameof(reliability)));
+            refused = new ArgumentOutOfRangeException(nameof(reliability));
+        }
+        else if (frame.Length > (cls < 2 ? Capabilities.MaxFrameSize : Capabilities.MaxUnreliableFrameSize))
+        {
+            refused = new FrameTooLargeException(frame.Length, cls < 2 ? Capabilities.MaxFrameSize : Capabilities.MaxUnreliableFrameSize);
+        }
+        else if (cancellationToken.IsCancellationRequested)
+        {
+            refused = new OperationCanceledException(cancellationToken);
         }
 
-        int max = cls < 2 ? Capabilities.MaxFrameSize : Capabilities.MaxUnreliableFrameSize;
-        if (frame.Length > max)
+        if (refused is not null)
         {
-            return ValueTask.FromException(new FrameTooLargeException(frame.Length, max));
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
+            ReturnOwned(owned);
+            return refused is OperationCanceledException ? ValueTask.FromCanceled(cancellationToken) : ValueTask.FromException(refused);
         }
 
         bool queued;
@@ -202,10 +218,11 @@ public sealed class UdpLink : IMessageLink
         {
             if (_state != State.Established)
             {
+                ReturnOwned(owned);
                 return ValueTask.FromException(ClosedExceptionLocked());
             }
 
-            queued = _packer.TryEnqueue(frame.Span, cls, UdpClock.Coarse);
+            queued = _packer.TryEnqueue(frame.Span, cls, UdpClock.Coarse, owned);
             if (queued && _recovery.InFlightCount == 0 && Volatile.Read(ref _flushQueued) == 0)
             {
                 // Nothing in flight and no flush pending: an isolated message (a ping, a game tick) leaves now, from
@@ -223,11 +240,24 @@ public sealed class UdpLink : IMessageLink
 
         if (queued || cls >= 2)
         {
+            if (!queued)
+            {
+                ReturnOwned(owned); // an unreliable frame dropped for a full lane
+            }
+
             ScheduleFlush();
             return default;
         }
 
-        return SendSlowAsync(frame, cls, cancellationToken);
+        return SendSlowAsync(frame, cls, owned, cancellationToken);
+    }
+
+    private static void ReturnOwned(byte[]? owned)
+    {
+        if (owned is not null)
+        {
+            ArrayPool<byte>.Shared.Return(owned);
+        }
     }
 
     /// <summary>
@@ -433,28 +463,36 @@ public sealed class UdpLink : IMessageLink
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> frame, int cls, CancellationToken cancellationToken)
+    private async ValueTask SendSlowAsync(ReadOnlyMemory<byte> frame, int cls, byte[]? owned, CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            Task wait;
-            lock (_lock)
+            while (true)
             {
-                if (_state != State.Established)
+                Task wait;
+                lock (_lock)
                 {
-                    throw ClosedExceptionLocked();
+                    if (_state != State.Established)
+                    {
+                        throw ClosedExceptionLocked();
+                    }
+
+                    if (_packer.TryEnqueue(frame.Span, cls, UdpClock.Coarse, owned))
+                    {
+                        owned = null; // the link's now
+                        break;
+                    }
+
+                    _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wait = _room.Task;
                 }
 
-                if (_packer.TryEnqueue(frame.Span, cls, UdpClock.Coarse))
-                {
-                    break;
-                }
-
-                _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _room.Task;
+                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReturnOwned(owned);
         }
 
         ScheduleFlush();

@@ -15,6 +15,7 @@ internal sealed class OutMessage(FramePool pool)
     private ulong[]? _ackedBits;
     private ulong _ackedSmall;
     private byte[]? _small;
+    private bool _shared; // Buffer came from ArrayPool<byte>.Shared with the frame in it (InitOwned)
 
     public byte[]? Buffer;
     public int Length;
@@ -37,6 +38,25 @@ internal sealed class OutMessage(FramePool pool)
         Length = frame.Length;
         Buffer = frame.Length == 0 ? null : frame.Length <= SmallCapacity ? (_small ??= new byte[SmallCapacity]) : pool.Rent(frame.Length);
         frame.CopyTo(Buffer);
+        _shared = false;
+        Start(seq, cls, wholeMax, chunkSize, now);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="buffer"/> (from <see cref="ArrayPool{T}.Shared"/>, the frame in its first
+    /// <paramref name="length"/> bytes) as the message's own: the frame is sent from where it was encoded, and the
+    /// buffer goes back to the shared pool when the message is done.
+    /// </summary>
+    public void InitOwned(byte[] buffer, int length, ulong seq, int cls, int wholeMax, int chunkSize, long now)
+    {
+        Length = length;
+        Buffer = buffer;
+        _shared = true;
+        Start(seq, cls, wholeMax, chunkSize, now);
+    }
+
+    private void Start(ulong seq, int cls, int wholeMax, int chunkSize, long now)
+    {
         Seq = seq;
         Class = cls;
         NextChunk = 0;
@@ -136,7 +156,11 @@ internal sealed class OutMessage(FramePool pool)
     {
         if (Buffer is not null)
         {
-            if (!ReferenceEquals(Buffer, _small))
+            if (_shared)
+            {
+                ArrayPool<byte>.Shared.Return(Buffer);
+            }
+            else if (!ReferenceEquals(Buffer, _small))
             {
                 pool.Return(Buffer);
             }

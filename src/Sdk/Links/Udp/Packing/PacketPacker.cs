@@ -107,7 +107,10 @@ internal sealed class PacketPacker
     /// <param name="frame">The frame.</param>
     /// <param name="cls">Its delivery class.</param>
     /// <param name="now">For the frame's age (<see cref="UdpClock.Coarse"/>).</param>
-    public bool TryEnqueue(ReadOnlySpan<byte> frame, int cls, long now)
+    /// <param name="owned">The array (from <see cref="System.Buffers.ArrayPool{T}.Shared"/>) <paramref name="frame"/>
+    /// starts at, handed over with it: a reliable frame larger than <see cref="OutMessage.SmallCapacity"/> is kept in
+    /// it instead of a copy; otherwise it is returned to the pool once copied. Stays the caller's when this returns false.</param>
+    public bool TryEnqueue(ReadOnlySpan<byte> frame, int cls, long now, byte[]? owned = null)
     {
         if (cls < 2)
         {
@@ -119,7 +122,17 @@ internal sealed class PacketPacker
             }
 
             OutMessage message = RentMessage();
-            message.Init(frame, lane.NextSeq++, cls, _wholeMax, _chunkSize, now);
+            if (owned is not null && frame.Length > OutMessage.SmallCapacity)
+            {
+                message.InitOwned(owned, frame.Length, lane.NextSeq++, cls, _wholeMax, _chunkSize, now);
+                owned = null;
+            }
+            else
+            {
+                message.Init(frame, lane.NextSeq++, cls, _wholeMax, _chunkSize, now);
+            }
+
+            ReturnCopied(owned);
             lane.Unsent.Enqueue(message);
             lane.QueuedBytes += frame.Length;
             lane.QueuedCount++;
@@ -145,7 +158,16 @@ internal sealed class PacketPacker
         }
 
         unreliable.QueuedBytes += frame.Length;
+        ReturnCopied(owned);
         return true;
+    }
+
+    private static void ReturnCopied(byte[]? owned)
+    {
+        if (owned is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(owned);
+        }
     }
 
     /// <summary>Whether a packet would carry a frame: a chunk to resend, a reliable frame within the window and the
