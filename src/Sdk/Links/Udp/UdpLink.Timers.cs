@@ -1,10 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Net;
-using System.Runtime.CompilerServices;
-using PeerKit.Links.Noise;
-using PeerKit.Serialization;
-
 namespace PeerKit.Links.Udp;
 
 /// <content>The endpoint's timer: handshake resends, close, idle timeout, retransmission timeout, key and path MTU timers, keepalive.</content>

@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.CompilerServices;
 using PeerKit.Links.Noise;
-using PeerKit.Serialization;
 
 namespace PeerKit.Links.Udp;
 

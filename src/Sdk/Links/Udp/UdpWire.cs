@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>Constants and small codecs of the PeerKit UDP wire format (see docs/udp.md).</summary>

@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Numerics;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>A reliable chunk carried by a packet: the message (checked by generation, as messages are pooled) and the chunk index.</summary>

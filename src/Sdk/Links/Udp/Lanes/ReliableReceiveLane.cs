@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Numerics;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>The receive side of one reliable lane: a reorder window of <c>window</c> sequence numbers.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>The RFC 6298 round-trip estimator: SRTT, RTTVAR and RTO, all in microseconds.</summary>

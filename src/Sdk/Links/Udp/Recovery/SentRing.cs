@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Numerics;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>The packets in flight, indexed by packet number in a ring that grows as needed.</summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
-
 namespace PeerKit.Links.Udp;
 
 /// <summary>What became of a datagram handed to <see cref="IDatagramTransport.SendChecked"/>.</summary>
