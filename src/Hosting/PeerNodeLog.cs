@@ -31,15 +31,14 @@ internal sealed partial class PeerNodeLog : IDisposable
     /// <summary>The logger of the node category.</summary>
     public ILogger Node => _categories[PeerKitLogCategories.Node].Logger;
 
-    /// <summary>Entries left out by the rate limits so far, all categories.</summary>
-    public long Suppressed
+    /// <summary>Entries left out by the rate limit of <paramref name="category"/> so far (all categories when null).</summary>
+    public long Suppressed(string? category)
     {
-        get
+        lock (_categories)
         {
-            lock (_categories)
-            {
-                return _categories.Values.Sum(c => c.Limiter.TotalSuppressed);
-            }
+            return category is null
+                ? _categories.Values.Sum(c => c.Limiter.TotalSuppressed)
+                : _categories.TryGetValue(category, out var c) ? c.Limiter.TotalSuppressed : 0;
         }
     }
 
@@ -52,11 +51,11 @@ internal sealed partial class PeerNodeLog : IDisposable
     /// <summary>Which layer a drop belongs to: a transport error to its link category, a protocol fault to sessions.</summary>
     internal static string CategoryOf(PeerEvent e) => e switch
     {
-        { Error: not null } when e.Error is PeerKit.Links.LinkException || e.Reason == DisconnectReason.NetworkError => LinkCategory(e.Address),
+        { Error: not null } when e.Error is PeerKit.Links.LinkException || e.Reason == DisconnectReason.NetworkError => LinkCategory(e.Peer?.Link),
         { Reason: DisconnectReason.BreachOfProtocol or DisconnectReason.SubprotocolError or DisconnectReason.IncompatibleVersion
             or DisconnectReason.InvalidIdentity or DisconnectReason.UnexpectedIdentity or DisconnectReason.UselessPeer
             or DisconnectReason.ReadTimeout } => PeerKitLogCategories.Sessions,
-        { Reason: DisconnectReason.NetworkError } => LinkCategory(e.Address),
+        { Reason: DisconnectReason.NetworkError } => LinkCategory(e.Peer?.Link),
         _ => PeerKitLogCategories.Node,
     };
 
@@ -64,10 +63,10 @@ internal sealed partial class PeerNodeLog : IDisposable
     internal static bool IsTrouble(PeerEvent e) =>
         e.Error is not null || e.Reason is not (null or DisconnectReason.Requested or DisconnectReason.ClientQuitting or DisconnectReason.TooManyPeers or DisconnectReason.AlreadyConnected);
 
-    private static string LinkCategory(string? address) => address switch
+    private static string LinkCategory(PeerKit.Links.IMessageLink? link) => link switch
     {
-        not null when address.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase) => PeerKitLogCategories.Tcp,
-        not null when address.StartsWith("udp://", StringComparison.OrdinalIgnoreCase) => PeerKitLogCategories.Udp,
+        PeerKit.Links.Tcp.TcpLink => PeerKitLogCategories.Tcp,
+        PeerKit.Links.Udp.UdpLink => PeerKitLogCategories.Udp,
         _ => PeerKitLogCategories.Links,
     };
 

@@ -32,8 +32,8 @@ public sealed class PeerNodeService : IHostedService, IAsyncDisposable
     /// <summary>True between a successful <see cref="StartAsync"/> and <see cref="StopAsync"/>.</summary>
     public bool IsRunning => Volatile.Read(ref _state) == 1;
 
-    /// <summary>Log entries about peers left out by the rate limit so far.</summary>
-    public long SuppressedLogEntries => _log.Suppressed;
+    /// <summary>Log entries about peers left out by the rate limit so far, in one <see cref="PeerKitLogCategories">category</see> or (null) all.</summary>
+    public long GetSuppressedLogEntries(string? category = null) => _log.Suppressed(category);
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
