@@ -84,6 +84,7 @@ public sealed class PeerNode : IAsyncDisposable
             new BoundedChannelOptions(options.EventQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Interlocked.Increment(ref _droppedEvents));
         _eventPump = Task.Run(PumpEventsAsync);
+        Diagnostics.PeerKitMetrics.Track(this);
         foreach (NodeAddress address in options.StaticPeers)
         {
             if (address.Id is { } id)
@@ -243,6 +244,7 @@ public sealed class PeerNode : IAsyncDisposable
         }
 
         string text = address.ToString();
+        using System.Diagnostics.Activity? trace = Diagnostics.PeerKitActivities.StartConnect(address);
         RaiseState(address.Id ?? default, text, ConnectionState.Connecting, null, false, null);
         using var dial = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         IMessageLink link;
@@ -264,6 +266,7 @@ public sealed class PeerNode : IAsyncDisposable
                 _ => (DisconnectReason.NetworkError, ConnectionState.Closed),
             };
             RaiseState(address.Id ?? default, text, state, reason, false, null);
+            Diagnostics.PeerKitActivities.Failed(reason);
             throw new PeerConnectException(text, reason, isRemote: false, e);
         }
 
@@ -392,6 +395,7 @@ public sealed class PeerNode : IAsyncDisposable
             return;
         }
 
+        Diagnostics.PeerKitMetrics.Untrack(this);
         _stop.Cancel();
         Task[] background;
         lock (_gate)
@@ -489,6 +493,7 @@ public sealed class PeerNode : IAsyncDisposable
     {
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         handshake.CancelAfter(_options.HandshakeTimeout);
+        using System.Diagnostics.Activity? trace = Diagnostics.PeerKitActivities.StartHandshake(isInbound, address);
         Peer? peer = null;
         try
         {
@@ -610,6 +615,7 @@ public sealed class PeerNode : IAsyncDisposable
 
             Publish(new PeerEvent(PeerEventKind.PeerAdded, peer.Id, link.RemoteAddress?.ToString()) { Peer = peer, State = ConnectionState.Connected });
             RaiseState(peer.Id, link.RemoteAddress?.ToString(), ConnectionState.Connected, null, false, peer);
+            Diagnostics.PeerKitActivities.Established(trace, peer);
             return peer;
         }
         catch (OperationCanceledException) when (handshake.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -636,6 +642,7 @@ public sealed class PeerNode : IAsyncDisposable
             }
 
             RaiseState(link.RemoteId, address, ConnectionState.Closed, DisconnectReason.NetworkError, false, null);
+            Diagnostics.PeerKitActivities.Failed(DisconnectReason.NetworkError);
             throw new PeerConnectException(address, DisconnectReason.NetworkError, isRemote: false, e);
         }
         catch (Exception e) when (e is not PeerConnectException)
@@ -728,6 +735,7 @@ public sealed class PeerNode : IAsyncDisposable
 
         await link.DisposeAsync().ConfigureAwait(false);
         RaiseState(link.RemoteId, address, SessionFrame.EndState(reason), reason, isRemote, null);
+        Diagnostics.PeerKitActivities.Failed(reason, isRemote);
         return new PeerConnectException(address, reason, isRemote);
     }
 
@@ -789,6 +797,7 @@ public sealed class PeerNode : IAsyncDisposable
             catch (Exception e) when (e is HandshakeException or LinkException or SocketException or IOException or OperationCanceledException)
             {
                 Interlocked.Increment(ref _failedHandshakes);
+                Diagnostics.PeerKitActivities.Failed(e is HandshakeException { Failure: HandshakeFailure.Timeout } ? DisconnectReason.ReadTimeout : e is HandshakeException ? DisconnectReason.BreachOfProtocol : DisconnectReason.NetworkError);
                 return;
             }
 
