@@ -32,6 +32,11 @@ done
 if grep -q '^lib/.*PeerKit.Generators.dll$' <<<"$listing"; then echo "check-consumer: the generator is packed as a library" >&2; exit 1; fi
 unzip -p "$nupkg" PeerKit.nuspec | grep -q "<repository type=\"git\"" || { echo "check-consumer: no repository metadata in the nuspec" >&2; exit 1; }
 echo "check-consumer: package layout ok ($(wc -l <<<"$listing") entries)"
+if [[ -f "$feed/PeerKit.Hosting.$version.nupkg" ]]; then
+    unzip -p "$feed/PeerKit.Hosting.$version.nupkg" PeerKit.Hosting.nuspec | grep -q "<dependency id=\"PeerKit\" version=\"$version\"" \
+        || { echo "check-consumer: PeerKit.Hosting does not depend on PeerKit $version" >&2; exit 1; }
+    echo "check-consumer: PeerKit.Hosting $version depends on PeerKit $version"
+fi
 
 cp -r "$root/packaging/consumer" "$work/consumer"
 rm -rf "$work/consumer/bin" "$work/consumer/obj"
