@@ -24,12 +24,12 @@ public static class ListenCommand
             FileInbox? inbox = result.GetValue(saveDir) is { } folder ? new FileInbox(folder, result.GetValue(maxFile)) : null;
             var protocol = new CliProtocol(inbox);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await using PeerNode node = await CliNode.StartAsync(result.GetValue(name)!, result.GetValue(key), result.GetValue(listen)!, protocol, stop.Token);
             if (result.GetValue(duration) is { } limit)
             {
                 stop.CancelAfter(limit);
             }
 
-            await using PeerNode node = await CliNode.StartAsync(result.GetValue(name)!, result.GetValue(key), result.GetValue(listen)!, protocol, stop.Token);
             foreach (NodeAddress address in node.ListenAddresses)
             {
                 output.Write($"listening on {address}", new { @event = "listening", address = address.ToString(), id = node.Id.ToString() });

@@ -23,15 +23,16 @@ public static class PeersCommand
         {
             var output = new CliOutput(result.GetValue(CliOptions.Json));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (result.GetValue(duration) is { } limit)
-            {
-                stop.CancelAfter(limit);
-            }
-
             await using PeerNode node = await CliNode.StartAsync("peerkit-cli", result.GetValue(key), result.GetValue(listen)!, new CliProtocol(), stop.Token);
             foreach (string address in result.GetValue(connect)!)
             {
                 await CliNode.ConnectAsync(node, address, stop.Token);
+            }
+
+            // The table runs for --for once the node is up and connected.
+            if (result.GetValue(duration) is { } limit)
+            {
+                stop.CancelAfter(limit);
             }
 
             var rates = new PeerRates();
