@@ -45,7 +45,16 @@ public sealed class FileInbox
             }
 
             string target = Path.Combine(_folder, name);
-            var stream = new FileStream(target + ".part", FileMode.Create, FileAccess.Write, FileShare.None);
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(target + ".part", FileMode.Create, FileAccess.Write, FileShare.None);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"refused \"{name}\": cannot write it here ({e.Message})";
+            }
+
             _open[(peer, id)] = new Transfer(target, stream, size, IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
             return null;
         }
@@ -67,7 +76,16 @@ public sealed class FileInbox
                 return $"transfer {id}: a chunk at {offset} (+{data.Length}) does not follow byte {transfer.Written} of {transfer.Size}";
             }
 
-            transfer.Stream.Write(data);
+            try
+            {
+                transfer.Stream.Write(data);
+            }
+            catch (IOException e)
+            {
+                Abort(peer, id, transfer);
+                return $"transfer {id}: cannot write ({e.Message})";
+            }
+
             transfer.Hash.AppendData(data);
             transfer.Written += data.Length;
             return null;
