@@ -83,6 +83,8 @@ public sealed class PeerNode : IAsyncDisposable
         {
             _addresses.Add(address);
         }
+
+        Diagnostics.PeerKitMetrics.Track(this);
     }
 
     /// <summary>Raised when a session comes up. Callbacks run on the node's event thread, one at a time, in order.</summary>
@@ -245,6 +247,7 @@ public sealed class PeerNode : IAsyncDisposable
         try
         {
             string text = address.ToString();
+            using System.Diagnostics.Activity? trace = Diagnostics.PeerKitActivities.StartConnect(address);
             _events.State(address.Id ?? default, text, ConnectionState.Connecting, null, false, null);
             IMessageLink link;
             using (var dialing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token))
@@ -259,6 +262,7 @@ public sealed class PeerNode : IAsyncDisposable
                 {
                     (DisconnectReason reason, ConnectionState state) = DialFailure.Classify(e, _stop.IsCancellationRequested);
                     _events.State(address.Id ?? default, text, state, reason, false, null);
+                    Diagnostics.PeerKitActivities.Failed(reason);
                     throw new PeerConnectException(text, reason, isRemote: false, e);
                 }
             }
@@ -372,6 +376,7 @@ public sealed class PeerNode : IAsyncDisposable
             return;
         }
 
+        Diagnostics.PeerKitMetrics.Untrack(this);
         _stop.Cancel();
         Peer[] peers = _admission.Close();
         await Task.WhenAll(peers.Select(p => p.CloseAsync(DisconnectReason.ClientQuitting, isRemote: false, sendDisconnect: true))).ConfigureAwait(false);

@@ -62,6 +62,7 @@ internal sealed class SessionSetup
     {
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop);
         handshake.CancelAfter(_options.HandshakeTimeout);
+        using System.Diagnostics.Activity? trace = Diagnostics.PeerKitActivities.StartHandshake(isInbound, address);
         Peer? peer = null;
         try
         {
@@ -162,6 +163,7 @@ internal sealed class SessionSetup
                 _addresses.Learn(new NodeAddress(scheme, remoteEndPoint.Address.ToString(), remote.ListenPort, peer.Id));
             }
 
+            Diagnostics.PeerKitActivities.Established(trace, peer);
             return peer;
         }
         catch (OperationCanceledException) when (handshake.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -188,6 +190,7 @@ internal sealed class SessionSetup
             }
 
             _events.State(link.RemoteId, address, ConnectionState.Closed, DisconnectReason.NetworkError, false, null);
+            Diagnostics.PeerKitActivities.Failed(DisconnectReason.NetworkError);
             throw new PeerConnectException(address, DisconnectReason.NetworkError, isRemote: false, e);
         }
         catch (Exception e) when (e is not PeerConnectException)
@@ -259,6 +262,7 @@ internal sealed class SessionSetup
 
         await link.DisposeAsync().ConfigureAwait(false);
         _events.State(link.RemoteId, address, SessionFrame.EndState(reason), reason, isRemote, null);
+        Diagnostics.PeerKitActivities.Failed(reason, isRemote);
         return new PeerConnectException(address, reason, isRemote);
     }
 }

@@ -321,6 +321,7 @@ public sealed class Peer
 
         var disconnect = new PeerDisconnect(reason, isRemote);
         Volatile.Write(ref _disconnect, new StrongBox<PeerDisconnect>(disconnect));
+        using System.Diagnostics.Activity? trace = Diagnostics.PeerKitActivities.StartDisconnect(this, reason, isRemote);
 
         if (sendDisconnect)
         {
@@ -416,6 +417,11 @@ public sealed class Peer
         if (countAsMessage)
         {
             Interlocked.Increment(ref _messagesOut);
+            if (Diagnostics.PeerKitMetrics.MessagesEnabled)
+            {
+                Diagnostics.PeerKitMetrics.MessageSent(FindSlot(code)?.Descriptor, length);
+            }
+
             if (_settings.MessageEvents is { } report)
             {
                 ProtocolSlot? slot = FindSlot(code);
@@ -513,6 +519,7 @@ public sealed class Peer
                 }
 
                 Interlocked.Increment(ref _messagesIn);
+                Diagnostics.PeerKitMetrics.MessageReceived(slot.Descriptor, frame.Length);
                 var message = new ProtocolMessage(this, slot.Descriptor, code - slot.Offset, frame, header, Stopwatch.GetTimestamp());
                 _settings.MessageEvents?.Invoke(PeerEventKind.MessageReceived, this, slot.Descriptor, message.Code, frame.Length);
 
@@ -605,6 +612,7 @@ public sealed class Peer
         {
             TimeSpan rtt = Stopwatch.GetElapsedTime(pending.SentAt);
             Volatile.Write(ref _rttTicks, rtt.Ticks);
+            Diagnostics.PeerKitMetrics.Rtt(rtt);
             long srtt = Volatile.Read(ref _srttTicks);
             // RFC 6298: SRTT = 7/8 SRTT + 1/8 R (the first sample sets it).
             Volatile.Write(ref _srttTicks, srtt == 0 ? rtt.Ticks : srtt - (srtt >> 3) + (rtt.Ticks >> 3));

@@ -13,7 +13,12 @@ internal sealed class TcpPeerListener : IPeerListener
     {
         _listener = listener;
         Address = address;
-        _listener.HandshakeFailed += (_, _) => Interlocked.Increment(ref _failed);
+        _listener.HandshakeFailed += (_, e) =>
+        {
+            Interlocked.Increment(ref _failed);
+            Diagnostics.PeerKitActivities.Failed(e.Exception is HandshakeException { Failure: HandshakeFailure.Timeout } ? DisconnectReason.ReadTimeout
+                : e.Exception is HandshakeException ? DisconnectReason.BreachOfProtocol : DisconnectReason.NetworkError);
+        };
     }
 
     public NodeAddress Address { get; }

@@ -1,0 +1,35 @@
+using System.Text.Json;
+
+namespace PeerKit.Cli;
+
+/// <summary>
+/// Where a command writes: one human line, or with <c>--json</c> one JSON object per line (snake_case keys) for
+/// scripts. Errors are one line on standard error in both modes.
+/// </summary>
+public sealed class CliOutput(bool json, TextWriter? output = null, TextWriter? error = null)
+{
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private readonly TextWriter _out = output ?? Console.Out;
+    private readonly TextWriter _error = error ?? Console.Error;
+
+    /// <summary>Whether output is JSON lines.</summary>
+    public bool Json { get; } = json;
+
+    /// <summary>Writes <paramref name="human"/>, or <paramref name="record"/> as a JSON line.</summary>
+    public void Write(string human, object record)
+    {
+        lock (_out)
+        {
+            _out.WriteLine(Json ? JsonSerializer.Serialize(record, s_json) : human);
+            _out.Flush();
+        }
+    }
+
+    /// <summary>Writes one error line: <c>peerkit: error: …</c> (in JSON mode <c>{"error": …}</c> on standard error).</summary>
+    public void Error(string message)
+    {
+        string line = message.ReplaceLineEndings(" ");
+        _error.WriteLine(Json ? JsonSerializer.Serialize(new { error = line }, s_json) : $"peerkit: error: {line}");
+        _error.Flush();
+    }
+}
