@@ -160,13 +160,19 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         ProtocolCategory);
 
+    public static readonly DiagnosticDescriptor EnumNotInt32 = Create(
+        "PK0024",
+        "Enum member without an int underlying type",
+        "'{0}' has enum type '{1}' with underlying type '{2}', which cannot hold every int32 a peer may send in a proto3 enum field (values would change silently): declare the enum ': int'",
+        DiagnosticSeverity.Error);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, DuplicateFieldNumber, FieldNumberOutOfRange, UnsupportedMemberType, MemberCannotBeSet,
         MessageExceedsMaxSize, UnboundedMemberWithMaxSize, UnreliableMessageTooLarge, EncodingAttributeNotApplicable,
         MessageCycle, UnsupportedMessageShape, InvalidMaxSize, UnsupportedProtocolShape, InvalidProtocolValue,
         UnsupportedHandlerSignature, DuplicateHandler, DuplicateMessageCode, LengthTooSmall, MessageWithoutCode, DuplicateProtocol,
-        HandlerMessageNotInProtocol, EnumWithoutZero, ProtocolMessageNotAMessage,
+        HandlerMessageNotInProtocol, EnumWithoutZero, ProtocolMessageNotAMessage, EnumNotInt32,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -517,6 +517,54 @@ public class DiagnosticTests
             "'Plain', named by [ProtocolMessage] on protocol 'Chat', is not a [Message] type: mark it [Message(Code = n)]");
     }
 
+    [Theory]
+    [InlineData("byte")]
+    [InlineData("sbyte")]
+    [InlineData("short")]
+    [InlineData("ushort")]
+    [InlineData("uint")]
+    [InlineData("long")]
+    [InlineData("ulong")]
+    public void PK0024_enum_without_an_int_underlying_type(string underlying)
+    {
+        AssertDiagnostic(
+            Single($$"""
+                using PeerKit;
+                public enum Level : {{underlying}} { Low = 1 }
+                [Message]
+                public partial record Reading(int Id, Level Level);
+                """),
+            "PK0024", "Level", 4,
+            $"'Level' has enum type 'Level' with underlying type '{underlying}', which cannot hold every int32 a peer may send in a proto3 enum field (values would change silently): declare the enum ': int'");
+    }
+
+    [Theory]
+    [InlineData("Level?")]
+    [InlineData("Level[]")]
+    [InlineData("System.Collections.Generic.List<Level>")]
+    public void PK0024_applies_to_optional_and_repeated_enum_members(string type)
+    {
+        (Diagnostic diagnostic, _) = Single($$"""
+            using PeerKit;
+            public enum Level : byte { Low = 1 }
+            [Message]
+            public partial record Reading({{type}} Levels);
+            """);
+        Assert.Equal("PK0024", diagnostic.Id);
+    }
+
+    [Fact]
+    public void PK0024_is_not_reported_for_an_int_enum()
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run("""
+            using PeerKit;
+            public enum Level : int { Low = 1 }
+            [Message]
+            public partial record Reading(int Id, Level Level);
+            """);
+        Assert.Empty(result.Diagnostics);
+    }
+
     [Fact]
     public void Every_descriptor_is_documented_in_docs_diagnostics_md()
     {
@@ -527,7 +575,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToArray();
-        Assert.Equal(23, ids.Length);
+        Assert.Equal(24, ids.Length);
         Assert.Equal(ids.Length, ids.Distinct().Count());
         string[] tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToArray();
         foreach (string id in ids)

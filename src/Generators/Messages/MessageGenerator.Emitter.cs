@@ -138,6 +138,10 @@ internal sealed partial class MessageGenerator
             foreach (MemberSpec member in spec.Members)
             {
                 w.Line($"{LocalType(member)} {Local(member)} = {LocalDefault(member)};");
+                if (Merges(member))
+                {
+                    w.Line($"{Serialization}.MessageOccurrences {Occurrences(member)} = default;");
+                }
             }
 
             // The fields in the order Write writes them, each taken when the next byte is its tag: a compare
@@ -167,7 +171,7 @@ internal sealed partial class MessageGenerator
                         _ => null,
                     };
                     w.Open(fused is null ? $"if (reader.TryReadTag({hex}))" : $"if (reader.{fused})");
-                    w.Line($"{Local(member)} = {value ?? ReadValue(member, "reader")};");
+                    w.Line(Merges(member) ? $"reader.AddOccurrence(ref {Occurrences(member)});" : $"{Local(member)} = {value ?? ReadValue(member, "reader")};");
                     w.Close();
                 }
             }
@@ -181,7 +185,7 @@ internal sealed partial class MessageGenerator
                 if (member.Collection == CollectionKind.None)
                 {
                     w.Line($"case {TagValue(member, WireTypeOf(member))}:");
-                    w.Line($"    {local} = {ReadValue(member, "reader")};");
+                    w.Line(Merges(member) ? $"    reader.AddOccurrence(ref {Occurrences(member)});" : $"    {local} = {ReadValue(member, "reader")};");
                     w.Line("    break;");
                 }
                 else if (IsPacked(member))
@@ -209,6 +213,13 @@ internal sealed partial class MessageGenerator
             w.Line("    break;");
             w.Close();
             w.Close();
+
+            foreach (MemberSpec member in spec.Members.Where(Merges))
+            {
+                w.Open($"if ({Occurrences(member)}.Occurred)");
+                w.Line($"{Local(member)} = reader.ReadOccurrences<{member.ElementTypeName}>(ref {Occurrences(member)});");
+                w.Close();
+            }
 
             var byName = spec.Members.ToDictionary(m => m.Name);
             string arguments = string.Join(", ", spec.ConstructorArguments.Select(name => FinalValue(byName[name])));
@@ -468,8 +479,15 @@ internal sealed partial class MessageGenerator
             ProtoType.String => $"{reader}.ReadString()",
             ProtoType.Bytes when member.BytesAsMemory => $"{reader}.ReadBytesMemory()",
             ProtoType.Bytes => $"{reader}.ReadBytes()",
+
             _ => $"{reader}.ReadMessage<{member.ElementTypeName}>()",
         };
+
+        /// <summary>A singular embedded message: a second occurrence in the input merges into the first.</summary>
+        private static bool Merges(MemberSpec member) =>
+            member.ProtoType == ProtoType.Message && member.Collection == CollectionKind.None;
+
+        private static string Occurrences(MemberSpec member) => $"m{member.FieldNumber}";
 
         private static string PackedCount(MemberSpec member) => FixedWidth(member.ProtoType) switch
         {

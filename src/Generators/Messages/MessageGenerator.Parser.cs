@@ -473,10 +473,22 @@ internal sealed partial class MessageGenerator
 
             if (result is null && scalar.TypeKind == TypeKind.Enum && scalar is INamedTypeSymbol enumType)
             {
-                SpecialType underlying = enumType.EnumUnderlyingType?.SpecialType ?? SpecialType.None;
-                if (underlying is SpecialType.System_Int32 or SpecialType.System_Int16 or SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_UInt16)
+                // A proto3 enum field carries any int32 (unknown values included, which must be kept): only an
+                // int-backed enum holds every one, so a narrower or wider type is refused rather than truncated.
+                INamedTypeSymbol? underlying = enumType.EnumUnderlyingType;
+                if (underlying?.SpecialType == SpecialType.System_Int32)
                 {
                     result = ProtoType.Enum;
+                }
+                else
+                {
+                    handled = true;
+                    if (report)
+                    {
+                        Report(DiagnosticDescriptors.EnumNotInt32, candidate.Location, candidate.Name, enumType.Name, underlying?.ToDisplayString() ?? "?");
+                    }
+
+                    return null;
                 }
             }
             else if (result is null && scalar is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
@@ -530,7 +542,6 @@ internal sealed partial class MessageGenerator
             SpecialType.System_Byte or SpecialType.System_UInt16 or SpecialType.System_Char => "protobuf has no 8- or 16-bit integers; use uint",
             SpecialType.System_SByte or SpecialType.System_Int16 => "protobuf has no 8- or 16-bit integers; use int",
             SpecialType.System_Decimal => "protobuf has no decimal; use double, or a [Message] with integer parts",
-            _ when type.TypeKind == TypeKind.Enum => "proto3 enums are int32; give the enum an int (or smaller) underlying type",
             _ when type.Name.Contains("Dictionary") => "maps are not supported; use a repeated [Message] of key and value",
             _ => "use bool, int, long, uint, ulong, float, double, an enum, string, byte[], ReadOnlyMemory<byte>, a [Message] type, an array, List<T> or IReadOnlyList<T> of those, or a nullable value type",
         };
