@@ -12,6 +12,7 @@ internal sealed class KnownTypeSymbols
         FieldAttribute = compilation.GetTypeByMetadataName("PeerKit.FieldAttribute");
         ZigZagAttribute = compilation.GetTypeByMetadataName("PeerKit.ZigZagAttribute");
         FixedAttribute = compilation.GetTypeByMetadataName("PeerKit.FixedAttribute");
+        MaxLengthAttribute = compilation.GetTypeByMetadataName("PeerKit.MaxLengthAttribute");
         GeneratedMessageAttribute = compilation.GetTypeByMetadataName("PeerKit.Serialization.GeneratedMessageAttribute");
         IMessage = compilation.GetTypeByMetadataName("PeerKit.IMessage`1");
         List = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
@@ -40,6 +41,8 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? ZigZagAttribute { get; }
 
     public INamedTypeSymbol? FixedAttribute { get; }
+
+    public INamedTypeSymbol? MaxLengthAttribute { get; }
 
     public INamedTypeSymbol? GeneratedMessageAttribute { get; }
 

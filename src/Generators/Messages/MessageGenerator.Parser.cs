@@ -332,8 +332,14 @@ internal sealed partial class MessageGenerator
             int? explicitNumber = null;
             bool zigZag = false;
             bool isFixed = false;
+            int? maxLength = null;
             foreach (AttributeData attribute in attributes)
             {
+                if (KnownTypeSymbols.Is(attribute.AttributeClass, _known.MaxLengthAttribute))
+                {
+                    maxLength = attribute.ConstructorArguments.FirstOrDefault().Value as int? ?? 0;
+                }
+
                 if (KnownTypeSymbols.Is(attribute.AttributeClass, _known.FieldAttribute))
                 {
                     explicitNumber = attribute.ConstructorArguments.FirstOrDefault().Value as int?;
@@ -348,7 +354,7 @@ internal sealed partial class MessageGenerator
                 }
             }
 
-            return new MemberCandidate(member, type, parameter, location, explicitNumber, zigZag, isFixed);
+            return new MemberCandidate(member, type, parameter, location, explicitNumber, zigZag, isFixed, maxLength);
         }
 
         private bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attributeType) =>
@@ -433,6 +439,29 @@ internal sealed partial class MessageGenerator
                 return Unsupported(candidate, report, "nullable ReadOnlyMemory<byte> is not supported; use ReadOnlyMemory<byte> (empty when absent) or byte[]?");
             }
 
+            if (candidate.MaxLength is int maxLength)
+            {
+                if (collection == CollectionKind.None && proto is not (ProtoType.String or ProtoType.Bytes))
+                {
+                    if (report)
+                    {
+                        Report(DiagnosticDescriptors.MaxLengthNotApplicable, candidate.Location, candidate.Name, candidate.Type.ToDisplayString());
+                    }
+
+                    return null;
+                }
+
+                if (maxLength < 1)
+                {
+                    if (report)
+                    {
+                        Report(DiagnosticDescriptors.InvalidMaxLength, candidate.Location, candidate.Name, maxLength.ToString());
+                    }
+
+                    return null;
+                }
+            }
+
             return new MemberSpec(
                 Name: Identifier(candidate.Name),
                 FieldNumber: number,
@@ -444,7 +473,8 @@ internal sealed partial class MessageGenerator
                 IsValueType: type.IsValueType,
                 BytesAsMemory: bytesAsMemory,
                 ElementIsValueType: scalar.IsValueType,
-                ElementIsNullableReference: collection != CollectionKind.None && scalar.IsReferenceType && scalar.NullableAnnotation == NullableAnnotation.Annotated);
+                ElementIsNullableReference: collection != CollectionKind.None && scalar.IsReferenceType && scalar.NullableAnnotation == NullableAnnotation.Annotated,
+                MaxLength: candidate.MaxLength ?? 0);
         }
 
         private ProtoType? ScalarProtoType(MemberCandidate candidate, ITypeSymbol scalar, bool report, out bool bytesAsMemory, out bool handled)
@@ -651,7 +681,13 @@ internal sealed partial class MessageGenerator
                     continue;
                 }
 
-                total = checked(total + WireSizeOfVarint((uint)spec.FieldNumber << 3) + payload.Value);
+                long sum = (long)total + WireSizeOfVarint((uint)spec.FieldNumber << 3) + payload.Value;
+                if (sum > int.MaxValue)
+                {
+                    return null;
+                }
+
+                total = (int)sum;
             }
 
             return bounded ? total : null;
@@ -666,11 +702,41 @@ internal sealed partial class MessageGenerator
             why = string.Empty;
             if (spec.Collection != CollectionKind.None)
             {
-                why = "a repeated field can hold any number of elements";
-                return null;
+                if (spec.MaxLength == 0)
+                {
+                    why = "a repeated field can hold any number of elements; bound it with [MaxLength(n)]";
+                    return null;
+                }
+
+                ITypeSymbol elementType = member.Type is IArrayTypeSymbol array ? array.ElementType : ((INamedTypeSymbol)member.Type).TypeArguments[0];
+                int? element = ValueBound(spec.ProtoType, 0, elementType, visiting, out why);
+                if (element is null)
+                {
+                    why = $"its elements have no upper size ({why})";
+                    return null;
+                }
+
+                long count = spec.MaxLength;
+                long total = spec.ProtoType is ProtoType.String or ProtoType.Bytes or ProtoType.Message
+                    ? (count * (WireSizeOfVarint((uint)spec.FieldNumber << 3) + element.Value)) - WireSizeOfVarint((uint)spec.FieldNumber << 3)
+                    : WireSizeOfVarint((ulong)(count * element.Value)) + (count * element.Value);
+                return Fits(total, out why);
             }
 
-            switch (spec.ProtoType)
+            return ValueBound(spec.ProtoType, spec.MaxLength, member.Type, visiting, out why);
+        }
+
+        private static int? Fits(long total, out string why)
+        {
+            why = total > int.MaxValue ? "its largest encoding is over 2 GiB" : string.Empty;
+            return total > int.MaxValue ? null : (int)total;
+        }
+
+        /// <summary>The most bytes one value (a singular member's, or one element's) takes after its tag.</summary>
+        private int? ValueBound(ProtoType type, int maxLength, ITypeSymbol symbol, HashSet<ITypeSymbol> visiting, out string why)
+        {
+            why = string.Empty;
+            switch (type)
             {
                 case ProtoType.Bool:
                     return 1;
@@ -682,14 +748,16 @@ internal sealed partial class MessageGenerator
                     return 4;
                 case ProtoType.Fixed64 or ProtoType.SFixed64 or ProtoType.Double:
                     return 8;
+                case ProtoType.String or ProtoType.Bytes when maxLength > 0:
+                    return WireSizeOfVarint((uint)maxLength) + maxLength;
                 case ProtoType.String:
-                    why = "a string can be of any length";
+                    why = "a string can be of any length; bound it with [MaxLength(n)]";
                     return null;
                 case ProtoType.Bytes:
-                    why = "bytes can be of any length";
+                    why = "bytes can be of any length; bound them with [MaxLength(n)]";
                     return null;
                 default:
-                    ITypeSymbol nested = member.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n ? n.TypeArguments[0] : member.Type;
+                    ITypeSymbol nested = symbol is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n ? n.TypeArguments[0] : symbol;
                     int? inner = MessageBound((INamedTypeSymbol)nested, visiting);
                     if (inner is null)
                     {
@@ -808,7 +876,7 @@ internal sealed partial class MessageGenerator
             return false;
         }
 
-        private static int WireSizeOfVarint(uint value)
+        private static int WireSizeOfVarint(ulong value)
         {
             int size = 1;
             while (value >= 0x80)
@@ -834,7 +902,8 @@ internal sealed partial class MessageGenerator
             Location? Location,
             int? ExplicitNumber,
             bool ZigZag,
-            bool Fixed)
+            bool Fixed,
+            int? MaxLength)
         {
             /// <summary>A get-only property or readonly field without [Field]: serialized only when a constructor sets it.</summary>
             public bool Optional => Parameter is null && ExplicitNumber is null && !IsSettable(Symbol);

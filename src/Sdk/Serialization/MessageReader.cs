@@ -17,7 +17,7 @@ namespace PeerKit.Serialization;
 /// </summary>
 /// <remarks>
 /// A reader made from a <see cref="ReadOnlyMemory{T}"/> hands out <c>bytes</c> fields as slices of that
-/// memory (<see cref="ReadBytesMemory"/>) instead of copies.
+/// memory (<see cref="ReadBytesMemory()"/>) instead of copies.
 /// </remarks>
 public ref struct MessageReader
 {
@@ -470,6 +470,61 @@ public ref struct MessageReader
         ReadOnlySpan<byte> value = _buffer.Slice(_position, length);
         _position += length;
         return value;
+    }
+
+    /// <summary>Reads a string of at most <paramref name="maxLength"/> UTF-8 bytes (a member's [MaxLength]), which must be valid UTF-8.</summary>
+    public string ReadString(int maxLength)
+    {
+        ThrowIfLonger(PeekLength(), maxLength, "a string", "UTF-8 bytes");
+        return ReadString();
+    }
+
+    /// <summary>Reads a <c>bytes</c> field of at most <paramref name="maxLength"/> bytes (a member's [MaxLength]) into a new array.</summary>
+    public byte[] ReadBytes(int maxLength)
+    {
+        ThrowIfLonger(PeekLength(), maxLength, "a bytes field", "bytes");
+        return ReadBytes();
+    }
+
+    /// <summary>Reads a <c>bytes</c> field of at most <paramref name="maxLength"/> bytes (see <see cref="ReadBytesMemory()"/>).</summary>
+    public ReadOnlyMemory<byte> ReadBytesMemory(int maxLength)
+    {
+        ThrowIfLonger(PeekLength(), maxLength, "a bytes field", "bytes");
+        return ReadBytesMemory();
+    }
+
+    /// <summary>
+    /// Throws when a repeated member would hold more than its [MaxLength] of elements: <paramref name="count"/>
+    /// is how many it would hold after the element (or packed run) at this reader's position.
+    /// </summary>
+    public readonly void CheckCount(int count, int maxLength)
+    {
+        if (count > maxLength)
+        {
+            throw Error(_position, $"a repeated field holds more than its [MaxLength] of {maxLength} elements ({count})");
+        }
+    }
+
+    /// <summary>The value of the length prefix at the position, without moving past it (or 0 when it is malformed: reading it then throws).</summary>
+    private readonly ulong PeekLength()
+    {
+        MessageReader copy = this;
+        try
+        {
+            return copy.ReadVarint64();
+        }
+        catch (MessageFormatException)
+        {
+            return 0;
+        }
+    }
+
+    private readonly void ThrowIfLonger(ulong length, int maxLength, string what, string unit)
+    {
+        if (length > (ulong)maxLength)
+        {
+            throw Error(_position, $"{what} of {length} {unit} is longer than its [MaxLength] of {maxLength}");
+        }
     }
 
     /// <summary>Reads a string, which must be valid UTF-8.</summary>
