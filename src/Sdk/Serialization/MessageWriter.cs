@@ -362,7 +362,16 @@ public ref struct MessageWriter
 
             // ASCII narrows a unit to a byte; from the first block with another character on, transcode.
             OperationStatus status = OperationStatus.Done;
-            int written = AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref MemoryMarshal.GetReference(text), value.Length);
+            int written;
+            if (value.Length >= WireSize.LongText)
+            {
+                System.Text.Ascii.FromUtf16(value.AsSpan(), text, out written);
+            }
+            else
+            {
+                written = AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref MemoryMarshal.GetReference(text), value.Length);
+            }
+
             if (written != value.Length)
             {
                 status = System.Text.Unicode.Utf8.FromUtf16(value.AsSpan(written), text[written..], out _, out int rest, replaceInvalidSequences: false);

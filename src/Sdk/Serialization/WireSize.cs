@@ -84,7 +84,19 @@ public static class WireSize
     /// <summary>The UTF-8 length of <paramref name="value"/>: its length when it is ASCII (checked a vector at a time), else counted.</summary>
     /// <exception cref="System.Text.EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Utf8Length(string value) => AsciiText.IsAscii(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
+    internal static int Utf8Length(string value) =>
+        value.Length >= LongText ? LongUtf8Length(value) : AsciiText.IsAscii(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
+
+    /// <summary>
+    /// From this many UTF-16 units on, strings are checked and converted with the runtime's unrolled vector code
+    /// (<see cref="System.Text.Ascii"/>, <see cref="System.Text.Unicode.Utf8"/>), which costs more per call than
+    /// <see cref="AsciiText"/> but less per character.
+    /// </summary>
+    internal const int LongText = 256;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int LongUtf8Length(string value) =>
+        System.Text.Ascii.IsValid(value.AsSpan()) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
 
     /// <summary>Bytes of an embedded message's payload: its length prefix and its encoding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
