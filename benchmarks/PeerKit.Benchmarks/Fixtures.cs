@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using PeerKit.Benchmarks.Messages;
-using Pb = PeerKit.Benchmarks.Protobuf;
+using Gpb = PeerKit.Benchmarks.Protobuf;
 
 namespace PeerKit.Benchmarks;
 
@@ -40,17 +40,17 @@ public static class Fixtures
     }
 
     /// <summary><see cref="Avatar"/> for Google.Protobuf.</summary>
-    public static Pb.AvatarTransform GoogleAvatar()
+    public static Gpb.AvatarTransform GoogleAvatar()
     {
         AvatarTransform a = Avatar();
-        return new Pb.AvatarTransform { Id = a.Id, X = a.X, Y = a.Y, Z = a.Z, Qx = a.Qx, Qy = a.Qy, Qz = a.Qz, Qw = a.Qw };
+        return new Gpb.AvatarTransform { Id = a.Id, X = a.X, Y = a.Y, Z = a.Z, Qx = a.Qx, Qy = a.Qy, Qz = a.Qz, Qw = a.Qw };
     }
 
     /// <summary>A chat line of <see cref="ChatText"/>'s length in a room.</summary>
     public static ChatMessage Chat() => new(ChatFrom, ChatTo, ChatRoom, ChatText);
 
     /// <summary><see cref="Chat"/> for Google.Protobuf.</summary>
-    public static Pb.ChatMessage GoogleChat() => new() { From = ChatFrom, To = ChatTo, Room = ChatRoom, Text = ChatText };
+    public static Gpb.ChatMessage GoogleChat() => new() { From = ChatFrom, To = ChatTo, Room = ChatRoom, Text = ChatText };
 
     /// <summary>A block that encodes to exactly <see cref="BlockSize"/> bytes.</summary>
     public static Block Block() =>
@@ -61,11 +61,11 @@ public static class Fixtures
         new(new BlockHeaderSlices(BlockVersion, BlockHeight, BlockTimestamp, ParentHash()), Payload(), Values());
 
     /// <summary><see cref="Block"/> for Google.Protobuf.</summary>
-    public static Pb.Block GoogleBlock()
+    public static Gpb.Block GoogleBlock()
     {
-        var block = new Pb.Block
+        var block = new Gpb.Block
         {
-            Header = new Pb.BlockHeader
+            Header = new Gpb.BlockHeader
             {
                 Version = BlockVersion,
                 Height = BlockHeight,
@@ -125,9 +125,9 @@ public static class Fixtures
         Check(MessageSerializer.Read<ChatMessage>(chat) == Chat(), "PeerKit read a different ChatMessage back");
         Check(SameBlock(MessageSerializer.Read<Block>(new ReadOnlySpan<byte>(block)), Block()), "PeerKit read a different Block back");
         Check(SameBlock(MessageSerializer.Read<BlockSlices>(new ReadOnlyMemory<byte>(block)), Block()), "PeerKit read a different BlockSlices back");
-        Check(Pb.AvatarTransform.Parser.ParseFrom(MessageSerializer.ToArray(Avatar())).Equals(GoogleAvatar()), "Google read a different AvatarTransform back");
-        Check(Pb.ChatMessage.Parser.ParseFrom(MessageSerializer.ToArray(Chat())).Equals(GoogleChat()), "Google read a different ChatMessage back");
-        Check(Pb.Block.Parser.ParseFrom(MessageSerializer.ToArray(Block())).Equals(GoogleBlock()), "Google read a different Block back");
+        Check(Gpb.AvatarTransform.Parser.ParseFrom(MessageSerializer.ToArray(Avatar())).Equals(GoogleAvatar()), "Google read a different AvatarTransform back");
+        Check(Gpb.ChatMessage.Parser.ParseFrom(MessageSerializer.ToArray(Chat())).Equals(GoogleChat()), "Google read a different ChatMessage back");
+        Check(Gpb.Block.Parser.ParseFrom(MessageSerializer.ToArray(Block())).Equals(GoogleBlock()), "Google read a different Block back");
 
         log?.WriteLine(
             $"Fixtures verified: PeerKit and Google.Protobuf write the same bytes for AvatarTransform ({avatar.Length} B), " +

@@ -40,3 +40,31 @@ public partial record BlockSlices(BlockHeaderSlices Header, ReadOnlyMemory<byte>
 /// <summary>The message of the session throughput benchmarks: an opaque payload (field 1, <c>bytes</c>).</summary>
 [Message(Code = 0)]
 public sealed partial record Blob(ReadOnlyMemory<byte> Data);
+
+/// <summary>contracts/bench/shapes.proto, Vec3.</summary>
+[Message]
+public readonly partial record struct Vec3(float X, float Y, float Z);
+
+/// <summary>contracts/bench/shapes.proto, Pose: a nested message (a record struct, as a game would send it).</summary>
+[Message(Code = 5, Reliability = Reliability.Unreliable)]
+public readonly partial record struct Pose(uint Id, Vec3 Position, float Qx, float Qy, float Qz, float Qw, ulong Tick);
+
+/// <summary>contracts/bench/shapes.proto, Entity.</summary>
+[Message]
+public readonly partial record struct Entity(uint Id, float X, float Y, float Z);
+
+/// <summary>contracts/bench/shapes.proto, Snapshot: a repeated field of messages.</summary>
+[Message(Code = 6)]
+public sealed partial record Snapshot(ulong Tick, Entity[] Entities);
+
+/// <summary>contracts/bench/shapes.proto, Entry.</summary>
+[Message]
+public sealed partial record Entry(string Key, long Value);
+
+/// <summary>contracts/bench/shapes.proto, Scores: a map-like list of entries.</summary>
+[Message(Code = 7)]
+public sealed partial record Scores(Entry[] Entries);
+
+/// <summary>contracts/bench/shapes.proto, Document: a large, string-heavy message.</summary>
+[Message(Code = 8)]
+public sealed partial record Document(ulong Id, string Title, string Author, string Body, string[] Tags, string Summary);

@@ -18,6 +18,7 @@ public static class Program
         }
 
         Fixtures.Verify(Console.Out);
+        ShapeFixtures.Verify(Console.Out);
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create(args));
         bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
         return failed ? 1 : 0;

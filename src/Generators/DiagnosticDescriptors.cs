@@ -50,7 +50,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnboundedMemberWithMaxSize = Create(
         "PK0007",
         "Unbounded member in a message with MaxSize",
-        "'{0}' of message '{1}' has no upper size ({2}), so MaxSize = {3} cannot be guaranteed: remove MaxSize, or replace the member with fixed-size members",
+        "'{0}' of message '{1}' has no upper size ({2}), so MaxSize = {3} cannot be guaranteed: bound it with [MaxLength(n)], remove MaxSize, or replace the member with fixed-size members",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor UnreliableMessageTooLarge = Create(
@@ -160,13 +160,32 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         ProtocolCategory);
 
+    public static readonly DiagnosticDescriptor EnumNotInt32 = Create(
+        "PK0024",
+        "Enum member without an int underlying type",
+        "'{0}' has enum type '{1}' with underlying type '{2}', which cannot hold every int32 a peer may send in a proto3 enum field (values would change silently): declare the enum ': int'",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MaxLengthNotApplicable = Create(
+        "PK0025",
+        "[MaxLength] does not apply to the member type",
+        "'{0}' has type '{1}', which [MaxLength] cannot bound: it applies to strings (UTF-8 bytes), bytes (byte[], ReadOnlyMemory<byte>) and repeated members (elements); remove it",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidMaxLength = Create(
+        "PK0026",
+        "MaxLength must be positive",
+        "'{0}' has [MaxLength({1})]: give the most UTF-8 bytes, bytes or elements it may hold, at least 1",
+        DiagnosticSeverity.Error);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, DuplicateFieldNumber, FieldNumberOutOfRange, UnsupportedMemberType, MemberCannotBeSet,
         MessageExceedsMaxSize, UnboundedMemberWithMaxSize, UnreliableMessageTooLarge, EncodingAttributeNotApplicable,
         MessageCycle, UnsupportedMessageShape, InvalidMaxSize, UnsupportedProtocolShape, InvalidProtocolValue,
         UnsupportedHandlerSignature, DuplicateHandler, DuplicateMessageCode, LengthTooSmall, MessageWithoutCode, DuplicateProtocol,
-        HandlerMessageNotInProtocol, EnumWithoutZero, ProtocolMessageNotAMessage,
+        HandlerMessageNotInProtocol, EnumWithoutZero, ProtocolMessageNotAMessage, EnumNotInt32,
+        MaxLengthNotApplicable, InvalidMaxLength,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -83,6 +83,28 @@ public static class MessageSerializer
         return T.Read(ref reader);
     }
 
+    /// <summary>
+    /// Decodes a <typeparamref name="T"/> from all of <paramref name="source"/>, accepting embedded messages
+    /// <paramref name="maxDepth"/> levels deep instead of <see cref="MessageReader.DefaultMaxDepth"/>.
+    /// </summary>
+    /// <exception cref="MessageFormatException"><paramref name="source"/> is not a valid encoding, or nests deeper.</exception>
+    public static T Read<T>(ReadOnlySpan<byte> source, int maxDepth) where T : IMessage<T>
+    {
+        var reader = new MessageReader(source, maxDepth);
+        return T.Read(ref reader);
+    }
+
+    /// <summary>
+    /// Decodes a <typeparamref name="T"/> from all of <paramref name="source"/> (<c>bytes</c> members typed
+    /// <see cref="ReadOnlyMemory{T}"/> slice it), accepting embedded messages <paramref name="maxDepth"/> levels deep.
+    /// </summary>
+    /// <exception cref="MessageFormatException"><paramref name="source"/> is not a valid encoding, or nests deeper.</exception>
+    public static T Read<T>(ReadOnlyMemory<byte> source, int maxDepth) where T : IMessage<T>
+    {
+        var reader = new MessageReader(source, maxDepth);
+        return T.Read(ref reader);
+    }
+
     /// <summary>Decodes a <typeparamref name="T"/> from all of <paramref name="source"/>; <c>bytes</c> members typed <see cref="ReadOnlyMemory{T}"/> slice it.</summary>
     /// <exception cref="MessageFormatException"><paramref name="source"/> is not a valid encoding.</exception>
     public static T Read<T>(byte[] source) where T : IMessage<T> => Read<T>(new ReadOnlyMemory<byte>(source));

@@ -147,7 +147,7 @@ public class DiagnosticTests
                 public partial record RadioNote(uint Id, string Text);
                 """),
             "PK0007", "Text", 3,
-            "'Text' of message 'RadioNote' has no upper size (a string can be of any length), so MaxSize = 60 cannot be guaranteed: remove MaxSize, or replace the member with fixed-size members");
+            "'Text' of message 'RadioNote' has no upper size (a string can be of any length; bound it with [MaxLength(n)]), so MaxSize = 60 cannot be guaranteed: bound it with [MaxLength(n)], remove MaxSize, or replace the member with fixed-size members");
     }
 
     [Fact]
@@ -517,6 +517,113 @@ public class DiagnosticTests
             "'Plain', named by [ProtocolMessage] on protocol 'Chat', is not a [Message] type: mark it [Message(Code = n)]");
     }
 
+    [Theory]
+    [InlineData("byte")]
+    [InlineData("sbyte")]
+    [InlineData("short")]
+    [InlineData("ushort")]
+    [InlineData("uint")]
+    [InlineData("long")]
+    [InlineData("ulong")]
+    public void PK0024_enum_without_an_int_underlying_type(string underlying)
+    {
+        AssertDiagnostic(
+            Single($$"""
+                using PeerKit;
+                public enum Level : {{underlying}} { Low = 1 }
+                [Message]
+                public partial record Reading(int Id, Level Level);
+                """),
+            "PK0024", "Level", 4,
+            $"'Level' has enum type 'Level' with underlying type '{underlying}', which cannot hold every int32 a peer may send in a proto3 enum field (values would change silently): declare the enum ': int'");
+    }
+
+    [Theory]
+    [InlineData("Level?")]
+    [InlineData("Level[]")]
+    [InlineData("System.Collections.Generic.List<Level>")]
+    public void PK0024_applies_to_optional_and_repeated_enum_members(string type)
+    {
+        (Diagnostic diagnostic, _) = Single($$"""
+            using PeerKit;
+            public enum Level : byte { Low = 1 }
+            [Message]
+            public partial record Reading({{type}} Levels);
+            """);
+        Assert.Equal("PK0024", diagnostic.Id);
+    }
+
+    [Fact]
+    public void PK0024_is_not_reported_for_an_int_enum()
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run("""
+            using PeerKit;
+            public enum Level : int { Low = 1 }
+            [Message]
+            public partial record Reading(int Id, Level Level);
+            """);
+        Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
+    public void PK0006_counts_max_length_members_at_their_bound()
+    {
+        // 1 + 5 (uint Id) + 1 + 1 + 50 (Name) + 1 + 1 + 3 * 4 (three packed floats) = 72.
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Message(MaxSize = 60)]
+                public partial record Beacon(uint Id, [MaxLength(50)] string Name, [MaxLength(3)] float[] Levels);
+                """),
+            "PK0006", "Message(MaxSize = 60)", 2,
+            "Message 'Beacon' can take up to 72 bytes when encoded, more than its MaxSize of 60: raise MaxSize, or use smaller or fewer members ([ZigZag] or [Fixed] can shorten integers)");
+    }
+
+    [Fact]
+    public void PK0007_repeated_member_of_unbounded_strings_even_with_max_length()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Message(MaxSize = 600)]
+                public partial record Names([MaxLength(4)] string[] All);
+                """),
+            "PK0007", "All", 3,
+            "'All' of message 'Names' has no upper size (its elements have no upper size (a string can be of any length; bound it with [MaxLength(n)])), so MaxSize = 600 cannot be guaranteed: bound it with [MaxLength(n)], remove MaxSize, or replace the member with fixed-size members");
+    }
+
+    [Theory]
+    [InlineData("int")]
+    [InlineData("Inner")]
+    [InlineData("bool?")]
+    public void PK0025_max_length_on_a_member_it_cannot_bound(string type)
+    {
+        AssertDiagnostic(
+            Single($$"""
+                using PeerKit;
+                [Message] public partial record Inner(int A);
+                [Message]
+                public partial record Note([MaxLength(8)] {{type}} Value);
+                """),
+            "PK0025", "Value", 4,
+            $"'Value' has type '{type}', which [MaxLength] cannot bound: it applies to strings (UTF-8 bytes), bytes (byte[], ReadOnlyMemory<byte>) and repeated members (elements); remove it");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void PK0026_max_length_must_be_positive(int length)
+    {
+        AssertDiagnostic(
+            Single($$"""
+                using PeerKit;
+                [Message]
+                public partial record Note([MaxLength({{length}})] string Text);
+                """),
+            "PK0026", "Text", 3,
+            $"'Text' has [MaxLength({length})]: give the most UTF-8 bytes, bytes or elements it may hold, at least 1");
+    }
+
     [Fact]
     public void Every_descriptor_is_documented_in_docs_diagnostics_md()
     {
@@ -527,7 +634,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToArray();
-        Assert.Equal(23, ids.Length);
+        Assert.Equal(26, ids.Length);
         Assert.Equal(ids.Length, ids.Distinct().Count());
         string[] tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToArray();
         foreach (string id in ids)

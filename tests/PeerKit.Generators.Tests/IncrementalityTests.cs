@@ -191,6 +191,33 @@ public class IncrementalityTests
         Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains("message.Urgent"));
     }
 
+    [Fact]
+    public void Known_types_are_resolved_once_per_compilation_not_once_per_message()
+    {
+        // Three messages, and a protocol with two messages of its own: five [Message] parses and one [Protocol] parse.
+        CSharpCompilation compilation = GeneratorHarness.Compile(Messages, """
+            using PeerKit;
+            namespace Demo;
+            [Protocol("lobby")]
+            public partial class Lobby
+            {
+                [Message(Code = 0)] public partial record Join(string Room);
+                [Message(Code = 1)] public partial record Leave(string Room);
+            }
+            """);
+        int before = PeerKit.Generators.Helpers.KnownTypeSymbols.ResolvedOnThisThread;
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+        Assert.Equal(6, driver.GetRunResult().Results.Sum(r => r.GeneratedSources.Length));
+        Assert.Equal(1, PeerKit.Generators.Helpers.KnownTypeSymbols.ResolvedOnThisThread - before);
+
+        // An edit makes a new compilation: resolved once more, for all of it.
+        SyntaxTree tree = compilation.SyntaxTrees.First();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Messages.Replace("string Text", "string Text, bool Urgent"))));
+        driver.RunGenerators(edited);
+        Assert.Equal(2, PeerKit.Generators.Helpers.KnownTypeSymbols.ResolvedOnThisThread - before);
+    }
+
     private static object[] Outputs(GeneratorRunResult result) =>
         result.TrackedSteps[MessageGenerator.MessagesStep].SelectMany(s => s.Outputs).Select(o => o.Value).ToArray();
 }

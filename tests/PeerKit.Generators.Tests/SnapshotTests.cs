@@ -30,6 +30,21 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Radio_message_bounded_by_max_length_members()
+    {
+        SnapshotVerifier.Verify(GeneratorHarness.RunAndCompile("""
+            using PeerKit;
+            using System;
+            using System.Collections.Generic;
+            namespace Demo;
+            [Message(Code = 4, Reliability = Reliability.Unreliable, MaxSize = 60)]
+            public partial record RadioNote(uint Id, [MaxLength(20)] string Name, [MaxLength(8)] byte[] Key, [MaxLength(2), ZigZag] int[] Levels);
+            [Message(Code = 5)]
+            public partial record Blob([MaxLength(204800)] ReadOnlyMemory<byte> Data, [MaxLength(16)] List<string> Tags);
+            """));
+    }
+
+    [Fact]
     public void Chat_message_with_strings_and_optional_members()
     {
         SnapshotVerifier.Verify(GeneratorHarness.RunAndCompile("""

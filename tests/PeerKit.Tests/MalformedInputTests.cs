@@ -150,13 +150,13 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void Groups_nested_sixty_four_deep_are_skipped_and_sixty_five_fail()
+    public void Groups_nested_a_hundred_deep_are_skipped_and_a_hundred_and_one_fail()
     {
         byte[] Groups(int depth) => Enumerable.Repeat((byte)0x0B, depth).Concat(Enumerable.Repeat((byte)0x0C, depth)).Concat(new byte[] { 0x08, 0x05 }).ToArray();
-        Assert.Equal(5UL, MessageSerializer.Read<ChatMessage>(Groups(64)).From);
-        MessageFormatException e = Wire.ReadFails<ChatMessage>(Groups(65));
-        Assert.Equal(64, e.Offset); // the 65th start-group tag
-        Assert.Contains("deeper than 64", e.Reason, StringComparison.Ordinal);
+        Assert.Equal(5UL, MessageSerializer.Read<ChatMessage>(Groups(100)).From);
+        MessageFormatException e = Wire.ReadFails<ChatMessage>(Groups(101));
+        Assert.Equal(100, e.Offset); // the 101st start-group tag
+        Assert.Contains("deeper than 100", e.Reason, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -196,32 +196,33 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void Messages_nested_sixty_four_deep_are_read_and_sixty_five_fail_at_the_deepest_length()
+    public void Messages_nested_a_hundred_deep_are_read_and_a_hundred_and_one_fail_at_the_deepest_length()
     {
-        byte[] ok = Nest(65, out _);
+        byte[] ok = Nest(101, out _);
         int depth = 0;
         for (Recursive? r = MessageSerializer.Read<Recursive>(ok); r is not null; r = r.Child)
         {
             depth++;
         }
 
-        Assert.Equal(65, depth);
+        Assert.Equal(101, depth);
+        Assert.NotNull(G.Recursive.Parser.ParseFrom(ok).Child);
 
-        byte[] tooDeep = Nest(66, out List<int> lengthOffsets);
+        byte[] tooDeep = Nest(102, out List<int> lengthOffsets);
         MessageFormatException e = Wire.ReadFails<Recursive>(tooDeep);
-        Assert.Equal(lengthOffsets[64], e.Offset);
-        Assert.Contains("nested deeper than 64", e.Reason, StringComparison.Ordinal);
+        Assert.Equal(lengthOffsets[100], e.Offset);
+        Assert.Contains("nested deeper than 100", e.Reason, StringComparison.Ordinal);
 
-        // Google's default recursion limit is 100, so it reads this input: PeerKit is stricter by design.
-        Assert.NotNull(G.Recursive.Parser.ParseFrom(tooDeep).Child);
+        // Google's default recursion limit is 100 too: it refuses the same input.
+        Assert.Throws<global::Google.Protobuf.InvalidProtocolBufferException>(() => G.Recursive.Parser.ParseFrom(tooDeep));
     }
 
     [Fact]
-    public void Very_deep_nesting_fails_at_depth_sixty_five_without_a_stack_overflow()
+    public void Very_deep_nesting_fails_at_depth_a_hundred_and_one_without_a_stack_overflow()
     {
         byte[] bytes = Nest(2_000, out List<int> lengthOffsets);
         MessageFormatException e = Wire.ReadFails<Recursive>(bytes);
-        Assert.Equal(lengthOffsets[64], e.Offset);
+        Assert.Equal(lengthOffsets[100], e.Offset);
     }
 
     [Fact]

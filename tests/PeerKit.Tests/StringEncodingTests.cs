@@ -45,4 +45,27 @@ public class StringEncodingTests
         Assert.Equal(expected, writer.WrittenSpan.ToArray());
         Assert.Equal(text, MessageSerializer.Read<ChatMessage>(roomy.AsSpan(0, written)).Text);
     }
+
+    [Theory]
+    [InlineData(255, "é")]
+    [InlineData(256, "é")]
+    [InlineData(300, "€x")]
+    [InlineData(4000, "😀 tail")]
+    public void Long_strings_that_turn_non_ASCII_after_an_ASCII_run_match_google_protobuf(int asciiUnits, string rest)
+    {
+        string text = new string('a', asciiUnits) + rest + new string('b', asciiUnits / 2);
+        var message = new ChatMessage(1, 2, "room", text);
+        byte[] expected = new G.ChatMessage { From = 1, To = 2, Room = "room", Text = text }.ToByteArray();
+        Assert.Equal(expected, MessageSerializer.ToArray(message));
+        Assert.Equal(text, MessageSerializer.Read<ChatMessage>(expected).Text);
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(300)]
+    public void A_lone_surrogate_after_an_ASCII_run_is_refused_on_write(int asciiUnits)
+    {
+        var message = new ChatMessage(1, 2, "room", new string('a', asciiUnits) + "\uD800" + "zz");
+        Assert.Throws<System.Text.EncoderFallbackException>(() => MessageSerializer.ToArray(message));
+    }
 }

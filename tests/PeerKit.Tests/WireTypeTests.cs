@@ -138,12 +138,11 @@ public class WireTypeTests
     }
 
     [Fact]
-    public void Nested_message_appearing_twice_keeps_the_last_one_where_google_protobuf_merges()
+    public void Nested_message_appearing_twice_is_merged_as_google_protobuf_merges_it()
     {
-        // Documented deviation: PeerKit keeps the last occurrence; Google merges the two.
         byte[] bytes = Wire.FromHex("0A 02 08 01" + "0A 04 12 02 68 69");
         Outer read = MessageSerializer.Read<Outer>(bytes);
-        Assert.Equal(new Inner(0, "hi"), read.Required);
+        Assert.Equal(new Inner(1, "hi"), read.Required);
         G.Outer google = G.Outer.Parser.ParseFrom(bytes);
         Assert.Equal(new G.Inner { Id = 1, Name = "hi" }, google.Required);
     }

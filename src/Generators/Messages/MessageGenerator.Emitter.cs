@@ -61,13 +61,14 @@ internal sealed partial class MessageGenerator
                 {
                     Singular access = Access(member);
                     OpenIf(w, access.Condition);
-                    w.Line($"size += {tagSize} + {SizeOf(member, access.Value)};");
+                    w.Line($"size += {tagSize} + {BoundedSizeOf(spec, member, access.Value)};");
                     CloseIf(w, access.Condition);
                 }
                 else if (IsPacked(member))
                 {
                     Repeated access = RepeatedAccess(member);
                     w.Open($"if ({access.Condition})");
+                    EmitCountCheck(w, spec, member, access);
                     EmitPackedLength(w, member, access);
                     w.Line($"size += {tagSize} + {Serialization}.WireSize.LengthDelimited(packed);");
                     w.Close();
@@ -76,6 +77,7 @@ internal sealed partial class MessageGenerator
                 {
                     Repeated access = RepeatedAccess(member);
                     w.Open($"if ({access.Condition})");
+                    EmitCountCheck(w, spec, member, access);
                     EmitLoop(w, access, e => w.Line($"size += {tagSize} + {ElementSizeOf(member, e)};"));
                     w.Close();
                 }
@@ -83,6 +85,28 @@ internal sealed partial class MessageGenerator
 
             w.Line("return size;");
             w.Close();
+        }
+
+        /// <summary>The member as the errors name it: <c>Message.Member</c>.</summary>
+        private static string Label(MessageSpec spec, MemberSpec member) =>
+            "\"" + spec.Name + "." + member.Name.TrimStart('@') + "\"";
+
+        private static string Limit(MemberSpec member) => member.MaxLength.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A singular member's size; a [MaxLength] string or bytes member is checked against it here, before anything is written.</summary>
+        private static string BoundedSizeOf(MessageSpec spec, MemberSpec member, string value) => (member.MaxLength, member.ProtoType) switch
+        {
+            ( > 0, ProtoType.String) => $"{Serialization}.WireSize.String({value}, {Limit(member)}, {Label(spec, member)})",
+            ( > 0, ProtoType.Bytes) => $"{Serialization}.WireSize.Bytes({value}.Length, {Limit(member)}, {Label(spec, member)})",
+            _ => SizeOf(member, value),
+        };
+
+        private static void EmitCountCheck(SourceWriter w, MessageSpec spec, MemberSpec member, Repeated access)
+        {
+            if (member.MaxLength > 0)
+            {
+                w.Line($"{Serialization}.WireSize.Count({access.Count}, {Limit(member)}, {Label(spec, member)});");
+            }
         }
 
         private static void EmitWrite(SourceWriter w, MessageSpec spec, string contract)
@@ -138,6 +162,10 @@ internal sealed partial class MessageGenerator
             foreach (MemberSpec member in spec.Members)
             {
                 w.Line($"{LocalType(member)} {Local(member)} = {LocalDefault(member)};");
+                if (Merges(member))
+                {
+                    w.Line($"{Serialization}.MessageOccurrences {Occurrences(member)} = default;");
+                }
             }
 
             // The fields in the order Write writes them, each taken when the next byte is its tag: a compare
@@ -167,7 +195,7 @@ internal sealed partial class MessageGenerator
                         _ => null,
                     };
                     w.Open(fused is null ? $"if (reader.TryReadTag({hex}))" : $"if (reader.{fused})");
-                    w.Line($"{Local(member)} = {value ?? ReadValue(member, "reader")};");
+                    w.Line(Merges(member) ? $"reader.AddOccurrence(ref {Occurrences(member)});" : $"{Local(member)} = {value ?? ReadValue(member, "reader")};");
                     w.Close();
                 }
             }
@@ -181,7 +209,7 @@ internal sealed partial class MessageGenerator
                 if (member.Collection == CollectionKind.None)
                 {
                     w.Line($"case {TagValue(member, WireTypeOf(member))}:");
-                    w.Line($"    {local} = {ReadValue(member, "reader")};");
+                    w.Line(Merges(member) ? $"    reader.AddOccurrence(ref {Occurrences(member)});" : $"    {local} = {ReadValue(member, "reader")};");
                     w.Line("    break;");
                 }
                 else if (IsPacked(member))
@@ -193,12 +221,14 @@ internal sealed partial class MessageGenerator
                     w.Line("break;");
                     w.Close();
                     w.Line($"case {TagValue(member, WireTypeOf(member))}:");
+                    EmitElementCountCheck(w, member, local);
                     w.Line($"    {local}.Add({ReadValue(member, "reader")});");
                     w.Line("    break;");
                 }
                 else
                 {
                     w.Line($"case {TagValue(member, 2)}:");
+                    EmitElementCountCheck(w, member, local);
                     w.Line($"    {local}.Add({ReadValue(member, "reader")});");
                     w.Line("    break;");
                 }
@@ -209,6 +239,13 @@ internal sealed partial class MessageGenerator
             w.Line("    break;");
             w.Close();
             w.Close();
+
+            foreach (MemberSpec member in spec.Members.Where(Merges))
+            {
+                w.Open($"if ({Occurrences(member)}.Occurred)");
+                w.Line($"{Local(member)} = reader.ReadOccurrences<{member.ElementTypeName}>(ref {Occurrences(member)});");
+                w.Close();
+            }
 
             var byName = spec.Members.ToDictionary(m => m.Name);
             string arguments = string.Join(", ", spec.ConstructorArguments.Select(name => FinalValue(byName[name])));
@@ -465,11 +502,21 @@ internal sealed partial class MessageGenerator
             ProtoType.Float => $"{reader}.ReadFloat()",
             ProtoType.Double => $"{reader}.ReadDouble()",
             ProtoType.Enum => $"({member.ElementTypeName}){reader}.ReadEnum()",
+            ProtoType.String when member.MaxLength > 0 && member.Collection == CollectionKind.None => $"{reader}.ReadString({Limit(member)})",
+            ProtoType.Bytes when member.MaxLength > 0 && member.Collection == CollectionKind.None && member.BytesAsMemory => $"{reader}.ReadBytesMemory({Limit(member)})",
+            ProtoType.Bytes when member.MaxLength > 0 && member.Collection == CollectionKind.None => $"{reader}.ReadBytes({Limit(member)})",
             ProtoType.String => $"{reader}.ReadString()",
             ProtoType.Bytes when member.BytesAsMemory => $"{reader}.ReadBytesMemory()",
             ProtoType.Bytes => $"{reader}.ReadBytes()",
+
             _ => $"{reader}.ReadMessage<{member.ElementTypeName}>()",
         };
+
+        /// <summary>A singular embedded message: a second occurrence in the input merges into the first.</summary>
+        private static bool Merges(MemberSpec member) =>
+            member.ProtoType == ProtoType.Message && member.Collection == CollectionKind.None;
+
+        private static string Occurrences(MemberSpec member) => $"m{member.FieldNumber}";
 
         private static string PackedCount(MemberSpec member) => FixedWidth(member.ProtoType) switch
         {
@@ -501,21 +548,43 @@ internal sealed partial class MessageGenerator
                 ProtoType.Double => "ReadPackedDouble",
                 _ => null,
             };
+            string count = PackedCount(member);
+            if (member.MaxLength > 0)
+            {
+                // Counted before any is stored: a hostile run cannot grow the field past its bound.
+                w.Line($"int count = {count};");
+                w.Line($"packed.CheckCount({local}.Count + count, {Limit(member)});");
+                count = "count";
+            }
+
             if (bulk is not null)
             {
-                w.Line($"packed.{bulk}({local}.Append({PackedCount(member)}));");
+                w.Line($"packed.{bulk}({local}.Append({count}));");
             }
             else
             {
-                w.Line($"var elements = {local}.Append({PackedCount(member)});");
+                w.Line($"var elements = {local}.Append({count});");
                 w.Open("for (int i = 0; i < elements.Length; i++)");
                 w.Line($"elements[i] = {ReadValue(member, "packed")};");
                 w.Close();
             }
 
             w.Open("while (!packed.IsAtEnd)");
+            if (member.MaxLength > 0)
+            {
+                w.Line($"packed.CheckCount({local}.Count + 1, {Limit(member)});");
+            }
+
             w.Line($"{local}.Add({ReadValue(member, "packed")});");
             w.Close();
+        }
+
+        private static void EmitElementCountCheck(SourceWriter w, MemberSpec member, string local)
+        {
+            if (member.MaxLength > 0)
+            {
+                w.Line($"    reader.CheckCount({local}.Count + 1, {Limit(member)});");
+            }
         }
 
         private static string Local(MemberSpec member) => $"f{member.FieldNumber}";

@@ -26,46 +26,20 @@ internal sealed partial class MessageGenerator
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = new();
         private readonly Dictionary<ITypeSymbol, int?> _bounds = new(SymbolEqualityComparer.Default);
+        private readonly MessageMembers _members;
 
         private Parser(KnownTypeSymbols known, CancellationToken cancellationToken)
         {
             _known = known;
             _cancellationToken = cancellationToken;
+            _members = new MessageMembers(known, cancellationToken, _diagnostics);
         }
 
         public static MessageParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            var parser = new Parser(new KnownTypeSymbols(context.SemanticModel.Compilation), cancellationToken);
+            var parser = new Parser(KnownTypeSymbols.For(context.SemanticModel.Compilation), cancellationToken);
             MessageSpec? spec = parser.ParseMessage((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, context.Attributes[0]);
             return new MessageParseResult(spec, new EquatableArray<DiagnosticInfo>(parser._diagnostics));
-        }
-
-        /// <summary>
-        /// The serialized members of a message type in field-number order, each with its C# type, as the
-        /// serializer sees them; null when the type has a problem (which its own [Message] parse reports).
-        /// Reports nothing: the protocol generator uses it to write schemas.
-        /// </summary>
-        internal static List<(MemberSpec Spec, ITypeSymbol Type)>? DescribeMembers(INamedTypeSymbol type, KnownTypeSymbols known, CancellationToken cancellationToken)
-        {
-            var parser = new Parser(known, cancellationToken);
-            List<MemberCandidate>? candidates = parser.SerializedMembers(type, report: false, out _, out _);
-            if (candidates is null)
-            {
-                return null;
-            }
-
-            var result = new List<(MemberSpec Spec, ITypeSymbol Type)>();
-            for (int i = 0; i < candidates.Count; i++)
-            {
-                if (parser.Classify(candidates[i], candidates[i].ExplicitNumber ?? i + 1, report: false) is not { } spec)
-                {
-                    return null;
-                }
-
-                result.Add((spec, candidates[i].Type));
-            }
-
-            return result.OrderBy(m => m.Spec.FieldNumber).ToList();
         }
 
         private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
@@ -108,7 +82,7 @@ internal sealed partial class MessageGenerator
                 valid = false;
             }
 
-            List<MemberCandidate>? candidates = SerializedMembers(type, report: true, out List<string> constructorArguments, out List<string> initialized);
+            List<MemberCandidate>? candidates = _members.SerializedMembers(type, report: true, out List<string> constructorArguments, out List<string> initialized);
             if (candidates is null)
             {
                 return null;
@@ -135,7 +109,7 @@ internal sealed partial class MessageGenerator
                     byNumber.Add(number, candidate);
                 }
 
-                MemberSpec? spec = Classify(candidate, number, report: true);
+                MemberSpec? spec = _members.Classify(candidate, number, report: true);
                 if (spec is null)
                 {
                     valid = false;
@@ -267,353 +241,6 @@ internal sealed partial class MessageGenerator
             return true;
         }
 
-        private static IMethodSymbol? FindPrimaryConstructor(INamedTypeSymbol type) =>
-            type.IsRecord
-                ? type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax))
-                : null;
-
-        /// <summary>
-        /// The members to serialize, in numbering order: a record's primary-constructor parameters first,
-        /// then public or internal (or [Field]) instance fields and properties in declaration order.
-        /// </summary>
-        private List<MemberCandidate> CollectMembers(INamedTypeSymbol type, IMethodSymbol? primaryConstructor)
-        {
-            var result = new List<MemberCandidate>();
-            var parameterNames = new HashSet<string>();
-            if (primaryConstructor is not null)
-            {
-                foreach (IParameterSymbol parameter in primaryConstructor.Parameters)
-                {
-                    ISymbol? member = type.GetMembers(parameter.Name).FirstOrDefault(m => m is IPropertySymbol or IFieldSymbol);
-                    parameterNames.Add(parameter.Name);
-                    result.Add(CreateCandidate(member ?? parameter, parameter.Type, parameter, parameter.Locations.FirstOrDefault()));
-                }
-            }
-
-            foreach (ISymbol member in type.GetMembers())
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                if (member.IsStatic || member.IsImplicitlyDeclared || parameterNames.Contains(member.Name))
-                {
-                    continue;
-                }
-
-                ITypeSymbol? memberType = member switch
-                {
-                    IPropertySymbol { IsIndexer: false, GetMethod: not null } property => property.Type,
-                    IFieldSymbol { IsConst: false, AssociatedSymbol: null } field => field.Type,
-                    _ => null,
-                };
-                if (memberType is null)
-                {
-                    continue;
-                }
-
-                bool visible = member.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
-                if (!visible && !HasAttribute(member, _known.FieldAttribute))
-                {
-                    continue;
-                }
-
-                result.Add(CreateCandidate(member, memberType, null, member.Locations.FirstOrDefault()));
-            }
-
-            return result;
-        }
-
-        private MemberCandidate CreateCandidate(ISymbol member, ITypeSymbol type, IParameterSymbol? parameter, Location? location)
-        {
-            IEnumerable<AttributeData> attributes = member.GetAttributes();
-            if (parameter is not null && !SymbolEqualityComparer.Default.Equals(member, parameter))
-            {
-                attributes = attributes.Concat(parameter.GetAttributes());
-            }
-
-            int? explicitNumber = null;
-            bool zigZag = false;
-            bool isFixed = false;
-            foreach (AttributeData attribute in attributes)
-            {
-                if (KnownTypeSymbols.Is(attribute.AttributeClass, _known.FieldAttribute))
-                {
-                    explicitNumber = attribute.ConstructorArguments.FirstOrDefault().Value as int?;
-                }
-                else if (KnownTypeSymbols.Is(attribute.AttributeClass, _known.ZigZagAttribute))
-                {
-                    zigZag = true;
-                }
-                else if (KnownTypeSymbols.Is(attribute.AttributeClass, _known.FixedAttribute))
-                {
-                    isFixed = true;
-                }
-            }
-
-            return new MemberCandidate(member, type, parameter, location, explicitNumber, zigZag, isFixed);
-        }
-
-        private bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attributeType) =>
-            symbol.GetAttributes().Any(a => KnownTypeSymbols.Is(a.AttributeClass, attributeType));
-
-        private bool IsMessageType(ITypeSymbol type)
-        {
-            if (type is not INamedTypeSymbol named)
-            {
-                return false;
-            }
-
-            if (HasAttribute(named, _known.MessageAttribute))
-            {
-                return true;
-            }
-
-            return named.AllInterfaces.Any(i =>
-                KnownTypeSymbols.Is(i, _known.IMessage) && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], named));
-        }
-
-        /// <summary>Decides how a member is encoded, or reports why it cannot be (when <paramref name="report"/>).</summary>
-        private MemberSpec? Classify(MemberCandidate candidate, int number, bool report)
-        {
-            ITypeSymbol type = candidate.Type;
-            string typeName = type.ToDisplayString(TypeFormat);
-            if (type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated)
-            {
-                typeName += "?";
-            }
-
-            CollectionKind collection = CollectionKind.None;
-            ITypeSymbol element = type;
-            if (type is IArrayTypeSymbol array && array.ElementType.SpecialType != SpecialType.System_Byte)
-            {
-                if (array.Rank != 1)
-                {
-                    return Unsupported(candidate, report, "multi-dimensional arrays are not supported; use a one-dimensional array");
-                }
-
-                collection = CollectionKind.Array;
-                element = array.ElementType;
-            }
-            else if (type is INamedTypeSymbol { IsGenericType: true } generic
-                     && (KnownTypeSymbols.Is(generic, _known.List) || KnownTypeSymbols.Is(generic, _known.IReadOnlyList)))
-            {
-                collection = KnownTypeSymbols.Is(generic, _known.List) ? CollectionKind.List : CollectionKind.ReadOnlyList;
-                element = generic.TypeArguments[0];
-            }
-
-            bool hasPresence = false;
-            ITypeSymbol scalar = element;
-            if (element is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                if (collection != CollectionKind.None)
-                {
-                    return Unsupported(candidate, report, "repeated elements cannot be null; use a non-nullable element type");
-                }
-
-                hasPresence = true;
-                scalar = nullable.TypeArguments[0];
-            }
-            else if (collection == CollectionKind.None && element.IsReferenceType && element.NullableAnnotation == NullableAnnotation.Annotated)
-            {
-                hasPresence = true;
-            }
-
-            if (collection != CollectionKind.None && (scalar is IArrayTypeSymbol { ElementType.SpecialType: not SpecialType.System_Byte }
-                || (scalar is INamedTypeSymbol { IsGenericType: true } inner && (KnownTypeSymbols.Is(inner, _known.List) || KnownTypeSymbols.Is(inner, _known.IReadOnlyList)))))
-            {
-                return Unsupported(candidate, report, "a repeated field cannot hold collections; wrap the inner collection in a [Message] type");
-            }
-
-            ProtoType? proto = ScalarProtoType(candidate, scalar, report, out bool bytesAsMemory, out bool handled);
-            if (proto is null)
-            {
-                return handled ? null : Unsupported(candidate, report, UnsupportedReason(scalar));
-            }
-
-            if (proto == ProtoType.Bytes && bytesAsMemory && hasPresence)
-            {
-                return Unsupported(candidate, report, "nullable ReadOnlyMemory<byte> is not supported; use ReadOnlyMemory<byte> (empty when absent) or byte[]?");
-            }
-
-            return new MemberSpec(
-                Name: Identifier(candidate.Name),
-                FieldNumber: number,
-                ProtoType: proto.Value,
-                Collection: collection,
-                TypeName: typeName,
-                ElementTypeName: scalar.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeFormat),
-                HasPresence: hasPresence,
-                IsValueType: type.IsValueType,
-                BytesAsMemory: bytesAsMemory,
-                ElementIsValueType: scalar.IsValueType,
-                ElementIsNullableReference: collection != CollectionKind.None && scalar.IsReferenceType && scalar.NullableAnnotation == NullableAnnotation.Annotated);
-        }
-
-        private ProtoType? ScalarProtoType(MemberCandidate candidate, ITypeSymbol scalar, bool report, out bool bytesAsMemory, out bool handled)
-        {
-            bytesAsMemory = false;
-            handled = false;
-            string? attributeName = candidate.ZigZag ? "ZigZag" : candidate.Fixed ? "Fixed" : null;
-            if (candidate.ZigZag && candidate.Fixed)
-            {
-                handled = true;
-                return AttributeProblem(candidate, report, "ZigZag", "[ZigZag] and [Fixed] choose different encodings; keep one");
-            }
-
-            ProtoType? result = scalar.SpecialType switch
-            {
-                SpecialType.System_Boolean => ProtoType.Bool,
-                SpecialType.System_Int32 => candidate.ZigZag ? ProtoType.SInt32 : candidate.Fixed ? ProtoType.SFixed32 : ProtoType.Int32,
-                SpecialType.System_Int64 => candidate.ZigZag ? ProtoType.SInt64 : candidate.Fixed ? ProtoType.SFixed64 : ProtoType.Int64,
-                SpecialType.System_UInt32 => candidate.Fixed ? ProtoType.Fixed32 : ProtoType.UInt32,
-                SpecialType.System_UInt64 => candidate.Fixed ? ProtoType.Fixed64 : ProtoType.UInt64,
-                SpecialType.System_Single => ProtoType.Float,
-                SpecialType.System_Double => ProtoType.Double,
-                SpecialType.System_String => ProtoType.String,
-                _ => null,
-            };
-
-            if (result is null && scalar.TypeKind == TypeKind.Enum && scalar is INamedTypeSymbol enumType)
-            {
-                SpecialType underlying = enumType.EnumUnderlyingType?.SpecialType ?? SpecialType.None;
-                if (underlying is SpecialType.System_Int32 or SpecialType.System_Int16 or SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_UInt16)
-                {
-                    result = ProtoType.Enum;
-                }
-            }
-            else if (result is null && scalar is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
-            {
-                result = ProtoType.Bytes;
-            }
-            else if (result is null && scalar is INamedTypeSymbol { IsGenericType: true } memory
-                     && KnownTypeSymbols.Is(memory, _known.ReadOnlyMemory)
-                     && memory.TypeArguments[0].SpecialType == SpecialType.System_Byte)
-            {
-                result = ProtoType.Bytes;
-                bytesAsMemory = true;
-            }
-            else if (result is null && IsMessageType(scalar))
-            {
-                result = ProtoType.Message;
-            }
-
-            if (result is null || attributeName is null)
-            {
-                return result;
-            }
-
-            bool applies = candidate.ZigZag
-                ? scalar.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64
-                : scalar.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 or SpecialType.System_UInt64;
-            if (applies)
-            {
-                return result;
-            }
-
-            handled = true;
-            string reason = candidate.ZigZag
-                ? "zigzag applies to int and long only (unsigned values are never negative)"
-                : "fixed width applies to int, long, uint and ulong only";
-            return AttributeProblem(candidate, report, attributeName, reason);
-        }
-
-        private ProtoType? AttributeProblem(MemberCandidate candidate, bool report, string attribute, string reason)
-        {
-            if (report)
-            {
-                Report(DiagnosticDescriptors.EncodingAttributeNotApplicable, candidate.Location, attribute, candidate.Name, candidate.Type.ToDisplayString(), reason);
-            }
-
-            return null;
-        }
-
-        private static string UnsupportedReason(ITypeSymbol type) => type.SpecialType switch
-        {
-            SpecialType.System_Byte or SpecialType.System_UInt16 or SpecialType.System_Char => "protobuf has no 8- or 16-bit integers; use uint",
-            SpecialType.System_SByte or SpecialType.System_Int16 => "protobuf has no 8- or 16-bit integers; use int",
-            SpecialType.System_Decimal => "protobuf has no decimal; use double, or a [Message] with integer parts",
-            _ when type.TypeKind == TypeKind.Enum => "proto3 enums are int32; give the enum an int (or smaller) underlying type",
-            _ when type.Name.Contains("Dictionary") => "maps are not supported; use a repeated [Message] of key and value",
-            _ => "use bool, int, long, uint, ulong, float, double, an enum, string, byte[], ReadOnlyMemory<byte>, a [Message] type, an array, List<T> or IReadOnlyList<T> of those, or a nullable value type",
-        };
-
-        private MemberSpec? Unsupported(MemberCandidate candidate, bool report, string reason)
-        {
-            if (report)
-            {
-                Report(DiagnosticDescriptors.UnsupportedMemberType, candidate.Location, candidate.Name, candidate.Type.ToDisplayString(), reason);
-            }
-
-            return null;
-        }
-
-        /// <summary>
-        /// The members to serialize, in numbering order, and how the reader builds the message: a constructor
-        /// for some members, setters for the rest. Get-only properties (and readonly fields) without [Field]
-        /// are serialized only when the chosen constructor sets them, so computed properties are left out.
-        /// Returns null (and reports PK0005 when <paramref name="report"/>) when no constructor works.
-        /// </summary>
-        private List<MemberCandidate>? SerializedMembers(INamedTypeSymbol type, bool report, out List<string> constructorArguments, out List<string> initialized)
-        {
-            IMethodSymbol? primaryConstructor = FindPrimaryConstructor(type);
-            List<MemberCandidate> members = CollectMembers(type, primaryConstructor);
-            IEnumerable<IMethodSymbol> constructors = primaryConstructor is not null
-                ? new[] { primaryConstructor }
-                : type.InstanceConstructors
-                    .Where(c => !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, type)))
-                    .OrderByDescending(c => c.Parameters.Length);
-
-            MemberCandidate? firstUnsettable = null;
-            foreach (IMethodSymbol constructor in constructors)
-            {
-                var bound = new List<MemberCandidate>();
-                foreach (IParameterSymbol parameter in constructor.Parameters)
-                {
-                    MemberCandidate? match = members.FirstOrDefault(m =>
-                        string.Equals(m.Name, parameter.Name, System.StringComparison.OrdinalIgnoreCase)
-                        && SymbolEqualityComparer.Default.Equals(m.Type, parameter.Type));
-                    if (match is null)
-                    {
-                        bound = null;
-                        break;
-                    }
-
-                    bound.Add(match);
-                }
-
-                if (bound is null)
-                {
-                    continue;
-                }
-
-                List<MemberCandidate> included = members.Where(m => bound.Contains(m) || !m.Optional).ToList();
-                MemberCandidate? unsettable = included.FirstOrDefault(m => !bound.Contains(m) && !IsSettable(m.Symbol));
-                if (unsettable is null)
-                {
-                    constructorArguments = bound.Select(m => Identifier(m.Name)).ToList();
-                    initialized = included.Where(m => !bound.Contains(m)).Select(m => Identifier(m.Name)).ToList();
-                    return included;
-                }
-
-                firstUnsettable ??= unsettable;
-            }
-
-            if (report)
-            {
-                Location? location = firstUnsettable?.Location ?? type.Locations.FirstOrDefault();
-                Report(DiagnosticDescriptors.MemberCannotBeSet, location, firstUnsettable?.Name ?? "(its members)", type.Name);
-            }
-
-            constructorArguments = new List<string>();
-            initialized = new List<string>();
-            return null;
-        }
-
-        private static bool IsSettable(ISymbol member) => member switch
-        {
-            IPropertySymbol property => property.SetMethod is not null,
-            IFieldSymbol field => !field.IsReadOnly,
-            _ => false,
-        };
-
         /// <summary>
         /// The most bytes the members can encode to, or null when one is unbounded. When
         /// <paramref name="reportUnboundedFor"/> is given, every unbounded member is reported as PK0007 against it.
@@ -640,7 +267,13 @@ internal sealed partial class MessageGenerator
                     continue;
                 }
 
-                total = checked(total + WireSizeOfVarint((uint)spec.FieldNumber << 3) + payload.Value);
+                long sum = (long)total + WireSizeOfVarint((uint)spec.FieldNumber << 3) + payload.Value;
+                if (sum > int.MaxValue)
+                {
+                    return null;
+                }
+
+                total = (int)sum;
             }
 
             return bounded ? total : null;
@@ -655,11 +288,41 @@ internal sealed partial class MessageGenerator
             why = string.Empty;
             if (spec.Collection != CollectionKind.None)
             {
-                why = "a repeated field can hold any number of elements";
-                return null;
+                if (spec.MaxLength == 0)
+                {
+                    why = "a repeated field can hold any number of elements; bound it with [MaxLength(n)]";
+                    return null;
+                }
+
+                ITypeSymbol elementType = member.Type is IArrayTypeSymbol array ? array.ElementType : ((INamedTypeSymbol)member.Type).TypeArguments[0];
+                int? element = ValueBound(spec.ProtoType, 0, elementType, visiting, out why);
+                if (element is null)
+                {
+                    why = $"its elements have no upper size ({why})";
+                    return null;
+                }
+
+                long count = spec.MaxLength;
+                long total = spec.ProtoType is ProtoType.String or ProtoType.Bytes or ProtoType.Message
+                    ? (count * (WireSizeOfVarint((uint)spec.FieldNumber << 3) + element.Value)) - WireSizeOfVarint((uint)spec.FieldNumber << 3)
+                    : WireSizeOfVarint((ulong)(count * element.Value)) + (count * element.Value);
+                return Fits(total, out why);
             }
 
-            switch (spec.ProtoType)
+            return ValueBound(spec.ProtoType, spec.MaxLength, member.Type, visiting, out why);
+        }
+
+        private static int? Fits(long total, out string why)
+        {
+            why = total > int.MaxValue ? "its largest encoding is over 2 GiB" : string.Empty;
+            return total > int.MaxValue ? null : (int)total;
+        }
+
+        /// <summary>The most bytes one value (a singular member's, or one element's) takes after its tag.</summary>
+        private int? ValueBound(ProtoType type, int maxLength, ITypeSymbol symbol, HashSet<ITypeSymbol> visiting, out string why)
+        {
+            why = string.Empty;
+            switch (type)
             {
                 case ProtoType.Bool:
                     return 1;
@@ -671,14 +334,16 @@ internal sealed partial class MessageGenerator
                     return 4;
                 case ProtoType.Fixed64 or ProtoType.SFixed64 or ProtoType.Double:
                     return 8;
+                case ProtoType.String or ProtoType.Bytes when maxLength > 0:
+                    return WireSizeOfVarint((uint)maxLength) + maxLength;
                 case ProtoType.String:
-                    why = "a string can be of any length";
+                    why = "a string can be of any length; bound it with [MaxLength(n)]";
                     return null;
                 case ProtoType.Bytes:
-                    why = "bytes can be of any length";
+                    why = "bytes can be of any length; bound them with [MaxLength(n)]";
                     return null;
                 default:
-                    ITypeSymbol nested = member.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n ? n.TypeArguments[0] : member.Type;
+                    ITypeSymbol nested = symbol is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n ? n.TypeArguments[0] : symbol;
                     int? inner = MessageBound((INamedTypeSymbol)nested, visiting);
                     if (inner is null)
                     {
@@ -731,11 +396,11 @@ internal sealed partial class MessageGenerator
 
         private int? BoundOfSourceType(INamedTypeSymbol type, HashSet<ITypeSymbol> visiting)
         {
-            List<MemberCandidate>? members = SerializedMembers(type, report: false, out _, out _);
+            List<MemberCandidate>? members = _members.SerializedMembers(type, report: false, out _, out _);
             var classified = new List<(MemberCandidate, MemberSpec)>();
             for (int i = 0; members is not null && i < members.Count; i++)
             {
-                if (Classify(members[i], members[i].ExplicitNumber ?? i + 1, report: false) is not { } spec)
+                if (_members.Classify(members[i], members[i].ExplicitNumber ?? i + 1, report: false) is not { } spec)
                 {
                     return null;
                 }
@@ -774,12 +439,12 @@ internal sealed partial class MessageGenerator
                 return false;
             }
 
-            foreach (MemberCandidate member in SerializedMembers(from, report: false, out _, out _) ?? new List<MemberCandidate>())
+            foreach (MemberCandidate member in _members.SerializedMembers(from, report: false, out _, out _) ?? new List<MemberCandidate>())
             {
                 bool required = member.Type is INamedTypeSymbol named
                     && !(member.Type.IsReferenceType && member.Type.NullableAnnotation == NullableAnnotation.Annotated)
                     && named.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T
-                    && IsMessageType(named);
+                    && _members.IsMessageType(named);
                 if (!required)
                 {
                     continue;
@@ -797,7 +462,7 @@ internal sealed partial class MessageGenerator
             return false;
         }
 
-        private static int WireSizeOfVarint(uint value)
+        private static int WireSizeOfVarint(ulong value)
         {
             int size = 1;
             while (value >= 0x80)
@@ -807,28 +472,6 @@ internal sealed partial class MessageGenerator
             }
 
             return size;
-        }
-
-
-        private static string Identifier(string name) =>
-            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None
-                ? "@" + name
-                : name;
-
-        /// <summary>A member found on the type, before it is classified.</summary>
-        private sealed record MemberCandidate(
-            ISymbol Symbol,
-            ITypeSymbol Type,
-            IParameterSymbol? Parameter,
-            Location? Location,
-            int? ExplicitNumber,
-            bool ZigZag,
-            bool Fixed)
-        {
-            /// <summary>A get-only property or readonly field without [Field]: serialized only when a constructor sets it.</summary>
-            public bool Optional => Parameter is null && ExplicitNumber is null && !IsSettable(Symbol);
-
-            public string Name => Symbol.Name;
         }
     }
 }

@@ -35,6 +35,7 @@ internal enum CollectionKind
 /// One serialized member.
 /// <see cref="TypeName"/> is the member's C# type as written in generated code (fully qualified, with
 /// <c>?</c> when nullable); <see cref="ElementTypeName"/> is the scalar or element type without <c>?</c>.
+/// <see cref="MaxLength"/> is the member's [MaxLength] (UTF-8 bytes, bytes or elements), 0 when it has none.
 /// </summary>
 internal sealed record MemberSpec(
     string Name,
@@ -47,4 +48,5 @@ internal sealed record MemberSpec(
     bool IsValueType,
     bool BytesAsMemory,
     bool ElementIsValueType,
-    bool ElementIsNullableReference);
+    bool ElementIsNullableReference,
+    int MaxLength = 0);

@@ -33,7 +33,7 @@ internal sealed partial class ProtocolGenerator
 
         public static ProtocolParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            var parser = new Parser(KnownTypeSymbols.ForProtocols(context.SemanticModel.Compilation), cancellationToken);
+            var parser = new Parser(KnownTypeSymbols.For(context.SemanticModel.Compilation), cancellationToken);
             ProtocolSpec? spec = parser.ParseProtocol(
                 (INamedTypeSymbol)context.TargetSymbol,
                 (TypeDeclarationSyntax)context.TargetNode,

@@ -22,6 +22,7 @@ internal sealed partial class ProtocolGenerator
     {
         private readonly KnownTypeSymbols _known;
         private readonly CancellationToken _cancellationToken;
+        private readonly MessageMembers _members;
         private readonly Action<DiagnosticDescriptor, INamedTypeSymbol, INamedTypeSymbol> _report;
         private readonly List<Entry> _entries = new();
         private readonly Dictionary<ITypeSymbol, Entry> _byType = new(SymbolEqualityComparer.Default);
@@ -31,6 +32,7 @@ internal sealed partial class ProtocolGenerator
         {
             _known = known;
             _cancellationToken = cancellationToken;
+            _members = new MessageMembers(known, cancellationToken, diagnostics: null);
             _report = report;
         }
 
@@ -50,7 +52,7 @@ internal sealed partial class ProtocolGenerator
                     continue;
                 }
 
-                entry.Members = MessageGenerator.Parser.DescribeMembers(entry.Type, _known, _cancellationToken);
+                entry.Members = _members.Describe(entry.Type);
                 foreach ((MemberSpec spec, ITypeSymbol memberType) in entry.Members ?? new List<(MemberSpec, ITypeSymbol)>())
                 {
                     if (spec.ProtoType is ProtoType.Message or ProtoType.Enum && ElementType(memberType) is { } element)

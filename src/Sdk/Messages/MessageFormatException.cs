@@ -3,7 +3,7 @@ namespace PeerKit;
 /// <summary>
 /// The bytes being decoded are not a valid encoding of the expected message: truncated input, a malformed
 /// varint, a length past the end, an invalid tag or wire type, nesting deeper than
-/// <see cref="Serialization.MessageReader.MaxDepth"/>, or invalid UTF-8 in a string.
+/// <see cref="Serialization.MessageReader.MaxDepth"/> (100 by default), or invalid UTF-8 in a string.
 /// </summary>
 public sealed class MessageFormatException : FormatException
 {

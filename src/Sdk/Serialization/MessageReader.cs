@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
@@ -16,40 +17,66 @@ namespace PeerKit.Serialization;
 /// </summary>
 /// <remarks>
 /// A reader made from a <see cref="ReadOnlyMemory{T}"/> hands out <c>bytes</c> fields as slices of that
-/// memory (<see cref="ReadBytesMemory"/>) instead of copies.
+/// memory (<see cref="ReadBytesMemory()"/>) instead of copies.
 /// </remarks>
 public ref struct MessageReader
 {
-    /// <summary>The deepest nesting of embedded messages (and groups) a reader accepts.</summary>
-    public const int MaxDepth = 64;
+    /// <summary>
+    /// The deepest nesting of embedded messages (and groups) a reader accepts unless told otherwise: 100 levels below
+    /// the outermost message, as Google.Protobuf's default recursion limit and protobufjs accept.
+    /// </summary>
+    public const int DefaultMaxDepth = 100;
 
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly ReadOnlyMemory<byte> _memory;
     private readonly bool _hasMemory;
     private readonly int _depth;
+    private readonly int _maxDepth;
     private readonly long _origin;
     private int _position;
 
     /// <summary>Creates a reader over <paramref name="source"/>.</summary>
     public MessageReader(ReadOnlySpan<byte> source)
+        : this(source, DefaultMaxDepth)
     {
+    }
+
+    /// <summary>Creates a reader over <paramref name="source"/> that accepts embedded messages <paramref name="maxDepth"/> levels deep.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDepth"/> is negative.</exception>
+    public MessageReader(ReadOnlySpan<byte> source, int maxDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxDepth);
         _buffer = source;
+        _maxDepth = maxDepth;
     }
 
     /// <summary>Creates a reader over <paramref name="source"/> whose <c>bytes</c> fields can slice it.</summary>
     public MessageReader(ReadOnlyMemory<byte> source)
+        : this(source, DefaultMaxDepth)
     {
+    }
+
+    /// <summary>
+    /// Creates a reader over <paramref name="source"/> whose <c>bytes</c> fields can slice it, and that accepts
+    /// embedded messages <paramref name="maxDepth"/> levels deep.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDepth"/> is negative.</exception>
+    public MessageReader(ReadOnlyMemory<byte> source, int maxDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxDepth);
         _buffer = source.Span;
         _memory = source;
         _hasMemory = true;
+        _maxDepth = maxDepth;
     }
 
-    private MessageReader(ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte> memory, bool hasMemory, int depth, long origin)
+    private MessageReader(ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte> memory, bool hasMemory, int depth, int maxDepth, long origin)
     {
         _buffer = buffer;
         _memory = memory;
         _hasMemory = hasMemory;
         _depth = depth;
+        _maxDepth = maxDepth;
         _origin = origin;
     }
 
@@ -64,6 +91,19 @@ public ref struct MessageReader
 
     /// <summary>How many embedded messages deep this reader is (0 for the outermost message).</summary>
     public readonly int Depth => _depth;
+
+    /// <summary>The deepest nesting this reader accepts (<see cref="DefaultMaxDepth"/> unless given to the constructor).</summary>
+    public readonly int MaxDepth => _maxDepth;
+
+    /// <summary>The input, for the packed-field decoder.</summary>
+    internal readonly ReadOnlySpan<byte> Buffer => _buffer;
+
+    /// <summary>The index of the next byte in <see cref="Buffer"/>, for the packed-field decoder.</summary>
+    internal int Position
+    {
+        readonly get => _position;
+        set => _position = value;
+    }
 
     /// <summary>Reads a message of type <typeparamref name="T"/> from no bytes: every field at its default.</summary>
     public static T ReadDefault<T>() where T : IMessage<T>
@@ -432,6 +472,61 @@ public ref struct MessageReader
         return value;
     }
 
+    /// <summary>Reads a string of at most <paramref name="maxLength"/> UTF-8 bytes (a member's [MaxLength]), which must be valid UTF-8.</summary>
+    public string ReadString(int maxLength)
+    {
+        ThrowIfLonger(PeekLength(), maxLength, "a string", "UTF-8 bytes");
+        return ReadString();
+    }
+
+    /// <summary>Reads a <c>bytes</c> field of at most <paramref name="maxLength"/> bytes (a member's [MaxLength]) into a new array.</summary>
+    public byte[] ReadBytes(int maxLength)
+    {
+        ThrowIfLonger(PeekLength(), maxLength, "a bytes field", "bytes");
+        return ReadBytes();
+    }
+
+    /// <summary>Reads a <c>bytes</c> field of at most <paramref name="maxLength"/> bytes (see <see cref="ReadBytesMemory()"/>).</summary>
+    public ReadOnlyMemory<byte> ReadBytesMemory(int maxLength)
+    {
+        ThrowIfLonger(PeekLength(), maxLength, "a bytes field", "bytes");
+        return ReadBytesMemory();
+    }
+
+    /// <summary>
+    /// Throws when a repeated member would hold more than its [MaxLength] of elements: <paramref name="count"/>
+    /// is how many it would hold after the element (or packed run) at this reader's position.
+    /// </summary>
+    public readonly void CheckCount(int count, int maxLength)
+    {
+        if (count > maxLength)
+        {
+            throw Error(_position, $"a repeated field holds more than its [MaxLength] of {maxLength} elements ({count})");
+        }
+    }
+
+    /// <summary>The value of the length prefix at the position, without moving past it (or 0 when it is malformed: reading it then throws).</summary>
+    private readonly ulong PeekLength()
+    {
+        MessageReader copy = this;
+        try
+        {
+            return copy.ReadVarint64();
+        }
+        catch (MessageFormatException)
+        {
+            return 0;
+        }
+    }
+
+    private readonly void ThrowIfLonger(ulong length, int maxLength, string what, string unit)
+    {
+        if (length > (ulong)maxLength)
+        {
+            throw Error(_position, $"{what} of {length} {unit} is longer than its [MaxLength] of {maxLength}");
+        }
+    }
+
     /// <summary>Reads a string, which must be valid UTF-8.</summary>
     public string ReadString()
     {
@@ -509,6 +604,86 @@ public ref struct MessageReader
     }
 
     /// <summary>
+    /// Notes an occurrence of a singular embedded message field without reading it yet: protobuf merges a field
+    /// that occurs more than once (a later occurrence's set fields replace, its repeated fields append to, its
+    /// embedded messages merge into the earlier ones), which is reading the occurrences' concatenation once the
+    /// whole input has been seen, with <see cref="ReadOccurrences{T}"/>. <paramref name="occurrences"/> starts as
+    /// <c>default</c>, one per field.
+    /// </summary>
+    public void AddOccurrence(ref MessageOccurrences occurrences)
+    {
+        int start = _position;
+        if (_depth >= _maxDepth)
+        {
+            throw Error(start, $"messages are nested deeper than {_maxDepth}");
+        }
+
+        int length = ReadLength();
+        int body = _position;
+        _position = body + length;
+        if (!occurrences.Occurred)
+        {
+            occurrences.Occurred = true;
+            occurrences.FirstStart = body;
+            occurrences.FirstLength = length;
+        }
+        else
+        {
+            Gather(ref occurrences, body, length);
+        }
+    }
+
+    /// <summary>
+    /// Reads the field whose occurrences <see cref="AddOccurrence"/> noted (call it only when
+    /// <see cref="MessageOccurrences.Occurred"/>): the one occurrence in place, or all of them, merged, from a
+    /// pooled copy. Every byte is read once however deep merged fields nest. In a merged copy, <c>bytes</c>
+    /// members typed <see cref="ReadOnlyMemory{T}"/> are copies, and an error names the first occurrence's offset.
+    /// </summary>
+    public T ReadOccurrences<T>(ref MessageOccurrences occurrences) where T : IMessage<T>
+    {
+        if (occurrences.Merged is null)
+        {
+            MessageReader nested = Slice(occurrences.FirstStart, occurrences.FirstLength, _depth + 1);
+            return T.Read(ref nested);
+        }
+
+        return ReadMerged<T>(ref occurrences);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly T ReadMerged<T>(ref MessageOccurrences occurrences) where T : IMessage<T>
+    {
+        byte[] merged = occurrences.Merged!;
+        var reader = new MessageReader(merged.AsSpan(0, occurrences.MergedLength), default, hasMemory: false, _depth + 1, _maxDepth, _origin + occurrences.FirstStart);
+        T value = T.Read(ref reader);
+        occurrences.Merged = null;
+        occurrences.Occurred = false;
+        ArrayPool<byte>.Shared.Return(merged);
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void Gather(ref MessageOccurrences occurrences, int start, int length)
+    {
+        if (occurrences.Merged is null)
+        {
+            occurrences.Merged = ArrayPool<byte>.Shared.Rent(Math.Max(256, 2 * (occurrences.FirstLength + length)));
+            _buffer.Slice(occurrences.FirstStart, occurrences.FirstLength).CopyTo(occurrences.Merged);
+            occurrences.MergedLength = occurrences.FirstLength;
+        }
+        else if (occurrences.Merged.Length - occurrences.MergedLength < length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(2 * occurrences.Merged.Length, occurrences.MergedLength + length));
+            occurrences.Merged.AsSpan(0, occurrences.MergedLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(occurrences.Merged);
+            occurrences.Merged = larger;
+        }
+
+        _buffer.Slice(start, length).CopyTo(occurrences.Merged.AsSpan(occurrences.MergedLength));
+        occurrences.MergedLength += length;
+    }
+
+    /// <summary>
     /// Reads a length-delimited field and returns a reader over its bytes, for packed repeated fields.
     /// The returned reader is at the same depth as this one.
     /// </summary>
@@ -523,9 +698,9 @@ public ref struct MessageReader
     private MessageReader ReadNested()
     {
         int start = _position;
-        if (_depth >= MaxDepth)
+        if (_depth >= _maxDepth)
         {
-            throw Error(start, $"messages are nested deeper than {MaxDepth}");
+            throw Error(start, $"messages are nested deeper than {_maxDepth}");
         }
 
         int length = ReadLength();
@@ -535,7 +710,7 @@ public ref struct MessageReader
     }
 
     private readonly MessageReader Slice(int start, int length, int depth) =>
-        new(_buffer.Slice(start, length), _hasMemory ? _memory.Slice(start, length) : default, _hasMemory, depth, _origin + start);
+        new(_buffer.Slice(start, length), _hasMemory ? _memory.Slice(start, length) : default, _hasMemory, depth, _maxDepth, _origin + start);
 
     /// <summary>Counts the varints left in this reader (the bytes below 0x80), to size a packed field's storage.</summary>
     public readonly int CountVarints() => VarintWords.CountEnds(_buffer.Slice(_position));
@@ -544,22 +719,22 @@ public ref struct MessageReader
     /// Reads <paramref name="destination"/>'s length of <c>int32</c> varints, the elements of a packed field
     /// (see <see cref="ReadPacked"/> and <see cref="CountVarints"/>). Throws as reading them one by one would.
     /// </summary>
-    public void ReadPackedInt32(Span<int> destination) => ReadVarints(MemoryMarshal.Cast<int, uint>(destination));
+    public void ReadPackedInt32(Span<int> destination) => PackedVarints.Read(ref this, MemoryMarshal.Cast<int, uint>(destination));
 
     /// <summary>Reads <paramref name="destination"/>'s length of <c>uint32</c> varints (see <see cref="ReadPackedInt32"/>).</summary>
-    public void ReadPackedUInt32(Span<uint> destination) => ReadVarints(destination);
+    public void ReadPackedUInt32(Span<uint> destination) => PackedVarints.Read(ref this, destination);
 
     /// <summary>Reads <paramref name="destination"/>'s length of <c>int64</c> varints (see <see cref="ReadPackedInt32"/>).</summary>
-    public void ReadPackedInt64(Span<long> destination) => ReadVarints(MemoryMarshal.Cast<long, ulong>(destination));
+    public void ReadPackedInt64(Span<long> destination) => PackedVarints.Read(ref this, MemoryMarshal.Cast<long, ulong>(destination));
 
     /// <summary>Reads <paramref name="destination"/>'s length of <c>uint64</c> varints (see <see cref="ReadPackedInt32"/>).</summary>
-    public void ReadPackedUInt64(Span<ulong> destination) => ReadVarints(destination);
+    public void ReadPackedUInt64(Span<ulong> destination) => PackedVarints.Read(ref this, destination);
 
     /// <summary>Reads <paramref name="destination"/>'s length of <c>sint32</c> (zigzag) varints (see <see cref="ReadPackedInt32"/>).</summary>
     public void ReadPackedSInt32(Span<int> destination)
     {
         Span<uint> raw = MemoryMarshal.Cast<int, uint>(destination);
-        ReadVarints(raw);
+        PackedVarints.Read(ref this, raw);
         for (int i = 0; i < raw.Length; i++)
         {
             destination[i] = ZigZag.Decode(raw[i]);
@@ -570,7 +745,7 @@ public ref struct MessageReader
     public void ReadPackedSInt64(Span<long> destination)
     {
         Span<ulong> raw = MemoryMarshal.Cast<long, ulong>(destination);
-        ReadVarints(raw);
+        PackedVarints.Read(ref this, raw);
         for (int i = 0; i < raw.Length; i++)
         {
             destination[i] = ZigZag.Decode(raw[i]);
@@ -623,144 +798,6 @@ public ref struct MessageReader
         }
     }
 
-    // Bytes copied to the stack to decode the last varints of a field the same way as the others: a
-    // block of 64 plus room for an 8-byte load at its last byte.
-    private const int PaddedBlock = 72;
-
-    /// <summary>
-    /// Reads varints into <paramref name="destination"/> (<see cref="uint"/>: their low 32 bits, or
-    /// <see cref="ulong"/>). Takes 64 bytes at a time: a bitmap of the bytes that end a varint gives
-    /// every varint's start and length without waiting for the one before it to be decoded.
-    /// </summary>
-    private void ReadVarints<T>(Span<T> destination)
-        where T : unmanaged
-    {
-        ReadOnlySpan<byte> buffer = _buffer;
-        ref T output = ref MemoryMarshal.GetReference(destination);
-        int count = destination.Length;
-        int position = _position;
-        int i = 0;
-        Span<byte> padded = stackalloc byte[PaddedBlock];
-        if (typeof(T) == typeof(uint) && VarintWords.CanDecodeSixteen && count >= 16)
-        {
-            i = ReadSixteens(buffer, ref position, ref Unsafe.As<T, uint>(ref output), count);
-        }
-
-        while (i < count)
-        {
-            int available = buffer.Length - position;
-            scoped ref byte block = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
-            ulong continuation;
-            ulong ends;
-            if (available >= PaddedBlock)
-            {
-                continuation = VarintWords.ContinuationBits64(ref block);
-                ends = ~continuation;
-            }
-            else
-            {
-                padded.Clear();
-                buffer.Slice(position).CopyTo(padded);
-                block = ref MemoryMarshal.GetReference(padded);
-                continuation = VarintWords.ContinuationBits64(ref block);
-                ends = ~continuation;
-                if (available < 64)
-                {
-                    ends &= (1UL << available) - 1;
-                }
-            }
-
-            // The varints that end in this block, as many as are still wanted.
-            int take = Math.Min(BitOperations.PopCount(ends), count - i);
-            int start = 0;
-            int n = 0;
-            if (take != 0 && !VarintWords.HasLongRun(continuation))
-            {
-                // No varint here is longer than 8 bytes: decode them without checking each one's length.
-                start = typeof(T) == typeof(uint)
-                    ? VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)))
-                    : VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)));
-                n = take;
-            }
-
-            for (; n < take; n++)
-            {
-                int last = BitOperations.TrailingZeroCount(ends);
-                int length = last - start + 1;
-                if (length > 8)
-                {
-                    break;
-                }
-
-                ulong value = VarintWords.Decode(VarintWords.Load(ref Unsafe.Add(ref block, start)), length);
-                if (typeof(T) == typeof(uint))
-                {
-                    Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i + n)) = (uint)value;
-                }
-                else
-                {
-                    Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i + n)) = value;
-                }
-
-                start = last + 1;
-                ends &= ends - 1;
-            }
-
-            i += n;
-            position += start;
-            if (n < take || take == 0)
-            {
-                // A varint of 9 or 10 bytes, or one without an end in the block (too long, or cut by the
-                // end of the input): the one-at-a-time reader decodes it or throws at the right offset.
-                _position = position;
-                ulong value = ReadVarint64();
-                position = _position;
-                if (typeof(T) == typeof(uint))
-                {
-                    Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
-                }
-                else
-                {
-                    Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
-                }
-
-                i++;
-            }
-        }
-
-        _position = position;
-    }
-
-    /// <summary>
-    /// Decodes short varints sixteen at a time with vector instructions (<see cref="VarintWords.DecodeSixteen"/>)
-    /// for as long as they come and at least sixteen are wanted.
-    /// </summary>
-    /// <returns>How many were decoded (a multiple of 16); <paramref name="position"/> is moved past them.</returns>
-    private static unsafe int ReadSixteens(ReadOnlySpan<byte> buffer, ref int position, ref uint output, int count)
-    {
-        int i = 0;
-        fixed (byte* start = buffer)
-        {
-            while (count - i >= 16)
-            {
-                int available = buffer.Length - position;
-                Vector512<byte> block = available >= 64
-                    ? Vector512.Load(start + position)
-                    : Avx512BW.MaskLoad(start + position, Vector512.LessThan(Vector512.Create(VarintWords.ByteIndexes), Vector512.Create((byte)available)), Vector512<byte>.Zero); // no fault past the end
-                int taken = VarintWords.DecodeSixteen(block, available, ref Unsafe.Add(ref output, i));
-                if (taken == 0)
-                {
-                    break;
-                }
-
-                i += 16;
-                position += taken;
-            }
-        }
-
-        return i;
-    }
-
     /// <summary>Skips the value of a field whose tag was just read: what unknown fields need.</summary>
     public void SkipField(uint tag)
     {
@@ -793,9 +830,9 @@ public ref struct MessageReader
     /// <param name="tagStart">Where the group's start tag is, to report it when the group is too deep.</param>
     private void SkipGroup(uint fieldNumber, int depth, int tagStart)
     {
-        if (depth >= MaxDepth)
+        if (depth >= _maxDepth)
         {
-            throw Error(tagStart, $"groups are nested deeper than {MaxDepth}");
+            throw Error(tagStart, $"groups are nested deeper than {_maxDepth}");
         }
 
         while (true)

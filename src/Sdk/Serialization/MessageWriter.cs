@@ -362,7 +362,16 @@ public ref struct MessageWriter
 
             // ASCII narrows a unit to a byte; from the first block with another character on, transcode.
             OperationStatus status = OperationStatus.Done;
-            int written = AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref MemoryMarshal.GetReference(text), value.Length);
+            int written;
+            if (value.Length >= WireSize.LongText)
+            {
+                System.Text.Ascii.FromUtf16(value.AsSpan(), text, out written);
+            }
+            else
+            {
+                written = AsciiText.Narrow(ref MemoryMarshal.GetReference(value.AsSpan()), ref MemoryMarshal.GetReference(text), value.Length);
+            }
+
             if (written != value.Length)
             {
                 status = System.Text.Unicode.Utf8.FromUtf16(value.AsSpan(written), text[written..], out _, out int rest, replaceInvalidSequences: false);
@@ -426,9 +435,51 @@ public ref struct MessageWriter
     }
 
     /// <summary>Writes an embedded message: its length prefix, then its encoding.</summary>
+    /// <remarks>
+    /// Over a span the message is not sized again (its size was counted once, in the outermost <c>GetSize</c>):
+    /// one byte is kept for the prefix, the message is written after it, and the prefix is filled in. A message of
+    /// 128 bytes or more needs a longer prefix, so its bytes move up by one or two (a copy, cheaper than walking
+    /// its members a second time, and only for large messages). Over a buffer writer, which may hand out a new
+    /// span while the message is written, the message is sized first.
+    /// </remarks>
     public void WriteMessage<T>(in T message) where T : IMessage<T>
     {
+        if (_output is null && _position < _buffer.Length)
+        {
+            int start = _position;
+            _position = start + 1;
+            T.Write(in message, ref this);
+            int length = _position - start - 1;
+            if (length < 0x80)
+            {
+                Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), start) = (byte)length;
+                return;
+            }
+
+            WideLengthPrefix(start, length);
+            return;
+        }
+
         WriteVarint32((uint)T.GetSize(in message));
         T.Write(in message, ref this);
+    }
+
+    /// <summary>Moves a message written after a one-byte gap at <paramref name="start"/> up to make room for its longer prefix, and writes the prefix.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WideLengthPrefix(int start, int length)
+    {
+        int prefix = WireSize.Varint32((uint)length);
+        Ensure(prefix - 1);
+        _buffer.Slice(start + 1, length).CopyTo(_buffer.Slice(start + prefix));
+        _position = start + prefix + length;
+        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), start);
+        uint value = (uint)length;
+        for (int i = 0; i < prefix - 1; i++)
+        {
+            Unsafe.Add(ref at, i) = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        Unsafe.Add(ref at, prefix - 1) = (byte)value;
     }
 }

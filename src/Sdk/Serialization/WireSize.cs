@@ -42,10 +42,61 @@ public static class WireSize
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int String(string value) => LengthDelimited(Utf8Length(value));
 
+    /// <summary>
+    /// Bytes of a string field's payload, checking the UTF-8 length against the member's [MaxLength]
+    /// (<paramref name="member"/> names it, as <c>Message.Member</c>).
+    /// </summary>
+    /// <exception cref="MaxLengthExceededException">The string takes more than <paramref name="maxLength"/> UTF-8 bytes.</exception>
+    public static int String(string value, int maxLength, string member)
+    {
+        // More units than the limit: more bytes too (one byte per unit at least), without counting them.
+        int length = value.Length > maxLength ? value.Length : Utf8Length(value);
+        if (length > maxLength)
+        {
+            throw new MaxLengthExceededException(member, Utf8Length(value), maxLength, "UTF-8 bytes");
+        }
+
+        return LengthDelimited(length);
+    }
+
+    /// <summary>Bytes of a <c>bytes</c> field's payload, checking <paramref name="length"/> against the member's [MaxLength].</summary>
+    /// <exception cref="MaxLengthExceededException"><paramref name="length"/> is more than <paramref name="maxLength"/>.</exception>
+    public static int Bytes(int length, int maxLength, string member)
+    {
+        if (length > maxLength)
+        {
+            throw new MaxLengthExceededException(member, length, maxLength, "bytes");
+        }
+
+        return LengthDelimited(length);
+    }
+
+    /// <summary>Checks a repeated member's element count against its [MaxLength].</summary>
+    /// <exception cref="MaxLengthExceededException"><paramref name="count"/> is more than <paramref name="maxLength"/>.</exception>
+    public static void Count(int count, int maxLength, string member)
+    {
+        if (count > maxLength)
+        {
+            throw new MaxLengthExceededException(member, count, maxLength, "elements");
+        }
+    }
+
     /// <summary>The UTF-8 length of <paramref name="value"/>: its length when it is ASCII (checked a vector at a time), else counted.</summary>
     /// <exception cref="System.Text.EncoderFallbackException">The string holds invalid UTF-16 (a lone surrogate).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Utf8Length(string value) => AsciiText.IsAscii(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
+    internal static int Utf8Length(string value) =>
+        value.Length >= LongText ? LongUtf8Length(value) : AsciiText.IsAscii(value) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
+
+    /// <summary>
+    /// From this many UTF-16 units on, strings are checked and converted with the runtime's unrolled vector code
+    /// (<see cref="System.Text.Ascii"/>, <see cref="System.Text.Unicode.Utf8"/>), which costs more per call than
+    /// <see cref="AsciiText"/> but less per character.
+    /// </summary>
+    internal const int LongText = 256;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int LongUtf8Length(string value) =>
+        System.Text.Ascii.IsValid(value.AsSpan()) ? value.Length : MessageWriter.Utf8.GetByteCount(value);
 
     /// <summary>Bytes of an embedded message's payload: its length prefix and its encoding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

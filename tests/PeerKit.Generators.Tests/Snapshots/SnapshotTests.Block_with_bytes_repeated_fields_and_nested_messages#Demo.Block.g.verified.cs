@@ -155,18 +155,20 @@ namespace Demo
         static global::Demo.Block global::PeerKit.IMessage<global::Demo.Block>.Read(ref global::PeerKit.Serialization.MessageReader reader)
         {
             global::Demo.Header? f1 = null;
+            global::PeerKit.Serialization.MessageOccurrences m1 = default;
             global::System.ReadOnlyMemory<byte> f2 = default;
             global::PeerKit.Serialization.RepeatedBuilder<int> f3 = default;
             global::PeerKit.Serialization.RepeatedBuilder<string> f4 = default;
             global::PeerKit.Serialization.RepeatedBuilder<global::Demo.Header> f5 = default;
             byte[] f6 = global::System.Array.Empty<byte>();
             global::Demo.Header? f7 = null;
+            global::PeerKit.Serialization.MessageOccurrences m7 = default;
             global::PeerKit.Serialization.RepeatedBuilder<byte[]> f8 = default;
             global::PeerKit.Serialization.RepeatedBuilder<uint> f9 = default;
             global::PeerKit.Serialization.RepeatedBuilder<string?> f10 = default;
             if (reader.TryReadTag(0x0A))
             {
-                f1 = reader.ReadMessage<global::Demo.Header>();
+                reader.AddOccurrence(ref m1);
             }
             if (reader.TryReadTag(0x12))
             {
@@ -178,7 +180,7 @@ namespace Demo
             }
             if (reader.TryReadTag(0x3A))
             {
-                f7 = reader.ReadMessage<global::Demo.Header>();
+                reader.AddOccurrence(ref m7);
             }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
@@ -186,7 +188,7 @@ namespace Demo
                 switch (tag)
                 {
                     case 10:
-                        f1 = reader.ReadMessage<global::Demo.Header>();
+                        reader.AddOccurrence(ref m1);
                         break;
                     case 18:
                         f2 = reader.ReadBytesMemory();
@@ -214,7 +216,7 @@ namespace Demo
                         f6 = reader.ReadBytes();
                         break;
                     case 58:
-                        f7 = reader.ReadMessage<global::Demo.Header>();
+                        reader.AddOccurrence(ref m7);
                         break;
                     case 66:
                         f8.Add(reader.ReadBytes());
@@ -239,6 +241,14 @@ namespace Demo
                         reader.SkipField(tag);
                         break;
                 }
+            }
+            if (m1.Occurred)
+            {
+                f1 = reader.ReadOccurrences<global::Demo.Header>(ref m1);
+            }
+            if (m7.Occurred)
+            {
+                f7 = reader.ReadOccurrences<global::Demo.Header>(ref m7);
             }
             return new global::Demo.Block(f1 ?? global::PeerKit.Serialization.MessageReader.ReadDefault<global::Demo.Header>(), f2, f3.ToArray(), f4.ToList(), f5.ToArray(), f6, f7, f8.ToList(), f9.ToArray(), f10.ToList());
         }

@@ -232,7 +232,7 @@ internal static class Gens
         return g;
     }
 
-    /// <summary>Chains of 1 to 65 messages: the outermost and at most 64 nested (MessageReader.MaxDepth).</summary>
+    /// <summary>Chains of 1 to 65 messages: the outermost and at most 64 nested (within MessageReader.DefaultMaxDepth).</summary>
     public static readonly Gen<G.Recursive> Recursive =
         from levels in Gen.Choose(1, 65)
         from values in Gen.ArrayOf(Int32, levels)
