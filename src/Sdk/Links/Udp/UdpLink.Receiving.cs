@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using PeerKit.Serialization;
 
 namespace PeerKit.Links.Udp;
 
@@ -147,143 +146,81 @@ public sealed partial class UdpLink
         }
     }
 
-    /// <summary>Routes each frame of a packet to the part it concerns.</summary>
-    private FrameResult ReadFramesLocked(ReadOnlySpan<byte> p, bool defer, bool dropUnreliable, long now)
+    /// <summary>Routes each frame of a packet, as <see cref="FrameReader"/> reads it, to the part it concerns.</summary>
+    private FrameResult ReadFramesLocked(ReadOnlySpan<byte> packet, bool defer, bool dropUnreliable, long now)
     {
         var result = default(FrameResult);
-        int pos = 0;
-        while (pos < p.Length)
+        var reader = new FrameReader(packet);
+        while (reader.More)
         {
-            byte type = p[pos++];
-            if (type == UdpWire.FramePadding)
+            if (!reader.TryRead(out Frame frame, out FrameError malformed))
             {
-                int more = p[pos..].IndexOfAnyExcept(UdpWire.FramePadding);
-                pos = more < 0 ? p.Length : pos + more;
+                result.Error = malformed;
+                return result;
             }
-            else if (type == UdpWire.FrameAck)
-            {
-                if (!ReadAckLocked(p, ref pos, now))
-                {
-                    result.Error = FrameError.Malformed("a malformed acknowledgement");
-                    return result;
-                }
-            }
-            else if (type == UdpWire.FramePing)
-            {
-                result.Eliciting = true;
-            }
-            else if (type == UdpWire.FrameClose)
-            {
-                result.Close = true;
-            }
-            else if (type is UdpWire.FramePathChallenge or UdpWire.FramePathResponse)
-            {
-                if (p.Length - pos < 8)
-                {
-                    result.Error = FrameError.Malformed("a truncated path challenge or response");
-                    return result;
-                }
 
-                ulong data = BinaryPrimitives.ReadUInt64LittleEndian(p[pos..]);
-                pos += 8;
-                if (type == UdpWire.FramePathChallenge)
-                {
-                    SendPathResponseLocked(data, now); // on the path it came by, whatever the link's current address
-                }
-                else if (_paths.OnResponse(data, _packetSource!) is { } address)
-                {
-                    _remote = address;
-                    _remoteEndPoint = UdpEndpoint.ToEndPoint(address);
-                    _received.AckNow(); // tell the peer at once, from the new path, what arrived meanwhile
-                    if (_pmtu!.Restart(now, delay: 0)) // a new path: its MTU is unknown
+            FrameError? error = null;
+            switch (frame.Kind)
+            {
+                case FrameKind.Ack:
+                    if (!OnAckLocked(ref frame.Ack, now))
                     {
-                        OnPacketSizeDownLocked();
+                        error = FrameError.Malformed("an acknowledgement of a packet never sent");
                     }
-                }
+
+                    break;
+                case FrameKind.Ping:
+                    result.Eliciting = true;
+                    break;
+                case FrameKind.Close:
+                    result.Close = true;
+                    break;
+                case FrameKind.PathChallenge:
+                    SendPathResponseLocked(frame.PathData, now); // on the path it came by, whatever the link's current address
+                    break;
+                case FrameKind.PathResponse:
+                    OnPathResponseLocked(frame.PathData, now);
+                    break;
+                case FrameKind.Resume:
+                    // The peer's receive queue drained after it left our packets unacknowledged: resend them now.
+                    _recovery.TakeAll(_lost);
+                    foreach (SentPacket lost in _lost)
+                    {
+                        _packer.OnPacketLost(lost);
+                        _recovery.Recycle(lost);
+                    }
+
+                    _lost.Clear();
+                    break;
+                case FrameKind.Message or FrameKind.Fragment:
+                    if (frame.Kind == FrameKind.Fragment && frame.Total > _options.MaxFrameSize)
+                    {
+                        error = new FrameError(LinkCloseReason.FrameTooLarge, new FrameTooLargeException(frame.Total, _options.MaxFrameSize));
+                        break;
+                    }
+
+                    result.Eliciting = true;
+                    if (defer && frame.Class < 2)
+                    {
+                        result.DeferredData = true;
+                    }
+                    else if (dropUnreliable && frame.Class >= 2)
+                    {
+                        _receiveLanes.CountDropped();
+                    }
+                    else
+                    {
+                        error = frame.Kind == FrameKind.Message
+                            ? _receiveLanes.ReceiveWhole(frame.Class, frame.Seq, frame.Data)
+                            : _receiveLanes.ReceiveFragment(frame.Class, frame.Seq, (int)frame.Total, frame.ChunkSize, frame.Index, frame.Data);
+                    }
+
+                    break;
             }
-            else if (type == UdpWire.FrameResume)
+
+            if (error is not null)
             {
-                // The peer's receive queue drained after it left our packets unacknowledged: resend them now.
-                _recovery.TakeAll(_lost);
-                foreach (SentPacket packet in _lost)
-                {
-                    _packer.OnPacketLost(packet);
-                    _recovery.Recycle(packet);
-                }
-
-                _lost.Clear();
-            }
-            else if ((type & ~3) == UdpWire.FrameMessage)
-            {
-                int cls = type & 3;
-                if (!Varint.TryRead(p, ref pos, out ulong seq) || !Varint.TryRead(p, ref pos, out ulong length) || length > (ulong)(p.Length - pos))
-                {
-                    result.Error = FrameError.Malformed("a malformed message frame");
-                    return result;
-                }
-
-                result.Eliciting = true;
-                if (defer && cls < 2)
-                {
-                    result.DeferredData = true;
-                }
-                else if (dropUnreliable && cls >= 2)
-                {
-                    _receiveLanes.CountDropped();
-                }
-                else if (_receiveLanes.ReceiveWhole(cls, seq, p.Slice(pos, (int)length)) is { } error)
-                {
-                    result.Error = error;
-                    return result;
-                }
-
-                pos += (int)length;
-            }
-            else if ((type & ~3) == UdpWire.FrameFragment)
-            {
-                int cls = type & 3;
-                if (!Varint.TryRead(p, ref pos, out ulong seq) || !Varint.TryRead(p, ref pos, out ulong total)
-                    || !Varint.TryRead(p, ref pos, out ulong chunkSize) || !Varint.TryRead(p, ref pos, out ulong index)
-                    || chunkSize == 0 || chunkSize > UdpWire.MaxMtu || chunkSize % UdpWire.FragmentGranule != 0
-                    || total == 0 || total > int.MaxValue || index >= (total + chunkSize - 1) / chunkSize)
-                {
-                    result.Error = FrameError.Malformed("a malformed fragment frame");
-                    return result;
-                }
-
-                int length = (int)Math.Min(chunkSize, total - (index * chunkSize));
-                if (length > p.Length - pos)
-                {
-                    result.Error = FrameError.Malformed("a fragment cut short");
-                    return result;
-                }
-
-                if ((long)total > _options.MaxFrameSize)
-                {
-                    result.Error = new FrameError(LinkCloseReason.FrameTooLarge, new FrameTooLargeException((long)total, _options.MaxFrameSize));
-                    return result;
-                }
-
-                result.Eliciting = true;
-                if (defer && cls < 2)
-                {
-                    result.DeferredData = true;
-                }
-                else if (dropUnreliable && cls >= 2)
-                {
-                    _receiveLanes.CountDropped();
-                }
-                else if (_receiveLanes.ReceiveFragment(cls, seq, (int)total, (int)chunkSize, (int)index, p.Slice(pos, length)) is { } error)
-                {
-                    result.Error = error;
-                    return result;
-                }
-
-                pos += length;
-            }
-            else
-            {
-                result.Error = FrameError.Malformed($"an unknown frame type 0x{type:x2}");
+                result.Error = error;
                 return result;
             }
         }
@@ -298,48 +235,44 @@ public sealed partial class UdpLink
         SendControlPacketLocked(response, _packetSource!, now);
     }
 
-    /// <summary>
-    /// An ACK frame: largest, ack delay (µs), credit, first range length, extra range count, then (gap, length) pairs
-    /// (written by <see cref="ReceivedPackets.WriteAck"/>). Each range goes to loss recovery, and what it acknowledged
-    /// to the parts that care.
-    /// </summary>
-    private bool ReadAckLocked(ReadOnlySpan<byte> p, ref int pos, long now)
+    /// <summary>A PATH_RESPONSE: the link moves when it answers a challenge sent to the address it came from.</summary>
+    private void OnPathResponseLocked(ulong data, long now)
     {
-        if (!Varint.TryRead(p, ref pos, out ulong largest) || !Varint.TryRead(p, ref pos, out ulong delay)
-            || !Varint.TryRead(p, ref pos, out ulong credit) || !Varint.TryRead(p, ref pos, out ulong first) || pos >= p.Length
-            || credit > long.MaxValue)
+        if (_paths.OnResponse(data, _packetSource!) is not { } address)
+        {
+            return;
+        }
+
+        _remote = address;
+        _remoteEndPoint = UdpEndpoint.ToEndPoint(address);
+        _received.AckNow(); // tell the peer at once, from the new path, what arrived meanwhile
+        if (_pmtu!.Restart(now, delay: 0)) // a new path: its MTU is unknown
+        {
+            OnPacketSizeDownLocked();
+        }
+    }
+
+    /// <summary>
+    /// An ACK frame: the peer's credit goes to flow control, each range to loss recovery and what it acknowledged to
+    /// the parts that care; then losses are detected.
+    /// </summary>
+    /// <returns>False when it acknowledges a packet never sent.</returns>
+    private bool OnAckLocked(ref AckFrame ack, long now)
+    {
+        _credit.OnPeerLimit((long)ack.Credit);
+        if (ack.Largest >= _nextPn)
         {
             return false;
         }
 
-        _credit.OnPeerLimit((long)credit);
-        int extra = p[pos++];
-        if (first > largest || largest >= _nextPn)
+        long largestSentAt = _recovery.Get(ack.Largest)?.SentAt ?? 0;
+        bool ackedAny = false;
+        while (ack.TryNextRange(out ulong lo, out ulong hi))
         {
-            return false;
-        }
-
-        long largestSentAt = _recovery.Get(largest)?.SentAt ?? 0;
-        ulong lo = largest - first;
-        bool ackedAny = OnAckRangeLocked(lo, largest, now);
-        for (int i = 0; i < extra; i++)
-        {
-            if (!Varint.TryRead(p, ref pos, out ulong gap) || !Varint.TryRead(p, ref pos, out ulong length) || lo < gap + 2)
-            {
-                return false;
-            }
-
-            ulong hi = lo - gap - 2;
-            if (length > hi)
-            {
-                return false;
-            }
-
-            lo = hi - length;
             ackedAny |= OnAckRangeLocked(lo, hi, now);
         }
 
-        _recovery.OnAckFrame(largest, largestSentAt, (long)Math.Min(delay, (ulong)UdpClock.Micros(_options.MaxAckDelay)), ackedAny, now);
+        _recovery.OnAckFrame(ack.Largest, largestSentAt, (long)Math.Min(ack.Delay, (ulong)UdpClock.Micros(_options.MaxAckDelay)), ackedAny, now);
         if (ackedAny)
         {
             _recovery.DetectLosses(now, _lost);
