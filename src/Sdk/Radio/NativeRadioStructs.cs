@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace PeerKit.Radio;
+
+/// <summary><c>pk_sim_medium_config</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeMediumConfig
+{
+    public ulong Seed;
+    public nint Path;
+    public int Clock;
+    public double TxPowerDbm;
+    public double ReferenceLossDb;
+    public double PathLossExponent;
+    public double NoiseFloorDbm;
+    public double ExtraLoss;
+    public double CaptureDb;
+    public uint QueueFrames;
+}
+
+/// <summary><c>pk_radio_frame</c>: 80 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeRadioFrame
+{
+    public ulong TimestampMicroseconds;
+    public uint Sender;
+    public short RssiDbm;
+    public byte Length;
+    public byte Pipe;
+    public fixed byte Data[64];
+}
+
+/// <summary><c>pk_radio_stats</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeRadioStats
+{
+    public ulong Sent;
+    public ulong Received;
+    public ulong LostSignal;
+    public ulong LostCollision;
+    public ulong DroppedQueueFull;
+}
+
+/// <summary><c>pk_radio_error</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeRadioError
+{
+    public fixed byte Message[256];
+}
+
+/// <summary><c>pk_crazyradio_config</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeCrazyradioConfig
+{
+    public nint Usb;
+    public nint LibUsbPath;
+    public int DeviceIndex;
+    public int Mode;
+}
