@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>How a Crazyradio dongle is driven.</summary>
 public enum CrazyradioMode

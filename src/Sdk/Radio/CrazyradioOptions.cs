@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Which Crazyradio to open, and how.</summary>
 public sealed class CrazyradioOptions

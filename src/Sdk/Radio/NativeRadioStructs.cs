@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary><c>pk_sim_medium_config</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -28,6 +28,17 @@ internal unsafe struct NativeRadioFrame
     public byte Length;
     public byte Pipe;
     public fixed byte Data[64];
+
+    /// <summary>A frame holding <paramref name="bytes"/> (at most 64), as the native receive would fill it.</summary>
+    internal static NativeRadioFrame Create(ReadOnlySpan<byte> bytes, int rssiDbm, uint sender)
+    {
+        NativeRadioFrame frame = default;
+        frame.Length = (byte)Math.Min(bytes.Length, 64);
+        frame.RssiDbm = (short)rssiDbm;
+        frame.Sender = sender;
+        bytes[..frame.Length].CopyTo(new Span<byte>(frame.Data, 64));
+        return frame;
+    }
 }
 
 /// <summary><c>pk_radio_stats</c>.</summary>

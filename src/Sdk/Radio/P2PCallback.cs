@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// The firmware's <c>p2pcallbackHandler</c>: called on the radio's receive thread for every packet. Return quickly (push

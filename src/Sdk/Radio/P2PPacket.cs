@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// One received Crazyflie P2P packet, as the firmware's <c>P2PPacket</c>: <see cref="Port"/>, <see cref="Size"/>,

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>The 60 data bytes of a <see cref="P2PPacket"/>, stored inline (no array, so a packet allocates nothing).</summary>
 [InlineArray(RadioNode.P2PMaxDataSize)]

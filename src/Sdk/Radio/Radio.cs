@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// One 2.4 GHz radio of the native shim: a simulated radio on a <see cref="SimulatedMedium"/>, or a Crazyradio USB

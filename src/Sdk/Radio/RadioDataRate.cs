@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Air data rates, numbered as the Crazyradio's <c>SET_DATA_RATE</c> request.</summary>
 public enum RadioDataRate

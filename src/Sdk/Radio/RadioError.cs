@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>What went wrong in a <see cref="RadioException"/>.</summary>
 public enum RadioError

@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// A radio failed: no Crazyradio, no permission, old firmware, no libusb, a frame too large, an unacknowledged send.

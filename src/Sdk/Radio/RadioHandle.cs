@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Owns a <c>pk_radio*</c>; closing waits until no call holds the handle (SafeHandle's reference count).</summary>
 internal sealed class RadioHandle : SafeHandle

@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Handles one typed message received on a radio protocol port.</summary>
 /// <typeparam name="T">The message type.</typeparam>

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PeerKit.Native;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>P/Invoke declarations of the radio block of <c>include/peerkit/peerkit_native.h</c>.</summary>
 internal static unsafe partial class RadioNativeMethods

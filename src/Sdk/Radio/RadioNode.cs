@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// Crazyflie P2P on a <see cref="Radio"/>, in the shape its users know: <see cref="SendBroadcast"/>

@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Settings of a <see cref="RadioNode"/>.</summary>
 public sealed class RadioNodeOptions

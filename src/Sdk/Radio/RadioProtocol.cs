@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// A protocol bound to its port on a <see cref="RadioNode"/>: each message travels as <c>[code][payload]</c> in the

@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Who sent a typed radio message, and how strong it arrived.</summary>
 /// <param name="Address">The sender's node id (addressed messages) or radio id (broadcasts on a simulated medium); 0 when unknown.</param>

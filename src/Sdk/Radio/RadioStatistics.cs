@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Counters of one <see cref="Radio"/>, as the native radio keeps them.</summary>
 /// <param name="Sent">Frames put on the air.</param>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>
 /// A simulated 2.4 GHz medium (after mac80211_hwsim + wmediumd, in user space): radios attached to it hear each other's

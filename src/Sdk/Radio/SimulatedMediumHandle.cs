@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>Owns a <c>pk_sim_medium*</c>; destroyed once the medium and all its radios are closed.</summary>
 internal sealed class SimulatedMediumHandle : SafeHandle

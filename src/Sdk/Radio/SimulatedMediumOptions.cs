@@ -1,4 +1,4 @@
-namespace PeerKit.Radio;
+namespace PeerKit;
 
 /// <summary>The settings of a <see cref="SimulatedMedium"/>: its randomness, its model, and whether processes share it.</summary>
 public sealed class SimulatedMediumOptions
