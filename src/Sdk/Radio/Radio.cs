@@ -147,6 +147,16 @@ public sealed unsafe class Radio : IDisposable
         return false;
     }
 
+    /// <summary>Waits for one frame into <paramref name="frame"/>. Allocates nothing.</summary>
+    internal bool TryReceive(out NativeRadioFrame frame, int timeoutMilliseconds)
+    {
+        frame = default;
+        fixed (NativeRadioFrame* f = &frame)
+        {
+            return TryReceive(f, timeoutMilliseconds);
+        }
+    }
+
     /// <summary>Closes the radio.</summary>
     public void Dispose() => _handle.Dispose();
 
