@@ -29,6 +29,15 @@ internal unsafe struct NativeRadioFrame
     public byte Pipe;
     public fixed byte Data[64];
 
+    /// <summary>The frame's bytes, copied (for tests and diagnostics).</summary>
+    internal readonly byte[] ToArray()
+    {
+        fixed (byte* data = Data)
+        {
+            return new ReadOnlySpan<byte>(data, Math.Min((int)Length, 64)).ToArray();
+        }
+    }
+
     /// <summary>A frame holding <paramref name="bytes"/> (at most 64), as the native receive would fill it.</summary>
     internal static NativeRadioFrame Create(ReadOnlySpan<byte> bytes, int rssiDbm, uint sender)
     {

@@ -263,7 +263,10 @@ public sealed class RadioNode : IDisposable
     /// </summary>
     /// <param name="descriptor">A protocol with a port: <c>[Protocol("name", Port = n)]</c> (0 to 15, not the unicast port).</param>
     /// <exception cref="ArgumentException">The protocol has no port, uses the unicast port, has more than 256 codes, or the port is taken.</exception>
-    /// <exception cref="RadioException"><see cref="RadioError.TooLarge"/>: a message's MaxSize exceeds 59 bytes.</exception>
+    /// <exception cref="RadioException">
+    /// <see cref="RadioError.TooLarge"/>: a message's MaxSize exceeds 59 bytes; <see cref="RadioError.Unsupported"/>: a
+    /// reliable message while the acknowledged unicast layer is off.
+    /// </exception>
     public RadioProtocol UseProtocol(ProtocolDescriptor descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);

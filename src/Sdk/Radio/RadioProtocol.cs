@@ -52,6 +52,12 @@ public sealed class RadioProtocol
 
         foreach (ProtocolMessageInfo message in descriptor.Messages)
         {
+            if (unicastPort < 0 && message.Reliability is Reliability.ReliableOrdered or Reliability.ReliableUnordered)
+            {
+                throw new RadioException(RadioError.Unsupported,
+                    $"{message.MessageType.Name} of protocol {descriptor} is {message.Reliability}, but this node's acknowledged layer is off (RadioNodeOptions.UnicastPort = -1) and a broadcast is never acknowledged: declare it Reliability = Reliability.Unreliable, or turn the unicast layer on.");
+            }
+
             if (message.MaxSize > MaxBroadcastPayloadSize)
             {
                 throw new RadioException(RadioError.TooLarge,

@@ -120,4 +120,28 @@ public sealed class RadioProtocolTests
         var noPort = new ProtocolDescriptor("noport", 1, 0, -1, [ProtocolMessageInfo.Create<RadioTestProtocol.Position>()]);
         Assert.Contains("Port = n", Assert.Throws<ArgumentException>(() => a.UseProtocol(noPort)).Message);
     }
+
+    [Fact]
+    public void A_reliable_message_needs_the_acknowledged_layer()
+    {
+        using var medium = new SimulatedMedium();
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1), new RadioNodeOptions { UnicastPort = -1 });
+
+        RadioException e = Assert.Throws<RadioException>(() => a.UseProtocol(RadioTestProtocol.Descriptor));
+        Assert.Equal(RadioError.Unsupported, e.Error);
+        Assert.Contains("Hello", e.Message);
+        Assert.Contains("UnicastPort = -1", e.Message);
+    }
+
+    [Fact]
+    public void A_message_whose_bound_exceeds_59_bytes_is_refused_when_the_protocol_is_bound()
+    {
+        using var medium = new SimulatedMedium();
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
+        var big = new ProtocolDescriptor("big", 1, 0, 4, [ProtocolMessageInfo.Create<RadioBigMessage>()]);
+
+        RadioException e = Assert.Throws<RadioException>(() => a.UseProtocol(big));
+        Assert.Equal(RadioError.TooLarge, e.Error);
+        Assert.Contains("at most 59", e.Message);
+    }
 }

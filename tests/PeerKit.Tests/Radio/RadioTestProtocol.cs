@@ -9,3 +9,7 @@ public sealed partial class RadioTestProtocol
     [Message(Code = 1)]
     public partial record Hello(string Name);
 }
+
+/// <summary>Eight doubles: a bound of 72 bytes, more than a radio message holds.</summary>
+[Message(Code = 0, Reliability = Reliability.Unreliable)]
+public partial record struct RadioBigMessage(double A, double B, double C, double D, double E, double F, double G, double H);
