@@ -623,9 +623,16 @@ static int sim_send(pk_radio *radio, const uint8_t *frame, size_t length)
     return PK_RADIO_OK;
 }
 
+/* Condition variables wait on CLOCK_MONOTONIC where pthread_condattr_setclock exists; macOS has only the realtime clock. */
+#if defined(__APPLE__)
+#  define SIM_COND_CLOCK CLOCK_REALTIME
+#else
+#  define SIM_COND_CLOCK CLOCK_MONOTONIC
+#endif
+
 static void deadline_after(struct timespec *ts, uint64_t us)
 {
-    clock_gettime(CLOCK_MONOTONIC, ts);
+    clock_gettime(SIM_COND_CLOCK, ts);
     ts->tv_sec += (time_t)(us / 1000000u);
     ts->tv_nsec += (long)(us % 1000000u) * 1000L;
     if (ts->tv_nsec >= 1000000000L)
@@ -794,7 +801,9 @@ PK_NATIVE_API int pk_radio_open_sim(pk_sim_medium *medium, uint32_t id, double x
     r->fd = -1;
     pthread_mutex_init(&r->lock, NULL);
     pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+#if !defined(__APPLE__)
+    pthread_condattr_setclock(&attr, SIM_COND_CLOCK);
+#endif
     pthread_cond_init(&r->cond, &attr);
     pthread_condattr_destroy(&attr);
 
