@@ -35,7 +35,7 @@ for (int i = 0; i < drones.Length; i++)
     Thread.Sleep(5); // as on the air, two drones sending at once would collide
 }
 
-Thread.Sleep(100);
+WaitFor(() => output.Count >= 20); // every drone hears the four others
 foreach (string line in output.OrderBy(l => l, StringComparer.Ordinal))
 {
     Console.WriteLine(line);
@@ -55,7 +55,7 @@ for (int i = 0; i < swarm.Length; i++)
 swarm[0].Broadcast(new SwarmProtocol.Position(0, 0, 1.5f));
 Thread.Sleep(5);
 await swarm[4].SendAsync(1, new SwarmProtocol.Greeting("hello from the end of the line"));
-Thread.Sleep(100);
+WaitFor(() => typed.Count >= 5); // four positions and one greeting
 foreach (string line in typed.OrderBy(l => l, StringComparer.Ordinal))
 {
     Console.WriteLine(line);
@@ -70,6 +70,16 @@ foreach (RadioNode drone in drones)
 }
 
 return 0;
+
+// The receive threads print nothing themselves: wait (at most 5 s) until they have queued what is expected.
+static void WaitFor(Func<bool> done)
+{
+    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+    while (!done() && DateTime.UtcNow < deadline)
+    {
+        Thread.Sleep(10);
+    }
+}
 
 // One drone on a medium shared through a directory: prints what it hears for up to 10 s, and stops after
 // three "Hello World"s.

@@ -194,7 +194,7 @@ public sealed class RadioNodeTests
     [Fact]
     public async Task Loss_and_rssi_follow_distance()
     {
-        using var medium = new SimulatedMedium(new SimulatedMediumOptions { Seed = 3 });
+        using var medium = new SimulatedMedium(new SimulatedMediumOptions { Seed = 3, QueueFrames = 4096 });
         using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
         using RadioNode near = RadioNode.Open(medium.OpenRadio(2, 5));
         using RadioNode far = RadioNode.Open(medium.OpenRadio(3, 0, 26));
@@ -206,15 +206,29 @@ public sealed class RadioNodeTests
         }
 
         a.SendBroadcast(1, "end"u8);
-        await Task.Delay(300);
-        List<P2PPacket> atNear = Drain(near), atFar = Drain(far);
+        List<P2PPacket> atNear = [], atFar = [];
+        var deadline = DateTime.UtcNow + Wait;
+        while (DateTime.UtcNow < deadline && !(Settled(near, atNear) && Settled(far, atFar)))
+        {
+            await Task.Delay(20);
+            atNear.AddRange(Drain(near));
+            atFar.AddRange(Drain(far));
+        }
+
+        // Every frame is accounted for by the medium, and every frame the radio took reached the queue.
+        static bool Settled(RadioNode node, List<P2PPacket> read)
+        {
+            RadioStatistics s = node.Radio.GetStatistics();
+            return s.Received + s.LostSignal + s.LostCollision + s.DroppedQueueFull == count + 1 && read.Count == s.Received;
+        }
 
         int nearData = atNear.Count(p => p.Port == 0), farData = atFar.Count(p => p.Port == 0);
         Assert.True(nearData >= count * 98 / 100, $"near got {nearData}");
         Assert.InRange(farData, count / 5, count * 4 / 5);
         Assert.True(atFar.All(p => p.Rssi > atNear[0].Rssi), "farther means weaker (a larger positive RSSI)");
         RadioStatistics stats = far.Radio.GetStatistics();
-        Assert.Equal(count + 1, stats.Received + stats.LostSignal); // one sender: nothing collides
+        Assert.Equal(0, stats.LostCollision); // one sender: nothing collides
+        Assert.Equal(count + 1, stats.Received + stats.LostSignal + stats.DroppedQueueFull);
         Assert.Equal(atFar.Count, stats.Received);
     }
 
@@ -243,8 +257,17 @@ public sealed class RadioNodeTests
             await a.SendAsync(2, 4, new[] { (byte)i, (byte)(i >> 8) });
         }
 
-        await Task.Delay(100);
+        // b acknowledges before it queues the packet: give the last one a moment.
         List<P2PPacket> atB = Drain(b);
+        var deadline = DateTime.UtcNow + Wait;
+        while (atB.Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+            atB.AddRange(Drain(b));
+        }
+
+        await Task.Delay(50);
+        atB.AddRange(Drain(b)); // and nothing more arrives
         Assert.Equal(Enumerable.Range(0, count).ToArray(), atB.Select(p => p.Data[0] | (p.Data[1] << 8)).ToArray());
         Assert.All(atB, p => Assert.True(p.IsAddressed && p.Sender == 1 && p.Port == 4));
         Assert.True(b.DuplicatesSuppressed > 0, "with 30% loss some acknowledgements were lost and copies suppressed");
