@@ -144,4 +144,38 @@ public sealed class RadioProtocolTests
         Assert.Equal(RadioError.TooLarge, e.Error);
         Assert.Contains("at most 59", e.Message);
     }
+
+    [Fact]
+    public async Task Every_frame_a_node_puts_on_the_air_passes_the_firmware_acceptance_rule()
+    {
+        using var medium = new SimulatedMedium();
+        using Radio sniffer = medium.OpenRadio(9, 0, 1);
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
+        using RadioNode b = RadioNode.Open(medium.OpenRadio(2, 1));
+        RadioProtocol typed = a.UseProtocol(RadioTestProtocol.Descriptor);
+
+        for (int port = 0; port < 15; port++)
+        {
+            a.SendBroadcast(port, new byte[port * 4]);                 // every port, sizes 0 to 56
+            await Task.Delay(2);
+        }
+
+        a.SendBroadcast(0, new byte[RadioNode.P2PMaxDataSize]);
+        await Task.Delay(2);
+        typed.Broadcast(new RadioTestProtocol.Position(1, 2, 3));     // typed, on port 3
+        await Task.Delay(2);
+        await a.SendAsync(2, 5, new byte[RadioNode.AddressedMaxDataSize]); // addressed data, and b's acknowledgement
+        await typed.SendAsync(2, new RadioTestProtocol.Hello("hi"));
+
+        var frames = new List<byte[]>();
+        while (sniffer.TryReceive(out NativeRadioFrame frame, 200))
+        {
+            frames.Add(frame.ToArray());
+        }
+
+        Assert.True(frames.Count >= 15 + 1 + 1 + 4, $"the sniffer heard {frames.Count} frames");
+        Assert.All(frames, f => Assert.True(P2PFrame.NativeAccepts(f) && P2PFrame.IsP2P(f) && f.Length <= 62, Convert.ToHexString(f)));
+        Assert.Contains(frames, f => f.Length == 62 && f[1] == 0x80);                 // a full 60-byte packet
+        Assert.Contains(frames, f => f[1] == 0x8F && f[2] >> 4 == 2);                 // an acknowledgement on port 15
+    }
 }
