@@ -60,6 +60,188 @@ PK_NATIVE_API uint32_t pk_native_version(void);
  */
 PK_NATIVE_API const char *pk_native_version_string(void);
 
+/* ==== Radio (issue 16): Crazyflie P2P, the simulated medium, the Crazyradio ====
+ *
+ * A pk_radio is one 2.4 GHz radio: a simulated one attached to a pk_sim_medium,
+ * or a Crazyradio USB dongle. Every function returns PK_RADIO_OK (0) or a
+ * negative pk_radio_status; pk_radio_receive() also returns PK_RADIO_TIMEOUT.
+ * One thread may receive while others send; close only after every other
+ * call on the radio has returned. See docs/radio.md.
+ */
+#include <stddef.h>
+
+/** Most data bytes of one Crazyflie P2P packet (radiolink.h's P2P_MAX_DATA_SIZE). */
+#define PK_P2P_MAX_DATA_SIZE 60
+/** Most bytes of one on-air frame the API carries (the Crazyradio 2.0 sniffer's limit is 63). */
+#define PK_RADIO_MAX_FRAME 64
+/** Length of a radio address. */
+#define PK_RADIO_ADDRESS_SIZE 5
+
+/** Result codes. Negative values are errors; pk_radio_status_string() names them. */
+typedef enum pk_radio_status
+{
+    PK_RADIO_OK = 0,
+    PK_RADIO_TIMEOUT = 1,
+    PK_RADIO_ERROR_ARGUMENT = -1,
+    PK_RADIO_ERROR_NO_MEMORY = -2,
+    PK_RADIO_ERROR_TOO_LARGE = -3,
+    PK_RADIO_ERROR_NO_LIBUSB = -4,
+    PK_RADIO_ERROR_NO_DEVICE = -5,
+    PK_RADIO_ERROR_PERMISSION = -6,
+    PK_RADIO_ERROR_OLD_FIRMWARE = -7,
+    PK_RADIO_ERROR_IO = -8,
+    PK_RADIO_ERROR_UNSUPPORTED = -9,
+    PK_RADIO_ERROR_SOCKET = -10,
+    PK_RADIO_ERROR_IN_USE = -11
+} pk_radio_status;
+
+/** Air data rates, numbered as the Crazyradio's SET_DATA_RATE request. */
+typedef enum pk_radio_data_rate
+{
+    PK_RADIO_RATE_250K = 0,
+    PK_RADIO_RATE_1M = 1,
+    PK_RADIO_RATE_2M = 2
+} pk_radio_data_rate;
+
+/** How a simulated medium tells time. */
+typedef enum pk_sim_clock
+{
+    /** CLOCK_MONOTONIC; a send waits while the radio's 3-frame TX FIFO is full. Required across processes. */
+    PK_SIM_CLOCK_REAL = 0,
+    /** Time moves only with pk_sim_medium_set_time(): deterministic, faster than real time. */
+    PK_SIM_CLOCK_MANUAL = 1
+} pk_sim_clock;
+
+/** One received frame. */
+typedef struct pk_radio_frame
+{
+    uint64_t timestamp_us; /**< when the frame ended on the air (sim: medium time; Crazyradio: dongle timer) */
+    uint32_t sender;       /**< sim: the sending radio's id; Crazyradio: 0 */
+    int16_t rssi_dbm;      /**< received signal strength in dBm (negative) */
+    uint8_t length;        /**< bytes in data */
+    uint8_t pipe;          /**< receive pipe (Crazyradio sniffer), 0 in the simulator */
+    uint8_t data[PK_RADIO_MAX_FRAME];
+} pk_radio_frame;
+
+/** Counters of one radio. */
+typedef struct pk_radio_stats
+{
+    uint64_t sent;              /**< frames put on the air */
+    uint64_t received;          /**< frames handed to pk_radio_receive() */
+    uint64_t lost_signal;       /**< frames lost to a low SNR (or the medium's extra loss) */
+    uint64_t lost_collision;    /**< frames destroyed by an overlapping frame, or sent while this radio transmitted */
+    uint64_t dropped_queue_full; /**< frames dropped because the receive queue was full */
+} pk_radio_stats;
+
+/** Settings of a simulated medium; pk_sim_medium_config_init() fills the defaults. */
+typedef struct pk_sim_medium_config
+{
+    uint64_t seed;               /**< seeds every random decision (loss) */
+    const char *path;            /**< NULL: in-process; else a directory shared by processes (Unix datagram sockets) */
+    int clock;                   /**< a pk_sim_clock */
+    double tx_power_dbm;         /**< transmit power, default 0 dBm */
+    double reference_loss_db;    /**< path loss at 1 m, default 40.0 dB (free space at 2.4 GHz) */
+    double path_loss_exponent;   /**< log-distance exponent, default 3.0 */
+    double noise_floor_dbm;      /**< default -100 dBm */
+    double extra_loss;           /**< probability 0..1 of losing any frame, like the Crazyradio 2.0's loss simulation */
+    double capture_db;           /**< a colliding frame this much stronger survives; default 6 dB */
+    uint32_t queue_frames;       /**< each radio's receive queue, in frames (default 256, at most 4096) */
+} pk_sim_medium_config;
+
+/** Opaque: a simulated medium. */
+typedef struct pk_sim_medium pk_sim_medium;
+/** Opaque: a radio. */
+typedef struct pk_radio pk_radio;
+
+/**
+ * The USB functions the Crazyradio backend calls: NULL in pk_crazyradio_config
+ * means libusb-1.0, loaded with dlopen() at run time. Tests inject their own.
+ * Return values are libusb's: >= 0 success (bytes for transfers), < 0 a LIBUSB_ERROR_*.
+ */
+typedef struct pk_usb_api
+{
+    void *context;
+    /** Finds the index-th device with one of the ids (pairs of vid, pid); opens it and claims interface 0. */
+    int (*open)(void *context, const uint16_t *ids, size_t id_count, int index,
+                void **device, uint16_t *vid, uint16_t *pid, uint16_t *bcd_device);
+    int (*control)(void *context, void *device, uint8_t request_type, uint8_t request,
+                   uint16_t value, uint16_t index, uint8_t *data, uint16_t length, unsigned timeout_ms);
+    int (*bulk)(void *context, void *device, uint8_t endpoint, uint8_t *data, int length,
+                int *transferred, unsigned timeout_ms);
+    void (*close)(void *context, void *device);
+} pk_usb_api;
+
+/** Crazyradio modes. */
+typedef enum pk_crazyradio_mode
+{
+    /** Sniffer on a Crazyradio 2.0 (0x35F0:0xAD20), else PA legacy. */
+    PK_CRAZYRADIO_AUTO = 0,
+    /** Crazyradio 2.0 sniffer mode: sends and receives P2P. */
+    PK_CRAZYRADIO_SNIFFER = 1,
+    /** Crazyradio PA protocol (0x1915:0x7777): ACK off, sends frames of at most 32 bytes, cannot receive P2P. */
+    PK_CRAZYRADIO_LEGACY = 2
+} pk_crazyradio_mode;
+
+/** Settings of a Crazyradio; zero-initialise, then set what you need. */
+typedef struct pk_crazyradio_config
+{
+    const pk_usb_api *usb;   /**< NULL: libusb-1.0 through dlopen() */
+    const char *libusb_path; /**< NULL: "libusb-1.0.so.0" (the platform's name elsewhere) */
+    int device_index;        /**< which dongle, 0 = the first */
+    int mode;                /**< a pk_crazyradio_mode */
+} pk_crazyradio_config;
+
+/** Room for an error message: what failed and what to do. */
+typedef struct pk_radio_error
+{
+    char message[256];
+} pk_radio_error;
+
+/** A static, human-readable name for a pk_radio_status. */
+PK_NATIVE_API const char *pk_radio_status_string(int status);
+/** Writes the P2P frame [0xFF, 0x80 | port, data] into frame; returns its length, or an error (port > 15: ARGUMENT, length > 60: TOO_LARGE). */
+PK_NATIVE_API int pk_p2p_encode(int port, const uint8_t *data, size_t length, uint8_t *frame, size_t capacity);
+/** 1 when the Crazyflie firmware takes frame for P2P: >= 2 bytes, (b0 & 0xF3) == 0xF3, (b1 & 0xF0) == 0x80; else 0. */
+PK_NATIVE_API int pk_p2p_accepts(const uint8_t *frame, size_t length);
+/** Microseconds an Enhanced ShockBurst frame of frame_length payload bytes occupies the air; 0 for a bad rate or length. */
+PK_NATIVE_API uint32_t pk_radio_airtime_us(int data_rate, size_t frame_length);
+
+/** Fills config with the defaults (in-process, real clock, seed 0). */
+PK_NATIVE_API void pk_sim_medium_config_init(pk_sim_medium_config *config);
+/** Creates a medium; with config->path, joins the medium shared by every process that uses that directory. */
+PK_NATIVE_API int pk_sim_medium_create(const pk_sim_medium_config *config, pk_sim_medium **medium, pk_radio_error *error);
+/** Destroys a medium; close its radios first (a medium with radios is left alone). */
+PK_NATIVE_API void pk_sim_medium_destroy(pk_sim_medium *medium);
+/** Manual clock only: moves the medium's time forward to now_us and wakes the receivers. */
+PK_NATIVE_API int pk_sim_medium_set_time(pk_sim_medium *medium, uint64_t now_us);
+/** The medium's time in microseconds. */
+PK_NATIVE_API uint64_t pk_sim_medium_time(pk_sim_medium *medium);
+/** Attaches a radio with a unique id at a position (metres) to a medium: channel 80, 2 Mbit/s, address FF:E7:E7:E7:E7. */
+PK_NATIVE_API int pk_radio_open_sim(pk_sim_medium *medium, uint32_t id, double x, double y, double z, pk_radio **radio, pk_radio_error *error);
+/** Moves a simulated radio (UNSUPPORTED on hardware). */
+PK_NATIVE_API int pk_radio_set_position(pk_radio *radio, double x, double y, double z);
+/** Opens a Crazyradio dongle and configures it for P2P: channel 80, 2 Mbit/s, address FF:E7:E7:E7:E7, no ACK. */
+PK_NATIVE_API int pk_radio_open_crazyradio(const pk_crazyradio_config *config, pk_radio **radio, pk_radio_error *error);
+/** Sets the channel, 0 to 125 (2400 + channel MHz). */
+PK_NATIVE_API int pk_radio_set_channel(pk_radio *radio, int channel);
+/** Sets the 5-byte address frames are sent to and received on. */
+PK_NATIVE_API int pk_radio_set_address(pk_radio *radio, const uint8_t *address);
+/** Sets the data rate, a pk_radio_data_rate. */
+PK_NATIVE_API int pk_radio_set_data_rate(pk_radio *radio, int data_rate);
+/** The most bytes one frame may have on this radio: 64 simulated, 63 Crazyradio 2.0 sniffer, 32 Crazyradio PA. */
+PK_NATIVE_API int pk_radio_max_frame(pk_radio *radio);
+/** Puts one frame on the air, without acknowledgement. TOO_LARGE (naming the limit in pk_radio_last_error) above pk_radio_max_frame. */
+PK_NATIVE_API int pk_radio_send(pk_radio *radio, const uint8_t *frame, size_t length);
+/** Waits up to timeout_ms (< 0: forever, 0: poll) for a frame: PK_RADIO_OK, PK_RADIO_TIMEOUT or an error. */
+PK_NATIVE_API int pk_radio_receive(pk_radio *radio, pk_radio_frame *frame, int timeout_ms);
+/** Copies the radio's counters. */
+PK_NATIVE_API int pk_radio_get_stats(pk_radio *radio, pk_radio_stats *stats);
+/** The message of the radio's last error: what failed and what to do. */
+PK_NATIVE_API const char *pk_radio_last_error(pk_radio *radio);
+/** Closes the radio (detaches it from its medium, or releases the dongle). */
+PK_NATIVE_API void pk_radio_close(pk_radio *radio);
+/* ==== end of radio ==== */
+
 #ifdef __cplusplus
 }
 #endif

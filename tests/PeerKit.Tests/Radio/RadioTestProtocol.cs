@@ -1,0 +1,15 @@
+namespace PeerKit.Tests.Radios;
+
+[Protocol("swarmtest", Port = 3)]
+public sealed partial class RadioTestProtocol
+{
+    [Message(Code = 0, Reliability = Reliability.Unreliable)]
+    public partial record struct Position(float X, float Y, float Z);
+
+    [Message(Code = 1)]
+    public partial record Hello(string Name);
+}
+
+/// <summary>Eight doubles: a bound of 72 bytes, more than a radio message holds.</summary>
+[Message(Code = 0, Reliability = Reliability.Unreliable)]
+public partial record struct RadioBigMessage(double A, double B, double C, double D, double E, double F, double G, double H);
