@@ -386,5 +386,8 @@ internal sealed class P2pTracker
         return true;
     }
 
-    private WifiP2pEvent PeerChange() => new() { Kind = WifiP2pEventKind.PeerDeviceChange, Devices = _peers.ToArray() };
+    /// <summary>The peer a connection was asked for and not yet decided.</summary>
+    public string PendingAddress => _pendingAddress;
+
+    public WifiP2pEvent PeerChange() => new() { Kind = WifiP2pEventKind.PeerDeviceChange, Devices = _peers.ToArray() };
 }

@@ -178,8 +178,29 @@ public sealed class WifiP2p : IAsyncDisposable
     /// <exception cref="WifiP2pException">801 when the supplicant has no P2P device; 2801000 when it refuses or is gone.</exception>
     public async Task StartDiscoverDevicesAsync(CancellationToken cancellationToken = default)
     {
-        await CommandOkAsync(SupplicantCommand.Find(0, _options.InterfaceName), cancellationToken).ConfigureAwait(false);
-        PublishFromState(t => t.DiscoveryStarted());
+        string command = SupplicantCommand.Find(0, _options.InterfaceName);
+        WifiP2pEvent? started;
+        // Marked before the command, so a P2P-FIND-STOPPED that overtakes the reply is not lost.
+        lock (_stateLock)
+        {
+            started = _tracker.DiscoveryStarted();
+        }
+
+        try
+        {
+            await CommandOkAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_stateLock)
+            {
+                _tracker.DiscoveryStopped();
+            }
+
+            throw;
+        }
+
+        PublishFromState(t => started is not null && t.IsDiscovering ? started : null);
     }
 
     /// <summary><c>stopDiscoverDevices</c>: P2P_STOP_FIND.</summary>
@@ -255,8 +276,27 @@ public sealed class WifiP2p : IAsyncDisposable
         }
 
         string command = SupplicantCommand.Connect(config.DeviceAddress, "pbc", config.NetId, join, config.GroupOwnerIntent, 0, _options.InterfaceName);
-        await CommandOkAsync(command, cancellationToken, acceptData: true).ConfigureAwait(false);
-        PublishFromState(t => t.ConnectRequested(config.DeviceAddress));
+        // Pending before the command: the negotiation's outcome can overtake the reply.
+        lock (_stateLock)
+        {
+            _tracker.ConnectRequested(config.DeviceAddress);
+        }
+
+        try
+        {
+            await CommandOkAsync(command, cancellationToken, acceptData: true).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_stateLock)
+            {
+                _tracker.ConnectCancelled();
+            }
+
+            throw;
+        }
+
+        PublishFromState(t => string.Equals(t.PendingAddress, config.DeviceAddress, StringComparison.OrdinalIgnoreCase) ? t.PeerChange() : null);
     }
 
     /// <summary><c>p2pCancelConnect</c>: P2P_CANCEL, ending a connection attempt in progress.</summary>
