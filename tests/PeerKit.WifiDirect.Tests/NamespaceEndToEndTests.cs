@@ -49,8 +49,8 @@ public sealed class NamespaceEndToEndTests
         int port = GroupNodeTests.FreePort();
         long before = namespaces.OwnerReceivedBytes();
 
-        using var ownerRun = DeviceProcess.Start(namespaces.Owner, owner.SocketPath, "go", port);
-        using var clientRun = DeviceProcess.Start(namespaces.Client, client.SocketPath, "client", port);
+        using var ownerRun = DeviceProcess.Start(namespaces.IpPath, namespaces.Owner, owner.SocketPath, "go", port);
+        using var clientRun = DeviceProcess.Start(namespaces.IpPath, namespaces.Client, client.SocketPath, "client", port);
         (int clientCode, string clientOutput) = await clientRun.WaitAsync(TimeSpan.FromSeconds(120));
         (int ownerCode, string ownerOutput) = await ownerRun.WaitAsync(TimeSpan.FromSeconds(60));
         string both = $"owner (exit {ownerCode}):\n{ownerOutput}\nclient (exit {clientCode}):\n{clientOutput}";
@@ -83,15 +83,15 @@ public sealed class NamespaceEndToEndTests
             _process = process;
         }
 
-        public static DeviceProcess Start(string ns, string control, string role, int port)
+        public static DeviceProcess Start(string ip, string ns, string control, string role, int port)
         {
-            var info = new ProcessStartInfo("ip")
+            var info = new ProcessStartInfo(ip)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (string a in new[] { "netns", "exec", ns, "dotnet", Paths.Sample, "--control", control, "--role", role,
+            foreach (string a in new[] { "netns", "exec", ns, Paths.DotNet, Paths.Sample, "--control", control, "--role", role,
                          "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--peer", "02:00:00:00:01:00", "--messages", "3", "--timeout", "90" })
             {
                 info.ArgumentList.Add(a);

@@ -328,6 +328,59 @@ public sealed class StandInScenarioTests
         Assert.Equal(WifiP2pFailure.Closed, e.Failure);
     }
 
+    [Fact]
+    public async Task Dotnet_events_carry_the_same_payloads_as_the_event_stream_in_order()
+    {
+        using StandInProcess standIn = StandInProcess.Start(Discovery + """
+
+            on P2P_CONNECT
+              reply OK
+              emit <3>P2P-GROUP-STARTED p2p-wlan0-0 client ssid="DIRECT-9b" freq=2437 psk=00 go_dev_addr=02:00:00:00:02:00 [PERSISTENT] ip_addr=192.168.49.10 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1
+            """);
+        WifiP2p p2p = await WifiP2p.OpenAsync(standIn.Options());
+        var seen = new List<string>();
+        void Add(string what)
+        {
+            lock (seen)
+            {
+                seen.Add(what);
+            }
+        }
+
+        p2p.P2pStateChange += (_, state) => Add($"state {state}");
+        p2p.P2pDiscoveryChange += (_, state) => Add($"discovery {state}");
+        p2p.P2pPeerDeviceChange += (_, devices) => Add($"peers {devices.Count}");
+        p2p.P2pDeviceChange += (_, device) => Add($"device {device.DeviceStatus}");
+        p2p.P2pConnectionChange += (_, info) => Add($"connection {info.ConnectState} {info.GroupOwnerAddr}");
+        p2p.P2pPersistentGroupChange += (_, _) => Add("persistent");
+        await using var log = new EventLog(p2p);
+
+        await p2p.StartDiscoverDevicesAsync();
+        await log.WaitAsync(e => e.Kind == WifiP2pEventKind.PeerDeviceChange && e.Devices.Count == 2, "two peers");
+        await p2p.P2pConnectAsync(new WifiP2PConfig { DeviceAddress = Bob, NetId = WifiP2PConfig.PersistentNetId });
+        await log.WaitAsync(e => e.Kind == WifiP2pEventKind.PersistentGroupChange, "persistent group");
+        await p2p.DisposeAsync();
+
+        await WaitUntil(() => { lock (seen) { return seen.Contains("state Closed"); } });
+        lock (seen)
+        {
+            // In this order (a "state Started" raised while the handlers were being added, and the "Bob invited"
+            // list that the group's start can overtake, may or may not be among them).
+            string[] order = ["discovery Started", "peers 1", "peers 2", "device Connected", "connection Connected 192.168.49.1", "persistent", "state Closed"];
+            int at = -1;
+            foreach (string step in order)
+            {
+                int next = seen.IndexOf(step, at + 1);
+                Assert.True(next > at, $"'{step}' missing or out of order in: {string.Join(", ", seen)}");
+                at = next;
+            }
+
+            Assert.Equal("state Closed", seen[^1]);
+        }
+
+        Assert.Equal(log.Events.Count(e => e.Kind == WifiP2pEventKind.PeerDeviceChange), seen.Count(s => s.StartsWith("peers", StringComparison.Ordinal)));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (int i = 0; i < 500 && !condition(); i++)

@@ -178,29 +178,8 @@ public sealed class WifiP2p : IAsyncDisposable
     /// <exception cref="WifiP2pException">801 when the supplicant has no P2P device; 2801000 when it refuses or is gone.</exception>
     public async Task StartDiscoverDevicesAsync(CancellationToken cancellationToken = default)
     {
-        string command = SupplicantCommand.Find(0, _options.InterfaceName);
-        WifiP2pEvent? started;
-        // Marked before the command, so a P2P-FIND-STOPPED that overtakes the reply is not lost.
-        lock (_stateLock)
-        {
-            started = _tracker.DiscoveryStarted();
-        }
-
-        try
-        {
-            await CommandOkAsync(command, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            lock (_stateLock)
-            {
-                _tracker.DiscoveryStopped();
-            }
-
-            throw;
-        }
-
-        PublishFromState(t => started is not null && t.IsDiscovering ? started : null);
+        await CommandOkAsync(SupplicantCommand.Find(0, _options.InterfaceName), cancellationToken,
+            onSuccess: t => t.DiscoveryStarted()).ConfigureAwait(false);
     }
 
     /// <summary><c>stopDiscoverDevices</c>: P2P_STOP_FIND.</summary>
@@ -209,8 +188,8 @@ public sealed class WifiP2p : IAsyncDisposable
     /// <exception cref="WifiP2pException">801 or 2801000 as for <see cref="StartDiscoverDevicesAsync"/>.</exception>
     public async Task StopDiscoverDevicesAsync(CancellationToken cancellationToken = default)
     {
-        await CommandOkAsync(SupplicantCommand.StopFind(_options.InterfaceName), cancellationToken).ConfigureAwait(false);
-        PublishFromState(t => t.DiscoveryStopped());
+        await CommandOkAsync(SupplicantCommand.StopFind(_options.InterfaceName), cancellationToken,
+            onSuccess: t => t.DiscoveryStopped()).ConfigureAwait(false);
     }
 
     /// <summary><c>getP2pPeerDevices</c>: the supplicant's peer table (P2P_PEER FIRST, NEXT-…), with the statuses PeerKit knows.</summary>
@@ -276,27 +255,8 @@ public sealed class WifiP2p : IAsyncDisposable
         }
 
         string command = SupplicantCommand.Connect(config.DeviceAddress, "pbc", config.NetId, join, config.GroupOwnerIntent, 0, _options.InterfaceName);
-        // Pending before the command: the negotiation's outcome can overtake the reply.
-        lock (_stateLock)
-        {
-            _tracker.ConnectRequested(config.DeviceAddress);
-        }
-
-        try
-        {
-            await CommandOkAsync(command, cancellationToken, acceptData: true).ConfigureAwait(false);
-        }
-        catch
-        {
-            lock (_stateLock)
-            {
-                _tracker.ConnectCancelled();
-            }
-
-            throw;
-        }
-
-        PublishFromState(t => string.Equals(t.PendingAddress, config.DeviceAddress, StringComparison.OrdinalIgnoreCase) ? t.PeerChange() : null);
+        await CommandOkAsync(command, cancellationToken, acceptData: true,
+            onSuccess: t => t.ConnectRequested(config.DeviceAddress)).ConfigureAwait(false);
     }
 
     /// <summary><c>p2pCancelConnect</c>: P2P_CANCEL, ending a connection attempt in progress.</summary>
@@ -305,8 +265,8 @@ public sealed class WifiP2p : IAsyncDisposable
     /// <exception cref="WifiP2pException">2801000 when there is nothing to cancel (the supplicant says FAIL) or it is gone.</exception>
     public async Task P2pCancelConnectAsync(CancellationToken cancellationToken = default)
     {
-        await CommandOkAsync(SupplicantCommand.Cancel(_options.InterfaceName), cancellationToken).ConfigureAwait(false);
-        PublishFromState(t => t.ConnectCancelled());
+        await CommandOkAsync(SupplicantCommand.Cancel(_options.InterfaceName), cancellationToken,
+            onSuccess: t => t.ConnectCancelled()).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -534,23 +494,57 @@ public sealed class WifiP2p : IAsyncDisposable
             + "P2P needs a Wi-Fi driver with P2P support (nl80211, e.g. 'iw list' shows P2P-GO and P2P-client), "
             + "wpa_supplicant built with CONFIG_P2P, and the interface added (-i wlan0 with p2p enabled in its configuration).");
 
-    private async Task CommandOkAsync(string command, CancellationToken cancellationToken, bool acceptData = false)
+    /// <summary>
+    /// Sends a command that must be answered OK (or data), then applies its consequence to the state. The command
+    /// lock is held throughout, and the event thread takes it before applying each event, so the events a command
+    /// causes (which the supplicant sends after its reply) come after the command's own consequence.
+    /// </summary>
+    private async Task CommandOkAsync(string command, CancellationToken cancellationToken, bool acceptData = false,
+        Func<P2pTracker, WifiP2pEvent?>? onSuccess = null)
     {
-        string reply = await RequestAsync(command, cancellationToken).ConfigureAwait(false);
-        int kind = SupplicantControl.ReplyKind(reply);
-        if (kind == WpaNative.ReplyOk || (acceptData && kind == WpaNative.ReplyData))
+        ThrowIfGone();
+        await _commandLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            string reply = await SendLockedAsync(command).ConfigureAwait(false);
+            int kind = SupplicantControl.ReplyKind(reply);
+            if (!(kind == WpaNative.ReplyOk || (acceptData && kind == WpaNative.ReplyData)))
+            {
+                string name = SupplicantControl.FirstWord(command);
+                if (kind == WpaNative.ReplyUnknownCommand)
+                {
+                    throw NoP2pDevice(name);
+                }
 
-        string name = SupplicantControl.FirstWord(command);
-        if (kind == WpaNative.ReplyUnknownCommand)
+                throw new WifiP2pException(WifiP2pErrorCode.OperationFailed, WifiP2pFailure.Refused,
+                    $"wpa_supplicant refused {name}: '{reply.Trim()}'.");
+            }
+
+            if (onSuccess is not null)
+            {
+                PublishFromState(onSuccess);
+            }
+        }
+        finally
         {
-            throw NoP2pDevice(name);
+            _commandLock.Release();
         }
+    }
 
-        throw new WifiP2pException(WifiP2pErrorCode.OperationFailed, WifiP2pFailure.Refused,
-            $"wpa_supplicant refused {name}: '{reply.Trim()}'.");
+    /// <summary>Sends one command; the caller holds the command lock.</summary>
+    private async Task<string> SendLockedAsync(string command)
+    {
+        ThrowIfGone();
+        int timeout = (int)_options.CommandTimeout.TotalMilliseconds;
+        try
+        {
+            return await Task.Run(() => _commands.Request(command, timeout), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (WifiP2pException e) when (e.Failure == WifiP2pFailure.SupplicantGone)
+        {
+            OnGone(e);
+            throw;
+        }
     }
 
     private async Task<string> RequestAsync(string command, CancellationToken cancellationToken)
@@ -559,14 +553,7 @@ public sealed class WifiP2p : IAsyncDisposable
         await _commandLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ThrowIfGone();
-            int timeout = (int)_options.CommandTimeout.TotalMilliseconds;
-            return await Task.Run(() => _commands.Request(command, timeout), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (WifiP2pException e) when (e.Failure == WifiP2pFailure.SupplicantGone)
-        {
-            OnGone(e);
-            throw;
+            return await SendLockedAsync(command).ConfigureAwait(false);
         }
         finally
         {
@@ -631,7 +618,17 @@ public sealed class WifiP2p : IAsyncDisposable
 
             lastHeard = Stopwatch.GetTimestamp();
             SupplicantEvent e = SupplicantEvent.Parse(buffer.AsSpan(0, n));
-            OnSupplicantEvent(e);
+            // After any command under way has applied its own consequence (see CommandOkAsync).
+            _commandLock.Wait();
+            try
+            {
+                OnSupplicantEvent(e);
+            }
+            finally
+            {
+                _commandLock.Release();
+            }
+
             if (e.Kind == SupplicantEventKind.Terminating)
             {
                 OnGone(new WifiP2pException(WifiP2pErrorCode.OperationFailed, WifiP2pFailure.SupplicantGone,

@@ -24,6 +24,9 @@ internal sealed class NamespacePair : IDisposable
         Client = $"{Prefix}{tag}-gc";
     }
 
+    /// <summary>The full path of ip(8), to run programs in a namespace (<c>ip netns exec</c>).</summary>
+    public string IpPath => _ip;
+
     /// <summary>The group owner's namespace.</summary>
     public string Owner { get; }
 

@@ -9,6 +9,10 @@ internal static class Paths
 
     public static string Sample => Metadata("PeerKit.WifiDirectSamplePath");
 
+    /// <summary>The dotnet host running the tests (so a child finds the same runtime), or "dotnet" from PATH.</summary>
+    public static string DotNet =>
+        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+
     private static string Metadata(string key) =>
         typeof(Paths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
         ?? throw new InvalidOperationException(key);

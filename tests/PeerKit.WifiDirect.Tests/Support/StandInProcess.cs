@@ -30,7 +30,7 @@ internal sealed class StandInProcess : IDisposable
         string scenarioPath = Path.Combine(directory, "scenario.txt");
         string ready = Path.Combine(directory, "ready");
         File.WriteAllText(scenarioPath, scenario);
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(Paths.DotNet)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
