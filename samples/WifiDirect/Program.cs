@@ -23,9 +23,10 @@ int messages = int.Parse(arguments.GetValueOrDefault("--messages", "3"), Culture
 var timeout = TimeSpan.FromSeconds(int.Parse(arguments.GetValueOrDefault("--timeout", "60"), CultureInfo.InvariantCulture));
 using var cancel = new CancellationTokenSource(timeout);
 
+int port = int.Parse(arguments.GetValueOrDefault("--port", "30333"), CultureInfo.InvariantCulture);
 if (!arguments.TryGetValue("--control", out string? control))
 {
-    return await Demo.RunAsync(messages, cancel.Token);
+    return await Demo.RunAsync(messages, port, cancel.Token);
 }
 
 string role = arguments.GetValueOrDefault("--role", "client");
@@ -33,7 +34,7 @@ var options = new WifiP2pOptions
 {
     ControlPath = control,
     InterfaceName = arguments.GetValueOrDefault("--interface"),
-    NodePort = int.Parse(arguments.GetValueOrDefault("--port", "30333"), CultureInfo.InvariantCulture),
+    NodePort = port,
 };
 return role == "go"
     ? await Device.RunOwnerAsync(options, messages, cancel.Token)
@@ -120,7 +121,7 @@ internal static class Device
 /// <summary>The default run: both devices in this process, each driving its own stand-in supplicant.</summary>
 internal static class Demo
 {
-    public static async Task<int> RunAsync(int messages, CancellationToken ct)
+    public static async Task<int> RunAsync(int messages, int port, CancellationToken ct)
     {
         string standIn = typeof(Demo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PeerKit.StandInPath").Value!;
         string folder = Directory.CreateTempSubdirectory("pk-wifidirect-sample-").FullName;
@@ -152,8 +153,8 @@ internal static class Demo
                   emit <3>P2P-GROUP-STARTED lo client ssid="DIRECT-PK-alpha" freq=2437 psk=0000000000000000000000000000000000000000000000000000000000000000 go_dev_addr=02:00:00:00:01:00 [PERSISTENT] ip_addr=127.0.0.2 ip_mask=255.0.0.0 go_ip_addr=127.0.0.1
                 """, processes);
 
-            Task<int> ownerRun = Device.RunOwnerAsync(new WifiP2pOptions { ControlPath = owner, ClientDirectory = folder }, messages, ct);
-            Task<int> clientRun = Device.RunClientAsync(new WifiP2pOptions { ControlPath = client, ClientDirectory = folder }, null, "alpha", messages, ct);
+            Task<int> ownerRun = Device.RunOwnerAsync(new WifiP2pOptions { ControlPath = owner, ClientDirectory = folder, NodePort = port }, messages, ct);
+            Task<int> clientRun = Device.RunClientAsync(new WifiP2pOptions { ControlPath = client, ClientDirectory = folder, NodePort = port }, null, "alpha", messages, ct);
             int[] results = await Task.WhenAll(ownerRun, clientRun);
             return results.All(r => r == 0) ? 0 : 1;
         }
