@@ -488,9 +488,10 @@ public sealed class WifiP2p : IAsyncDisposable
             new(WifiP2pErrorCode.InvalidParameter, WifiP2pFailure.InvalidArgument, "Invalid WifiP2PConfig: " + what);
     }
 
-    private static WifiP2pException NoP2pDevice(string command) =>
+    private static WifiP2pException NoP2pDevice(string command, string? where = null, string reply = "UNKNOWN COMMAND") =>
         new(WifiP2pErrorCode.CapabilityNotSupported, WifiP2pFailure.NoP2pDevice,
-            $"wpa_supplicant answered {command} with UNKNOWN COMMAND: it has no P2P-capable interface here. "
+            $"wpa_supplicant answered {command} with {reply}: "
+            + (where is null ? "it has no P2P-capable interface here. " : $"'{where}' has no P2P device (its STATUS shows no p2p_device_address). ")
             + "P2P needs a Wi-Fi driver with P2P support (nl80211, e.g. 'iw list' shows P2P-GO and P2P-client), "
             + "wpa_supplicant built with CONFIG_P2P, and the interface added (-i wlan0 with p2p enabled in its configuration).");
 
@@ -514,6 +515,13 @@ public sealed class WifiP2p : IAsyncDisposable
                 if (kind == WpaNative.ReplyUnknownCommand)
                 {
                     throw NoP2pDevice(name);
+                }
+
+                // An interface without P2P answers P2P commands FAIL; its STATUS then has no P2P device address.
+                if (kind == WpaNative.ReplyFail && name.StartsWith("P2P_", StringComparison.Ordinal)
+                    && SupplicantControl.ReplyValue(await SendLockedAsync(SupplicantCommand.Status(_options.InterfaceName)).ConfigureAwait(false), "p2p_device_address") is null)
+                {
+                    throw NoP2pDevice(name, _options.InterfaceName ?? _options.ControlPath, reply.Trim());
                 }
 
                 throw new WifiP2pException(WifiP2pErrorCode.OperationFailed, WifiP2pFailure.Refused,

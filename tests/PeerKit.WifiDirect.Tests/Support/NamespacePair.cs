@@ -56,6 +56,36 @@ internal sealed class NamespacePair : IDisposable
         }
     }
 
+    /// <summary>
+    /// One namespace (<see cref="Owner"/>) holding a veth pair whose first end is <paramref name="interfaceName"/>, up,
+    /// without addresses: an interface for a supplicant to manage, with no traffic leaving the namespace.
+    /// </summary>
+    public static NamespacePair CreateSingle(string interfaceName)
+    {
+        if (!SystemTools.IsRoot)
+        {
+            throw new InvalidOperationException("Creating a network namespace needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN); run the tests as root (CI does).");
+        }
+
+        string ip = SystemTools.Require("ip", "iproute2");
+        RemoveLeftovers(ip);
+        string tag = Environment.ProcessId.ToString("x", CultureInfo.InvariantCulture) + Random.Shared.Next(0x1000).ToString("x3", CultureInfo.InvariantCulture);
+        var pair = new NamespacePair(ip, tag);
+        try
+        {
+            pair.Ip($"netns add {pair.Owner}");
+            pair._created.Add(pair.Owner);
+            pair.Ip($"-n {pair.Owner} link add {interfaceName} type veth peer name {Prefix}{tag}p");
+            pair.Ip($"-n {pair.Owner} link set {interfaceName} up");
+            return pair;
+        }
+        catch
+        {
+            pair.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Bytes the owner's group interface received (proof the traffic crossed the veth pair).</summary>
     public long OwnerReceivedBytes()
     {
