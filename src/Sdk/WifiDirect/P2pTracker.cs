@@ -386,8 +386,5 @@ internal sealed class P2pTracker
         return true;
     }
 
-    /// <summary>The peer a connection was asked for and not yet decided.</summary>
-    public string PendingAddress => _pendingAddress;
-
     public WifiP2pEvent PeerChange() => new() { Kind = WifiP2pEventKind.PeerDeviceChange, Devices = _peers.ToArray() };
 }
