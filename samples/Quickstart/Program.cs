@@ -174,6 +174,38 @@ Console.WriteLine($"   round trip over bare UDP links (median of 300): {await Me
 (long aliceUpdates, long alicePackets, long bobSaw, int delivered) = await KeyUpdatesAsync(1000);
 Console.WriteLine($"   key updates: alice replaced her sending key {aliceUpdates} times in {alicePackets} packets ({delivered} reliable frames), bob followed {bobSaw}");
 
+// Step 8. Transports (docs/nodes.md#transports): a node reaches peers through one transport per address scheme
+// (tcp, udp, inproc, or one of yours in PeerNodeOptions.Transports). Two nodes that dial each other at the same
+// moment, as both players do in a hole punch or an Oculus Connect, end with one session that both calls return.
+Step("8. Transports, and two nodes dialing each other at once");
+await using (var carol = new PeerNode(new PeerNodeOptions { Name = "carol", ListenAddresses = { NodeAddress.Parse("inproc://carol:0") } }))
+await using (var dave = new PeerNode(new PeerNodeOptions { Name = "dave", ListenAddresses = { NodeAddress.Parse("inproc://dave:0") } }))
+{
+    Console.WriteLine($"   transports: {string.Join(", ", new PeerNodeOptions().Transports.Keys.Order())}");
+    await carol.StartAsync();
+    await dave.StartAsync();
+    Task<Peer> carolDials = carol.ConnectAsync(dave.ListenAddresses[0]);
+    Task<Peer> daveDials = dave.ConnectAsync(carol.ListenAddresses[0]);
+    Peer[] both = await Task.WhenAll(carolDials, daveDials).WaitAsync(TimeSpan.FromSeconds(10));
+    Console.WriteLine($"   carol and dave dialed each other at once: {carol.PeerCount} session at carol, {dave.PeerCount} at dave, " +
+        $"both calls returned it: {ReferenceEquals(both[0], carol.Peers.Single()) && ReferenceEquals(both[1], dave.Peers.Single())}");
+}
+
+// Step 9. Radio (docs/radio.md, samples/Swarm): Crazyflie P2P on a simulated 2.4 GHz medium in the native shim
+// (the same calls drive a Crazyradio). Packets carry a port (0-15) and at most 60 bytes; RSSI comes from distance.
+Step("9. Crazyflie P2P on a simulated 2.4 GHz medium");
+using (var air = new SimulatedMedium(new SimulatedMediumOptions { Seed = 1 }))
+using (RadioNode drone1 = RadioNode.Open(air.OpenRadio(1, x: 0)), drone2 = RadioNode.Open(air.OpenRadio(2, x: 5)))
+{
+    drone1.SendBroadcast(0, "Hello World"u8);
+    using var radioTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+    P2PPacket packet = await drone2.Packets.ReadAsync(radioTimeout.Token);
+    Console.WriteLine($"   drone 2 heard \"{System.Text.Encoding.ASCII.GetString(packet.Data)}\" on port {packet.Port}, rssi {packet.Rssi} ({packet.RssiDbm} dBm)");
+}
+
+// Wi-Fi Direct (docs/wifi-direct.md) needs wpa_supplicant: `dotnet run --project samples/WifiDirect` runs
+// OpenHarmony's P2P steps against two stand-in supplicants and then two nodes over the group.
+
 static async Task<(long Updates, long Packets, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
 {
     using NodeKey aliceKey = NodeKey.Generate();
