@@ -5,6 +5,7 @@ using PeerKit;
 using PeerKit.Links;
 using PeerKit.Links.Tcp;
 using PeerKit.Native;
+using PeerKit.WifiDirect;
 
 Console.WriteLine("PeerKit quickstart");
 Console.WriteLine();
@@ -203,8 +204,18 @@ using (RadioNode drone1 = RadioNode.Open(air.OpenRadio(1, x: 0)), drone2 = Radio
     Console.WriteLine($"   drone 2 heard \"{System.Text.Encoding.ASCII.GetString(packet.Data)}\" on port {packet.Port}, rssi {packet.Rssi} ({packet.RssiDbm} dBm)");
 }
 
-// Wi-Fi Direct (docs/wifi-direct.md) needs wpa_supplicant: `dotnet run --project samples/WifiDirect` runs
-// OpenHarmony's P2P steps against two stand-in supplicants and then two nodes over the group.
+// Step 10. Wi-Fi Direct (docs/wifi-direct.md): OpenHarmony's wifiManager P2P verbs over wpa_supplicant's control
+// socket. This tour runs on loopback with no Wi-Fi, so it shows the typed error a missing supplicant gives;
+// `dotnet run --project samples/WifiDirect` runs discovery, a group and two nodes over it on stand-in supplicants.
+Step("10. Wi-Fi Direct without a supplicant");
+try
+{
+    await using WifiP2p wifi = await WifiP2p.OpenAsync(new WifiP2pOptions { ControlPath = Path.Combine(Path.GetTempPath(), "peerkit-no-such-supplicant") });
+}
+catch (WifiP2pException e)
+{
+    Console.WriteLine($"   WifiP2pException {(int)e.Code} ({e.Failure}): {e.Message}");
+}
 
 static async Task<(long Updates, long Packets, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
 {

@@ -26,6 +26,7 @@ public class QuickstartTests
         Assert.Contains("transports: inproc, tcp, udp", text);
         Assert.Contains("carol and dave dialed each other at once: 1 session at carol, 1 at dave, both calls returned it: True", text);
         Assert.Contains("drone 2 heard \"Hello World\" on port 0, rssi 61 (-61 dBm)", text);
+        Assert.Contains("WifiP2pException 2801000 (SupplicantUnreachable): no wpa_supplicant control socket at", text);
         Assert.Contains("over UdpLink (encrypted: True)", text);
         Assert.Contains("bob's handler got: \"hello over datagrams\" in lobby from alice (at bob)", text);
         Assert.Matches(@"link status: rtt \d+[.,]\d\d ms, loss", text);
