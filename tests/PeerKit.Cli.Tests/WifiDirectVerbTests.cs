@@ -84,6 +84,29 @@ public sealed class WifiDirectVerbTests
     }
 
     [Fact]
+    public async Task Wifi_direct_group_add_hold_prints_joining_clients_and_removes_the_group_when_it_ends()
+    {
+        using var supplicant = StandInSupplicant.Start("""
+            device 02:00:00:00:01:00 "cli-owner"
+            on P2P_GROUP_ADD
+              reply OK
+              emit <3>P2P-GROUP-STARTED p2p-wlan0-0 GO ssid="DIRECT-PK" freq=2437 passphrase="peerkit1" go_dev_addr=02:00:00:00:01:00
+              sleep 200
+              emit <3>AP-STA-CONNECTED 02:00:00:00:02:01 p2p_dev_addr=02:00:00:00:02:00
+            on P2P_GROUP_REMOVE p2p-wlan0-0
+              reply OK
+              emit <3>P2P-GROUP-REMOVED p2p-wlan0-0 GO reason=REQUESTED
+            """);
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "wifi-direct", "group", "add", "--hold", "--for", "00:00:03", "--control", supplicant.SocketPath, "--json");
+        Assert.True(exit == 0, string.Join("\n", stderr));
+        JsonElement[] lines = [.. stdout.Select(Json)];
+        Assert.Equal(["group_started", "group_changed", "group_removed"], lines.Select(l => l.GetProperty("event").GetString()));
+        Assert.Equal(1, lines[1].GetProperty("group").GetProperty("clients").GetArrayLength());
+        Assert.Equal("p2p-wlan0-0", lines[2].GetProperty("interface").GetString());
+        Assert.Contains("P2P_GROUP_REMOVE p2p-wlan0-0", supplicant.Commands());
+    }
+
+    [Fact]
     public async Task Wifi_direct_failures_are_one_line_with_OpenHarmonys_error_code_and_a_non_zero_exit()
     {
         string missing = Path.Combine(Path.GetTempPath(), $"pk-no-supplicant-{Guid.NewGuid():n}");

@@ -184,7 +184,12 @@ public static class RadioCommand
                 {
                     while (wanted is null || heard < wanted)
                     {
-                        P2PPacket packet = await node.Packets.ReadAsync(stop.Token);
+                        if (!node.Packets.TryRead(out P2PPacket packet))
+                        {
+                            await WaitForPacketAsync(node, stop.Token);
+                            continue;
+                        }
+
                         if (onlyPort is { } only && packet.Port != only)
                         {
                             continue;
@@ -194,26 +199,42 @@ public static class RadioCommand
                         Print(output, packet);
                     }
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    if (wanted is { } n)
+                    // --for ended (a failure when --count packets were wanted), or Ctrl+C (done).
+                    if (wanted is { } n && !cancellationToken.IsCancellationRequested)
                     {
                         throw new CliException($"heard {heard} of {n} packets within {result.GetValue(duration)}");
                     }
-                }
-                catch (System.Threading.Channels.ChannelClosedException)
-                {
-                }
-
-                if (node.ReceiveError is { } error)
-                {
-                    throw error;
                 }
             }
 
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // Waits up to 250 ms for a packet. The node's queue does not end when its receive loop stops for good (a dongle
+    // unplugged, a radio that cannot receive), so that error is checked between waits and ends the verb.
+    private static async Task WaitForPacketAsync(RadioNode node, CancellationToken cancellationToken)
+    {
+        if (node.ReceiveError is { Error: RadioError.NoDevice or RadioError.Unsupported } fatal)
+        {
+            throw fatal;
+        }
+
+        using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        tick.CancelAfter(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            if (!await node.Packets.WaitToReadAsync(tick.Token))
+            {
+                throw node.ReceiveError ?? new RadioException(RadioError.Io, "The radio stopped receiving.");
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private static void Print(CliOutput output, in P2PPacket packet)

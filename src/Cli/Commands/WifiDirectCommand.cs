@@ -125,21 +125,55 @@ public static class WifiDirectCommand
     {
         var persistent = new Option<bool>("--persistent") { Description = "A persistent group (reconnects skip negotiation)" };
         var band = new Option<GroupOwnerBand>("--band") { Description = "The owner's band", DefaultValueFactory = _ => GroupOwnerBand.Auto };
-        var add = new Command("add", "Create a group with this device as owner, and wait until it is up") { persistent, band };
+        var hold = new Option<bool>("--hold") { Description = "Keep the group until Ctrl+C (or --for), printing clients as they join and leave, then remove it" };
+        var duration = new Option<TimeSpan?>("--for") { Description = "With --hold: remove the group after this long" };
+        var add = new Command("add", "Create a group with this device as owner, and wait until it is up") { persistent, band, hold, duration };
         add.SetAction(async (result, cancellationToken) =>
         {
             var output = new CliOutput(result.GetValue(CliOptions.Json));
-            using CancellationTokenSource cts = Deadline(result, cancellationToken);
-            await using WifiP2p p2p = await OpenAsync(result, cts.Token);
-            Task<WifiP2pEvent> change = NextConnectionChangeAsync(p2p, cts.Token);
+            // One token for the whole verb: the --timeout while the group starts, then (with --hold) Ctrl+C or --for.
+            using var life = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            life.CancelAfter(result.GetValue(s_timeout));
+            await using WifiP2p p2p = await OpenAsync(result, life.Token);
+            IAsyncEnumerator<WifiP2pEvent> events = p2p.ReadEventsAsync(life.Token).GetAsyncEnumerator(life.Token);
+            ValueTask<bool> pending = events.MoveNextAsync(); // subscribes before the command is sent: the event cannot be missed
             await p2p.CreateGroupAsync(new WifiP2PConfig
             {
                 NetId = result.GetValue(persistent) ? WifiP2PConfig.PersistentNetId : WifiP2PConfig.TemporaryNetId,
                 GoBand = result.GetValue(band),
-            }, cts.Token);
-            WifiP2pEvent e = await AwaitChangeAsync(change, result, "P2P_GROUP_ADD", "no group started");
+            }, life.Token);
+            WifiP2pEvent e = await AwaitChangeAsync(NextConnectionChangeAsync(events, pending), result, "P2P_GROUP_ADD", "no group started");
             WifiP2pGroupInfo group = e.Group ?? throw new CliException($"the group did not start{(e.Reason.Length > 0 ? $": {e.Reason}" : "")}");
             WriteGroup(output, "group_started", "group started", group);
+            if (!result.GetValue(hold))
+            {
+                return ExitCodes.Ok;
+            }
+
+            life.CancelAfter(result.GetValue(duration) ?? Timeout.InfiniteTimeSpan);
+            try
+            {
+                while (await events.MoveNextAsync())
+                {
+                    if (events.Current is { Kind: WifiP2pEventKind.ConnectionChange } change)
+                    {
+                        if (change.Group is not { } now)
+                        {
+                            throw new CliException($"the group was removed{(change.Reason.Length > 0 ? $": {change.Reason}" : "")}");
+                        }
+
+                        string clients = now.ClientDevices.Count == 0 ? "no clients" : string.Join(", ", now.ClientDevices.Select(c => c.DeviceAddress));
+                        output.Write($"group {now.Interface}: {clients}", new { @event = "group_changed", group = GroupRecord(now) });
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (life.IsCancellationRequested)
+            {
+            }
+
+            using var removing = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await p2p.RemoveGroupAsync(removing.Token);
+            output.Write($"group {group.Interface} removed", new { @event = "group_removed", @interface = group.Interface });
             return ExitCodes.Ok;
         });
 
@@ -171,14 +205,15 @@ public static class WifiDirectCommand
             await using WifiP2p p2p = await OpenAsync(result, cts.Token);
             // The peer table first: joining a peer that already owns a group needs to know it does.
             _ = await p2p.GetP2pPeerDevicesAsync(cts.Token);
-            Task<WifiP2pEvent> change = NextConnectionChangeAsync(p2p, cts.Token);
+            IAsyncEnumerator<WifiP2pEvent> events = p2p.ReadEventsAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+            ValueTask<bool> pending = events.MoveNextAsync(); // subscribes before the command is sent: the event cannot be missed
             await p2p.P2pConnectAsync(new WifiP2PConfig
             {
                 DeviceAddress = result.GetValue(address)!,
                 NetId = result.GetValue(persistent) ? WifiP2PConfig.PersistentNetId : WifiP2PConfig.TemporaryNetId,
                 GroupOwnerIntent = result.GetValue(intent),
             }, cts.Token);
-            WifiP2pEvent e = await AwaitChangeAsync(change, result, "P2P_CONNECT", "no connection");
+            WifiP2pEvent e = await AwaitChangeAsync(NextConnectionChangeAsync(events, pending), result, "P2P_CONNECT", "no connection");
             if (e.Group is not { } group || e.LinkedInfo is not { ConnectState: P2pConnectState.Connected })
             {
                 throw new CliException($"the connection to {result.GetValue(address)} failed{(e.Reason.Length > 0 ? $": {e.Reason}" : "")}", ExitCodes.Unreachable);
@@ -190,19 +225,20 @@ public static class WifiDirectCommand
         return command;
     }
 
-    // Subscribes before the command is sent, so the event cannot be missed: the call runs synchronously up to the first
-    // wait of the event stream, which has registered its subscriber by then. Completes with the first connection change.
-    private static async Task<WifiP2pEvent> NextConnectionChangeAsync(WifiP2p p2p, CancellationToken cancellationToken)
+    // The first connection change on an event stream whose first MoveNextAsync (which subscribes) is pending.
+    private static async Task<WifiP2pEvent> NextConnectionChangeAsync(IAsyncEnumerator<WifiP2pEvent> events, ValueTask<bool> pending)
     {
-        await foreach (WifiP2pEvent e in p2p.ReadEventsAsync(cancellationToken))
+        bool more = await pending;
+        while (more)
         {
-            if (e.Kind == WifiP2pEventKind.ConnectionChange)
+            if (events.Current.Kind == WifiP2pEventKind.ConnectionChange)
             {
-                return e;
+                return events.Current;
             }
+
+            more = await events.MoveNextAsync();
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
         throw new WifiP2pException(WifiP2pErrorCode.OperationFailed, WifiP2pFailure.SupplicantGone, "The supplicant went away before the group changed.");
     }
 
