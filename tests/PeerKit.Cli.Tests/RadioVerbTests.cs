@@ -104,9 +104,13 @@ public sealed class RadioVerbTests
         Assert.Equal(2, neither.Exit);
         Assert.Equal("peerkit: error: give either --medium DIR or --crazyradio (see `peerkit radio send --help`)", Assert.Single(neither.Err));
 
-        var badPort = await CliProcess.RunAsync(Timeout, "radio", "send", "--medium", "/tmp/unused", "--port", "16", "hi");
+        var badPort = await CliProcess.RunAsync(Timeout, "radio", "send", "--medium", "/tmp/unused", "--port", "15", "hi");
         Assert.Equal(2, badPort.Exit);
-        Assert.Contains("--port is 0 to 15", Assert.Single(badPort.Err));
+        Assert.Contains("--port is 0 to 14", Assert.Single(badPort.Err));
+
+        var broadcastNode = await CliProcess.RunAsync(Timeout, "radio", "send", "--medium", "/tmp/unused", "--port", "1", "--to", "255", "hi");
+        Assert.Equal(2, broadcastNode.Exit);
+        Assert.Contains("--to is a node id, 0 to 254", Assert.Single(broadcastNode.Err));
 
         var tooLong = await CliProcess.RunAsync(Timeout, "radio", "send", "--medium", "/tmp/unused", "--port", "0", new string('x', 61));
         Assert.Equal(2, tooLong.Exit);

@@ -69,8 +69,16 @@ public static class RadioCommand
         if (result.GetValue(target.Crazyradio))
         {
             Radio dongle = Radio.OpenCrazyradio(new CrazyradioOptions { DeviceIndex = result.GetValue(target.Device) });
-            dongle.Channel = result.GetValue(target.Channel);
-            return (RadioNode.Open(dongle, new RadioNodeOptions { NodeId = result.GetValue(target.Id) is { } id and <= 254 ? (int)id : -1 }), null, $"Crazyradio {result.GetValue(target.Device)}");
+            try
+            {
+                dongle.Channel = result.GetValue(target.Channel);
+                return (RadioNode.Open(dongle, new RadioNodeOptions { NodeId = result.GetValue(target.Id) is { } id and <= 254 ? (int)id : -1 }), null, $"Crazyradio {result.GetValue(target.Device)}");
+            }
+            catch
+            {
+                dongle.Dispose();
+                throw;
+            }
         }
 
         string directory = Path.GetFullPath(result.GetValue(target.Medium)!);
@@ -116,12 +124,19 @@ public static class RadioCommand
         var port = new Option<int>("--port", "-p") { Description = "The P2P port, 0 to 14 (15 carries addressed packets)", Required = true };
         port.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 0 or > 15)
+            if (r.GetValueOrDefault<int>() is < 0 or > 14)
             {
-                r.AddError("--port is 0 to 15");
+                r.AddError("--port is 0 to 14 (port 15 carries the acknowledged addressed packets of --to)");
             }
         });
         var to = new Option<byte?>("--to") { Description = "Send to this node id (0 to 254) and wait for its acknowledgement, instead of broadcasting" };
+        to.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<byte?>() == RadioNode.BroadcastNodeId)
+            {
+                r.AddError("--to is a node id, 0 to 254 (leave it out to broadcast)");
+            }
+        });
         var timeout = CliOptions.Timeout();
         var command = new Command("send", "Send one P2P packet (broadcast, or acknowledged to one node with --to)") { data, hex, port, to, timeout };
         Target target = AddTarget(command, "This radio's id on the medium (default: a free one from 200 to 254)");
@@ -136,6 +151,11 @@ public static class RadioCommand
             {
                 if (result.GetValue(to) is { } receiver)
                 {
+                    if (node.NodeId < 0)
+                    {
+                        throw new CliException("--to needs this radio to have a node id: give --id 0 to 254", ExitCodes.Usage);
+                    }
+
                     using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     cts.CancelAfter(result.GetValue(timeout));
                     await node.SendAsync(receiver, p, bytes, cts.Token);
