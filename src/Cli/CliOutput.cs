@@ -26,10 +26,13 @@ public sealed class CliOutput(bool json, TextWriter? output = null, TextWriter? 
     }
 
     /// <summary>Writes one error line: <c>peerkit: error: …</c> (in JSON mode <c>{"error": …}</c> on standard error).</summary>
-    public void Error(string message)
+    /// <param name="message">The error.</param>
+    /// <param name="code">An error code of the failing layer (OpenHarmony's for Wi-Fi P2P), also written as <c>"code"</c> in JSON.</param>
+    public void Error(string message, int? code = null)
     {
         string line = message.ReplaceLineEndings(" ");
-        _error.WriteLine(Json ? JsonSerializer.Serialize(new { error = line }, s_json) : $"peerkit: error: {line}");
+        string json = code is { } c ? JsonSerializer.Serialize(new { error = line, code = c }, s_json) : JsonSerializer.Serialize(new { error = line }, s_json);
+        _error.WriteLine(Json ? json : $"peerkit: error: {line}");
         _error.Flush();
     }
 }

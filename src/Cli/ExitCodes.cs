@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>The peer could not be reached or refused the connection.</summary>
     public const int Unreachable = 3;
+
+    /// <summary>A device or service is not there: no Crazyradio, no libusb, no wpa_supplicant at the control socket.</summary>
+    public const int Unavailable = 4;
 }

@@ -1,9 +1,10 @@
 // peerkit: the PeerKit command line. Every failure is one line on standard error and a non-zero exit code
-// (ExitCodes: 1 failure, 2 usage, 3 unreachable); --json makes every verb write JSON lines.
+// (ExitCodes: 1 failure, 2 usage, 3 unreachable, 4 device or service unavailable); --json makes every verb write JSON lines.
 using System.CommandLine;
 using PeerKit;
 using PeerKit.Cli;
 using PeerKit.Cli.Commands;
+using PeerKit.WifiDirect;
 
 var root = new RootCommand("peerkit: keys, nodes, peers, messages and files over PeerKit")
 {
@@ -16,6 +17,8 @@ var root = new RootCommand("peerkit: keys, nodes, peers, messages and files over
     PeersCommand.Create(),
     ProtoCommand.Create(),
     BenchCommand.Create(),
+    RadioCommand.Create(),
+    WifiDirectCommand.Create(),
 };
 root.Options.Add(CliOptions.Json);
 
@@ -23,7 +26,13 @@ ParseResult parsed = root.Parse(args);
 var output = new CliOutput(parsed.GetValue(CliOptions.Json));
 if (parsed.Errors.Count > 0)
 {
-    string verb = parsed.CommandResult.Command == root ? "peerkit" : $"peerkit {parsed.CommandResult.Command.Name}";
+    var names = new List<string>();
+    for (System.CommandLine.Parsing.SymbolResult? r = parsed.CommandResult; r is System.CommandLine.Parsing.CommandResult c && c.Command != root; r = r.Parent)
+    {
+        names.Insert(0, c.Command.Name);
+    }
+
+    string verb = string.Join(' ', ["peerkit", .. names]);
     output.Error($"{parsed.Errors[0].Message} (see `{verb} --help`)");
     return ExitCodes.Usage;
 }
@@ -40,8 +49,23 @@ try
 }
 catch (CliException e)
 {
-    output.Error(e.Message);
+    output.Error(e.Message, e.Code);
     return e.ExitCode;
+}
+catch (RadioException e)
+{
+    output.Error($"{e.Message} (radio error {e.Error})");
+    return RadioCommand.ExitCode(e.Error);
+}
+catch (WifiP2pException e)
+{
+    output.Error($"{e.Message} (OpenHarmony error {(int)e.Code} {e.Code}, {e.Failure})", (int)e.Code);
+    return WifiDirectCommand.ExitCode(e);
+}
+catch (PeerKit.Native.NativeRuntimeUnavailableException e)
+{
+    output.Error(e.Message);
+    return ExitCodes.Unavailable;
 }
 catch (OperationCanceledException) when (!interrupted.IsCancellationRequested)
 {

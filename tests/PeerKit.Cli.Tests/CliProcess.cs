@@ -94,6 +94,14 @@ public sealed class CliProcess : IDisposable
         throw new TimeoutException($"no matching line within {timeout}; saw: {string.Join(" | ", seen)}; stderr: {Errors}");
     }
 
+    /// <summary>Waits (at most <paramref name="timeout"/>) for a verb that stops by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     public void Dispose()
     {
         try
