@@ -23,6 +23,7 @@ internal sealed record ProtocolSpec(
     int Version,
     int Length,
     int Port,
+    bool Acknowledged,
     EquatableArray<ProtocolMessageSpec> Messages,
     bool HasHandlers,
     bool EmitLengthConstant,

@@ -59,14 +59,15 @@ internal sealed partial class ProtocolGenerator
                 w.Line("    },");
             }
 
+            string end = spec.Acknowledged ? ") { Acknowledged = true };" : ");";
             if (spec.EmitSchemaConstant)
             {
-                w.Line("    Schema);");
+                w.Line("    Schema" + end);
             }
             else
             {
                 w.Line("    schema:");
-                EmitSchemaLiteral(w, spec.Schema, terminator: ");");
+                EmitSchemaLiteral(w, spec.Schema, terminator: end);
             }
 
             w.Line();

@@ -19,6 +19,12 @@ internal sealed partial class ProtocolGenerator
         /// <summary>The largest Length a protocol may reserve (<c>ProtocolDescriptor.MaxLength</c>).</summary>
         public const int MaxLength = 1 << 16;
 
+        /// <summary>The payload bytes of a radio broadcast message: 60 P2P data bytes minus the code (<c>RadioProtocol.MaxBroadcastPayloadSize</c>).</summary>
+        public const int BroadcastPayload = 59;
+
+        /// <summary>The payload bytes of an addressed radio message: 60 minus the 4-byte unicast header and the code (<c>RadioProtocol.MaxAddressedPayloadSize</c>).</summary>
+        public const int AddressedPayload = 55;
+
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat;
 
         private readonly KnownTypeSymbols _known;
@@ -60,6 +66,7 @@ internal sealed partial class ProtocolGenerator
             int version = NamedInt(attribute, "Version", 1);
             int declaredLength = NamedInt(attribute, "Length", 0);
             int port = NamedInt(attribute, "Port", -1);
+            bool acknowledged = NamedBool(attribute, "Acknowledged");
 
             bool valid = true;
             if (name is null || !IsValidName(name))
@@ -95,6 +102,12 @@ internal sealed partial class ProtocolGenerator
             if (port < -1 || port > 15)
             {
                 Report(DiagnosticDescriptors.InvalidProtocolValue, ArgumentLocation(attribute, "Port") ?? location, type.Name, "Port", Text(port), "use 0 to 15, or -1 for none");
+                valid = false;
+            }
+
+            if (acknowledged && port == -1)
+            {
+                Report(DiagnosticDescriptors.InvalidProtocolValue, ArgumentLocation(attribute, "Acknowledged") ?? location, type.Name, "Acknowledged", "true", "the acknowledged layer is the radio's; set Port too, or remove Acknowledged");
                 valid = false;
             }
 
@@ -156,6 +169,11 @@ internal sealed partial class ProtocolGenerator
                 valid = false;
             }
 
+            if (port >= 0 && valid)
+            {
+                CheckRadio(type, byCode.Values.OrderBy(m => m.Code), port, acknowledged, ref valid);
+            }
+
             Dictionary<int, HandlerSpec> handlers = CollectHandlers(type, byCode, ref valid);
 
             string schema = string.Empty;
@@ -182,6 +200,7 @@ internal sealed partial class ProtocolGenerator
                 Version: version,
                 Length: length,
                 Port: port,
+                Acknowledged: acknowledged,
                 Messages: new EquatableArray<ProtocolMessageSpec>(byCode.Values
                     .OrderBy(m => m.Code)
                     .Select(m => new ProtocolMessageSpec(m.Code, m.Type.ToDisplayString(TypeFormat), handlers.TryGetValue(m.Code, out HandlerSpec? h) ? h : null))),
@@ -189,6 +208,72 @@ internal sealed partial class ProtocolGenerator
                 EmitLengthConstant: !HasMember(type, "Length"),
                 EmitSchemaConstant: !HasMember(type, "Schema"),
                 Schema: schema);
+        }
+
+        /// <summary>
+        /// The radio's limits for a protocol with a port: every message must fit one radio message (PK0027: 59 payload
+        /// bytes for a broadcast, 55 on an acknowledged protocol, whose messages may be sent to one node), and a reliable
+        /// one needs the acknowledged layer (PK0028).
+        /// </summary>
+        private void CheckRadio(INamedTypeSymbol protocol, IEnumerable<Member> members, int port, bool acknowledged, ref bool valid)
+        {
+            int limit = acknowledged ? AddressedPayload : BroadcastPayload;
+            foreach (Member member in members)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (!acknowledged && member.Reliability is 0 or 1)
+                {
+                    bool stated = MessageAttributeOf(member.Type)?.NamedArguments.Any(a => a.Key == "Reliability") == true;
+                    string reliability = member.Reliability == 0 ? "ReliableOrdered" : "ReliableUnordered";
+                    Report(
+                        DiagnosticDescriptors.ReliableMessageOnBroadcastRadio,
+                        member.Location,
+                        member.Type.Name,
+                        protocol.Name,
+                        Text(port),
+                        stated ? reliability : reliability + " (the default)");
+                    valid = false;
+                }
+
+                SizeBound bound = Messages.MessageGenerator.Parser.SizeOf(_known, member.Type, _cancellationToken);
+                if (!bound.Known || bound.Bytes <= limit)
+                {
+                    continue;
+                }
+
+                string size;
+                string fix;
+                if (bound.Bytes is null)
+                {
+                    size = "has no upper size";
+                    fix = bound.Unbounded!.Contains("[MaxLength") ? bound.Unbounded : bound.Unbounded + "; bound its strings, bytes and repeated members with [MaxLength(n)]";
+                }
+                else if (bound.Declared)
+                {
+                    size = $"declares MaxSize = {Text(bound.Bytes.Value)}";
+                    fix = $"lower MaxSize to {Text(limit)} or less, bounding its strings, bytes and repeated members with [MaxLength(n)]";
+                }
+                else
+                {
+                    size = $"can take {Text(bound.Bytes.Value)} bytes";
+                    fix = bound.Member is null
+                        ? "split the message"
+                        : $"its largest member is '{bound.Member}' ({Text(bound.MemberBytes)} bytes); bound strings, bytes and repeated members with [MaxLength(n)], or split the message";
+                }
+
+                Report(
+                    DiagnosticDescriptors.RadioMessageTooLarge,
+                    member.Location,
+                    member.Type.Name,
+                    protocol.Name,
+                    Text(port),
+                    size,
+                    acknowledged ? "an addressed" : "a broadcast",
+                    Text(limit),
+                    acknowledged ? "60 data bytes minus the 4-byte unicast header and the code" : "60 data bytes minus the code",
+                    fix);
+                valid = false;
+            }
         }
 
         private bool CheckShape(INamedTypeSymbol type, TypeDeclarationSyntax syntax, Location location)
@@ -412,6 +497,9 @@ internal sealed partial class ProtocolGenerator
 
         private AttributeData? MessageAttributeOf(INamedTypeSymbol type) =>
             type.GetAttributes().FirstOrDefault(a => KnownTypeSymbols.Is(a.AttributeClass, _known.MessageAttribute));
+
+        private static bool NamedBool(AttributeData attribute, string name) =>
+            attribute.NamedArguments.Any(a => a.Key == name && a.Value.Value is true);
 
         private static int NamedInt(AttributeData attribute, string name, int defaultValue)
         {
