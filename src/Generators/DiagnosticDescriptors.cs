@@ -100,7 +100,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedHandlerSignature = Create(
         "PK0015",
         "Handler signature not supported",
-        "Handler '{0}' {1}: declare it as 'void' or 'ValueTask' {0}(Peer peer, T message) or {0}(Peer peer, T message, CancellationToken cancellationToken), where T is a message of the protocol (by value or 'in')",
+        "Handler '{0}' {1}: {2}",
         DiagnosticSeverity.Error,
         ProtocolCategory);
 

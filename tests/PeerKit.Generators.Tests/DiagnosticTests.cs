@@ -735,6 +735,40 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void PK0015_radio_handler_on_a_protocol_without_a_port()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public partial class Chat
+                {
+                    [Message(Code = 0)] public partial record Say(string Text);
+                    [Handler] void OnSay(RadioSender from, Say say) { }
+                }
+                """),
+            "PK0015", "OnSay", 6,
+            "Handler 'OnSay' takes 'RadioSender' first, but protocol 'Chat' has no radio port: set Port on [Protocol], or take 'Peer': declare it as 'void' OnSay(RadioSender sender, T message), where T is a message of the protocol (by value or 'in')");
+    }
+
+    [Fact]
+    public void PK0015_radio_handler_must_return_void()
+    {
+        (Diagnostic diagnostic, _) = Single("""
+            using System.Threading.Tasks;
+            using PeerKit;
+            [Protocol("swarm", Port = 3)]
+            public partial class Swarm
+            {
+                [Message(Code = 0, Reliability = Reliability.Unreliable)] public partial record struct Ping(int Id);
+                [Handler] ValueTask OnPing(RadioSender from, Ping ping) => default;
+            }
+            """);
+        Assert.Equal("PK0015", diagnostic.Id);
+        Assert.Contains("runs on the radio's receive thread", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void Bounded_radio_messages_compile_without_diagnostics()
     {
         GeneratorDriverRunResult result = GeneratorHarness.RunAndCompile("""

@@ -71,7 +71,7 @@ public class ProtocolSnapshotTests
     }
 
     [Fact]
-    public void Radio_protocol_with_a_port_the_acknowledged_layer_and_bounded_messages()
+    public void Radio_protocol_with_a_port_the_acknowledged_layer_bounded_messages_and_radio_handlers()
     {
         SnapshotVerifier.Verify(ProtocolSources(GeneratorHarness.RunAndCompile("""
             using PeerKit;
@@ -85,6 +85,18 @@ public class ProtocolSnapshotTests
 
                 [Message(Code = 1)]
                 public partial record Greeting([MaxLength(53)] string Text);
+
+                [Message(Code = 2, Reliability = Reliability.UnreliableSequenced)]
+                public readonly partial record struct Battery(float Volts);
+
+                [Handler]
+                private void OnPosition(RadioSender from, Position position) { }
+
+                [Handler]
+                internal static void OnGreeting(RadioSender from, in Greeting greeting) { }
+
+                [Handler]
+                private void OnGreetingInASession(Peer peer, Greeting greeting) { }
             }
             """)));
     }

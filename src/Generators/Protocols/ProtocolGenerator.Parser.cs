@@ -174,7 +174,7 @@ internal sealed partial class ProtocolGenerator
                 CheckRadio(type, byCode.Values.OrderBy(m => m.Code), port, acknowledged, ref valid);
             }
 
-            Dictionary<int, HandlerSpec> handlers = CollectHandlers(type, byCode, ref valid);
+            Dictionary<int, HandlerSpec> handlers = CollectHandlers(type, byCode, port, ref valid, out Dictionary<int, HandlerSpec> radioHandlers);
 
             string schema = string.Empty;
             if (valid)
@@ -203,8 +203,13 @@ internal sealed partial class ProtocolGenerator
                 Acknowledged: acknowledged,
                 Messages: new EquatableArray<ProtocolMessageSpec>(byCode.Values
                     .OrderBy(m => m.Code)
-                    .Select(m => new ProtocolMessageSpec(m.Code, m.Type.ToDisplayString(TypeFormat), handlers.TryGetValue(m.Code, out HandlerSpec? h) ? h : null))),
+                    .Select(m => new ProtocolMessageSpec(
+                        m.Code,
+                        m.Type.ToDisplayString(TypeFormat),
+                        handlers.TryGetValue(m.Code, out HandlerSpec? h) ? h : null,
+                        radioHandlers.TryGetValue(m.Code, out HandlerSpec? r) ? r : null))),
                 HasHandlers: handlers.Count > 0,
+                HasRadioHandlers: radioHandlers.Count > 0,
                 EmitLengthConstant: !HasMember(type, "Length"),
                 EmitSchemaConstant: !HasMember(type, "Schema"),
                 Schema: schema);
@@ -376,10 +381,14 @@ internal sealed partial class ProtocolGenerator
             }
         }
 
-        /// <summary>The [Handler] methods, by the code of the message each takes; reports PK0015, PK0016 and PK0021.</summary>
-        private Dictionary<int, HandlerSpec> CollectHandlers(INamedTypeSymbol type, Dictionary<int, Member> byCode, ref bool valid)
+        /// <summary>
+        /// The [Handler] methods, by the code of the message each takes: those taking a Peer first, and (on a protocol
+        /// with a port) those taking a RadioSender first in <paramref name="radio"/>; reports PK0015, PK0016 and PK0021.
+        /// </summary>
+        private Dictionary<int, HandlerSpec> CollectHandlers(INamedTypeSymbol type, Dictionary<int, Member> byCode, int port, ref bool valid, out Dictionary<int, HandlerSpec> radio)
         {
-            var handlers = new Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)>();
+            var peerHandlers = new Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)>();
+            var radioHandlers = new Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)>();
             foreach (ISymbol symbol in type.GetMembers())
             {
                 _cancellationToken.ThrowIfCancellationRequested();
@@ -389,10 +398,14 @@ internal sealed partial class ProtocolGenerator
                 }
 
                 Location? location = method.Locations.FirstOrDefault();
-                string? problem = SignatureProblem(method);
+                bool takesRadioSender = method.Parameters.Length > 0 && KnownTypeSymbols.Is(method.Parameters[0].Type, _known.RadioSender);
+                string? problem = takesRadioSender ? RadioSignatureProblem(method, type, port) : SignatureProblem(method, port);
                 if (problem is not null)
                 {
-                    Report(DiagnosticDescriptors.UnsupportedHandlerSignature, location, method.Name, problem);
+                    string fix = takesRadioSender
+                        ? $"declare it as 'void' {method.Name}(RadioSender sender, T message), where T is a message of the protocol (by value or 'in')"
+                        : $"declare it as 'void' or 'ValueTask' {method.Name}(Peer peer, T message) or {method.Name}(Peer peer, T message, CancellationToken cancellationToken), where T is a message of the protocol (by value or 'in')";
+                    Report(DiagnosticDescriptors.UnsupportedHandlerSignature, location, method.Name, problem, fix);
                     valid = false;
                     continue;
                 }
@@ -411,6 +424,7 @@ internal sealed partial class ProtocolGenerator
                     continue;
                 }
 
+                Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)> handlers = takesRadioSender ? radioHandlers : peerHandlers;
                 if (handlers.TryGetValue(member.Code, out (HandlerSpec Spec, IMethodSymbol Method) first))
                 {
                     Report(DiagnosticDescriptors.DuplicateHandler, location, first.Method.Name, method.Name, member.Type.Name);
@@ -426,11 +440,47 @@ internal sealed partial class ProtocolGenerator
                     TakesCancellationToken: method.Parameters.Length == 3), method));
             }
 
-            return handlers.ToDictionary(h => h.Key, h => h.Value.Spec);
+            radio = radioHandlers.ToDictionary(h => h.Key, h => h.Value.Spec);
+            return peerHandlers.ToDictionary(h => h.Key, h => h.Value.Spec);
+        }
+
+        /// <summary>Why a radio handler's signature (RadioSender, message) is not supported, or null when it is.</summary>
+        private string? RadioSignatureProblem(IMethodSymbol method, INamedTypeSymbol protocol, int port)
+        {
+            if (port < 0)
+            {
+                return $"takes 'RadioSender' first, but protocol '{protocol.Name}' has no radio port: set Port on [Protocol], or take 'Peer'";
+            }
+
+            if (method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || !method.ReturnsVoid)
+            {
+                return "takes 'RadioSender' first, so it runs on the radio's receive thread: make it an ordinary, non-generic method returning void";
+            }
+
+            if (method.Parameters.Length != 2)
+            {
+                return $"takes 'RadioSender' first and has {method.Parameters.Length} parameter{(method.Parameters.Length == 1 ? string.Empty : "s")}: a radio handler takes the sender and the message";
+            }
+
+            IParameterSymbol sender = method.Parameters[0];
+            if (sender.RefKind != RefKind.None)
+            {
+                return $"takes '{RefPrefix(sender)}RadioSender' first; take it by value";
+            }
+
+            IParameterSymbol message = method.Parameters[1];
+            if (message.RefKind is not (RefKind.None or RefKind.In))
+            {
+                return $"takes the message as '{RefPrefix(message).Trim()}'";
+            }
+
+            return message.Type is INamedTypeSymbol messageType && MessageAttributeOf(messageType) is not null
+                ? null
+                : $"takes '{message.Type.ToDisplayString()}' second, which is not a [Message] type";
         }
 
         /// <summary>Why a handler's signature is not supported, or null when it is.</summary>
-        private string? SignatureProblem(IMethodSymbol method)
+        private string? SignatureProblem(IMethodSymbol method, int port)
         {
             if (method.MethodKind != MethodKind.Ordinary)
             {
@@ -460,7 +510,7 @@ internal sealed partial class ProtocolGenerator
             IParameterSymbol peer = method.Parameters[0];
             if (!KnownTypeSymbols.Is(peer.Type, _known.Peer) || peer.RefKind != RefKind.None)
             {
-                return $"takes '{RefPrefix(peer)}{peer.Type.ToDisplayString()}' first, not 'Peer'";
+                return $"takes '{RefPrefix(peer)}{peer.Type.ToDisplayString()}' first, not 'Peer'{(port >= 0 ? " or 'RadioSender'" : string.Empty)}";
             }
 
             IParameterSymbol message = method.Parameters[1];

@@ -28,12 +28,13 @@ public sealed class RadioProtocol
 
     private readonly RadioNode _node;
     private readonly Handler?[] _handlers;
+    private readonly IRadioProtocolHandlers? _generated;
     private long _unknownCodes;
     private long _unhandled;
     private long _malformed;
     private long _handlerFailures;
 
-    internal RadioProtocol(RadioNode node, ProtocolDescriptor descriptor, int unicastPort)
+    internal RadioProtocol(RadioNode node, ProtocolDescriptor descriptor, int unicastPort, IRadioProtocolHandlers? generated = null)
     {
         if (descriptor.Port < 0)
         {
@@ -73,6 +74,7 @@ public sealed class RadioProtocol
         }
 
         _node = node;
+        _generated = generated;
         Descriptor = descriptor;
         _handlers = new Handler?[descriptor.Length];
     }
@@ -161,7 +163,8 @@ public sealed class RadioProtocol
             return;
         }
 
-        if (Volatile.Read(ref _handlers[code]) is not { } handler)
+        Handler? handler = Volatile.Read(ref _handlers[code]);
+        if (handler is null && _generated is null)
         {
             Interlocked.Increment(ref _unhandled);
             return;
@@ -169,7 +172,15 @@ public sealed class RadioProtocol
 
         try
         {
-            handler.Invoke(data[1..], new RadioSender(packet.Sender, packet.RssiDbm, packet.IsAddressed));
+            var sender = new RadioSender(packet.Sender, packet.RssiDbm, packet.IsAddressed);
+            if (handler is not null)
+            {
+                handler.Invoke(data[1..], sender);
+            }
+            else if (!_generated!.DispatchRadio(code, data[1..], sender))
+            {
+                Interlocked.Increment(ref _unhandled);
+            }
         }
         catch (MessageFormatException)
         {

@@ -78,6 +78,31 @@ public sealed class RadioProtocolTests
     }
 
     [Fact]
+    public async Task Generated_dispatch_calls_the_handlers_that_take_a_RadioSender_unless_On_registered_one()
+    {
+        using var medium = new SimulatedMedium();
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
+        using RadioNode b = RadioNode.Open(medium.OpenRadio(2, 10));
+        RadioProtocol atA = a.UseProtocol(RadioHandlersProtocol.Descriptor);
+        var handlers = new RadioHandlersProtocol();
+        RadioProtocol atB = b.UseProtocol(handlers);
+
+        atA.Broadcast(new RadioTestProtocol.Position(1, 2, 3));
+        (RadioSender from, RadioTestProtocol.Position position) = await Within(handlers.Positions);
+        Assert.Equal(new RadioTestProtocol.Position(1, 2, 3), position);
+        Assert.Equal(1u, from.Address);
+        Assert.Equal(-70, from.RssiDbm);
+        Assert.False(from.IsAddressed);
+
+        var registered = new TaskCompletionSource<RadioHandlersProtocol.Name>(TaskCreationOptions.RunContinuationsAsynchronously);
+        atB.On<RadioHandlersProtocol.Name>((_, name) => registered.TrySetResult(name));
+        atA.Broadcast(new RadioHandlersProtocol.Name("drone 1"));
+        Assert.Equal("drone 1", (await Within(registered)).Text);
+        Assert.False(handlers.Names.Task.IsCompleted);               // On<T> takes precedence over the generated handler
+        Assert.Equal(0, atB.Unhandled);
+    }
+
+    [Fact]
     public async Task A_message_that_does_not_fit_is_TooLarge()
     {
         using var medium = new SimulatedMedium();
