@@ -100,7 +100,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedHandlerSignature = Create(
         "PK0015",
         "Handler signature not supported",
-        "Handler '{0}' {1}: declare it as 'void' or 'ValueTask' {0}(Peer peer, T message) or {0}(Peer peer, T message, CancellationToken cancellationToken), where T is a message of the protocol (by value or 'in')",
+        "Handler '{0}' {1}: {2}",
         DiagnosticSeverity.Error,
         ProtocolCategory);
 
@@ -178,6 +178,20 @@ internal static class DiagnosticDescriptors
         "'{0}' has [MaxLength({1})]: give the most UTF-8 bytes, bytes or elements it may hold, at least 1",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor RadioMessageTooLarge = Create(
+        "PK0027",
+        "Radio protocol message can exceed a radio packet",
+        "Message '{0}' of protocol '{1}' (radio port {2}) {3}, but {4} radio message holds at most {5} bytes ({6}): {7}",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
+    public static readonly DiagnosticDescriptor ReliableMessageOnBroadcastRadio = Create(
+        "PK0028",
+        "Reliable message on a broadcast radio protocol",
+        "Message '{0}' of protocol '{1}' (radio port {2}) is {3}, but a radio broadcast is never acknowledged: declare it 'Reliability = Reliability.Unreliable', or set 'Acknowledged = true' on [Protocol] so it is sent to one node at a time through the acknowledged layer",
+        DiagnosticSeverity.Error,
+        ProtocolCategory);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, DuplicateFieldNumber, FieldNumberOutOfRange, UnsupportedMemberType, MemberCannotBeSet,
@@ -185,7 +199,7 @@ internal static class DiagnosticDescriptors
         MessageCycle, UnsupportedMessageShape, InvalidMaxSize, UnsupportedProtocolShape, InvalidProtocolValue,
         UnsupportedHandlerSignature, DuplicateHandler, DuplicateMessageCode, LengthTooSmall, MessageWithoutCode, DuplicateProtocol,
         HandlerMessageNotInProtocol, EnumWithoutZero, ProtocolMessageNotAMessage, EnumNotInt32,
-        MaxLengthNotApplicable, InvalidMaxLength,
+        MaxLengthNotApplicable, InvalidMaxLength, RadioMessageTooLarge, ReliableMessageOnBroadcastRadio,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -625,6 +625,172 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void PK0027_unbounded_string_in_a_radio_broadcast_message()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("swarm", Port = 3)]
+                public partial class Swarm
+                {
+                    [Message(Code = 0, Reliability = Reliability.Unreliable)] public partial record Note(int Id, string Text);
+                }
+                """),
+            "PK0027", "Note", 5,
+            "Message 'Note' of protocol 'Swarm' (radio port 3) has no upper size, but a broadcast radio message holds at most 59 bytes (60 data bytes minus the code): 'Text' is unbounded: a string can be of any length; bound it with [MaxLength(n)]");
+    }
+
+    [Fact]
+    public void PK0027_bounded_radio_message_larger_than_a_broadcast_names_its_largest_member()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("swarm", Port = 3)]
+                public partial class Swarm
+                {
+                    [Message(Code = 0, Reliability = Reliability.Unreliable)]
+                    public partial record Map(uint Id, [MaxLength(60)] byte[] Cells);
+                }
+                """),
+            "PK0027", "Map", 6,
+            "Message 'Map' of protocol 'Swarm' (radio port 3) can take 68 bytes, but a broadcast radio message holds at most 59 bytes (60 data bytes minus the code): its largest member is 'Cells' (62 bytes); bound strings, bytes and repeated members with [MaxLength(n)], or split the message");
+    }
+
+    [Fact]
+    public void PK0027_acknowledged_radio_protocol_has_the_addressed_limit()
+    {
+        // 1 + 1 + 55 = 57 bytes: fits a broadcast (59), not an addressed message (55).
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [ProtocolMessage(typeof(Note))]
+                [Protocol("swarm", Port = 3, Acknowledged = true)]
+                public partial class Swarm { }
+                [Message(Code = 0)] public partial record Note([MaxLength(55)] string Text);
+                """),
+            "PK0027", "ProtocolMessage(typeof(Note))", 2,
+            "Message 'Note' of protocol 'Swarm' (radio port 3) can take 57 bytes, but an addressed radio message holds at most 55 bytes (60 data bytes minus the 4-byte unicast header and the code): its largest member is 'Text' (57 bytes); bound strings, bytes and repeated members with [MaxLength(n)], or split the message");
+    }
+
+    [Fact]
+    public void PK0027_declared_max_size_above_the_radio_limit()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("swarm", Port = 3)]
+                public partial class Swarm
+                {
+                    [Message(Code = 0, Reliability = Reliability.Unreliable, MaxSize = 100)]
+                    public partial record Note([MaxLength(90)] string Text);
+                }
+                """),
+            "PK0027", "Note", 6,
+            "Message 'Note' of protocol 'Swarm' (radio port 3) declares MaxSize = 100, but a broadcast radio message holds at most 59 bytes (60 data bytes minus the code): lower MaxSize to 59 or less, bounding its strings, bytes and repeated members with [MaxLength(n)]");
+    }
+
+    [Fact]
+    public void PK0028_reliable_message_on_a_broadcast_radio_protocol()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("swarm", Port = 3)]
+                public partial class Swarm
+                {
+                    [Message(Code = 1)] public partial record Greeting([MaxLength(20)] string Text);
+                }
+                """),
+            "PK0028", "Greeting", 5,
+            "Message 'Greeting' of protocol 'Swarm' (radio port 3) is ReliableOrdered (the default), but a radio broadcast is never acknowledged: declare it 'Reliability = Reliability.Unreliable', or set 'Acknowledged = true' on [Protocol] so it is sent to one node at a time through the acknowledged layer");
+    }
+
+    [Fact]
+    public void PK0028_names_a_stated_reliability()
+    {
+        (Diagnostic diagnostic, _) = Single("""
+            using PeerKit;
+            [Protocol("swarm", Port = 3)]
+            public partial class Swarm
+            {
+                [Message(Code = 1, Reliability = Reliability.ReliableUnordered)] public partial record Greeting([MaxLength(20)] string Text);
+            }
+            """);
+        Assert.Equal("PK0028", diagnostic.Id);
+        Assert.Contains("is ReliableUnordered, but", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void PK0014_acknowledged_without_a_radio_port()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat", Acknowledged = true)]
+                public partial class Chat { }
+                """),
+            "PK0014", "Acknowledged = true", 2,
+            "Protocol 'Chat' has Acknowledged = true: the acknowledged layer is the radio's; set Port too, or remove Acknowledged");
+    }
+
+    [Fact]
+    public void PK0015_radio_handler_on_a_protocol_without_a_port()
+    {
+        AssertDiagnostic(
+            Single("""
+                using PeerKit;
+                [Protocol("chat")]
+                public partial class Chat
+                {
+                    [Message(Code = 0)] public partial record Say(string Text);
+                    [Handler] void OnSay(RadioSender from, Say say) { }
+                }
+                """),
+            "PK0015", "OnSay", 6,
+            "Handler 'OnSay' takes 'RadioSender' first, but protocol 'Chat' has no radio port: set Port on [Protocol], or take 'Peer': declare it as 'void' OnSay(RadioSender sender, T message), where T is a message of the protocol (by value or 'in')");
+    }
+
+    [Fact]
+    public void PK0015_radio_handler_must_return_void()
+    {
+        (Diagnostic diagnostic, _) = Single("""
+            using System.Threading.Tasks;
+            using PeerKit;
+            [Protocol("swarm", Port = 3)]
+            public partial class Swarm
+            {
+                [Message(Code = 0, Reliability = Reliability.Unreliable)] public partial record struct Ping(int Id);
+                [Handler] ValueTask OnPing(RadioSender from, Ping ping) => default;
+            }
+            """);
+        Assert.Equal("PK0015", diagnostic.Id);
+        Assert.Contains("runs on the radio's receive thread", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Bounded_radio_messages_compile_without_diagnostics()
+    {
+        GeneratorDriverRunResult result = GeneratorHarness.RunAndCompile("""
+            using PeerKit;
+            [Protocol("swarm", Port = 3)]
+            public partial class Swarm
+            {
+                [Message(Code = 0, Reliability = Reliability.Unreliable)] public partial record struct Position(float X, float Y, float Z);
+                [Message(Code = 1, Reliability = Reliability.UnreliableSequenced)] public partial record Name([MaxLength(57)] string Text);
+            }
+            [Protocol("swarm-direct", Port = 4, Acknowledged = true)]
+            public partial class Direct
+            {
+                [Message(Code = 0)] public partial record Greeting([MaxLength(53)] string Text);
+                [Message(Code = 1, Reliability = Reliability.ReliableUnordered)] public partial record Levels([MaxLength(10)] uint[] Values);
+            }
+            """);
+        string generated = string.Join("\n", result.GeneratedTrees.Select(t => t.ToString()));
+        Assert.Contains("{ Acknowledged = true }", generated);
+    }
+
+    [Fact]
     public void Every_descriptor_is_documented_in_docs_diagnostics_md()
     {
         string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
@@ -634,7 +800,7 @@ public class DiagnosticTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToArray();
-        Assert.Equal(26, ids.Length);
+        Assert.Equal(28, ids.Length);
         Assert.Equal(ids.Length, ids.Distinct().Count());
         string[] tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToArray();
         foreach (string id in ids)

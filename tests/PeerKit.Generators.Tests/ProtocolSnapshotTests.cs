@@ -10,7 +10,7 @@ public class ProtocolSnapshotTests
         GeneratorHarness.ResultOf<ProtocolGenerator>(run).GeneratedSources;
 
     [Fact]
-    public void Protocol_with_nested_and_included_messages_handlers_of_every_signature_length_and_port()
+    public void Protocol_with_nested_and_included_messages_handlers_of_every_signature_and_length()
     {
         SnapshotVerifier.Verify(ProtocolSources(GeneratorHarness.RunAndCompile("""
             using System.Collections.Generic;
@@ -27,7 +27,7 @@ public class ProtocolSnapshotTests
             [Message]
             public partial record Tag(string Name, [ZigZag] int Weight, List<Mood> History);
 
-            [Protocol("lobby.v-2", Version = 3, Length = 12, Port = 7)]
+            [Protocol("lobby.v-2", Version = 3, Length = 12)]
             [ProtocolMessage(typeof(Presence))]
             public partial class LobbyProtocol
             {
@@ -66,6 +66,37 @@ public class ProtocolSnapshotTests
 
                 [Handler]
                 protected static ValueTask OnReady(Peer peer, in Ready ready) => default;
+            }
+            """)));
+    }
+
+    [Fact]
+    public void Radio_protocol_with_a_port_the_acknowledged_layer_bounded_messages_and_radio_handlers()
+    {
+        SnapshotVerifier.Verify(ProtocolSources(GeneratorHarness.RunAndCompile("""
+            using PeerKit;
+            namespace Demo;
+
+            [Protocol("swarm", Port = 7, Acknowledged = true)]
+            public sealed partial class SwarmProtocol
+            {
+                [Message(Code = 0, Reliability = Reliability.Unreliable)]
+                public partial record struct Position(float X, float Y, float Z);
+
+                [Message(Code = 1)]
+                public partial record Greeting([MaxLength(53)] string Text);
+
+                [Message(Code = 2, Reliability = Reliability.UnreliableSequenced)]
+                public readonly partial record struct Battery(float Volts);
+
+                [Handler]
+                private void OnPosition(RadioSender from, Position position) { }
+
+                [Handler]
+                internal static void OnGreeting(RadioSender from, in Greeting greeting) { }
+
+                [Handler]
+                private void OnGreetingInASession(Peer peer, Greeting greeting) { }
             }
             """)));
     }

@@ -32,6 +32,7 @@ internal sealed class KnownTypeSymbols
         HandlerAttribute = compilation.GetTypeByMetadataName("PeerKit.HandlerAttribute");
         ProtocolMessageAttribute = compilation.GetTypeByMetadataName("PeerKit.ProtocolMessageAttribute");
         Peer = compilation.GetTypeByMetadataName("PeerKit.Peer");
+        RadioSender = compilation.GetTypeByMetadataName("PeerKit.RadioSender");
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
     }
@@ -68,6 +69,8 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? HandlerAttribute { get; }
 
     public INamedTypeSymbol? ProtocolMessageAttribute { get; }
+
+    public INamedTypeSymbol? RadioSender { get; }
 
     public INamedTypeSymbol? Peer { get; }
 

@@ -174,6 +174,65 @@ internal sealed partial class MessageGenerator
                 InitializedMembers: new EquatableArray<string>(initialized));
         }
 
+        /// <summary>
+        /// The most bytes a [Message] type encodes to, for checks made elsewhere (the radio's frame limit): its declared
+        /// MaxSize when it has one, the bound of its members otherwise, or the first unbounded member and why.
+        /// <see cref="SizeBound.Known"/> is false when the type has errors of its own (reported by the message
+        /// generator), so nothing can be said about its size.
+        /// </summary>
+        public static SizeBound SizeOf(KnownTypeSymbols known, INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            var parser = new Parser(known, cancellationToken);
+            if (type.DeclaringSyntaxReferences.IsEmpty)
+            {
+                int? generated = parser.MessageBound(type, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+                return new SizeBound(true, generated, generated is null ? "it was compiled without an upper size" : null, false, null, 0);
+            }
+
+            int declared = parser.MaxSizeOf(type);
+            if (declared > 0)
+            {
+                return new SizeBound(true, declared, null, true, null, 0);
+            }
+
+            List<MemberCandidate>? candidates = parser._members.SerializedMembers(type, report: false, out _, out _);
+            if (candidates is null)
+            {
+                return new SizeBound(false, null, null, false, null, 0);
+            }
+
+            var visiting = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default) { type };
+            long total = 0;
+            string? largest = null;
+            int largestBytes = 0;
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                MemberCandidate candidate = candidates[i];
+                if (parser._members.Classify(candidate, candidate.ExplicitNumber ?? i + 1, report: false) is not { } spec)
+                {
+                    return new SizeBound(false, null, null, false, null, 0);
+                }
+
+                int? payload = parser.PayloadBound(spec, candidate, visiting, out string why);
+                if (payload is null)
+                {
+                    return new SizeBound(true, null, $"'{candidate.Name}' is unbounded: {why}", false, candidate.Name, 0);
+                }
+
+                int bytes = WireSizeOfVarint((uint)spec.FieldNumber << 3) + payload.Value;
+                total += bytes;
+                if (bytes > largestBytes)
+                {
+                    largest = candidate.Name;
+                    largestBytes = bytes;
+                }
+            }
+
+            return total > int.MaxValue
+                ? new SizeBound(true, null, "its largest encoding is over 2 GiB", false, null, 0)
+                : new SizeBound(true, (int)total, null, false, largest, largestBytes);
+        }
+
         private bool CheckPartial(INamedTypeSymbol type, TypeDeclarationSyntax syntax, Location location)
         {
             if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))

@@ -8,8 +8,8 @@ namespace PeerKit.Generators.Model;
 /// <param name="TakesCancellationToken">Takes a third, <c>CancellationToken</c>, parameter.</param>
 internal sealed record HandlerSpec(string MethodName, bool IsStatic, bool IsAsync, bool PassesIn, bool TakesCancellationToken);
 
-/// <summary>One entry of a protocol's message table, with its handler when it has one.</summary>
-internal sealed record ProtocolMessageSpec(int Code, string TypeName, HandlerSpec? Handler);
+/// <summary>One entry of a protocol's message table, with its handler (taking a Peer) and its radio handler (taking a RadioSender) when it has them.</summary>
+internal sealed record ProtocolMessageSpec(int Code, string TypeName, HandlerSpec? Handler, HandlerSpec? RadioHandler = null);
 
 /// <summary>Everything the emitter needs to write one protocol's descriptor and dispatch switch.</summary>
 internal sealed record ProtocolSpec(
@@ -23,8 +23,10 @@ internal sealed record ProtocolSpec(
     int Version,
     int Length,
     int Port,
+    bool Acknowledged,
     EquatableArray<ProtocolMessageSpec> Messages,
     bool HasHandlers,
+    bool HasRadioHandlers,
     bool EmitLengthConstant,
     bool EmitSchemaConstant,
     string Schema);

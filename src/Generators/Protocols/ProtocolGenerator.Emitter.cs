@@ -19,7 +19,9 @@ internal sealed partial class ProtocolGenerator
             var w = new SourceWriter();
             OpenScope(w, spec.Namespace, spec.ContainingTypes);
 
-            string interfaces = $"{Sdk}.IProtocol" + (spec.HasHandlers ? $", {Sdk}.IProtocolHandlers" : string.Empty);
+            string interfaces = $"{Sdk}.IProtocol"
+                + (spec.HasHandlers ? $", {Sdk}.IProtocolHandlers" : string.Empty)
+                + (spec.HasRadioHandlers ? $", {Sdk}.IRadioProtocolHandlers" : string.Empty);
             w.Open($"partial {spec.Keyword} {spec.Name} : {interfaces}");
             string version = Text(spec.Version);
             if (spec.EmitLengthConstant)
@@ -59,14 +61,15 @@ internal sealed partial class ProtocolGenerator
                 w.Line("    },");
             }
 
+            string end = spec.Acknowledged ? ") { Acknowledged = true };" : ");";
             if (spec.EmitSchemaConstant)
             {
-                w.Line("    Schema);");
+                w.Line("    Schema" + end);
             }
             else
             {
                 w.Line("    schema:");
-                EmitSchemaLiteral(w, spec.Schema, terminator: ");");
+                EmitSchemaLiteral(w, spec.Schema, terminator: end);
             }
 
             w.Line();
@@ -77,10 +80,43 @@ internal sealed partial class ProtocolGenerator
                 EmitDispatch(w, spec);
             }
 
+            if (spec.HasRadioHandlers)
+            {
+                w.Line();
+                EmitRadioDispatch(w, spec);
+            }
+
             w.Close();
             CloseScope(w, spec.Namespace, spec.ContainingTypes);
 
             return w.ToString();
+        }
+
+        /// <summary>The radio's dispatch: decode the payload of a code with a RadioSender handler and call it.</summary>
+        private static void EmitRadioDispatch(SourceWriter w, ProtocolSpec spec)
+        {
+            w.Line("/// <summary>Decodes <paramref name=\"payload\"/> as the message with <paramref name=\"code\"/> and calls its [Handler] method that takes a <see cref=\"global::PeerKit.RadioSender\"/>.</summary>");
+            w.Line("/// <returns><see langword=\"false\"/> when no such handler takes <paramref name=\"code\"/>.</returns>");
+            w.Line("/// <exception cref=\"global::PeerKit.MessageFormatException\">The payload does not decode.</exception>");
+            w.Open($"public bool DispatchRadio(int code, global::System.ReadOnlySpan<byte> payload, {Sdk}.RadioSender sender)");
+            w.Open("switch (code)");
+            foreach (ProtocolMessageSpec message in spec.Messages)
+            {
+                if (message.RadioHandler is not { } handler)
+                {
+                    continue;
+                }
+
+                string target = handler.IsStatic ? spec.FullyQualifiedName : "this";
+                w.Line($"case {Text(message.Code)}:");
+                w.Line($"    {target}.{handler.MethodName}(sender, {Sdk}.MessageSerializer.Read<{message.TypeName}>(payload));"); // an 'in' parameter takes the value too
+                w.Line("    return true;");
+            }
+
+            w.Line("default:");
+            w.Line("    return false;");
+            w.Close();
+            w.Close();
         }
 
         private static void EmitDispatch(SourceWriter w, ProtocolSpec spec)

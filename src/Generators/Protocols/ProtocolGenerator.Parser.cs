@@ -19,6 +19,12 @@ internal sealed partial class ProtocolGenerator
         /// <summary>The largest Length a protocol may reserve (<c>ProtocolDescriptor.MaxLength</c>).</summary>
         public const int MaxLength = 1 << 16;
 
+        /// <summary>The payload bytes of a radio broadcast message: 60 P2P data bytes minus the code (<c>RadioProtocol.MaxBroadcastPayloadSize</c>).</summary>
+        public const int BroadcastPayload = 59;
+
+        /// <summary>The payload bytes of an addressed radio message: 60 minus the 4-byte unicast header and the code (<c>RadioProtocol.MaxAddressedPayloadSize</c>).</summary>
+        public const int AddressedPayload = 55;
+
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat;
 
         private readonly KnownTypeSymbols _known;
@@ -60,6 +66,7 @@ internal sealed partial class ProtocolGenerator
             int version = NamedInt(attribute, "Version", 1);
             int declaredLength = NamedInt(attribute, "Length", 0);
             int port = NamedInt(attribute, "Port", -1);
+            bool acknowledged = NamedBool(attribute, "Acknowledged");
 
             bool valid = true;
             if (name is null || !IsValidName(name))
@@ -95,6 +102,12 @@ internal sealed partial class ProtocolGenerator
             if (port < -1 || port > 15)
             {
                 Report(DiagnosticDescriptors.InvalidProtocolValue, ArgumentLocation(attribute, "Port") ?? location, type.Name, "Port", Text(port), "use 0 to 15, or -1 for none");
+                valid = false;
+            }
+
+            if (acknowledged && port == -1)
+            {
+                Report(DiagnosticDescriptors.InvalidProtocolValue, ArgumentLocation(attribute, "Acknowledged") ?? location, type.Name, "Acknowledged", "true", "the acknowledged layer is the radio's; set Port too, or remove Acknowledged");
                 valid = false;
             }
 
@@ -156,7 +169,12 @@ internal sealed partial class ProtocolGenerator
                 valid = false;
             }
 
-            Dictionary<int, HandlerSpec> handlers = CollectHandlers(type, byCode, ref valid);
+            if (port >= 0 && valid)
+            {
+                CheckRadio(type, byCode.Values.OrderBy(m => m.Code), port, acknowledged, ref valid);
+            }
+
+            Dictionary<int, HandlerSpec> handlers = CollectHandlers(type, byCode, port, ref valid, out Dictionary<int, HandlerSpec> radioHandlers);
 
             string schema = string.Empty;
             if (valid)
@@ -182,13 +200,85 @@ internal sealed partial class ProtocolGenerator
                 Version: version,
                 Length: length,
                 Port: port,
+                Acknowledged: acknowledged,
                 Messages: new EquatableArray<ProtocolMessageSpec>(byCode.Values
                     .OrderBy(m => m.Code)
-                    .Select(m => new ProtocolMessageSpec(m.Code, m.Type.ToDisplayString(TypeFormat), handlers.TryGetValue(m.Code, out HandlerSpec? h) ? h : null))),
+                    .Select(m => new ProtocolMessageSpec(
+                        m.Code,
+                        m.Type.ToDisplayString(TypeFormat),
+                        handlers.TryGetValue(m.Code, out HandlerSpec? h) ? h : null,
+                        radioHandlers.TryGetValue(m.Code, out HandlerSpec? r) ? r : null))),
                 HasHandlers: handlers.Count > 0,
+                HasRadioHandlers: radioHandlers.Count > 0,
                 EmitLengthConstant: !HasMember(type, "Length"),
                 EmitSchemaConstant: !HasMember(type, "Schema"),
                 Schema: schema);
+        }
+
+        /// <summary>
+        /// The radio's limits for a protocol with a port: every message must fit one radio message (PK0027: 59 payload
+        /// bytes for a broadcast, 55 on an acknowledged protocol, whose messages may be sent to one node), and a reliable
+        /// one needs the acknowledged layer (PK0028).
+        /// </summary>
+        private void CheckRadio(INamedTypeSymbol protocol, IEnumerable<Member> members, int port, bool acknowledged, ref bool valid)
+        {
+            int limit = acknowledged ? AddressedPayload : BroadcastPayload;
+            foreach (Member member in members)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (!acknowledged && member.Reliability is 0 or 1)
+                {
+                    bool stated = MessageAttributeOf(member.Type)?.NamedArguments.Any(a => a.Key == "Reliability") == true;
+                    string reliability = member.Reliability == 0 ? "ReliableOrdered" : "ReliableUnordered";
+                    Report(
+                        DiagnosticDescriptors.ReliableMessageOnBroadcastRadio,
+                        member.Location,
+                        member.Type.Name,
+                        protocol.Name,
+                        Text(port),
+                        stated ? reliability : reliability + " (the default)");
+                    valid = false;
+                }
+
+                SizeBound bound = Messages.MessageGenerator.Parser.SizeOf(_known, member.Type, _cancellationToken);
+                if (!bound.Known || bound.Bytes <= limit)
+                {
+                    continue;
+                }
+
+                string size;
+                string fix;
+                if (bound.Bytes is null)
+                {
+                    size = "has no upper size";
+                    fix = bound.Unbounded!.Contains("[MaxLength") ? bound.Unbounded : bound.Unbounded + "; bound its strings, bytes and repeated members with [MaxLength(n)]";
+                }
+                else if (bound.Declared)
+                {
+                    size = $"declares MaxSize = {Text(bound.Bytes.Value)}";
+                    fix = $"lower MaxSize to {Text(limit)} or less, bounding its strings, bytes and repeated members with [MaxLength(n)]";
+                }
+                else
+                {
+                    size = $"can take {Text(bound.Bytes.Value)} bytes";
+                    fix = bound.Member is null
+                        ? "split the message"
+                        : $"its largest member is '{bound.Member}' ({Text(bound.MemberBytes)} bytes); bound strings, bytes and repeated members with [MaxLength(n)], or split the message";
+                }
+
+                Report(
+                    DiagnosticDescriptors.RadioMessageTooLarge,
+                    member.Location,
+                    member.Type.Name,
+                    protocol.Name,
+                    Text(port),
+                    size,
+                    acknowledged ? "an addressed" : "a broadcast",
+                    Text(limit),
+                    acknowledged ? "60 data bytes minus the 4-byte unicast header and the code" : "60 data bytes minus the code",
+                    fix);
+                valid = false;
+            }
         }
 
         private bool CheckShape(INamedTypeSymbol type, TypeDeclarationSyntax syntax, Location location)
@@ -291,10 +381,14 @@ internal sealed partial class ProtocolGenerator
             }
         }
 
-        /// <summary>The [Handler] methods, by the code of the message each takes; reports PK0015, PK0016 and PK0021.</summary>
-        private Dictionary<int, HandlerSpec> CollectHandlers(INamedTypeSymbol type, Dictionary<int, Member> byCode, ref bool valid)
+        /// <summary>
+        /// The [Handler] methods, by the code of the message each takes: those taking a Peer first, and (on a protocol
+        /// with a port) those taking a RadioSender first in <paramref name="radio"/>; reports PK0015, PK0016 and PK0021.
+        /// </summary>
+        private Dictionary<int, HandlerSpec> CollectHandlers(INamedTypeSymbol type, Dictionary<int, Member> byCode, int port, ref bool valid, out Dictionary<int, HandlerSpec> radio)
         {
-            var handlers = new Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)>();
+            var peerHandlers = new Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)>();
+            var radioHandlers = new Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)>();
             foreach (ISymbol symbol in type.GetMembers())
             {
                 _cancellationToken.ThrowIfCancellationRequested();
@@ -304,10 +398,14 @@ internal sealed partial class ProtocolGenerator
                 }
 
                 Location? location = method.Locations.FirstOrDefault();
-                string? problem = SignatureProblem(method);
+                bool takesRadioSender = method.Parameters.Length > 0 && KnownTypeSymbols.Is(method.Parameters[0].Type, _known.RadioSender);
+                string? problem = takesRadioSender ? RadioSignatureProblem(method, type, port) : SignatureProblem(method, port);
                 if (problem is not null)
                 {
-                    Report(DiagnosticDescriptors.UnsupportedHandlerSignature, location, method.Name, problem);
+                    string fix = takesRadioSender
+                        ? $"declare it as 'void' {method.Name}(RadioSender sender, T message), where T is a message of the protocol (by value or 'in')"
+                        : $"declare it as 'void' or 'ValueTask' {method.Name}(Peer peer, T message) or {method.Name}(Peer peer, T message, CancellationToken cancellationToken), where T is a message of the protocol (by value or 'in')";
+                    Report(DiagnosticDescriptors.UnsupportedHandlerSignature, location, method.Name, problem, fix);
                     valid = false;
                     continue;
                 }
@@ -326,6 +424,7 @@ internal sealed partial class ProtocolGenerator
                     continue;
                 }
 
+                Dictionary<int, (HandlerSpec Spec, IMethodSymbol Method)> handlers = takesRadioSender ? radioHandlers : peerHandlers;
                 if (handlers.TryGetValue(member.Code, out (HandlerSpec Spec, IMethodSymbol Method) first))
                 {
                     Report(DiagnosticDescriptors.DuplicateHandler, location, first.Method.Name, method.Name, member.Type.Name);
@@ -341,11 +440,47 @@ internal sealed partial class ProtocolGenerator
                     TakesCancellationToken: method.Parameters.Length == 3), method));
             }
 
-            return handlers.ToDictionary(h => h.Key, h => h.Value.Spec);
+            radio = radioHandlers.ToDictionary(h => h.Key, h => h.Value.Spec);
+            return peerHandlers.ToDictionary(h => h.Key, h => h.Value.Spec);
+        }
+
+        /// <summary>Why a radio handler's signature (RadioSender, message) is not supported, or null when it is.</summary>
+        private string? RadioSignatureProblem(IMethodSymbol method, INamedTypeSymbol protocol, int port)
+        {
+            if (port < 0)
+            {
+                return $"takes 'RadioSender' first, but protocol '{protocol.Name}' has no radio port: set Port on [Protocol], or take 'Peer'";
+            }
+
+            if (method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || !method.ReturnsVoid)
+            {
+                return "takes 'RadioSender' first, so it runs on the radio's receive thread: make it an ordinary, non-generic method returning void";
+            }
+
+            if (method.Parameters.Length != 2)
+            {
+                return $"takes 'RadioSender' first and has {method.Parameters.Length} parameter{(method.Parameters.Length == 1 ? string.Empty : "s")}: a radio handler takes the sender and the message";
+            }
+
+            IParameterSymbol sender = method.Parameters[0];
+            if (sender.RefKind != RefKind.None)
+            {
+                return $"takes '{RefPrefix(sender)}RadioSender' first; take it by value";
+            }
+
+            IParameterSymbol message = method.Parameters[1];
+            if (message.RefKind is not (RefKind.None or RefKind.In))
+            {
+                return $"takes the message as '{RefPrefix(message).Trim()}'";
+            }
+
+            return message.Type is INamedTypeSymbol messageType && MessageAttributeOf(messageType) is not null
+                ? null
+                : $"takes '{message.Type.ToDisplayString()}' second, which is not a [Message] type";
         }
 
         /// <summary>Why a handler's signature is not supported, or null when it is.</summary>
-        private string? SignatureProblem(IMethodSymbol method)
+        private string? SignatureProblem(IMethodSymbol method, int port)
         {
             if (method.MethodKind != MethodKind.Ordinary)
             {
@@ -375,7 +510,7 @@ internal sealed partial class ProtocolGenerator
             IParameterSymbol peer = method.Parameters[0];
             if (!KnownTypeSymbols.Is(peer.Type, _known.Peer) || peer.RefKind != RefKind.None)
             {
-                return $"takes '{RefPrefix(peer)}{peer.Type.ToDisplayString()}' first, not 'Peer'";
+                return $"takes '{RefPrefix(peer)}{peer.Type.ToDisplayString()}' first, not 'Peer'{(port >= 0 ? " or 'RadioSender'" : string.Empty)}";
             }
 
             IParameterSymbol message = method.Parameters[1];
@@ -412,6 +547,9 @@ internal sealed partial class ProtocolGenerator
 
         private AttributeData? MessageAttributeOf(INamedTypeSymbol type) =>
             type.GetAttributes().FirstOrDefault(a => KnownTypeSymbols.Is(a.AttributeClass, _known.MessageAttribute));
+
+        private static bool NamedBool(AttributeData attribute, string name) =>
+            attribute.NamedArguments.Any(a => a.Key == name && a.Value.Value is true);
 
         private static int NamedInt(AttributeData attribute, string name, int defaultValue)
         {

@@ -45,4 +45,13 @@ public sealed class ProtocolAttribute : Attribute
 
     /// <summary>The port (0–15) the protocol uses on links that have no session, such as the radio; -1 for none.</summary>
     public int Port { get; set; } = -1;
+
+    /// <summary>
+    /// Whether a radio protocol (one with a <see cref="Port"/>) uses the radio's acknowledged layer: its messages may
+    /// then be sent to one node with <c>RadioProtocol.SendAsync</c> (acknowledged, retried, delivered once), so they
+    /// may be <see cref="Reliability.ReliableOrdered"/> or <see cref="Reliability.ReliableUnordered"/>, and each must
+    /// fit an addressed radio message (55 payload bytes). Without it the protocol only broadcasts: every message must be
+    /// unreliable (PK0028) and fit 59 bytes (PK0027). The node binding the protocol needs its unicast layer on.
+    /// </summary>
+    public bool Acknowledged { get; set; }
 }

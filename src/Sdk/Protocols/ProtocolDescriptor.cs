@@ -96,6 +96,12 @@ public sealed class ProtocolDescriptor
     /// <summary>The port on sessionless links (0–15), or -1.</summary>
     public int Port { get; }
 
+    /// <summary>
+    /// Whether the protocol uses the radio's acknowledged layer (<see cref="ProtocolAttribute.Acknowledged"/>): its
+    /// messages may be sent to one node, and may be reliable. Meaningful only with a <see cref="Port"/>.
+    /// </summary>
+    public bool Acknowledged { get; init; }
+
     /// <summary>The message table, in the order given (generated descriptors list the messages by code).</summary>
     public IReadOnlyList<ProtocolMessageInfo> Messages { get; }
 

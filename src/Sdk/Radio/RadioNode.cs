@@ -264,13 +264,34 @@ public sealed class RadioNode : IDisposable
     /// <param name="descriptor">A protocol with a port: <c>[Protocol("name", Port = n)]</c> (0 to 15, not the unicast port).</param>
     /// <exception cref="ArgumentException">The protocol has no port, uses the unicast port, has more than 256 codes, or the port is taken.</exception>
     /// <exception cref="RadioException">
-    /// <see cref="RadioError.TooLarge"/>: a message's MaxSize exceeds 59 bytes; <see cref="RadioError.Unsupported"/>: a
-    /// reliable message while the acknowledged unicast layer is off.
+    /// <see cref="RadioError.TooLarge"/>: a message's MaxSize exceeds 59 bytes (55 when the protocol is
+    /// <see cref="ProtocolDescriptor.Acknowledged"/>); <see cref="RadioError.Unsupported"/>: a reliable message on a
+    /// protocol that is not acknowledged, or an acknowledged protocol while the acknowledged unicast layer is off.
     /// </exception>
     public RadioProtocol UseProtocol(ProtocolDescriptor descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        var protocol = new RadioProtocol(this, descriptor, _options.UnicastPort);
+        return Bind(descriptor, null);
+    }
+
+    /// <summary>
+    /// Binds a generated protocol to its port, like <see cref="UseProtocol(ProtocolDescriptor)"/>, with its
+    /// <see cref="HandlerAttribute">[Handler]</see> methods that take a <see cref="RadioSender"/>: each received message
+    /// goes to the handler registered with <see cref="RadioProtocol.On{T}"/> if there is one, else to the generated
+    /// dispatch.
+    /// </summary>
+    /// <param name="protocol">An instance of the protocol class (its instance handlers run on it).</param>
+    /// <exception cref="ArgumentException">As <see cref="UseProtocol(ProtocolDescriptor)"/>.</exception>
+    /// <exception cref="RadioException">As <see cref="UseProtocol(ProtocolDescriptor)"/>.</exception>
+    public RadioProtocol UseProtocol<TProtocol>(TProtocol protocol) where TProtocol : IProtocol, IRadioProtocolHandlers
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        return Bind(protocol.Descriptor, protocol);
+    }
+
+    private RadioProtocol Bind(ProtocolDescriptor descriptor, IRadioProtocolHandlers? generated)
+    {
+        var protocol = new RadioProtocol(this, descriptor, _options.UnicastPort, generated);
         lock (_protocols)
         {
             if (_protocols[descriptor.Port] is { } taken)

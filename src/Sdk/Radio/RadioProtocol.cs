@@ -7,7 +7,7 @@ namespace PeerKit;
 /// </summary>
 /// <example>
 /// <code>
-/// [Protocol("swarm", Port = 3)]
+/// [Protocol("swarm", Port = 3)]   // broadcast only: every message Unreliable and at most 59 bytes (PK0027, PK0028)
 /// public sealed partial class SwarmProtocol
 /// {
 ///     [Message(Code = 0, Reliability = Reliability.Unreliable)] public partial record struct Position(float X, float Y, float Z);
@@ -28,12 +28,13 @@ public sealed class RadioProtocol
 
     private readonly RadioNode _node;
     private readonly Handler?[] _handlers;
+    private readonly IRadioProtocolHandlers? _generated;
     private long _unknownCodes;
     private long _unhandled;
     private long _malformed;
     private long _handlerFailures;
 
-    internal RadioProtocol(RadioNode node, ProtocolDescriptor descriptor, int unicastPort)
+    internal RadioProtocol(RadioNode node, ProtocolDescriptor descriptor, int unicastPort, IRadioProtocolHandlers? generated = null)
     {
         if (descriptor.Port < 0)
         {
@@ -50,22 +51,30 @@ public sealed class RadioProtocol
             throw new ArgumentException($"Protocol {descriptor} has {descriptor.Length} codes; a radio message code is one byte (at most 256).", nameof(descriptor));
         }
 
+        if (descriptor.Acknowledged && unicastPort < 0)
+        {
+            throw new RadioException(RadioError.Unsupported,
+                $"Protocol {descriptor} is Acknowledged, but this node's acknowledged layer is off (RadioNodeOptions.UnicastPort = -1): turn the unicast layer on.");
+        }
+
+        int limit = descriptor.Acknowledged ? MaxAddressedPayloadSize : MaxBroadcastPayloadSize;
         foreach (ProtocolMessageInfo message in descriptor.Messages)
         {
-            if (unicastPort < 0 && message.Reliability is Reliability.ReliableOrdered or Reliability.ReliableUnordered)
+            if (!descriptor.Acknowledged && message.Reliability is Reliability.ReliableOrdered or Reliability.ReliableUnordered)
             {
                 throw new RadioException(RadioError.Unsupported,
-                    $"{message.MessageType.Name} of protocol {descriptor} is {message.Reliability}, but this node's acknowledged layer is off (RadioNodeOptions.UnicastPort = -1) and a broadcast is never acknowledged: declare it Reliability = Reliability.Unreliable, or turn the unicast layer on.");
+                    $"{message.MessageType.Name} of protocol {descriptor} is {message.Reliability}, but the protocol is not Acknowledged and a broadcast is never acknowledged: declare it Reliability = Reliability.Unreliable, or the protocol [Protocol(..., Acknowledged = true)] (PK0028).");
             }
 
-            if (message.MaxSize > MaxBroadcastPayloadSize)
+            if (message.MaxSize > limit)
             {
                 throw new RadioException(RadioError.TooLarge,
-                    $"{message.MessageType.Name} of protocol {descriptor} can take {message.MaxSize} bytes; a radio message holds at most {MaxBroadcastPayloadSize} (60 data bytes minus the code).");
+                    $"{message.MessageType.Name} of protocol {descriptor} can take {message.MaxSize} bytes; {(descriptor.Acknowledged ? "an addressed" : "a broadcast")} radio message holds at most {limit} (PK0027).");
             }
         }
 
         _node = node;
+        _generated = generated;
         Descriptor = descriptor;
         _handlers = new Handler?[descriptor.Length];
     }
@@ -119,10 +128,20 @@ public sealed class RadioProtocol
     }
 
     /// <summary>Sends <paramref name="message"/> to one node through the acknowledged unicast layer.</summary>
-    /// <exception cref="RadioException"><see cref="RadioError.TooLarge"/> above <see cref="MaxAddressedPayloadSize"/> bytes; <see cref="RadioError.NotAcknowledged"/>.</exception>
+    /// <exception cref="RadioException">
+    /// <see cref="RadioError.Unsupported"/> when the protocol is not <see cref="ProtocolDescriptor.Acknowledged"/>
+    /// (declare <c>[Protocol(..., Acknowledged = true)]</c>); <see cref="RadioError.TooLarge"/> above
+    /// <see cref="MaxAddressedPayloadSize"/> bytes; <see cref="RadioError.NotAcknowledged"/>.
+    /// </exception>
     public Task SendAsync<T>(byte node, T message, CancellationToken cancellationToken = default) where T : IMessage<T>
     {
         ProtocolMessageInfo info = Find<T>();
+        if (!Descriptor.Acknowledged)
+        {
+            throw new RadioException(RadioError.Unsupported,
+                $"Protocol {Descriptor} is not Acknowledged, so its messages are only broadcast: declare [Protocol(\"{Descriptor.Name}\", Port = {Port}, Acknowledged = true)] to send to one node.");
+        }
+
         byte[] data = new byte[RadioNode.AddressedMaxDataSize];
         int length = Encode(in message, info.Code, data, MaxAddressedPayloadSize);
         return _node.SendAsync(node, Port, data.AsMemory(0, length), cancellationToken);
@@ -144,7 +163,8 @@ public sealed class RadioProtocol
             return;
         }
 
-        if (Volatile.Read(ref _handlers[code]) is not { } handler)
+        Handler? handler = Volatile.Read(ref _handlers[code]);
+        if (handler is null && _generated is null)
         {
             Interlocked.Increment(ref _unhandled);
             return;
@@ -152,7 +172,15 @@ public sealed class RadioProtocol
 
         try
         {
-            handler.Invoke(data[1..], new RadioSender(packet.Sender, packet.RssiDbm, packet.IsAddressed));
+            var sender = new RadioSender(packet.Sender, packet.RssiDbm, packet.IsAddressed);
+            if (handler is not null)
+            {
+                handler.Invoke(data[1..], sender);
+            }
+            else if (!_generated!.DispatchRadio(code, data[1..], sender))
+            {
+                Interlocked.Increment(ref _unhandled);
+            }
         }
         catch (MessageFormatException)
         {

@@ -22,7 +22,7 @@ public class ProtocolDispatchTests
         ProtocolDescriptor descriptor = DispatchProtocol.Descriptor;
         Assert.Equal("test-dispatch", descriptor.Name);
         Assert.Equal(2, descriptor.Version);
-        Assert.Equal(3, descriptor.Port);
+        Assert.Equal(-1, descriptor.Port);   // a port makes it a radio protocol, checked against the radio's limits (PK0027, PK0028)
         Assert.Equal(10, descriptor.Length);
         Assert.Equal(10, DispatchProtocol.Length);
         Assert.Equal(

@@ -5,7 +5,7 @@ namespace PeerKit.Tests.Protocols;
 public readonly partial record struct Shout(string Text);
 
 /// <summary>A protocol whose handlers record what they were called with.</summary>
-[Protocol("test-dispatch", Version = 2, Port = 3)]
+[Protocol("test-dispatch", Version = 2)]
 [ProtocolMessage(typeof(Shout))]
 public sealed partial class DispatchProtocol
 {

@@ -78,15 +78,67 @@ public sealed class RadioProtocolTests
     }
 
     [Fact]
+    public async Task Generated_dispatch_calls_the_handlers_that_take_a_RadioSender_unless_On_registered_one()
+    {
+        using var medium = new SimulatedMedium();
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
+        using RadioNode b = RadioNode.Open(medium.OpenRadio(2, 10));
+        RadioProtocol atA = a.UseProtocol(RadioHandlersProtocol.Descriptor);
+        var handlers = new RadioHandlersProtocol();
+        RadioProtocol atB = b.UseProtocol(handlers);
+
+        atA.Broadcast(new RadioTestProtocol.Position(1, 2, 3));
+        (RadioSender from, RadioTestProtocol.Position position) = await Within(handlers.Positions);
+        Assert.Equal(new RadioTestProtocol.Position(1, 2, 3), position);
+        Assert.Equal(1u, from.Address);
+        Assert.Equal(-70, from.RssiDbm);
+        Assert.False(from.IsAddressed);
+
+        var registered = new TaskCompletionSource<RadioHandlersProtocol.Name>(TaskCreationOptions.RunContinuationsAsynchronously);
+        atB.On<RadioHandlersProtocol.Name>((_, name) => registered.TrySetResult(name));
+        atA.Broadcast(new RadioHandlersProtocol.Name("drone 1"));
+        Assert.Equal("drone 1", (await Within(registered)).Text);
+        Assert.False(handlers.Names.Task.IsCompleted);               // On<T> takes precedence over the generated handler
+        Assert.Equal(0, atB.Unhandled);
+    }
+
+    [Fact]
     public async Task A_message_that_does_not_fit_is_TooLarge()
     {
         using var medium = new SimulatedMedium();
         using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
-        RadioProtocol atA = a.UseProtocol(RadioTestProtocol.Descriptor);
+        var unbounded = new ProtocolDescriptor("unbounded", 1, 0, 4, [ProtocolMessageInfo.Create<RadioUnboundedMessage>()]) { Acknowledged = true };
+        RadioProtocol atA = a.UseProtocol(unbounded);
 
-        RadioException e = await Assert.ThrowsAsync<RadioException>(() => atA.SendAsync(2, new RadioTestProtocol.Hello(new string('x', 60))));
+        RadioException e = await Assert.ThrowsAsync<RadioException>(() => atA.SendAsync(2, new RadioUnboundedMessage(new string('x', 60))));
         Assert.Equal(RadioError.TooLarge, e.Error);
         Assert.Contains("at most 55", e.Message);
+    }
+
+    [Fact]
+    public async Task A_protocol_that_is_not_Acknowledged_only_broadcasts()
+    {
+        using var medium = new SimulatedMedium();
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
+        var broadcastOnly = new ProtocolDescriptor("positions", 1, 0, 4, [ProtocolMessageInfo.Create<RadioTestProtocol.Position>()]);
+        RadioProtocol atA = a.UseProtocol(broadcastOnly);
+
+        RadioException e = await Assert.ThrowsAsync<RadioException>(() => atA.SendAsync(2, new RadioTestProtocol.Position(1, 2, 3)));
+        Assert.Equal(RadioError.Unsupported, e.Error);
+        Assert.Contains("Acknowledged = true", e.Message);
+    }
+
+    [Fact]
+    public void A_reliable_message_on_a_protocol_that_is_not_Acknowledged_is_refused_when_bound()
+    {
+        using var medium = new SimulatedMedium();
+        using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
+        var reliable = new ProtocolDescriptor("hello", 1, 0, 4, [ProtocolMessageInfo.Create<RadioTestProtocol.Hello>()]);
+
+        RadioException e = Assert.Throws<RadioException>(() => a.UseProtocol(reliable));
+        Assert.Equal(RadioError.Unsupported, e.Error);
+        Assert.Contains("Hello", e.Message);
+        Assert.Contains("Acknowledged = true", e.Message);
     }
 
     [Fact]
@@ -113,6 +165,8 @@ public sealed class RadioProtocolTests
     [Fact]
     public void A_protocol_needs_a_free_port()
     {
+        Assert.Equal(3, RadioTestProtocol.Descriptor.Port);
+        Assert.True(RadioTestProtocol.Descriptor.Acknowledged);
         using var medium = new SimulatedMedium();
         using RadioNode a = RadioNode.Open(medium.OpenRadio(1));
         a.UseProtocol(RadioTestProtocol.Descriptor);
@@ -129,7 +183,7 @@ public sealed class RadioProtocolTests
 
         RadioException e = Assert.Throws<RadioException>(() => a.UseProtocol(RadioTestProtocol.Descriptor));
         Assert.Equal(RadioError.Unsupported, e.Error);
-        Assert.Contains("Hello", e.Message);
+        Assert.Contains("swarmtest/1 is Acknowledged", e.Message);
         Assert.Contains("UnicastPort = -1", e.Message);
     }
 
@@ -143,6 +197,8 @@ public sealed class RadioProtocolTests
         RadioException e = Assert.Throws<RadioException>(() => a.UseProtocol(big));
         Assert.Equal(RadioError.TooLarge, e.Error);
         Assert.Contains("at most 59", e.Message);
+        var addressed = new ProtocolDescriptor("big", 1, 0, 4, [ProtocolMessageInfo.Create<RadioTestProtocol.Hello>(), ProtocolMessageInfo.Create<RadioBigMessage>()]) { Acknowledged = true };
+        Assert.Contains("at most 55", Assert.Throws<RadioException>(() => a.UseProtocol(addressed)).Message);
     }
 
     [Fact]

@@ -74,7 +74,7 @@ namespace Demo
             "lobby.v-2",
             3,
             12,
-            7,
+            -1,
             new global::PeerKit.ProtocolMessageInfo[]
             {
                 global::PeerKit.ProtocolMessageInfo.Create<global::Demo.LobbyProtocol.Join>(),
