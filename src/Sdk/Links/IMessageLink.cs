@@ -52,6 +52,46 @@ public interface IMessageLink : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     ValueTask SendAsync(ReadOnlyMemory<byte> frame, Reliability reliability = Reliability.ReliableOrdered, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sends a frame already encoded in <paramref name="buffer"/>, rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>,
+    /// and hands the buffer over: a link that keeps frames until they are sent or acknowledged keeps this buffer
+    /// instead of a copy (the message is encoded once), and returns it to the pool when done, on every path (also when
+    /// this throws or the returned task faults). Otherwise the same as <see cref="SendAsync"/>.
+    /// </summary>
+    internal ValueTask SendPooledAsync(byte[] buffer, int length, Reliability reliability, CancellationToken cancellationToken)
+    {
+        ValueTask send;
+        try
+        {
+            send = SendAsync(buffer.AsMemory(0, length), reliability, cancellationToken);
+        }
+        catch
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        if (send.IsCompleted)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            return send;
+        }
+
+        return AwaitThenReturn(send, buffer);
+
+        static async ValueTask AwaitThenReturn(ValueTask send, byte[] buffer)
+        {
+            try
+            {
+                await send.ConfigureAwait(false);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
     /// <summary>Waits for the next frame. The caller owns it and must dispose it.</summary>
     /// <exception cref="LinkClosedException">The link is closed and every frame it received has been received.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the link stays open.</exception>

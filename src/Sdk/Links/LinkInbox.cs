@@ -21,6 +21,7 @@ internal sealed class LinkInbox
     private readonly Channel<Entry> _frames;
     private readonly TaskCompletionSource<LinkCloseReason> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action? _consumed;
+    private readonly LinkInboxReceiver _receiver;
     private int _closed;
     private LinkCloseReason _reason;
     private Exception? _cause;
@@ -39,6 +40,7 @@ internal sealed class LinkInbox
     public LinkInbox(int capacity, Action? consumed = null, bool inlineContinuations = false)
     {
         _consumed = consumed;
+        _receiver = new LinkInboxReceiver(this);
         _frames = capacity == 0
             ? Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = inlineContinuations })
             : Channel.CreateBounded<Entry>(new BoundedChannelOptions(capacity)
@@ -280,8 +282,28 @@ internal sealed class LinkInbox
             return new ValueTask<LinkFrame>(Take(entry));
         }
 
+        if (cancellationToken.CanBeCanceled)
+        {
+            // The channel allocates a waiter for every wait with a token that can be cancelled: the receiver does not.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<LinkFrame>(cancellationToken);
+            }
+
+            if (_receiver.TryStart(cancellationToken) is { } waiting)
+            {
+                return waiting;
+            }
+        }
+
         return ReceiveSlowAsync(cancellationToken);
     }
+
+    /// <summary>Waits, without a token, until a frame may be read or the queue completed (false then).</summary>
+    internal ValueTask<bool> WaitToReadAsync() => _frames.Reader.WaitToReadAsync(CancellationToken.None);
+
+    /// <summary>Takes the next entry, if any, without accounting for it (<see cref="Take"/> does).</summary>
+    internal bool TryRead(out Entry entry) => _frames.Reader.TryRead(out entry);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<LinkFrame> ReceiveSlowAsync(CancellationToken cancellationToken)
@@ -297,7 +319,8 @@ internal sealed class LinkInbox
         throw CreateClosedException();
     }
 
-    private LinkFrame Take(Entry entry)
+    /// <summary>Accounts for an entry the application takes.</summary>
+    internal LinkFrame Take(Entry entry)
     {
         if (entry.Kind == Kind.Counted)
         {

@@ -373,36 +373,30 @@ public sealed class Peer
         await SendRentedAsync(buffer, length, Reliability.ReliableOrdered, countAsMessage: false, code, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sends a frame encoded in a pooled buffer, which the link takes over (it sends from it: encoded once).</summary>
     private ValueTask SendRentedAsync(byte[] buffer, int length, Reliability reliability, bool countAsMessage, int code, CancellationToken cancellationToken)
     {
         ValueTask send;
         try
         {
-            send = _link.SendAsync(buffer.AsMemory(0, length), reliability, cancellationToken);
+            send = _link.SendPooledAsync(buffer, length, reliability, cancellationToken);
         }
         catch (LinkClosedException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             return ValueTask.FromException(Translate(e));
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
         }
 
         if (send.IsCompletedSuccessfully)
         {
             send.GetAwaiter().GetResult();
-            ArrayPool<byte>.Shared.Return(buffer);
             Sent(length, countAsMessage, code);
             return default;
         }
 
-        return AwaitSend(send, buffer, length, countAsMessage, code);
+        return AwaitSend(send, length, countAsMessage, code);
     }
 
-    private async ValueTask AwaitSend(ValueTask send, byte[] buffer, int length, bool countAsMessage, int code)
+    private async ValueTask AwaitSend(ValueTask send, int length, bool countAsMessage, int code)
     {
         try
         {
@@ -411,10 +405,6 @@ public sealed class Peer
         catch (LinkClosedException e)
         {
             throw Translate(e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         Sent(length, countAsMessage, code);

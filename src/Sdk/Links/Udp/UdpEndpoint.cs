@@ -38,7 +38,6 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private readonly object _handshakeLock = new();
     private readonly Channel<UdpLink> _accepted;
     private readonly byte[] _cookieSecret = RandomNumberGenerator.GetBytes(32);
-    private readonly byte[] _scratch = new byte[1024];
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _timerLoop;
     private readonly List<UdpLink> _batchFlush = new();
@@ -161,7 +160,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         lock (_handshakeLock)
         {
             uint cid = AllocateConnectionId();
-            link = new UdpLink(this, _localKey, _options, cid, remoteEndPoint.Serialize(), initiator: true, expectedRemoteId);
+            link = new UdpLink(this, _localKey, _options, cid, remoteEndPoint.Serialize(), expectedRemoteId);
             AddLink(cid, link);
         }
 
@@ -307,45 +306,6 @@ public sealed class UdpEndpoint : IAsyncDisposable
     internal static IPEndPoint ToEndPoint(SocketAddress address)
         => (IPEndPoint)(address.Family == AddressFamily.InterNetworkV6 ? s_v6 : s_v4).Create(address);
 
-    internal static void WritePrologue(Span<byte> prologue, byte cipher, uint initiatorCid)
-    {
-        prologue[0] = (byte)'P';
-        prologue[1] = (byte)'K';
-        prologue[2] = (byte)'U';
-        prologue[3] = UdpWire.Version;
-        prologue[4] = cipher;
-        BinaryPrimitives.WriteUInt32BigEndian(prologue[5..], initiatorCid);
-    }
-
-    internal static void WritePayload(Span<byte> payload, UdpLinkOptions options, uint cid)
-    {
-        payload[0] = UdpWire.Version;
-        BinaryPrimitives.WriteInt32BigEndian(payload[1..], options.MaxFrameSize);
-        BinaryPrimitives.WriteUInt16BigEndian(payload[5..], (ushort)Math.Min(options.Mtu, ushort.MaxValue));
-        BinaryPrimitives.WriteUInt32BigEndian(payload[7..], cid);
-        BinaryPrimitives.WriteInt32BigEndian(payload[11..], options.ReceiveWindow);
-        BinaryPrimitives.WriteUInt16BigEndian(payload[15..], (ushort)Math.Min(options.MaxMtu, ushort.MaxValue));
-    }
-
-    internal static (int MaxFrame, int Mtu, uint Cid, int Window, int MaxMtu) ParsePayload(ReadOnlySpan<byte> payload)
-    {
-        if (payload.Length < UdpWire.HandshakePayloadSize || payload[0] < UdpWire.Version)
-        {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote handshake payload is malformed.");
-        }
-
-        int max = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
-        int mtu = BinaryPrimitives.ReadUInt16BigEndian(payload[5..]);
-        int window = BinaryPrimitives.ReadInt32BigEndian(payload[11..]);
-        int maxMtu = BinaryPrimitives.ReadUInt16BigEndian(payload[15..]);
-        if (max < 1 || mtu < UdpWire.MinMtu || window < 1 || maxMtu < mtu)
-        {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side announced an invalid frame size, MTU, receive window or maximum MTU.");
-        }
-
-        return (max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]), window, maxMtu);
-    }
-
     // ---------------------------------------------------------------- receiving
 
     private void OnBatchEnd()
@@ -438,13 +398,13 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
         switch (link.OnDataPacket(datagram, source, now))
         {
-            case UdpLink.PacketVerdict.Invalid:
+            case PacketVerdict.Invalid:
                 Interlocked.Increment(ref _droppedInvalid);
                 break;
-            case UdpLink.PacketVerdict.Replayed:
+            case PacketVerdict.Replayed:
                 Interlocked.Increment(ref _droppedReplayed);
                 break;
-            case UdpLink.PacketVerdict.NotEstablished:
+            case PacketVerdict.NotEstablished:
                 Interlocked.Increment(ref _droppedUnknown);
                 break;
         }
@@ -493,7 +453,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             if (_pendingByInitiator.TryGetValue((initiatorCid, source), out PendingHandshake? existing))
             {
-                reply = existing.Response; // our response was lost: send it again
+                reply = existing.Handshake.Packet; // our response was lost: send it again
             }
             else if (_pending.Count >= _options.CookieThreshold && !CookieIsValid(cookie, source, initiatorCid, now))
             {
@@ -518,34 +478,27 @@ public sealed class UdpEndpoint : IAsyncDisposable
             }
             else
             {
-                Span<byte> prologue = stackalloc byte[9];
-                WritePrologue(prologue, datagram[2], initiatorCid);
-                var handshake = new NoiseHandshake((NoiseCipher)datagram[2], initiator: false, _localKey, prologue);
+                UdpHandshake handshake;
+                uint cid = AllocateConnectionId();
                 try
                 {
-                    handshake.ReadMessage(message, _scratch);
-                    uint cid = AllocateConnectionId();
-                    Span<byte> payload = stackalloc byte[UdpWire.HandshakePayloadSize];
-                    WritePayload(payload, _options, cid);
-                    reply = new byte[UdpWire.ResponseHeaderSize + NoiseHandshake.MessageSize(1, payload.Length)];
-                    reply[0] = UdpWire.TypeResponse;
-                    BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(1), initiatorCid);
-                    BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(5), cid);
-                    handshake.WriteMessage(payload, reply.AsSpan(UdpWire.ResponseHeaderSize));
-                    var pending = new PendingHandshake(handshake, cid, initiatorCid, Clone(source), reply, now + UdpClock.Micros(_options.HandshakeTimeout));
-                    _pending.Add(cid, pending);
-                    _pendingByInitiator.Add((initiatorCid, pending.Address), pending);
-                    if (_pending.Count > _peakPending)
-                    {
-                        Volatile.Write(ref _peakPending, _pending.Count);
-                    }
+                    handshake = UdpHandshake.Respond((NoiseCipher)datagram[2], initiatorCid, message, _localKey, _options, cid, now);
                 }
                 catch (HandshakeException)
                 {
-                    handshake.Dispose();
                     Interlocked.Increment(ref _droppedMalformed);
                     return;
                 }
+
+                var pending = new PendingHandshake(handshake, cid, initiatorCid, Clone(source), handshake.Deadline);
+                _pending.Add(cid, pending);
+                _pendingByInitiator.Add((initiatorCid, pending.Address), pending);
+                if (_pending.Count > _peakPending)
+                {
+                    Volatile.Write(ref _peakPending, _pending.Count);
+                }
+
+                reply = handshake.Packet;
             }
         }
 
@@ -581,18 +534,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
         UdpLink? link = null;
         try
         {
-            Span<byte> payload = stackalloc byte[256];
-            int length = pending.Handshake.ReadMessage(datagram[UdpWire.FinishHeaderSize..], payload);
-            (int remoteMax, int remoteMtu, uint initiatorCid, int remoteWindow, int remoteMaxMtu) = ParsePayload(payload[..length]);
-            if (initiatorCid != pending.InitiatorCid)
-            {
-                throw new HandshakeException(HandshakeFailure.InvalidMessage, "The initiator's connection id does not match its handshake payload.");
-            }
-
-            byte[] remoteStatic = pending.Handshake.RemoteStaticKey.ToArray();
-            (NoiseCipherState send, NoiseCipherState receive) = pending.Handshake.Split();
-            link = new UdpLink(this, _localKey, _options, cid, source, initiator: false, expectedRemoteId: null);
-            link.Establish(send, receive, remoteStatic, pending.Handshake.HandshakeHash.ToArray(), remoteMax, remoteMtu, remoteMaxMtu, remoteWindow, initiatorCid, source, now);
+            UdpSession session = pending.Handshake.ReadFinish(datagram, pending.InitiatorCid);
+            link = new UdpLink(this, _localKey, _options, cid, source, expectedRemoteId: null);
+            link.Establish(session, source, now);
         }
         catch (Exception e) when (e is HandshakeException or ArgumentException)
         {
@@ -734,5 +678,5 @@ public sealed class UdpEndpoint : IAsyncDisposable
         }
     }
 
-    private sealed record PendingHandshake(NoiseHandshake Handshake, uint Cid, uint InitiatorCid, SocketAddress Address, byte[] Response, long Deadline);
+    private sealed record PendingHandshake(UdpHandshake Handshake, uint Cid, uint InitiatorCid, SocketAddress Address, long Deadline);
 }

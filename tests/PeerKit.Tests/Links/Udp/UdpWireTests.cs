@@ -98,16 +98,16 @@ public sealed class UdpWireTests
     public void Handshake_payload_carries_the_base_and_the_largest_mtu()
     {
         byte[] payload = new byte[UdpWire.HandshakePayloadSize];
-        UdpEndpoint.WritePayload(payload, new UdpLinkOptions { Mtu = 1300, MaxMtu = 9000, ReceiveWindow = 65536 }, 0xA1B2C3D4);
+        UdpHandshake.WritePayload(payload, new UdpLinkOptions { Mtu = 1300, MaxMtu = 9000, ReceiveWindow = 65536 }, 0xA1B2C3D4);
         Assert.Equal(4, UdpWire.Version);
         Assert.Equal(UdpWire.Version, payload[0]);
-        (int maxFrame, int mtu, uint cid, int window, int maxMtu) = UdpEndpoint.ParsePayload(payload);
+        (int maxFrame, int mtu, uint cid, int window, int maxMtu) = UdpHandshake.ParsePayload(payload);
         Assert.Equal((LinkOptions.DefaultMaxFrameSize, 1300, 0xA1B2C3D4u, 65536, 9000), (maxFrame, mtu, cid, window, maxMtu));
 
         payload[15] = 0; // a largest MTU below the base one
         payload[16] = 200;
-        Assert.Throws<HandshakeException>(() => UdpEndpoint.ParsePayload(payload));
-        Assert.Throws<HandshakeException>(() => UdpEndpoint.ParsePayload(payload.AsSpan(0, 15))); // a version 3 payload
+        Assert.Throws<HandshakeException>(() => UdpHandshake.ParsePayload(payload));
+        Assert.Throws<HandshakeException>(() => UdpHandshake.ParsePayload(payload.AsSpan(0, 15))); // a version 3 payload
     }
 
     [Fact]

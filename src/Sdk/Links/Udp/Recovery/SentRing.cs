@@ -1,0 +1,68 @@
+namespace PeerKit.Links.Udp;
+
+/// <summary>The packets in flight, indexed by packet number in a ring that grows as needed.</summary>
+internal sealed class SentRing
+{
+    private SentPacket?[] _items = new SentPacket?[256];
+    private ulong _base;
+    private int _span;
+    private int _count;
+
+    public ulong Base => _base;
+
+    public ulong End => _base + (ulong)_span;
+
+    public int Count => _count;
+
+    public void Add(SentPacket packet)
+    {
+        if (_span == 0)
+        {
+            _base = packet.Pn;
+        }
+
+        ulong needed = packet.Pn - _base + 1;
+        while (needed > (ulong)_items.Length)
+        {
+            Grow();
+        }
+
+        _items[(int)(packet.Pn & (ulong)(_items.Length - 1))] = packet;
+        _span = (int)needed;
+        _count++;
+    }
+
+    public SentPacket? Get(ulong pn) => pn < _base || pn >= End ? null : _items[(int)(pn & (ulong)(_items.Length - 1))];
+
+    public SentPacket? Remove(ulong pn)
+    {
+        SentPacket? packet = Get(pn);
+        if (packet is null)
+        {
+            return null;
+        }
+
+        _items[(int)(pn & (ulong)(_items.Length - 1))] = null;
+        _count--;
+        while (_span > 0 && _items[(int)(_base & (ulong)(_items.Length - 1))] is null)
+        {
+            _base++;
+            _span--;
+        }
+
+        return packet;
+    }
+
+    public SentPacket? Oldest() => _span == 0 ? null : _items[(int)(_base & (ulong)(_items.Length - 1))];
+
+    private void Grow()
+    {
+        var items = new SentPacket?[_items.Length * 2];
+        for (ulong pn = _base; pn < End; pn++)
+        {
+            items[(int)(pn & (ulong)(items.Length - 1))] = _items[(int)(pn & (ulong)(_items.Length - 1))];
+        }
+
+        _items = items;
+    }
+}

@@ -1,0 +1,51 @@
+namespace PeerKit.Links.Udp;
+
+/// <summary>Counters of a <see cref="UdpEndpoint"/> (<see cref="UdpEndpoint.GetStatistics"/>), since it started.</summary>
+public readonly record struct UdpEndpointStatistics
+{
+    /// <summary>Datagrams received.</summary>
+    public long DatagramsReceived { get; init; }
+
+    /// <summary>Datagrams dropped as malformed: too short, an unknown type, a bad handshake message.</summary>
+    public long DroppedMalformed { get; init; }
+
+    /// <summary>Datagrams dropped because they named no known connection.</summary>
+    public long DroppedUnknownConnection { get; init; }
+
+    /// <summary>Data packets dropped because they failed authentication (tampered or forged).</summary>
+    public long DroppedInvalid { get; init; }
+
+    /// <summary>Data packets dropped as replays.</summary>
+    public long DroppedReplayed { get; init; }
+
+    /// <summary>Initiations dropped because <see cref="UdpLinkOptions.MaxPendingHandshakes"/> were in progress, or because their cookie was wrong or stale.</summary>
+    public long HandshakesRefused { get; init; }
+
+    /// <summary>Handshakes that failed (authentication, identity, timeout).</summary>
+    public long HandshakesFailed { get; init; }
+
+    /// <summary>Stateless cookie replies (retries) sent.</summary>
+    public long CookiesSent { get; init; }
+
+    /// <summary>Incoming handshakes in progress now.</summary>
+    public int PendingHandshakes { get; init; }
+
+    /// <summary>The most incoming handshakes ever in progress at once.</summary>
+    public int PeakPendingHandshakes { get; init; }
+
+    /// <summary>Established links now.</summary>
+    public int Links { get; init; }
+
+    /// <summary>
+    /// Runs of datagrams taken from the socket together: one per system call that returned data. On Linux one call
+    /// returns up to 8 datagrams, or coalesced runs of them (UDP GRO), so this is well below
+    /// <see cref="DatagramsReceived"/> under load; elsewhere the two are equal.
+    /// </summary>
+    public long ReceiveBatches { get; init; }
+
+    /// <summary>Whether the socket sends runs of equal-size packets in one system call (UDP GSO: Linux 4.18 and later).</summary>
+    public bool SegmentationOffload { get; init; }
+
+    /// <summary>System calls that sent more than one packet at once (UDP GSO; see <see cref="SegmentationOffload"/>).</summary>
+    public long BatchedSends { get; init; }
+}
