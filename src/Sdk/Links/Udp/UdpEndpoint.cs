@@ -237,7 +237,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             foreach (PendingHandshake p in _pending.Values)
             {
-                p.Handshake.Dispose();
+                DisposeHandshake(p);
             }
 
             _pending.Clear();
@@ -511,10 +511,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         PendingHandshake? pending;
         lock (_handshakeLock)
         {
-            if (_pending.Remove(cid, out pending))
-            {
-                _pendingByInitiator.Remove((pending.InitiatorCid, pending.Address));
-            }
+            _pending.TryGetValue(cid, out pending);
         }
 
         if (pending is null)
@@ -531,10 +528,50 @@ public sealed class UdpEndpoint : IAsyncDisposable
             return;
         }
 
+        // Issue 13, finding 5: a FINISH from another address, or one that fails authentication, changes nothing; the
+        // pending handshake stays for the initiator's real message 3. Only an authenticated one removes it.
+        if (!source.Equals(pending.Address))
+        {
+            Interlocked.Increment(ref _handshakesFailed);
+            return;
+        }
+
         UdpLink? link = null;
+        UdpSession? session = null;
+        bool authenticated;
+        lock (pending)
+        {
+            if (pending.Handshake.RemoteAuthenticated)
+            {
+                return; // another thread finished it
+            }
+
+            try
+            {
+                session = pending.Handshake.ReadFinish(datagram, pending.InitiatorCid);
+            }
+            catch (Exception e) when (e is HandshakeException or ArgumentException or InvalidOperationException)
+            {
+                // InvalidOperationException: the handshake expired and was disposed meanwhile.
+                Interlocked.Increment(ref _handshakesFailed);
+            }
+
+            authenticated = pending.Handshake.RemoteAuthenticated;
+        }
+
+        if (!authenticated)
+        {
+            return; // changed nothing
+        }
+
+        RemovePending(cid, pending);
+        if (session is null)
+        {
+            return;
+        }
+
         try
         {
-            UdpSession session = pending.Handshake.ReadFinish(datagram, pending.InitiatorCid);
             link = new UdpLink(this, _localKey, _options, cid, source, expectedRemoteId: null);
             link.Establish(session, source, now);
         }
@@ -543,10 +580,6 @@ public sealed class UdpEndpoint : IAsyncDisposable
             Interlocked.Increment(ref _handshakesFailed);
             return;
         }
-        finally
-        {
-            pending.Handshake.Dispose();
-        }
 
         AddLink(cid, link);
         link.SendPing(); // lets the dialer know message 3 arrived
@@ -554,6 +587,29 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             Interlocked.Increment(ref _handshakesRefused);
             _ = link.DisposeAsync().AsTask();
+        }
+    }
+
+    private void RemovePending(uint cid, PendingHandshake pending)
+    {
+        lock (_handshakeLock)
+        {
+            if (_pending.TryGetValue(cid, out PendingHandshake? current) && ReferenceEquals(current, pending))
+            {
+                _pending.Remove(cid);
+                _pendingByInitiator.Remove((pending.InitiatorCid, pending.Address));
+            }
+        }
+
+        DisposeHandshake(pending);
+    }
+
+    /// <summary>Disposes a pending handshake under its lock, so a FINISH being read on another thread sees it whole or disposed.</summary>
+    private static void DisposeHandshake(PendingHandshake pending)
+    {
+        lock (pending)
+        {
+            pending.Handshake.Dispose();
         }
     }
 
@@ -671,7 +727,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 if (_pending.Remove(cid, out PendingHandshake? p))
                 {
                     _pendingByInitiator.Remove((p.InitiatorCid, p.Address));
-                    p.Handshake.Dispose();
+                    DisposeHandshake(p);
                     Interlocked.Increment(ref _handshakesFailed);
                 }
             }
