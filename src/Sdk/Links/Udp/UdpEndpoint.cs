@@ -505,6 +505,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
         _transport.Send(reply, source);
     }
 
+    /// <summary>The smallest well-formed Finish: header, then message 3 with the handshake payload.</summary>
+    private static readonly int MinFinishSize = UdpWire.FinishHeaderSize + NoiseHandshake.MessageSize(2, UdpWire.HandshakePayloadSize);
+
     private void OnFinish(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
         uint cid = BinaryPrimitives.ReadUInt32BigEndian(datagram[1..]);
@@ -516,7 +519,13 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
         if (pending is null)
         {
-            if (_links.TryGetValue(cid, out UdpLink? established))
+            // A repeated Finish is answered with a ping only when it is a whole one (issue 13, finding 8): the ping is
+            // smaller than it, so a forged 5-byte "Finish" naming a known connection makes the node send nothing.
+            if (datagram.Length < MinFinishSize)
+            {
+                Interlocked.Increment(ref _droppedMalformed);
+            }
+            else if (_links.TryGetValue(cid, out UdpLink? established))
             {
                 established.OnDuplicateFinish();
             }
