@@ -63,7 +63,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
     /// <summary>The address the listener is bound to; the real port when it was started on port 0.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Accepted connections whose handshake is in progress now.</summary>
+    /// <summary>Accepted connections running their handshake now (after their first byte; at most <see cref="TcpLinkOptions.MaxPendingHandshakes"/>); see <see cref="UnauthenticatedCount"/> for all.</summary>
     public int PendingHandshakeCount => Volatile.Read(ref _handshaking);
 
     /// <summary>This node's identity, which accepted links prove to their clients.</summary>
@@ -169,7 +169,6 @@ public sealed class TcpLinkListener : IAsyncDisposable
                 continue;
             }
 
-            Interlocked.Increment(ref _handshaking);
             Task handshake = Task.Run(() => HandshakeAsync(client, address, stop));
             _handshakes.TryAdd(handshake, 0);
             _ = handshake.ContinueWith(static (t, state) => ((System.Collections.Concurrent.ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _handshakes, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -188,7 +187,6 @@ public sealed class TcpLinkListener : IAsyncDisposable
         }
 
         bool slot = false;
-        bool counted = false;
         bool inGate = true;
         try
         {
@@ -197,8 +195,6 @@ public sealed class TcpLinkListener : IAsyncDisposable
             if (!await FirstMessageArrivedAsync(client, stop).ConfigureAwait(false)
                 || !(slot = await _handshakeSlots.WaitAsync(_options.HandshakeTimeout, stop).ConfigureAwait(false)))
             {
-                Interlocked.Decrement(ref _handshaking);
-                counted = true;
                 if (!stop.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref _silent);
@@ -208,6 +204,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _handshaking);
             TcpLink link;
             try
             {
@@ -216,7 +213,6 @@ public sealed class TcpLinkListener : IAsyncDisposable
             finally
             {
                 Interlocked.Decrement(ref _handshaking);
-                counted = true;
                 _handshakeSlots.Release();
                 slot = false;
                 _gate.Exit(address);
@@ -254,11 +250,6 @@ public sealed class TcpLinkListener : IAsyncDisposable
         }
         finally
         {
-            if (!counted)
-            {
-                Interlocked.Decrement(ref _handshaking);
-            }
-
             if (slot)
             {
                 _handshakeSlots.Release();

@@ -35,6 +35,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private UdpLink[] _linkList = []; // the links the timer visits, replaced (not changed) under _linkListLock
     private readonly Dictionary<uint, PendingHandshake> _pending = new();
     private readonly Dictionary<(uint, SocketAddress), PendingHandshake> _pendingByInitiator = new();
+    private readonly Dictionary<SocketAddress, int> _pendingBySource = new();
     private readonly object _handshakeLock = new();
     private readonly Channel<UdpLink> _accepted;
     private readonly byte[] _cookieSecret = RandomNumberGenerator.GetBytes(32);
@@ -242,6 +243,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
             _pending.Clear();
             _pendingByInitiator.Clear();
+            _pendingBySource.Clear();
         }
 
         _transport.Dispose();
@@ -471,7 +473,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 _transport.Send(retry, source);
                 return;
             }
-            else if (_pending.Count >= _options.MaxPendingHandshakes)
+            else if (_pending.Count >= _options.MaxPendingHandshakes
+                || (_pendingBySource.TryGetValue(source, out int fromSource) && fromSource >= _options.MaxPendingHandshakesPerSource))
             {
                 Interlocked.Increment(ref _handshakesRefused);
                 return;
@@ -493,6 +496,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 var pending = new PendingHandshake(handshake, cid, initiatorCid, Clone(source), handshake.Deadline);
                 _pending.Add(cid, pending);
                 _pendingByInitiator.Add((initiatorCid, pending.Address), pending);
+                _pendingBySource[pending.Address] = _pendingBySource.GetValueOrDefault(pending.Address) + 1;
                 if (_pending.Count > _peakPending)
                 {
                     Volatile.Write(ref _peakPending, _pending.Count);
@@ -607,10 +611,27 @@ public sealed class UdpEndpoint : IAsyncDisposable
             {
                 _pending.Remove(cid);
                 _pendingByInitiator.Remove((pending.InitiatorCid, pending.Address));
+                ForgetSource(pending.Address);
             }
         }
 
         DisposeHandshake(pending);
+    }
+
+    /// <summary>One fewer pending handshake from <paramref name="source"/> (under the handshake lock).</summary>
+    private void ForgetSource(SocketAddress source)
+    {
+        if (_pendingBySource.TryGetValue(source, out int count))
+        {
+            if (count <= 1)
+            {
+                _pendingBySource.Remove(source);
+            }
+            else
+            {
+                _pendingBySource[source] = count - 1;
+            }
+        }
     }
 
     /// <summary>Disposes a pending handshake under its lock, so a FINISH being read on another thread sees it whole or disposed.</summary>
@@ -736,6 +757,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 if (_pending.Remove(cid, out PendingHandshake? p))
                 {
                     _pendingByInitiator.Remove((p.InitiatorCid, p.Address));
+                    ForgetSource(p.Address);
                     DisposeHandshake(p);
                     Interlocked.Increment(ref _handshakesFailed);
                 }
