@@ -52,7 +52,7 @@ internal sealed class FramePool
 
         if (length > MaxLength)
         {
-            return ArrayPool<byte>.Shared.Rent(length);
+            return FrameBuffer.Rent(length);
         }
 
         Bucket bucket = _buckets[BucketIndex(length)];
@@ -78,7 +78,7 @@ internal sealed class FramePool
         int length = array.Length;
         if (length > MaxLength)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            FrameBuffer.Return(array);
             return;
         }
 

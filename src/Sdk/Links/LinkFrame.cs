@@ -51,12 +51,12 @@ public readonly struct LinkFrame : IDisposable
         }
         else
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            FrameBuffer.Return(_array);
         }
     }
 
     /// <summary>Rents a buffer of at least <paramref name="length"/> bytes (none for an empty frame).</summary>
-    internal static byte[]? Rent(int length) => length == 0 ? null : ArrayPool<byte>.Shared.Rent(length);
+    internal static byte[]? Rent(int length) => length == 0 ? null : FrameBuffer.Rent(length);
 
     /// <summary>A frame holding a pooled copy of <paramref name="bytes"/>.</summary>
     internal static LinkFrame Copy(ReadOnlySpan<byte> bytes)

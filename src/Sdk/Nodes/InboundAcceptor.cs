@@ -1,16 +1,19 @@
 using PeerKit.Links;
+using PeerKit.Sessions;
 using PeerKit.Transports;
 
 namespace PeerKit;
 
 /// <summary>
 /// Takes each listener's authenticated links and runs their sessions (go-ethereum's listen loop): every session
-/// handshake holds one of <see cref="PeerNodeOptions.MaxPendingPeers"/> slots, so a flood of links that never say
-/// hello waits in the listener instead of piling up here. Failures are reported as state events.
+/// handshake holds one of <see cref="PeerNodeOptions.MaxPendingPeers"/> slots. When they are all taken, a newcomer
+/// evicts a random session still waiting for its hello (<see cref="PendingSlots"/>; issue 13, finding 7), so links
+/// that never say hello cannot keep a fresh peer out; it is refused only when every pending session has said hello.
+/// Failures are reported as state events; evictions and refusals are counted.
 /// </summary>
 internal sealed class InboundAcceptor
 {
-    private readonly SemaphoreSlim _slots;
+    private readonly PendingSlots _slots;
     private readonly SessionSetup _sessions;
     private readonly NodeEvents _events;
     private readonly CancellationToken _stop;
@@ -18,7 +21,7 @@ internal sealed class InboundAcceptor
 
     public InboundAcceptor(int maxPending, SessionSetup sessions, NodeEvents events, CancellationToken stop)
     {
-        _slots = new SemaphoreSlim(maxPending, maxPending);
+        _slots = new PendingSlots(maxPending, maxPending);
         _sessions = sessions;
         _events = events;
         _stop = stop;
@@ -26,6 +29,9 @@ internal sealed class InboundAcceptor
 
     /// <summary>Inbound session handshakes in progress now.</summary>
     public int PendingCount => Volatile.Read(ref _pending);
+
+    /// <summary>Inbound sessions evicted before their hello, or refused, to make room, so far.</summary>
+    public long RejectedCount => _slots.EvictedCount + _slots.RefusedCount;
 
     /// <summary>Accepts from <paramref name="listener"/> until the node stops or the listener closes.</summary>
     public async Task RunAsync(IPeerListener listener)
@@ -43,14 +49,12 @@ internal sealed class InboundAcceptor
                 return;
             }
 
-            try
+            PendingSlots.Slot? slot = _slots.TryTake(null, out PendingSlots.Slot? evicted);
+            evicted?.SignalEvicted();
+            if (slot is null)
             {
-                await _slots.WaitAsync(_stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                await link.DisposeAsync().ConfigureAwait(false);
-                return;
+                _ = RefuseAsync(link);
+                continue;
             }
 
             Interlocked.Increment(ref _pending);
@@ -58,18 +62,24 @@ internal sealed class InboundAcceptor
             {
                 try
                 {
-                    await AddAsync(link, scheme).ConfigureAwait(false);
+                    await AddAsync(link, scheme, slot).ConfigureAwait(false);
                 }
                 finally
                 {
                     Interlocked.Decrement(ref _pending);
-                    _slots.Release();
+                    _slots.Release(slot);
                 }
             });
         }
     }
 
-    private async Task AddAsync(IMessageLink link, string scheme)
+    private static async Task RefuseAsync(IMessageLink link)
+    {
+        await SessionFrame.TrySendDisconnectAsync(link, DisconnectReason.TooManyPeers, TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+        await link.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task AddAsync(IMessageLink link, string scheme, PendingSlots.Slot slot)
     {
         if (_stop.IsCancellationRequested)
         {
@@ -79,14 +89,27 @@ internal sealed class InboundAcceptor
 
         string text = link.RemoteAddress?.ToString() ?? $"link to {link.RemoteId:s}";
         _events.State(link.RemoteId, text, ConnectionState.Connecting, null, false, null);
+        using var evicted = new CancellationTokenSource();
+        _ = slot.Evicted.ContinueWith(static (_, state) => Cancel((CancellationTokenSource)state!), evicted, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            // No caller token: the session handshake already ends when the node stops (ClientQuitting).
-            await _sessions.EstablishAsync(link, isInbound: true, expectedId: null, text, scheme, dial: null, CancellationToken.None).ConfigureAwait(false);
+            // The session handshake already ends when the node stops (ClientQuitting); the token ends it when evicted.
+            await _sessions.EstablishAsync(link, isInbound: true, expectedId: null, text, scheme, dial: null, evicted.Token, () => _slots.Progress(slot)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PeerConnectException or OperationCanceledException or ObjectDisposedException)
         {
             // Reported through the node's ConnectionStateChanged.
+        }
+    }
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 }

@@ -150,6 +150,29 @@ public sealed class PeerNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Inbound connections closed to keep admission fair, since the node started, none of them by an exception: in
+    /// the listeners, connections silent past their first-message deadline, evicted or refused
+    /// (<see cref="IPeerListener.RejectedConnectionCount"/>); here, sessions evicted before their hello or refused
+    /// because every one of the <see cref="PeerNodeOptions.MaxPendingPeers"/> slots was busy (docs/security.md).
+    /// </summary>
+    public long RejectedConnectionCount
+    {
+        get
+        {
+            long count = _inbound.RejectedCount;
+            lock (_gate)
+            {
+                foreach (IPeerListener listener in _listeners)
+                {
+                    count += listener.RejectedConnectionCount;
+                }
+            }
+
+            return count;
+        }
+    }
+
     /// <summary>Inbound connections whose link handshake failed (garbage, timeouts, forged keys) since the node started.</summary>
     public long FailedHandshakeCount
     {

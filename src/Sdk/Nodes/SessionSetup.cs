@@ -58,7 +58,7 @@ internal sealed class SessionSetup
     /// confirmation round trip. Returns the established peer; when this link lost to another session with the same
     /// node (a duplicate, or a simultaneous connect), returns that session's peer.
     /// </summary>
-    public async Task<Peer> EstablishAsync(IMessageLink link, bool isInbound, NodeId? expectedId, string address, string? scheme, Dialer.DialHandle? dial, CancellationToken cancellationToken)
+    public async Task<Peer> EstablishAsync(IMessageLink link, bool isInbound, NodeId? expectedId, string address, string? scheme, Dialer.DialHandle? dial, CancellationToken cancellationToken, Action? helloReceived = null)
     {
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop);
         handshake.CancelAfter(_options.HandshakeTimeout);
@@ -80,6 +80,7 @@ internal sealed class SessionSetup
 
             var hello = new BaseProtocol.Hello(BaseProtocol.ProtocolVersion, _options.Name, _capabilities, listenPort, _localId.ToArray());
             HelloOutcome outcome = await SessionHandshake.ExchangeAsync(link, hello, _protocols, handshake.Token).ConfigureAwait(false);
+            helloReceived?.Invoke();
             if (outcome.Refusal is { } refusal)
             {
                 throw await RefuseAsync(link, address, refusal, outcome.IsRemote).ConfigureAwait(false);

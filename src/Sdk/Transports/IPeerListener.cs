@@ -14,6 +14,12 @@ public interface IPeerListener : IAsyncDisposable
     /// <summary>Inbound link handshakes that failed (garbage, timeouts, forged keys) since the listener started.</summary>
     long FailedHandshakeCount { get; }
 
+    /// <summary>
+    /// Inbound connections the listener closed without a handshake failure, since it started: silent too long,
+    /// evicted to make room for a newcomer, or refused while full (see docs/security.md). Default 0.
+    /// </summary>
+    long RejectedConnectionCount => 0;
+
     /// <summary>Waits for the next authenticated inbound link; the caller owns it.</summary>
     /// <exception cref="ObjectDisposedException">The listener was disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

@@ -27,6 +27,8 @@ internal sealed class TcpPeerListener : IPeerListener
 
     public long FailedHandshakeCount => Interlocked.Read(ref _failed);
 
+    public long RejectedConnectionCount => _listener.RejectedCount;
+
     public async ValueTask<IMessageLink> AcceptAsync(CancellationToken cancellationToken = default) =>
         await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
 

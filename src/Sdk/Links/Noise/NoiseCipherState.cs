@@ -56,6 +56,9 @@ internal sealed class NoiseCipherState : IDisposable
     /// <summary>The nonce the next operation uses.</summary>
     public ulong Nonce => _nonce;
 
+    /// <summary>Puts the counter back (a handshake message that failed authentication is rolled back).</summary>
+    internal void RestoreNonce(ulong nonce) => _nonce = nonce;
+
     /// <summary>
     /// The cipher a dialer on this machine asks for: AES-256-GCM where AES runs in hardware (x86 AES-NI with
     /// PCLMULQDQ, sealed by <see cref="ManagedAesGcm"/>; Arm64 AES through the platform), else ChaCha20-Poly1305,

@@ -34,6 +34,7 @@ internal sealed class NoiseHandshake : IDisposable
     private byte[]? _rsPublic;
     private int _step;
     private bool _split;
+    private List<NoiseCipherState>? _superseded; // while a read is in progress: keys replaced, disposed on commit
 
     /// <param name="cipher">The AEAD.</param>
     /// <param name="initiator">Whether this side sends the first message.</param>
@@ -133,7 +134,74 @@ internal sealed class NoiseHandshake : IDisposable
     /// <returns>The number of payload bytes.</returns>
     /// <exception cref="HandshakeException">The message is malformed (<see cref="HandshakeFailure.InvalidMessage"/>) or
     /// fails authentication (<see cref="HandshakeFailure.AuthenticationFailed"/>).</exception>
+    /// <remarks>
+    /// A message that fails (malformed, or failing authentication) changes nothing: the chaining key, the hash, the
+    /// keys and the remote keys are rolled back, so a forged or injected packet cannot break a handshake in progress
+    /// (QUIC's rule; issue 13, finding 5). Only a message that authenticates moves the handshake on.
+    /// </remarks>
     public int ReadMessage(ReadOnlySpan<byte> message, Span<byte> payload)
+    {
+        Span<byte> ck = stackalloc byte[HashLength];
+        Span<byte> h = stackalloc byte[HashLength];
+        _ck.CopyTo(ck);
+        _h.CopyTo(h);
+        NoiseCipherState? k = _k;
+        ulong nonce = k?.Nonce ?? 0;
+        ECDiffieHellman? re = _re;
+        ECDiffieHellman? rs = _rs;
+        byte[]? rsPublic = _rsPublic;
+        _superseded = [];
+        try
+        {
+            int length = ReadMessageCore(message, payload);
+            foreach (NoiseCipherState old in _superseded)
+            {
+                old.Dispose();
+            }
+
+            return length;
+        }
+        catch
+        {
+            if (!ReferenceEquals(_k, k))
+            {
+                _k?.Dispose();
+                foreach (NoiseCipherState replaced in _superseded)
+                {
+                    if (!ReferenceEquals(replaced, k))
+                    {
+                        replaced.Dispose();
+                    }
+                }
+
+                _k = k;
+            }
+
+            k?.RestoreNonce(nonce);
+            ck.CopyTo(_ck);
+            h.CopyTo(_h);
+            if (!ReferenceEquals(_re, re))
+            {
+                _re?.Dispose();
+                _re = re;
+            }
+
+            if (!ReferenceEquals(_rs, rs))
+            {
+                _rs?.Dispose();
+                _rs = rs;
+            }
+
+            _rsPublic = rsPublic;
+            throw;
+        }
+        finally
+        {
+            _superseded = null;
+        }
+    }
+
+    private int ReadMessageCore(ReadOnlySpan<byte> message, Span<byte> payload)
     {
         if (IsComplete || IsWriteTurn)
         {
@@ -282,7 +350,15 @@ internal sealed class NoiseHandshake : IDisposable
         try
         {
             NoiseHkdf.Derive(_ck, inputKeyMaterial, _ck, tempK);
-            _k?.Dispose();
+            if (_superseded is not null && _k is not null)
+            {
+                _superseded.Add(_k); // disposed once the message is read, or restored if it fails
+            }
+            else
+            {
+                _k?.Dispose();
+            }
+
             _k = new NoiseCipherState(_cipher, tempK);
         }
         finally

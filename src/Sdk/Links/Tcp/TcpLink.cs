@@ -22,7 +22,10 @@ namespace PeerKit.Links.Tcp;
 /// <para><b>Limits.</b> A send larger than the smaller of the two sides' maximum frame sizes (exchanged in the
 /// handshake) throws <see cref="FrameTooLargeException"/> and the link stays open. A length prefix from the remote
 /// side beyond the local maximum closes the link with <see cref="LinkCloseReason.FrameTooLarge"/> before any
-/// buffer is allocated for it. A frame that fails authentication (tampered, replayed, reordered) closes it with
+/// buffer is allocated for it. A frame's buffer grows as its bytes arrive (from 64 KiB, doubling), so a length prefix
+/// alone never allocates what it claims. Received frames wait for the application up to
+/// <see cref="LinkOptions.ReceiveQueueCapacity"/> frames and <see cref="TcpLinkOptions.ReceiveQueueBytes"/> bytes
+/// (one frame may pass the byte limit); beyond that the link stops reading the socket. A frame that fails authentication (tampered, replayed, reordered) closes it with
 /// <see cref="LinkCloseReason.ProtocolError"/>.</para>
 /// </remarks>
 public sealed class TcpLink : IMessageLink
@@ -34,6 +37,10 @@ public sealed class TcpLink : IMessageLink
     // and of every other frame already received, come from one receive call instead of two calls per frame.
     private const int ReceiveBufferSize = 16 * 1024;
 
+    // A frame's buffer starts at this size (or the frame's, if smaller) and doubles as its bytes arrive, so a length
+    // prefix alone costs at most this much, whatever it claims (issue 13, finding 2).
+    internal const int InitialFrameBuffer = 64 * 1024;
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly NoiseCipherState _send;
@@ -42,6 +49,10 @@ public sealed class TcpLink : IMessageLink
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly int _maxReceiveFrameSize;
+    private readonly int _receiveQueueCapacity;
+    private readonly long _receiveQueueBytes;
+    private readonly SemaphoreSlim _room = new(0, int.MaxValue);
+    private int _awaitingRoom;
     private readonly TimeSpan _closeTimeout;
     private readonly Task _readLoop;
     private int _disposed;
@@ -52,7 +63,10 @@ public sealed class TcpLink : IMessageLink
         _stream = stream;
         _send = handshake.Send;
         _receive = handshake.Receive;
-        _inbox = new LinkInbox(options.ReceiveQueueCapacity);
+        // Unbounded channel, bounded here: the read loop stops reading while the queue is full in frames or in bytes.
+        _inbox = new LinkInbox(0, OnConsumed);
+        _receiveQueueCapacity = options.ReceiveQueueCapacity;
+        _receiveQueueBytes = options.ReceiveQueueBytes;
         _maxReceiveFrameSize = options.MaxFrameSize;
         _closeTimeout = options.CloseTimeout;
         LocalId = localId;
@@ -97,6 +111,9 @@ public sealed class TcpLink : IMessageLink
 
     /// <inheritdoc/>
     public Task<LinkCloseReason> Completion => _inbox.Completion;
+
+    /// <summary>The bytes of received frames waiting for the application, each counted as its length plus 64 (tests).</summary>
+    internal long QueuedBytes => _inbox.CountedCostWaiting;
 
     /// <summary>Connects to <paramref name="remoteEndPoint"/> and runs the handshake as the initiator.</summary>
     /// <param name="remoteEndPoint">The listener's address.</param>
@@ -229,7 +246,7 @@ public sealed class TcpLink : IMessageLink
             _inbox.ThrowIfClosed();
             cancellationToken.ThrowIfCancellationRequested();
             int cipherLength = frame.Length + TagSize;
-            buffer = ArrayPool<byte>.Shared.Rent(HeaderSize + cipherLength);
+            buffer = FrameBuffer.Rent(HeaderSize + cipherLength);
             BinaryPrimitives.WriteInt32BigEndian(buffer, cipherLength);
             _send.Encrypt(ReadOnlySpan<byte>.Empty, frame.Span, buffer.AsSpan(HeaderSize, cipherLength));
             try
@@ -252,7 +269,7 @@ public sealed class TcpLink : IMessageLink
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                FrameBuffer.Return(buffer);
             }
 
             _sendLock.Release();
@@ -277,6 +294,7 @@ public sealed class TcpLink : IMessageLink
         }
 
         _inbox.Close(LinkCloseReason.Requested, null, discardPending: true);
+        OnConsumed(); // a read loop waiting for room goes on to discard frames until the remote side's FIN
         try
         {
             _socket.Shutdown(SocketShutdown.Send);
@@ -349,11 +367,17 @@ public sealed class TcpLink : IMessageLink
                 }
 
                 int length = (int)cipherLength;
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+                byte[]? buffer = null;
                 bool owned = true;
                 try
                 {
-                    await input.ReadExactlyAsync(buffer.AsMemory(0, length), stop).ConfigureAwait(false);
+                    buffer = await ReadBodyAsync(input, length, stop).ConfigureAwait(false);
+                    if (buffer is null)
+                    {
+                        Fail(LinkCloseReason.NetworkError, new EndOfStreamException("The connection closed inside a frame."));
+                        return;
+                    }
+
                     if (!_receive.TryDecrypt(ReadOnlySpan<byte>.Empty, buffer.AsSpan(0, length), buffer.AsSpan(0, length - TagSize)))
                     {
                         Fail(LinkCloseReason.ProtocolError, new InvalidDataException($"Frame {_receive.Nonce} failed authentication: it was altered, replayed or reordered."));
@@ -361,14 +385,17 @@ public sealed class TcpLink : IMessageLink
                     }
 
                     owned = false;
-                    // Back-pressure: while the queue is full, the socket is not read. After a local close the frame is discarded.
-                    await _inbox.EnqueueAsync(new LinkFrame(buffer, length - TagSize), stop).ConfigureAwait(false);
+                    // Counted in bytes: the application taking it wakes this loop if it waits for room. After a local close the frame is discarded.
+                    _inbox.TryEnqueue(new LinkFrame(buffer, length - TagSize), counted: true);
+
+                    // Back-pressure: while the queue is full (in frames or in bytes), the socket is not read.
+                    await WaitForRoomAsync(stop).ConfigureAwait(false);
                 }
                 finally
                 {
-                    if (owned)
+                    if (owned && buffer is not null)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        FrameBuffer.Return(buffer);
                     }
                 }
             }
@@ -384,6 +411,72 @@ public sealed class TcpLink : IMessageLink
         catch (Exception e)
         {
             Fail(LinkCloseReason.NetworkError, e);
+        }
+    }
+
+    /// <summary>
+    /// Reads a frame body of <paramref name="length"/> bytes into a buffer that grows as the bytes arrive (from
+    /// <see cref="InitialFrameBuffer"/>, doubling), never to the claimed length before the bytes are there.
+    /// </summary>
+    /// <returns>The buffer (from <see cref="FrameBuffer"/>), or <c>null</c> when the stream ended first.</returns>
+    internal static async ValueTask<byte[]?> ReadBodyAsync(Stream input, int length, CancellationToken cancellationToken)
+    {
+        byte[] buffer = FrameBuffer.Rent(Math.Min(length, InitialFrameBuffer));
+        int filled = 0;
+        try
+        {
+            while (filled < length)
+            {
+                if (filled == buffer.Length)
+                {
+                    byte[] bigger = FrameBuffer.Rent((int)Math.Min(length, 2L * buffer.Length));
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    FrameBuffer.Return(buffer);
+                    buffer = bigger;
+                }
+
+                int read = await input.ReadAsync(buffer.AsMemory(filled, Math.Min(buffer.Length, length) - filled), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    FrameBuffer.Return(buffer);
+                    return null;
+                }
+
+                filled += read;
+            }
+
+            return buffer;
+        }
+        catch
+        {
+            FrameBuffer.Return(buffer);
+            throw;
+        }
+    }
+
+    private bool HasRoom() =>
+        _inbox.Count < _receiveQueueCapacity && _inbox.CountedCostWaiting < _receiveQueueBytes;
+
+    private async ValueTask WaitForRoomAsync(CancellationToken stop)
+    {
+        while (!HasRoom() && !_inbox.IsClosed)
+        {
+            Volatile.Write(ref _awaitingRoom, 1);
+            if (HasRoom() || _inbox.IsClosed)
+            {
+                Volatile.Write(ref _awaitingRoom, 0);
+                return;
+            }
+
+            await _room.WaitAsync(stop).ConfigureAwait(false);
+        }
+    }
+
+    private void OnConsumed()
+    {
+        if (Interlocked.Exchange(ref _awaitingRoom, 0) == 1)
+        {
+            _room.Release();
         }
     }
 

@@ -16,11 +16,14 @@ public sealed class TcpLinkListener : IAsyncDisposable
     private readonly NodeKey _localKey;
     private readonly TcpLinkOptions _options;
     private readonly Channel<TcpLink> _accepted;
-    private readonly SemaphoreSlim _pending;
+    private readonly StartupGate _gate;
+    private readonly SemaphoreSlim _handshakeSlots;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _handshakes = new();
     private int _disposed;
     private int _handshaking;
+    private long _silent;
 
     private TcpLinkListener(Socket socket, NodeKey localKey, TcpLinkOptions options)
     {
@@ -28,10 +31,27 @@ public sealed class TcpLinkListener : IAsyncDisposable
         _localKey = localKey;
         _options = options;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-        _pending = new SemaphoreSlim(options.MaxPendingHandshakes, options.MaxPendingHandshakes);
+        _gate = new StartupGate(options.MaxUnauthenticatedConnections / 2, options.MaxUnauthenticatedConnections, options.MaxUnauthenticatedPerAddress);
+        _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes, options.MaxPendingHandshakes);
         _accepted = Channel.CreateBounded<TcpLink>(new BoundedChannelOptions(options.MaxPendingHandshakes) { FullMode = BoundedChannelFullMode.Wait });
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
+
+    /// <summary>
+    /// Connections closed without a handshake failure being raised, so far: refused at accept by random early drop or
+    /// the per-address cap (<see cref="RefusedCount"/>), or silent past <see cref="TcpLinkOptions.FirstMessageTimeout"/>
+    /// (<see cref="SilentCount"/>). Closing them throws no exception.
+    /// </summary>
+    public long RejectedCount => Interlocked.Read(ref _silent) + _gate.RefusedCount;
+
+    /// <summary>Connections closed because they sent nothing within <see cref="TcpLinkOptions.FirstMessageTimeout"/>, so far.</summary>
+    public long SilentCount => Interlocked.Read(ref _silent);
+
+    /// <summary>Connections refused at accept (random early drop, or their address's cap), so far.</summary>
+    public long RefusedCount => _gate.RefusedCount;
+
+    /// <summary>Accepted connections not yet authenticated (silent, or in the handshake) now.</summary>
+    public int UnauthenticatedCount => _gate.Count;
 
     /// <summary>
     /// Raised, on a thread-pool thread, when an incoming connection fails its handshake (garbage, timeout, a
@@ -43,7 +63,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
     /// <summary>The address the listener is bound to; the real port when it was started on port 0.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Accepted connections whose handshake is in progress now.</summary>
+    /// <summary>Accepted connections running their handshake now (after their first byte; at most <see cref="TcpLinkOptions.MaxPendingHandshakes"/>); see <see cref="UnauthenticatedCount"/> for all.</summary>
     public int PendingHandshakeCount => Volatile.Read(ref _handshaking);
 
     /// <summary>This node's identity, which accepted links prove to their clients.</summary>
@@ -101,11 +121,8 @@ public sealed class TcpLinkListener : IAsyncDisposable
         _socket.Dispose();
         await _acceptLoop.ConfigureAwait(false);
 
-        // Wait for the handshakes in progress: each holds a slot until it ends (cancelled by _stop).
-        for (int i = 0; i < _options.MaxPendingHandshakes; i++)
-        {
-            await _pending.WaitAsync().ConfigureAwait(false);
-        }
+        // Wait for the handshakes in progress (cancelled by _stop); none starts after the accept loop ended.
+        await Task.WhenAll(_handshakes.Keys).ConfigureAwait(false);
 
         _accepted.Writer.TryComplete();
         while (_accepted.Reader.TryRead(out TcpLink? link))
@@ -119,15 +136,6 @@ public sealed class TcpLinkListener : IAsyncDisposable
         CancellationToken stop = _stop.Token;
         while (!stop.IsCancellationRequested)
         {
-            try
-            {
-                await _pending.WaitAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
             Socket client;
             try
             {
@@ -135,22 +143,39 @@ public sealed class TcpLinkListener : IAsyncDisposable
             }
             catch (Exception e) when (stop.IsCancellationRequested || e is ObjectDisposedException)
             {
-                _pending.Release();
                 return;
             }
             catch (SocketException)
             {
                 // A connection reset before it was accepted, or a transient resource error: keep serving.
-                _pending.Release();
                 continue;
             }
 
-            Interlocked.Increment(ref _handshaking);
-            _ = Task.Run(() => HandshakeAsync(client, stop));
+            // Every connection is accepted at once; the gate drops newcomers at random as unauthenticated
+            // connections pile up (OpenSSH's MaxStartups). Silent ones wait for their first byte without a handshake
+            // slot, so a client that speaks is never behind them.
+            IPAddress? address = null;
+            try
+            {
+                address = (client.RemoteEndPoint as IPEndPoint)?.Address;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+
+            if (!_gate.TryEnter(address))
+            {
+                client.Dispose(); // refused and counted, nothing thrown
+                continue;
+            }
+
+            Task handshake = Task.Run(() => HandshakeAsync(client, address, stop));
+            _handshakes.TryAdd(handshake, 0);
+            _ = handshake.ContinueWith(static (t, state) => ((System.Collections.Concurrent.ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _handshakes, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
-    private async Task HandshakeAsync(Socket client, CancellationToken stop)
+    private async Task HandshakeAsync(Socket client, IPAddress? address, CancellationToken stop)
     {
         EndPoint? remote = null;
         try
@@ -161,8 +186,25 @@ public sealed class TcpLinkListener : IAsyncDisposable
         {
         }
 
+        bool slot = false;
+        bool inGate = true;
         try
         {
+            // First, wait for the client's first handshake byte, without throwing and without a handshake slot: a
+            // connection still silent after FirstMessageTimeout is closed and counted.
+            if (!await FirstMessageArrivedAsync(client, stop).ConfigureAwait(false)
+                || !(slot = await _handshakeSlots.WaitAsync(_options.HandshakeTimeout, stop).ConfigureAwait(false)))
+            {
+                if (!stop.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref _silent);
+                }
+
+                client.Dispose();
+                return;
+            }
+
+            Interlocked.Increment(ref _handshaking);
             TcpLink link;
             try
             {
@@ -171,6 +213,10 @@ public sealed class TcpLinkListener : IAsyncDisposable
             finally
             {
                 Interlocked.Decrement(ref _handshaking);
+                _handshakeSlots.Release();
+                slot = false;
+                _gate.Exit(address);
+                inGate = false;
             }
 
             bool queued = false;
@@ -204,8 +250,33 @@ public sealed class TcpLinkListener : IAsyncDisposable
         }
         finally
         {
-            _pending.Release();
+            if (slot)
+            {
+                _handshakeSlots.Release();
+            }
+
+            if (inGate)
+            {
+                _gate.Exit(address);
+            }
         }
+    }
+
+    private async Task<bool> FirstMessageArrivedAsync(Socket client, CancellationToken stop)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Task<int> peek = client.ReceiveAsync(new byte[1], SocketFlags.Peek, deadline.Token).AsTask();
+        Task timeout = Task.Delay(_options.FirstMessageTimeout, deadline.Token);
+        Task first = await Task.WhenAny(peek, timeout).ConfigureAwait(false);
+        deadline.Cancel();
+        if (first == peek && peek.IsCompletedSuccessfully && peek.Result > 0)
+        {
+            return true;
+        }
+
+        // Observe the cancelled or failed receive so nothing is left unobserved.
+        _ = peek.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return false;
     }
 }
 

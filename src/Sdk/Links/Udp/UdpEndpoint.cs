@@ -35,6 +35,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private UdpLink[] _linkList = []; // the links the timer visits, replaced (not changed) under _linkListLock
     private readonly Dictionary<uint, PendingHandshake> _pending = new();
     private readonly Dictionary<(uint, SocketAddress), PendingHandshake> _pendingByInitiator = new();
+    private readonly Dictionary<SocketAddress, int> _pendingBySource = new();
     private readonly object _handshakeLock = new();
     private readonly Channel<UdpLink> _accepted;
     private readonly byte[] _cookieSecret = RandomNumberGenerator.GetBytes(32);
@@ -237,11 +238,12 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             foreach (PendingHandshake p in _pending.Values)
             {
-                p.Handshake.Dispose();
+                DisposeHandshake(p);
             }
 
             _pending.Clear();
             _pendingByInitiator.Clear();
+            _pendingBySource.Clear();
         }
 
         _transport.Dispose();
@@ -471,7 +473,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 _transport.Send(retry, source);
                 return;
             }
-            else if (_pending.Count >= _options.MaxPendingHandshakes)
+            else if (_pending.Count >= _options.MaxPendingHandshakes
+                || (_pendingBySource.TryGetValue(source, out int fromSource) && fromSource >= _options.MaxPendingHandshakesPerSource))
             {
                 Interlocked.Increment(ref _handshakesRefused);
                 return;
@@ -493,6 +496,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 var pending = new PendingHandshake(handshake, cid, initiatorCid, Clone(source), handshake.Deadline);
                 _pending.Add(cid, pending);
                 _pendingByInitiator.Add((initiatorCid, pending.Address), pending);
+                _pendingBySource[pending.Address] = _pendingBySource.GetValueOrDefault(pending.Address) + 1;
                 if (_pending.Count > _peakPending)
                 {
                     Volatile.Write(ref _peakPending, _pending.Count);
@@ -505,21 +509,27 @@ public sealed class UdpEndpoint : IAsyncDisposable
         _transport.Send(reply, source);
     }
 
+    /// <summary>The smallest well-formed Finish: header, then message 3 with the handshake payload.</summary>
+    private static readonly int MinFinishSize = UdpWire.FinishHeaderSize + NoiseHandshake.MessageSize(2, UdpWire.HandshakePayloadSize);
+
     private void OnFinish(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
         uint cid = BinaryPrimitives.ReadUInt32BigEndian(datagram[1..]);
         PendingHandshake? pending;
         lock (_handshakeLock)
         {
-            if (_pending.Remove(cid, out pending))
-            {
-                _pendingByInitiator.Remove((pending.InitiatorCid, pending.Address));
-            }
+            _pending.TryGetValue(cid, out pending);
         }
 
         if (pending is null)
         {
-            if (_links.TryGetValue(cid, out UdpLink? established))
+            // A repeated Finish is answered with a ping only when it is a whole one (issue 13, finding 8): the ping is
+            // smaller than it, so a forged 5-byte "Finish" naming a known connection makes the node send nothing.
+            if (datagram.Length < MinFinishSize)
+            {
+                Interlocked.Increment(ref _droppedMalformed);
+            }
+            else if (_links.TryGetValue(cid, out UdpLink? established))
             {
                 established.OnDuplicateFinish();
             }
@@ -531,10 +541,50 @@ public sealed class UdpEndpoint : IAsyncDisposable
             return;
         }
 
+        // Issue 13, finding 5: a FINISH from another address, or one that fails authentication, changes nothing; the
+        // pending handshake stays for the initiator's real message 3. Only an authenticated one removes it.
+        if (!source.Equals(pending.Address))
+        {
+            Interlocked.Increment(ref _handshakesFailed);
+            return;
+        }
+
         UdpLink? link = null;
+        UdpSession? session = null;
+        bool authenticated;
+        lock (pending)
+        {
+            if (pending.Handshake.RemoteAuthenticated)
+            {
+                return; // another thread finished it
+            }
+
+            try
+            {
+                session = pending.Handshake.ReadFinish(datagram, pending.InitiatorCid);
+            }
+            catch (Exception e) when (e is HandshakeException or ArgumentException or InvalidOperationException)
+            {
+                // InvalidOperationException: the handshake expired and was disposed meanwhile.
+                Interlocked.Increment(ref _handshakesFailed);
+            }
+
+            authenticated = pending.Handshake.RemoteAuthenticated;
+        }
+
+        if (!authenticated)
+        {
+            return; // changed nothing
+        }
+
+        RemovePending(cid, pending);
+        if (session is null)
+        {
+            return;
+        }
+
         try
         {
-            UdpSession session = pending.Handshake.ReadFinish(datagram, pending.InitiatorCid);
             link = new UdpLink(this, _localKey, _options, cid, source, expectedRemoteId: null);
             link.Establish(session, source, now);
         }
@@ -543,10 +593,6 @@ public sealed class UdpEndpoint : IAsyncDisposable
             Interlocked.Increment(ref _handshakesFailed);
             return;
         }
-        finally
-        {
-            pending.Handshake.Dispose();
-        }
 
         AddLink(cid, link);
         link.SendPing(); // lets the dialer know message 3 arrived
@@ -554,6 +600,46 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             Interlocked.Increment(ref _handshakesRefused);
             _ = link.DisposeAsync().AsTask();
+        }
+    }
+
+    private void RemovePending(uint cid, PendingHandshake pending)
+    {
+        lock (_handshakeLock)
+        {
+            if (_pending.TryGetValue(cid, out PendingHandshake? current) && ReferenceEquals(current, pending))
+            {
+                _pending.Remove(cid);
+                _pendingByInitiator.Remove((pending.InitiatorCid, pending.Address));
+                ForgetSource(pending.Address);
+            }
+        }
+
+        DisposeHandshake(pending);
+    }
+
+    /// <summary>One fewer pending handshake from <paramref name="source"/> (under the handshake lock).</summary>
+    private void ForgetSource(SocketAddress source)
+    {
+        if (_pendingBySource.TryGetValue(source, out int count))
+        {
+            if (count <= 1)
+            {
+                _pendingBySource.Remove(source);
+            }
+            else
+            {
+                _pendingBySource[source] = count - 1;
+            }
+        }
+    }
+
+    /// <summary>Disposes a pending handshake under its lock, so a FINISH being read on another thread sees it whole or disposed.</summary>
+    private static void DisposeHandshake(PendingHandshake pending)
+    {
+        lock (pending)
+        {
+            pending.Handshake.Dispose();
         }
     }
 
@@ -671,7 +757,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 if (_pending.Remove(cid, out PendingHandshake? p))
                 {
                     _pendingByInitiator.Remove((p.InitiatorCid, p.Address));
-                    p.Handshake.Dispose();
+                    ForgetSource(p.Address);
+                    DisposeHandshake(p);
                     Interlocked.Increment(ref _handshakesFailed);
                 }
             }

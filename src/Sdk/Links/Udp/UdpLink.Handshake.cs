@@ -38,11 +38,23 @@ public sealed partial class UdpLink
                     return true; // a duplicate
                 }
 
+                // Answers count only from the address dialed (issue 13, finding 5).
+                if (!source.Equals(_remote))
+                {
+                    return false;
+                }
+
                 try
                 {
                     Establish(handshake.ReadResponse(datagram, _options, LocalConnectionId, _expectedRemoteId), source, now);
                     _confirmed = false; // message 3 goes until the responder answers
                     SendHandshakePacketLocked(now);
+                }
+                catch (HandshakeException e) when (!handshake.RemoteAuthenticated)
+                {
+                    // Forged or damaged: it changed nothing, and the real response may still come.
+                    _ = e;
+                    return false;
                 }
                 catch (HandshakeException e)
                 {

@@ -104,7 +104,7 @@ public sealed partial class UdpLink : IMessageLink
         // Bounded by flow control (reliable) and ReceiveQueueCapacity (unreliable).
         _inbox = new LinkInbox(0, OnConsumed, inlineContinuations: options.ReceiveInline);
         _packer = new PacketPacker(endpoint.Buffers, options);
-        _receiveLanes = new ReceiveLanes(_inbox, endpoint.Buffers, options.ReliableWindow, options.MaxFrameSize);
+        _receiveLanes = new ReceiveLanes(_inbox, endpoint.Buffers, options.ReliableWindow, options.MaxFrameSize, (2L * options.ReceiveWindow) + (2L * options.MaxFrameSize));
         _recovery = new LossDetection(new RttEstimator(UdpClock.Micros(options.InitialRetransmitTimeout), UdpClock.Micros(options.MinRetransmitTimeout), UdpClock.Micros(options.MaxRetransmitTimeout)));
         _received = new ReceivedPackets(UdpClock.Micros(options.MaxAckDelay));
         _credit = new FlowCredit(options.ReceiveWindow, 0, options.IgnoreFlowControl);

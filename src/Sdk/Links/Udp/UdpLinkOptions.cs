@@ -23,6 +23,7 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly int _reliableWindow = 4096;
     private readonly int _receiveWindow = 4 * 1024 * 1024;
     private readonly int _maxPendingHandshakes = 1024;
+    private readonly int _maxPendingHandshakesPerSource = 8;
     private readonly int _cookieThreshold = 64;
     private readonly long _keyUpdatePackets = 1L << 22;
     private readonly TimeSpan _keyUpdateInterval = TimeSpan.FromMinutes(10);
@@ -199,6 +200,15 @@ public sealed class UdpLinkOptions : LinkOptions
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int MaxPendingHandshakes { get => _maxPendingHandshakes; init => _maxPendingHandshakes = AtLeastOne(value); }
+
+    /// <summary>
+    /// The endpoint's cap on incoming handshakes in progress from one source (address and port), so that one socket
+    /// cannot fill <see cref="MaxPendingHandshakes"/> by echoing cookies with distinct connection ids and lock new
+    /// peers out (issue 13, finding 6). Initiations beyond it are dropped and counted
+    /// (<see cref="UdpEndpointStatistics.HandshakesRefused"/>). Default 8.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int MaxPendingHandshakesPerSource { get => _maxPendingHandshakesPerSource; init => _maxPendingHandshakesPerSource = AtLeastOne(value); }
 
     /// <summary>
     /// When this many incoming handshakes are in progress, the endpoint keeps no state for a new initiation until

@@ -78,6 +78,7 @@ internal sealed class UdpHandshake : IDisposable
         uint remoteCid = BinaryPrimitives.ReadUInt32BigEndian(response[5..]);
         Span<byte> payload = stackalloc byte[256];
         int length = noise.ReadMessage(response[UdpWire.ResponseHeaderSize..], payload);
+        RemoteAuthenticated = true;
         HandshakeParameters remote = ParsePayload(payload[..length]);
         if (remote.Cid != remoteCid)
         {
@@ -141,6 +142,7 @@ internal sealed class UdpHandshake : IDisposable
         NoiseHandshake noise = _noise ?? throw new InvalidOperationException("The handshake is complete.");
         Span<byte> payload = stackalloc byte[256];
         int length = noise.ReadMessage(finish[UdpWire.FinishHeaderSize..], payload);
+        RemoteAuthenticated = true;
         HandshakeParameters remote = ParsePayload(payload[..length]);
         if (remote.Cid != initiatorCid)
         {
@@ -149,6 +151,13 @@ internal sealed class UdpHandshake : IDisposable
 
         return Complete(noise, noise.RemoteStaticKey.ToArray(), remote, initiatorCid);
     }
+
+    /// <summary>
+    /// Whether the remote side's last message authenticated. When <see cref="ReadResponse"/> or <see cref="ReadFinish"/>
+    /// throws and this is false, the message changed nothing (the Noise state rolls back) and the handshake goes on:
+    /// a packet anyone could have sent must not end it (issue 13, finding 5).
+    /// </summary>
+    public bool RemoteAuthenticated { get; private set; }
 
     /// <summary>Whether the initiator's packet is due again.</summary>
     public bool Due(long now) => now >= NextSendAt;

@@ -12,13 +12,19 @@ internal sealed class ReceiveLanes
     private readonly LinkInbox _inbox;
     private readonly FramePool _buffers;
     private readonly int _maxFrameSize;
+    private readonly long _maxPartialBytes;
+    private long _partialBytes;
 
     /// <param name="inbox">Where complete frames go.</param>
     /// <param name="buffers">Where whole frames are copied to.</param>
     /// <param name="reliableWindow">The reorder window, in frames.</param>
     /// <param name="maxFrameSize">The largest frame accepted.</param>
-    public ReceiveLanes(LinkInbox inbox, FramePool buffers, int reliableWindow, int maxFrameSize)
+    /// <param name="maxPartialBytes">The bytes partial frames of this link may hold together (issue 13, finding 1);
+    /// beyond it, unreliable partial frames are dropped oldest first, and a reliable fragment that still does not fit
+    /// closes the link (a peer within its flow-control credit never gets there). 0: twice the largest frame plus 64 KiB.</param>
+    public ReceiveLanes(LinkInbox inbox, FramePool buffers, int reliableWindow, int maxFrameSize, long maxPartialBytes = 0)
     {
+        _maxPartialBytes = maxPartialBytes > 0 ? maxPartialBytes : (2L * maxFrameSize) + (64 * 1024);
         _inbox = inbox;
         _buffers = buffers;
         _maxFrameSize = maxFrameSize;
@@ -56,7 +62,7 @@ internal sealed class ReceiveLanes
                 // Fragments may have come first: the sender cut the frame anew when its path MTU changed.
                 if (lane.Partial.Remove(seq, out Reassembly? partial))
                 {
-                    partial.Release();
+                    Drop(partial);
                 }
 
                 lane.Complete(seq, LinkFrame.Copy(data, _buffers), _inbox);
@@ -124,7 +130,7 @@ internal sealed class ReceiveLanes
                     }
 
                     partial.Remove(oldest, out Reassembly? evicted);
-                    evicted!.Release();
+                    Drop(evicted!);
                     unreliable.IncompleteDropped++;
                 }
             }
@@ -141,12 +147,16 @@ internal sealed class ReceiveLanes
         }
 
         // Chunk sizes may differ between fragments of one frame (the sender's path MTU changed): offsets are in bytes.
-        if (!reassembly.Add(index * chunkSize, data) || !reassembly.IsComplete)
+        long held = reassembly.HeldBytes;
+        bool added = reassembly.Add(index * chunkSize, data);
+        _partialBytes += reassembly.HeldBytes - held;
+        if (!added || !reassembly.IsComplete)
         {
-            return null;
+            return _partialBytes > _maxPartialBytes ? MakeRoom(cls, seq, partial) : null;
         }
 
         partial.Remove(seq);
+        _partialBytes -= reassembly.HeldBytes;
         LinkFrame frame = reassembly.TakeFrame();
         if (cls < 2)
         {
@@ -170,7 +180,7 @@ internal sealed class ReceiveLanes
             {
                 if (key < seq && sequenced.Partial.Remove(key, out Reassembly? stale))
                 {
-                    stale.Release();
+                    Drop(stale);
                     sequenced.IncompleteDropped++;
                 }
             }
@@ -178,6 +188,53 @@ internal sealed class ReceiveLanes
 
         _inbox.TryEnqueueTallied(frame);
         return null;
+    }
+
+    /// <summary>The bytes partial frames hold now (tests and status).</summary>
+    public long PartialBytes => _partialBytes;
+
+    /// <summary>Partial frames dropped because the link's partial frames held more than their byte limit.</summary>
+    public long PartialOverflowDropped { get; private set; }
+
+    private void Drop(Reassembly reassembly)
+    {
+        _partialBytes -= reassembly.HeldBytes;
+        reassembly.Release();
+    }
+
+    /// <summary>Over the byte limit: drops unreliable partial frames, oldest first, then fails a reliable fragment.</summary>
+    private FrameError? MakeRoom(int cls, ulong seq, Dictionary<ulong, Reassembly> current)
+    {
+        foreach (UnreliableReceiveLane lane in _unreliable)
+        {
+            while (_partialBytes > _maxPartialBytes && lane.Partial.Count > 0)
+            {
+                ulong oldest = ulong.MaxValue;
+                foreach (ulong key in lane.Partial.Keys)
+                {
+                    oldest = Math.Min(oldest, key);
+                }
+
+                lane.Partial.Remove(oldest, out Reassembly? evicted);
+                Drop(evicted!);
+                lane.IncompleteDropped++;
+                PartialOverflowDropped++;
+            }
+        }
+
+        if (_partialBytes <= _maxPartialBytes)
+        {
+            return null;
+        }
+
+        if (current.Remove(seq, out Reassembly? mine))
+        {
+            Drop(mine);
+        }
+
+        return cls < 2
+            ? FrameError.Malformed($"partial frames beyond {_maxPartialBytes} bytes: more than the flow-control credit allows")
+            : null;
     }
 
     /// <summary>Drops frames held for reordering and partial frames, returning their buffers (the link closed).</summary>
