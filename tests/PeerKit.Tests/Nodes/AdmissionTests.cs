@@ -208,7 +208,9 @@ public sealed class AdmissionTests
 
             Peer peer = await connecting.WaitAsync(Wait);
             Assert.True(peer.IsConnected);
-            Assert.InRange(peak, 1, 2);
+            // At most MaxPendingPeers at once. Silent connections take no slot, so alice's own handshake may come
+            // and go between two polls: zero is a valid peak (a lower bound here raced with the 5 ms poll).
+            Assert.InRange(peak, 0, 2);
             // Silent connections hold no handshake slot; they are closed after the first-message deadline and
             // counted as rejections, not as failed handshakes (issue 13).
             await EventuallyAsync(() => hub.RejectedConnectionCount >= 8, "the silent connections are closed and counted");
