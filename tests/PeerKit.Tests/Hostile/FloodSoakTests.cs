@@ -13,6 +13,7 @@ namespace PeerKit.Tests.Hostile;
 /// Issue 13's bounded soak: the floods run together against one node while a legitimate peer exchanges reliable
 /// messages; loopback only, stops by itself. CI runs 8 s; set <c>PEERKIT_SOAK_SECONDS</c> (at most 120) for longer.
 /// </summary>
+[Collection(ProcessWideMemory.Name)]
 public sealed class FloodSoakTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

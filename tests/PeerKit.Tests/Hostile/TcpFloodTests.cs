@@ -6,6 +6,7 @@ using PeerKit.Links.Tcp;
 namespace PeerKit.Tests.Hostile;
 
 /// <summary>Issue 13, findings 2, 3, 4 and 7 on the TCP link and its listener.</summary>
+[Collection(ProcessWideMemory.Name)]
 public sealed class TcpFloodTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
