@@ -25,13 +25,22 @@ public class AllocationTests
             operation();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Iterations; i++)
+        // The least of three measurements: tiered compilation can still replace a method during the first one and
+        // allocate once on this thread (seen once in a clean-clone CI run, 0.77 B per call); an allocation the
+        // operation itself makes shows in every measurement.
+        double least = double.MaxValue;
+        for (int attempt = 0; attempt < 3 && least > 0; attempt++)
         {
-            operation();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Iterations; i++)
+            {
+                operation();
+            }
+
+            least = Math.Min(least, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Iterations);
         }
 
-        return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Iterations;
+        return least;
     }
 
     private static Block SampleBlock()
