@@ -580,7 +580,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         // pending handshake stays for the initiator's real message 3. Only an authenticated one removes it.
         if (!source.Equals(pending.Address))
         {
-            Interlocked.Increment(ref _handshakesFailed);
+            InboundHandshakeFailed(DisconnectReason.BreachOfProtocol);
             return;
         }
 
@@ -594,18 +594,11 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 return; // another thread finished it
             }
 
-            try
-            {
-                session = pending.Handshake.TryReadFinish(datagram, pending.InitiatorCid, out _);
-            }
-            catch (InvalidOperationException)
-            {
-                // The handshake expired and was disposed meanwhile.
-            }
-
+            // Null also when the handshake expired and was disposed meanwhile.
+            session = pending.Handshake.TryReadFinish(datagram, pending.InitiatorCid, out _);
             if (session is null)
             {
-                Interlocked.Increment(ref _handshakesFailed);
+                InboundHandshakeFailed(DisconnectReason.BreachOfProtocol);
             }
 
             authenticated = pending.Handshake.RemoteAuthenticated;
@@ -629,7 +622,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         }
         catch (Exception e) when (e is HandshakeException or ArgumentException)
         {
-            Interlocked.Increment(ref _handshakesFailed);
+            InboundHandshakeFailed(DisconnectReason.BreachOfProtocol);
             return;
         }
 
@@ -640,6 +633,16 @@ public sealed class UdpEndpoint : IAsyncDisposable
             Interlocked.Increment(ref _handshakesRefused);
             _ = link.DisposeAsync().AsTask();
         }
+    }
+
+    /// <summary>
+    /// An incoming handshake failed (a forged or garbage FINISH, an initiator that never finished): counted in
+    /// <see cref="UdpEndpointStatistics.HandshakesFailed"/> and, like TCP's, in the <c>peerkit.handshakes.failed</c> metric.
+    /// </summary>
+    private void InboundHandshakeFailed(DisconnectReason reason)
+    {
+        Interlocked.Increment(ref _handshakesFailed);
+        Diagnostics.PeerKitMetrics.HandshakeFailed(reason);
     }
 
     private void RemovePending(uint cid, PendingHandshake pending)
@@ -798,7 +801,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                     _pendingByInitiator.Remove((p.InitiatorCid, p.Address));
                     ForgetSource(p.Address);
                     DisposeHandshake(p);
-                    Interlocked.Increment(ref _handshakesFailed);
+                    InboundHandshakeFailed(DisconnectReason.ReadTimeout);
                 }
             }
         }

@@ -156,10 +156,15 @@ internal sealed class UdpHandshake : IDisposable
     /// Null when it is malformed or fails authentication (<paramref name="failure"/> says which), without throwing;
     /// <see cref="RemoteAuthenticated"/> then says whether it changed anything.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The handshake is complete or was disposed.</exception>
+    /// <remarks>When the handshake is complete or was disposed (it expired), null with <see cref="HandshakeFailure.ConnectionClosed"/>.</remarks>
     public UdpSession? TryReadFinish(ReadOnlySpan<byte> finish, uint initiatorCid, out HandshakeFailure failure)
     {
-        NoiseHandshake noise = _noise ?? throw new InvalidOperationException("The handshake is complete.");
+        if (_noise is not { } noise)
+        {
+            failure = HandshakeFailure.ConnectionClosed;
+            return null;
+        }
+
         Span<byte> payload = stackalloc byte[256];
         if (!noise.TryReadMessage(finish[UdpWire.FinishHeaderSize..], payload, out int length, out failure))
         {
