@@ -19,6 +19,9 @@ public sealed record FuzzSettings
     /// <summary>The seed of the mutations (a run is repeatable up to timing).</summary>
     public int Seed { get; init; } = 13;
 
+    /// <summary>TCP inputs sent at least, even when the UDP inputs are done sooner (each is a connection, slower).</summary>
+    public long MinTcpInputs { get; init; } = 200;
+
     /// <summary>The managed heap may not exceed this during the run.</summary>
     public long MaxHeapBytes { get; init; } = 256L << 20;
 
@@ -229,7 +232,7 @@ public static class FuzzCampaign
         UdpEndpointStatistics before = server.GetStatistics();
         var watch = Stopwatch.StartNew();
         using var tcpStop = new CancellationTokenSource();
-        Task<long> tcpFuzz = Task.Run(() => FuzzTcpAsync(listener.LocalEndPoint, serverKey.Id, attackerKey, tcpCaptures, settings.Seed + 1, tcpStop.Token));
+        Task<long> tcpFuzz = Task.Run(() => FuzzTcpAsync(listener.LocalEndPoint, serverKey.Id, attackerKey, tcpCaptures, settings.Seed + 1, settings.MinTcpInputs, tcpStop.Token));
         report.UdpInputs = FuzzUdp(server.LocalEndPoint, udpCaptures, settings, watch);
         tcpStop.Cancel();
         report.TcpInputs = await tcpFuzz.ConfigureAwait(false);
@@ -425,11 +428,11 @@ public static class FuzzCampaign
     }
 
     /// <summary>
-    /// TCP inputs, one per connection, until <paramref name="stop"/>: half are mutated handshake messages (message 1
+    /// TCP inputs, one per connection, until <paramref name="stopAfterMinimum"/> once <paramref name="minInputs"/> were sent: half are mutated handshake messages (message 1
     /// with its preamble, or a genuine message 1 then a mutated captured message 3), half are mutated frames sent after
     /// a real handshake. The client waits briefly for the listener's verdict, then resets the connection (no TIME_WAIT).
     /// </summary>
-    private static async Task<long> FuzzTcpAsync(IPEndPoint target, NodeId serverId, NodeKey key, TcpCaptures captures, int seed, CancellationToken stop)
+    private static async Task<long> FuzzTcpAsync(IPEndPoint target, NodeId serverId, NodeKey key, TcpCaptures captures, int seed, long minInputs, CancellationToken stopAfterMinimum)
     {
         var random = new Random(seed);
         var mutator = new Mutator(random);
@@ -439,7 +442,9 @@ public static class FuzzCampaign
         byte[] output = new byte[80_000];
         byte[] sink = new byte[4096];
         long inputs = 0;
-        while (!stop.IsCancellationRequested)
+        var limit = Stopwatch.StartNew();
+        CancellationToken stop = CancellationToken.None;
+        while ((!stopAfterMinimum.IsCancellationRequested || inputs < minInputs) && limit.Elapsed < TimeSpan.FromMinutes(30))
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.LingerState = new LingerOption(true, 0);

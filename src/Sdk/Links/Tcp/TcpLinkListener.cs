@@ -18,7 +18,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
     private readonly TcpLinkOptions _options;
     private readonly Channel<TcpLink> _accepted;
     private readonly StartupGate _gate;
-    private readonly SemaphoreSlim _handshakeSlots;
+    private readonly HandshakeSlots _handshakeSlots;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _handshakes = new();
@@ -34,7 +34,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
         _options = options;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _gate = new StartupGate(options.MaxUnauthenticatedConnections / 2, options.MaxUnauthenticatedConnections, options.MaxUnauthenticatedPerAddress);
-        _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes, options.MaxPendingHandshakes);
+        _handshakeSlots = new HandshakeSlots(options.MaxPendingHandshakes);
         _accepted = Channel.CreateBounded<TcpLink>(new BoundedChannelOptions(options.MaxPendingHandshakes) { FullMode = BoundedChannelFullMode.Wait });
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
@@ -201,7 +201,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
             // First, wait for the client's first handshake byte, without throwing and without a handshake slot: a
             // connection still silent after FirstMessageTimeout is closed and counted.
             if (!await FirstMessageArrivedAsync(client, stop).ConfigureAwait(false)
-                || !(slot = await _handshakeSlots.WaitAsync(_options.HandshakeTimeout, stop).ConfigureAwait(false)))
+                || !(slot = await _handshakeSlots.WaitAsync(address, _options.HandshakeTimeout, stop).ConfigureAwait(false)))
             {
                 if (!stop.IsCancellationRequested)
                 {
@@ -223,7 +223,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
             finally
             {
                 Interlocked.Decrement(ref _handshaking);
-                _handshakeSlots.Release();
+                _handshakeSlots.Release(address);
                 slot = false;
                 _gate.Exit(address);
                 inGate = false;
@@ -265,7 +265,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
         {
             if (slot)
             {
-                _handshakeSlots.Release();
+                _handshakeSlots.Release(address);
             }
 
             if (inGate)
