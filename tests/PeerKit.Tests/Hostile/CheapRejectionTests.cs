@@ -171,6 +171,61 @@ public sealed class CheapRejectionTests
         Assert.True(Interlocked.Read(ref metric) >= Rounds, $"peerkit.handshakes.failed rose by {metric}");
     }
 
+    [Fact]
+    public async Task Forged_udp_responses_to_a_dialer_are_rejected_without_an_exception_and_counted()
+    {
+        object owner = new();
+        s_owner.Value = owner;
+        var thrown = new ConcurrentQueue<Exception>();
+        void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (ReferenceEquals(s_owner.Value, owner))
+            {
+                thrown.Enqueue(e.Exception);
+            }
+        }
+
+        using NodeKey dialerKey = NodeKey.Generate();
+        await using UdpEndpoint dialer = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), dialerKey);
+        using var fake = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        fake.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        fake.ReceiveTimeout = 5000;
+        using var cancel = new CancellationTokenSource();
+        Task<UdpLink> connecting = dialer.ConnectAsync((IPEndPoint)fake.LocalEndPoint!, cancellationToken: cancel.Token);
+        s_owner.Value = null;
+
+        byte[] init = new byte[2048];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        int length = fake.ReceiveFrom(init, ref from);
+        Assert.Equal(UdpWire.TypeInit, init[0]);
+        const int Forged = 10;
+        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
+        try
+        {
+            for (int i = 0; i < Forged; i++)
+            {
+                byte[] response = new byte[UdpWire.ResponseHeaderSize + NoiseHandshake.MessageSize(1, UdpWire.HandshakePayloadSize)];
+                Random.Shared.NextBytes(response);
+                response[0] = UdpWire.TypeResponse;
+                init.AsSpan(3, 4).CopyTo(response.AsSpan(1)); // the dialer's connection id
+                response[UdpWire.ResponseHeaderSize] = 0x04;   // shaped like a key; not a point
+                fake.SendTo(response, from);
+            }
+
+            await WaitForAsync(() => dialer.GetStatistics().HandshakesFailed >= Forged);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+        }
+
+        Assert.True(thrown.IsEmpty, $"{thrown.Count} exceptions thrown while rejecting: " + string.Join("; ", thrown.Take(5).Select(e => $"{e.GetType().Name}: {e.Message}")));
+        Assert.Equal(Forged, dialer.GetStatistics().HandshakesFailed);
+        Assert.False(connecting.IsCompleted, "a forged response ended the dial");
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<Exception>(() => connecting);
+    }
+
     private static async Task RunAsync(TcpLinkListener listener, Func<Socket, Task>[] attacks)
     {
         foreach (Func<Socket, Task> attack in attacks)

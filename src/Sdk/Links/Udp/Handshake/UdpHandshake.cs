@@ -66,30 +66,47 @@ internal sealed class UdpHandshake : IDisposable
         retry.Slice(5, UdpWire.CookieSize).CopyTo(packet.AsSpan(UdpWire.InitHeaderSize));
     }
 
+    /// <summary>The throwing form of <see cref="TryReadResponse"/>.</summary>
+    /// <exception cref="HandshakeException">The response is malformed, fails authentication, or names another node.</exception>
+    public UdpSession ReadResponse(ReadOnlySpan<byte> response, UdpLinkOptions options, uint localCid, NodeId? expectedRemoteId)
+        => TryReadResponse(response, options, localCid, expectedRemoteId, out HandshakeException? failure)
+            ?? throw (failure ?? new HandshakeException(HandshakeFailure.AuthenticationFailed, NoiseHandshake.Describe(HandshakeFailure.AuthenticationFailed, 1)));
+
     /// <summary>
     /// The initiator got RESPONSE: reads message 2, checks the responder is <paramref name="expectedRemoteId"/> (before
     /// revealing this side's static key), and makes <see cref="Packet"/> FINISH (message 3), with the retransmission
-    /// timer restarted.
+    /// timer restarted. Null, without throwing, when it fails: with <paramref name="failure"/> null when the message did
+    /// not authenticate (it changed nothing: the real response may still come), or the failure that ends the handshake
+    /// (an authenticated response with a bad payload, or another node), made but not thrown.
     /// </summary>
-    /// <exception cref="HandshakeException">The response is malformed, fails authentication, or names another node.</exception>
-    public UdpSession ReadResponse(ReadOnlySpan<byte> response, UdpLinkOptions options, uint localCid, NodeId? expectedRemoteId)
+    public UdpSession? TryReadResponse(ReadOnlySpan<byte> response, UdpLinkOptions options, uint localCid, NodeId? expectedRemoteId, out HandshakeException? failure)
     {
-        NoiseHandshake noise = _noise ?? throw new InvalidOperationException("The handshake is complete.");
+        failure = null;
+        if (_noise is not { } noise)
+        {
+            return null;
+        }
+
         uint remoteCid = BinaryPrimitives.ReadUInt32BigEndian(response[5..]);
         Span<byte> payload = stackalloc byte[256];
-        int length = noise.ReadMessage(response[UdpWire.ResponseHeaderSize..], payload);
-        RemoteAuthenticated = true;
-        HandshakeParameters remote = ParsePayload(payload[..length]);
-        if (remote.Cid != remoteCid)
+        if (!noise.TryReadMessage(response[UdpWire.ResponseHeaderSize..], payload, out int length, out _))
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's connection id does not match its handshake payload.");
+            return null;
+        }
+
+        RemoteAuthenticated = true;
+        if (!TryParsePayload(payload[..length], out HandshakeParameters remote) || remote.Cid != remoteCid)
+        {
+            failure = new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's handshake payload is malformed or does not match its connection id.");
+            return null;
         }
 
         byte[] remoteStatic = noise.RemoteStaticKey.ToArray();
         NodeId remoteId = NodeId.FromPublicKey(remoteStatic);
         if (expectedRemoteId is { } expected && expected != remoteId)
         {
-            throw new IdentityMismatchException(expected, remoteId);
+            failure = new IdentityMismatchException(expected, remoteId);
+            return null;
         }
 
         Span<byte> ours = stackalloc byte[UdpWire.HandshakePayloadSize];
