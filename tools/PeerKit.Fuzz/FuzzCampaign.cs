@@ -279,6 +279,8 @@ public static class FuzzCampaign
         Add(report, "udp cookies sent", after.CookiesSent - before.CookiesSent);
         Add(report, "udp initiations rate-limited", after.InitiationsRateLimited - before.InitiationsRateLimited);
         Add(report, "udp replies suppressed (must be 0)", after.RepliesSuppressed - before.RepliesSuppressed);
+        Add(report, "udp responses resent (init repeated)", after.ResponsesResent - before.ResponsesResent);
+        Add(report, "udp finishes repeated (ping to the peer)", after.FinishesRepeated - before.FinishesRepeated);
         Add(report, "udp datagrams received", after.DatagramsReceived - before.DatagramsReceived);
         Add(report, "udp peak pending handshakes", after.PeakPendingHandshakes);
         foreach ((string name, long count) in handshakeFailures)

@@ -56,6 +56,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private long _cookiesSent;
     private long _initiationsRateLimited;
     private long _repliesSuppressed;
+    private long _responsesResent;
+    private long _finishesRepeated;
     private long _receiveBatches;
 
     private UdpEndpoint(IDatagramTransport transport, NodeKey localKey, UdpLinkOptions options)
@@ -207,6 +209,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
             CookiesSent = Interlocked.Read(ref _cookiesSent),
             InitiationsRateLimited = Interlocked.Read(ref _initiationsRateLimited),
             RepliesSuppressed = Interlocked.Read(ref _repliesSuppressed),
+            ResponsesResent = Interlocked.Read(ref _responsesResent),
+            FinishesRepeated = Interlocked.Read(ref _finishesRepeated),
             PendingHandshakes = pending,
             PeakPendingHandshakes = Volatile.Read(ref _peakPending),
             Links = _links.Count,
@@ -464,6 +468,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             if (_pendingByInitiator.TryGetValue((initiatorCid, source), out PendingHandshake? existing))
             {
                 reply = existing.Handshake.Packet; // our response was lost: send it again
+                Interlocked.Increment(ref _responsesResent);
             }
             else
             {
@@ -566,6 +571,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             }
             else if (_links.TryGetValue(cid, out UdpLink? established))
             {
+                Interlocked.Increment(ref _finishesRepeated);
                 established.OnDuplicateFinish();
             }
             else

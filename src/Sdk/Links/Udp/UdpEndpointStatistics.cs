@@ -34,6 +34,12 @@ public readonly record struct UdpEndpointStatistics
     /// </summary>
     public long RepliesSuppressed { get; init; }
 
+    /// <summary>INITs of a handshake already pending (same initiator id and address): its RESPONSE was sent again.</summary>
+    public long ResponsesResent { get; init; }
+
+    /// <summary>Whole FINISHes naming an established link: answered with a ping to the link's peer (not to the sender).</summary>
+    public long FinishesRepeated { get; init; }
+
     /// <summary>Handshakes that failed (authentication, identity, timeout).</summary>
     public long HandshakesFailed { get; init; }
 
