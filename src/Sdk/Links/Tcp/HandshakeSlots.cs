@@ -83,6 +83,11 @@ internal sealed class HandshakeSlots
         waiter.Expiry = new CancellationTokenSource(timeout);
         waiter.Registrations[0] = waiter.Expiry.Token.UnsafeRegister(static state => GiveUp(state), (this, waiter));
         waiter.Registrations[1] = cancellationToken.UnsafeRegister(static state => GiveUp(state), (this, waiter));
+        if (waiter.Completion.Task.IsCompleted)
+        {
+            waiter.ReleaseTimers(); // granted before the timers were set: Finish could not release them
+        }
+
         return waiter.Completion.Task;
     }
 
@@ -200,10 +205,15 @@ internal sealed class HandshakeSlots
         {
             if (Completion.TrySetResult(granted))
             {
-                Registrations[0].Dispose();
-                Registrations[1].Dispose();
-                Expiry?.Dispose();
+                ReleaseTimers();
             }
+        }
+
+        public void ReleaseTimers()
+        {
+            Registrations[0].Dispose();
+            Registrations[1].Dispose();
+            Expiry?.Dispose();
         }
     }
 }
