@@ -18,7 +18,8 @@ public sealed class UdpHandshakeFloodTests
     public async Task One_socket_sending_initiations_with_distinct_ids_holds_at_most_its_share_and_a_new_peer_gets_in()
     {
         using NodeKey serverKey = NodeKey.Generate();
-        var options = new UdpLinkOptions { CookieThreshold = 100_000, MaxPendingHandshakes = 64 };
+        // A burst above the flood, so that the per-source cap on pending handshakes is what holds (the rate: UdpInitiationRateTests).
+        var options = new UdpLinkOptions { CookieThreshold = 100_000, MaxPendingHandshakes = 64, InitiationBurstPerSource = 1000 };
         await using UdpEndpoint server = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), serverKey, options);
 
         using NodeKey attackerKey = NodeKey.Generate();

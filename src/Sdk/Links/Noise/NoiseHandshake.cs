@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -134,13 +135,37 @@ internal sealed class NoiseHandshake : IDisposable
     /// <returns>The number of payload bytes.</returns>
     /// <exception cref="HandshakeException">The message is malformed (<see cref="HandshakeFailure.InvalidMessage"/>) or
     /// fails authentication (<see cref="HandshakeFailure.AuthenticationFailed"/>).</exception>
+    /// <remarks>The throwing form of <see cref="TryReadMessage"/>, for callers whose failure is an exception anyway.</remarks>
+    public int ReadMessage(ReadOnlySpan<byte> message, Span<byte> payload)
+    {
+        int step = _step;
+        if (!TryReadMessage(message, payload, out int length, out HandshakeFailure failure))
+        {
+            throw new HandshakeException(failure, Describe(failure, step));
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// Reads the next handshake message and writes its payload to <paramref name="payload"/>, without throwing for
+    /// bad input: a malformed message gives <see cref="HandshakeFailure.InvalidMessage"/>, one that fails
+    /// authentication <see cref="HandshakeFailure.AuthenticationFailed"/> (issue 13, finding 9: rejecting costs no
+    /// exception).
+    /// </summary>
     /// <remarks>
     /// A message that fails (malformed, or failing authentication) changes nothing: the chaining key, the hash, the
     /// keys and the remote keys are rolled back, so a forged or injected packet cannot break a handshake in progress
     /// (QUIC's rule; issue 13, finding 5). Only a message that authenticates moves the handshake on.
     /// </remarks>
-    public int ReadMessage(ReadOnlySpan<byte> message, Span<byte> payload)
+    /// <exception cref="InvalidOperationException">It is not this side's turn to read.</exception>
+    public bool TryReadMessage(ReadOnlySpan<byte> message, Span<byte> payload, out int length, out HandshakeFailure failure)
     {
+        if (IsComplete || IsWriteTurn)
+        {
+            throw new InvalidOperationException("It is not this side's turn to read a handshake message.");
+        }
+
         Span<byte> ck = stackalloc byte[HashLength];
         Span<byte> h = stackalloc byte[HashLength];
         _ck.CopyTo(ck);
@@ -151,97 +176,136 @@ internal sealed class NoiseHandshake : IDisposable
         ECDiffieHellman? rs = _rs;
         byte[]? rsPublic = _rsPublic;
         _superseded = [];
+        bool read = false;
         try
         {
-            int length = ReadMessageCore(message, payload);
-            foreach (NoiseCipherState old in _superseded)
+            failure = ReadMessageCore(message, payload, out length);
+            read = failure == ReadSucceeded;
+            if (read)
             {
-                old.Dispose();
-            }
-
-            return length;
-        }
-        catch
-        {
-            if (!ReferenceEquals(_k, k))
-            {
-                _k?.Dispose();
-                foreach (NoiseCipherState replaced in _superseded)
+                foreach (NoiseCipherState old in _superseded)
                 {
-                    if (!ReferenceEquals(replaced, k))
-                    {
-                        replaced.Dispose();
-                    }
+                    old.Dispose();
                 }
-
-                _k = k;
             }
 
-            k?.RestoreNonce(nonce);
-            ck.CopyTo(_ck);
-            h.CopyTo(_h);
-            if (!ReferenceEquals(_re, re))
-            {
-                _re?.Dispose();
-                _re = re;
-            }
-
-            if (!ReferenceEquals(_rs, rs))
-            {
-                _rs?.Dispose();
-                _rs = rs;
-            }
-
-            _rsPublic = rsPublic;
-            throw;
+            return read;
         }
         finally
         {
+            if (!read)
+            {
+                // Failed (or threw): roll back everything the message touched.
+                if (!ReferenceEquals(_k, k))
+                {
+                    _k?.Dispose();
+                    foreach (NoiseCipherState replaced in _superseded)
+                    {
+                        if (!ReferenceEquals(replaced, k))
+                        {
+                            replaced.Dispose();
+                        }
+                    }
+
+                    _k = k;
+                }
+
+                k?.RestoreNonce(nonce);
+                ck.CopyTo(_ck);
+                h.CopyTo(_h);
+                if (!ReferenceEquals(_re, re))
+                {
+                    _re?.Dispose();
+                    _re = re;
+                }
+
+                if (!ReferenceEquals(_rs, rs))
+                {
+                    _rs?.Dispose();
+                    _rs = rs;
+                }
+
+                _rsPublic = rsPublic;
+            }
+
             _superseded = null;
         }
     }
 
-    private int ReadMessageCore(ReadOnlySpan<byte> message, Span<byte> payload)
+    /// <summary>What a failed read of message <paramref name="step"/> (0-based) says.</summary>
+    public static string Describe(HandshakeFailure failure, int step) => failure switch
     {
-        if (IsComplete || IsWriteTurn)
-        {
-            throw new InvalidOperationException("It is not this side's turn to read a handshake message.");
-        }
+        HandshakeFailure.AuthenticationFailed => $"Handshake message {step + 1} failed authentication: it was altered, or the two sides disagree on the handshake so far.",
+        _ => $"Handshake message {step + 1} is malformed: too short, too long, or carrying a key that is not a P-256 point.",
+    };
 
+    /// <summary><see cref="ReadMessageCore"/>'s "no failure" (<see cref="HandshakeFailure.Timeout"/> never comes from a read).</summary>
+    private const HandshakeFailure ReadSucceeded = HandshakeFailure.Timeout;
+
+    private HandshakeFailure ReadMessageCore(ReadOnlySpan<byte> message, Span<byte> payload, out int payloadLength)
+    {
+        payloadLength = 0;
         int minimum = MessageSize(_step, 0);
         if (message.Length < minimum)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"Handshake message {_step + 1} has {message.Length} bytes; it needs at least {minimum}.");
+            return HandshakeFailure.InvalidMessage;
         }
 
         int offset = 0;
         switch (_step)
         {
             case 0: // -> e
-                offset += ReadEphemeral(message);
+                if (!ReadEphemeral(message))
+                {
+                    return HandshakeFailure.InvalidMessage;
+                }
+
+                offset += PublicKeySize;
                 break;
             case 1: // <- e, ee, s, es
-                offset += ReadEphemeral(message);
+                if (!ReadEphemeral(message))
+                {
+                    return HandshakeFailure.InvalidMessage;
+                }
+
+                offset += PublicKeySize;
                 MixKey(DeriveSecret(_e, _re!));
-                offset += ReadStatic(message.Slice(offset, PublicKeySize + TagSize));
+                HandshakeFailure s1 = ReadStatic(message.Slice(offset, PublicKeySize + TagSize));
+                if (s1 != ReadSucceeded)
+                {
+                    return s1;
+                }
+
+                offset += PublicKeySize + TagSize;
                 MixKey(DeriveSecret(_e, _rs!));
                 break;
             case 2: // -> s, se
-                offset += ReadStatic(message[..(PublicKeySize + TagSize)]);
+                HandshakeFailure s2 = ReadStatic(message[..(PublicKeySize + TagSize)]);
+                if (s2 != ReadSucceeded)
+                {
+                    return s2;
+                }
+
+                offset += PublicKeySize + TagSize;
                 MixKey(DeriveSecret(_e, _rs!));
                 break;
         }
 
         ReadOnlySpan<byte> encryptedPayload = message[offset..];
-        int payloadLength = _k is null ? encryptedPayload.Length : encryptedPayload.Length - TagSize;
-        if (payload.Length < payloadLength)
+        int length = _k is null ? encryptedPayload.Length : encryptedPayload.Length - TagSize;
+        if (payload.Length < length)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"Handshake message {_step + 1} carries a payload of {payloadLength} bytes; at most {payload.Length} are allowed.");
+            return HandshakeFailure.InvalidMessage;
         }
 
-        DecryptAndHash(encryptedPayload, payload);
+        if (!DecryptAndHash(encryptedPayload, payload))
+        {
+            return HandshakeFailure.AuthenticationFailed;
+        }
+
         _step++;
-        return payloadLength;
+        payloadLength = length;
+        return ReadSucceeded;
     }
 
     /// <summary>Split: the transport cipher states, (send, receive) for this side.</summary>
@@ -285,28 +349,47 @@ internal sealed class NoiseHandshake : IDisposable
         return PublicKeySize;
     }
 
-    private int ReadEphemeral(ReadOnlySpan<byte> message)
+    private bool ReadEphemeral(ReadOnlySpan<byte> message)
     {
         ReadOnlySpan<byte> re = message[..PublicKeySize];
-        _re = ImportPublicKey(re, "ephemeral");
+        if (!TryImportPublicKey(re, out ECDiffieHellman? key))
+        {
+            return false;
+        }
+
+        _re = key;
         MixHash(re);
-        return PublicKeySize;
+        return true;
     }
 
-    private int ReadStatic(ReadOnlySpan<byte> encrypted)
+    private HandshakeFailure ReadStatic(ReadOnlySpan<byte> encrypted)
     {
         byte[] rs = new byte[PublicKeySize];
-        DecryptAndHash(encrypted, rs);
-        _rs = ImportPublicKey(rs, "static");
+        if (!DecryptAndHash(encrypted, rs))
+        {
+            return HandshakeFailure.AuthenticationFailed;
+        }
+
+        if (!TryImportPublicKey(rs, out ECDiffieHellman? key))
+        {
+            return HandshakeFailure.InvalidMessage;
+        }
+
+        _rs = key;
         _rsPublic = rs;
-        return encrypted.Length;
+        return ReadSucceeded;
     }
 
-    private static ECDiffieHellman ImportPublicKey(ReadOnlySpan<byte> encoded, string which)
+    /// <summary>
+    /// Imports an uncompressed P-256 point, checking first that it is one (coordinates below p, y² = x³ − 3x + b), so
+    /// that a garbage key is refused without the platform throwing.
+    /// </summary>
+    private static bool TryImportPublicKey(ReadOnlySpan<byte> encoded, [NotNullWhen(true)] out ECDiffieHellman? key)
     {
-        if (encoded[0] != 0x04)
+        key = null;
+        if (encoded.Length != PublicKeySize || encoded[0] != 0x04 || !P256.IsOnCurve(encoded.Slice(1, 32), encoded.Slice(33, 32)))
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"The remote {which} key is not an uncompressed P-256 point.");
+            return false;
         }
 
         var parameters = new ECParameters
@@ -316,11 +399,12 @@ internal sealed class NoiseHandshake : IDisposable
         };
         try
         {
-            return ECDiffieHellman.Create(parameters);
+            key = ECDiffieHellman.Create(parameters);
+            return true;
         }
-        catch (CryptographicException e)
+        catch (CryptographicException)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"The remote {which} key is not a valid P-256 point.", e);
+            return false; // not expected after the curve check; the platform has the last word
         }
     }
 
@@ -386,7 +470,7 @@ internal sealed class NoiseHandshake : IDisposable
         return length;
     }
 
-    private void DecryptAndHash(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
+    private bool DecryptAndHash(ReadOnlySpan<byte> ciphertext, Span<byte> destination)
     {
         if (_k is null)
         {
@@ -394,9 +478,10 @@ internal sealed class NoiseHandshake : IDisposable
         }
         else if (!_k.TryDecrypt(_h, ciphertext, destination))
         {
-            throw new HandshakeException(HandshakeFailure.AuthenticationFailed, $"Handshake message {_step + 1} failed authentication: it was altered, or the two sides disagree on the handshake so far.");
+            return false;
         }
 
         MixHash(ciphertext);
+        return true;
     }
 }

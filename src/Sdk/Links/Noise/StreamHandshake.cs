@@ -44,7 +44,22 @@ internal static class StreamHandshake
     public const int MaxMessageSize = 1024;
     private const int PayloadSize = 5;
 
+    /// <summary>Runs the handshake over <paramref name="stream"/>, throwing on failure (tests that play a raw peer).</summary>
+    /// <exception cref="HandshakeException">The handshake failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static async Task<HandshakeResult> RunAsync(Stream stream, bool initiator, NodeKey localKey, NodeId? expectedRemoteId, int maxFrameSize, NoiseCipher cipher, CancellationToken cancellationToken)
+    {
+        HandshakeOutcome outcome = await RunAsync(new StreamTransport(stream, cancellationToken), initiator, localKey, expectedRemoteId, maxFrameSize, cipher).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return outcome.Result ?? throw outcome.ToException();
+    }
+
+    /// <summary>
+    /// Runs the handshake over <paramref name="transport"/>. Whatever the peer sends, nothing is thrown: a garbage,
+    /// short, oversized or forged message, a closed connection and a timeout each give a failed outcome (issue 13,
+    /// finding 9). The keys of a successful outcome belong to the caller.
+    /// </summary>
+    public static async Task<HandshakeOutcome> RunAsync(IHandshakeTransport transport, bool initiator, NodeKey localKey, NodeId? expectedRemoteId, int maxFrameSize, NoiseCipher cipher)
     {
         byte[] buffer = new byte[2 + MaxMessageSize + PreambleSize];
         byte[] payload = new byte[MaxMessageSize];
@@ -56,6 +71,7 @@ internal static class StreamHandshake
         try
         {
             int remoteMax;
+            int received;
             if (initiator)
             {
                 byte[] preamble = [(byte)'P', (byte)'K', (byte)'L', Version, (byte)cipher];
@@ -63,50 +79,100 @@ internal static class StreamHandshake
                 preamble.CopyTo(buffer, 0);
                 int length = handshake.WriteMessage(ReadOnlySpan<byte>.Empty, buffer.AsSpan(PreambleSize + 2));
                 BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(PreambleSize), (ushort)length);
-                await WriteAsync(stream, buffer.AsMemory(0, PreambleSize + 2 + length), cancellationToken).ConfigureAwait(false);
+                if (!await transport.WriteAsync(buffer.AsMemory(0, PreambleSize + 2 + length)).ConfigureAwait(false))
+                {
+                    return Lost(transport);
+                }
 
-                int received = await ReadMessageAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
-                int payloadLength = handshake.ReadMessage(buffer.AsSpan(0, received), payload);
-                remoteMax = ParsePayload(payload.AsSpan(0, payloadLength));
+                if ((received = await ReadMessageAsync(transport, buffer).ConfigureAwait(false)) < 0)
+                {
+                    return received == TooLarge ? TooLargeOutcome() : Lost(transport);
+                }
+
+                if (!handshake.TryReadMessage(buffer.AsSpan(0, received), payload, out int payloadLength, out HandshakeFailure failure))
+                {
+                    return HandshakeOutcome.Failed(failure, NoiseHandshake.Describe(failure, 1));
+                }
+
+                if (!TryParsePayload(payload.AsSpan(0, payloadLength), out remoteMax))
+                {
+                    return HandshakeOutcome.Failed(HandshakeFailure.InvalidMessage, "The remote handshake payload is malformed, or announces an invalid maximum frame size.");
+                }
+
                 NodeId remoteId = NodeId.FromPublicKey(handshake.RemoteStaticKey);
                 if (expectedRemoteId is { } expected && expected != remoteId)
                 {
                     // Before message 3: the dialer does not reveal its static key to the wrong node.
-                    throw new IdentityMismatchException(expected, remoteId);
+                    return new HandshakeOutcome { Failure = HandshakeFailure.IdentityMismatch, Mismatch = (expected, remoteId) };
                 }
 
                 length = handshake.WriteMessage(ourPayload, buffer.AsSpan(2));
                 BinaryPrimitives.WriteUInt16BigEndian(buffer, (ushort)length);
-                await WriteAsync(stream, buffer.AsMemory(0, 2 + length), cancellationToken).ConfigureAwait(false);
+                if (!await transport.WriteAsync(buffer.AsMemory(0, 2 + length)).ConfigureAwait(false))
+                {
+                    return Lost(transport);
+                }
             }
             else
             {
-                await ReadExactlyAsync(stream, buffer.AsMemory(0, PreambleSize), cancellationToken).ConfigureAwait(false);
-                NoiseCipher requested = ParsePreamble(buffer.AsSpan(0, PreambleSize));
-                handshake = new NoiseHandshake(requested, initiator: false, localKey, buffer.AsSpan(0, PreambleSize));
+                if (!await transport.ReadExactlyAsync(buffer.AsMemory(0, PreambleSize)).ConfigureAwait(false))
+                {
+                    return Lost(transport);
+                }
 
-                int received = await ReadMessageAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
-                handshake.ReadMessage(buffer.AsSpan(0, received), payload);
+                HandshakeOutcome? refused = CheckPreamble(buffer.AsSpan(0, PreambleSize), out NoiseCipher requested);
+                if (refused is { } preambleFailure)
+                {
+                    return preambleFailure;
+                }
+
+                handshake = new NoiseHandshake(requested, initiator: false, localKey, buffer.AsSpan(0, PreambleSize));
+                if ((received = await ReadMessageAsync(transport, buffer).ConfigureAwait(false)) < 0)
+                {
+                    return received == TooLarge ? TooLargeOutcome() : Lost(transport);
+                }
+
+                if (!handshake.TryReadMessage(buffer.AsSpan(0, received), payload, out _, out HandshakeFailure failure))
+                {
+                    return HandshakeOutcome.Failed(failure, NoiseHandshake.Describe(failure, 0));
+                }
 
                 int length = handshake.WriteMessage(ourPayload, buffer.AsSpan(2));
                 BinaryPrimitives.WriteUInt16BigEndian(buffer, (ushort)length);
-                await WriteAsync(stream, buffer.AsMemory(0, 2 + length), cancellationToken).ConfigureAwait(false);
+                if (!await transport.WriteAsync(buffer.AsMemory(0, 2 + length)).ConfigureAwait(false))
+                {
+                    return Lost(transport);
+                }
 
-                received = await ReadMessageAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
-                int payloadLength = handshake.ReadMessage(buffer.AsSpan(0, received), payload);
-                remoteMax = ParsePayload(payload.AsSpan(0, payloadLength));
+                if ((received = await ReadMessageAsync(transport, buffer).ConfigureAwait(false)) < 0)
+                {
+                    return received == TooLarge ? TooLargeOutcome() : Lost(transport);
+                }
+
+                if (!handshake.TryReadMessage(buffer.AsSpan(0, received), payload, out int payloadLength, out failure))
+                {
+                    return HandshakeOutcome.Failed(failure, NoiseHandshake.Describe(failure, 2));
+                }
+
+                if (!TryParsePayload(payload.AsSpan(0, payloadLength), out remoteMax))
+                {
+                    return HandshakeOutcome.Failed(HandshakeFailure.InvalidMessage, "The remote handshake payload is malformed, or announces an invalid maximum frame size.");
+                }
             }
 
             byte[] remoteStatic = handshake.RemoteStaticKey.ToArray();
             (NoiseCipherState send, NoiseCipherState receive) = handshake.Split();
-            return new HandshakeResult
+            return new HandshakeOutcome
             {
-                Send = send,
-                Receive = receive,
-                RemoteStaticKey = remoteStatic,
-                RemoteId = NodeId.FromPublicKey(remoteStatic),
-                RemoteMaxFrameSize = remoteMax,
-                HandshakeHash = handshake.HandshakeHash.ToArray(),
+                Result = new HandshakeResult
+                {
+                    Send = send,
+                    Receive = receive,
+                    RemoteStaticKey = remoteStatic,
+                    RemoteId = NodeId.FromPublicKey(remoteStatic),
+                    RemoteMaxFrameSize = remoteMax,
+                    HandshakeHash = handshake.HandshakeHash.ToArray(),
+                },
             };
         }
         finally
@@ -115,82 +181,100 @@ internal static class StreamHandshake
         }
     }
 
-    private static NoiseCipher ParsePreamble(ReadOnlySpan<byte> preamble)
+    private const int TooLarge = -2;
+
+    private static HandshakeOutcome Lost(IHandshakeTransport transport) => new()
     {
+        Failure = transport.Failure,
+        Cancelled = transport.Cancelled,
+        Message = transport.Failure == HandshakeFailure.Timeout ? "The handshake did not complete in time." : "The connection closed or failed during the handshake.",
+    };
+
+    private static HandshakeOutcome TooLargeOutcome() =>
+        HandshakeOutcome.Failed(HandshakeFailure.MessageTooLarge, $"The remote side announced a handshake message larger than {MaxMessageSize} bytes.");
+
+    private static HandshakeOutcome? CheckPreamble(ReadOnlySpan<byte> preamble, out NoiseCipher cipher)
+    {
+        cipher = (NoiseCipher)preamble[4];
         if (preamble[0] != (byte)'P' || preamble[1] != (byte)'K' || preamble[2] != (byte)'L')
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side did not start a PeerKit link handshake.");
+            return HandshakeOutcome.Failed(HandshakeFailure.InvalidMessage, "The remote side did not start a PeerKit link handshake.");
         }
 
         if (preamble[3] != Version)
         {
-            throw new HandshakeException(HandshakeFailure.UnsupportedProtocol, $"The remote side asked for link protocol version {preamble[3]}; this side speaks version {Version}.");
+            return HandshakeOutcome.Failed(HandshakeFailure.UnsupportedProtocol, $"The remote side asked for link protocol version {preamble[3]}; this side speaks version {Version}.");
         }
 
-        var cipher = (NoiseCipher)preamble[4];
         if (!NoiseCipherState.IsSupported(cipher))
         {
-            throw new HandshakeException(HandshakeFailure.UnsupportedProtocol, $"The remote side asked for cipher {preamble[4]}, which this side does not support.");
+            return HandshakeOutcome.Failed(HandshakeFailure.UnsupportedProtocol, $"The remote side asked for cipher {preamble[4]}, which this side does not support.");
         }
 
-        return cipher;
+        return null;
     }
 
-    private static int ParsePayload(ReadOnlySpan<byte> payload)
+    private static bool TryParsePayload(ReadOnlySpan<byte> payload, out int max)
     {
+        max = 0;
         if (payload.Length < PayloadSize || payload[0] < Version)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote handshake payload is malformed.");
+            return false;
         }
 
-        int max = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
-        if (max < 1)
-        {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, $"The remote side announced an invalid maximum frame size ({max}).");
-        }
-
-        return max;
+        max = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
+        return max >= 1;
     }
 
-    private static async ValueTask<int> ReadMessageAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    /// <returns>The message's length; -1 when the connection was lost, <see cref="TooLarge"/> when it announced too much.</returns>
+    private static async ValueTask<int> ReadMessageAsync(IHandshakeTransport transport, byte[] buffer)
     {
-        await ReadExactlyAsync(stream, buffer.AsMemory(0, 2), cancellationToken).ConfigureAwait(false);
+        if (!await transport.ReadExactlyAsync(buffer.AsMemory(0, 2)).ConfigureAwait(false))
+        {
+            return -1;
+        }
+
         int length = BinaryPrimitives.ReadUInt16BigEndian(buffer);
         if (length > MaxMessageSize)
         {
-            throw new HandshakeException(HandshakeFailure.MessageTooLarge, $"The remote side announced a handshake message of {length} bytes; the limit is {MaxMessageSize}.");
+            return TooLarge;
         }
 
-        await ReadExactlyAsync(stream, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-        return length;
+        return await transport.ReadExactlyAsync(buffer.AsMemory(0, length)).ConfigureAwait(false) ? length : -1;
     }
 
-    private static async ValueTask ReadExactlyAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>A stream as a handshake transport (its failures are exceptions, turned into false here).</summary>
+    private sealed class StreamTransport(Stream stream, CancellationToken cancellationToken) : IHandshakeTransport
     {
-        try
-        {
-            await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new HandshakeException(HandshakeFailure.ConnectionClosed, "The connection closed during the handshake.", e);
-        }
-        catch (IOException e) when (e is not LinkException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new HandshakeException(HandshakeFailure.ConnectionClosed, "The connection failed during the handshake.", e);
-        }
-    }
+        public HandshakeFailure Failure => HandshakeFailure.ConnectionClosed;
 
-    private static async ValueTask WriteAsync(Stream stream, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        try
+        public bool Cancelled => cancellationToken.IsCancellationRequested;
+
+        public async ValueTask<bool> ReadExactlyAsync(Memory<byte> buffer)
         {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                return false;
+            }
         }
-        catch (IOException e) when (e is not LinkException && !cancellationToken.IsCancellationRequested)
+
+        public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> bytes)
         {
-            throw new HandshakeException(HandshakeFailure.ConnectionClosed, "The connection failed during the handshake.", e);
+            try
+            {
+                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                return false;
+            }
         }
     }
 }

@@ -175,49 +175,81 @@ public sealed class TcpLink : IMessageLink
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(localKey);
-        options ??= new TcpLinkOptions();
-        NetworkStream? stream = null;
-        HandshakeResult? result = null;
-        try
+        (TcpLink? link, HandshakeOutcome outcome) = await TryAuthenticateAsync(socket, localKey, isInitiator, expectedRemoteId, options, cancellationToken).ConfigureAwait(false);
+        if (link is null)
         {
-            socket.NoDelay = options.NoDelay;
-            stream = new NetworkStream(socket, ownsSocket: true);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.HandshakeTimeout);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw outcome.ToException();
+        }
+
+        return link;
+    }
+
+    /// <summary>
+    /// <see cref="AuthenticateAsync"/> without exceptions for what the peer does: a failed handshake (garbage, a
+    /// forged or oversized message, a closed connection, a timeout, the wrong node) gives a null link and the outcome
+    /// saying why, and the socket is closed (issue 13, finding 9: a listener rejects a bad connection cheaply).
+    /// </summary>
+    internal static async Task<(TcpLink? Link, HandshakeOutcome Outcome)> TryAuthenticateAsync(Socket socket, NodeKey localKey, bool isInitiator, NodeId? expectedRemoteId, TcpLinkOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new TcpLinkOptions();
+        HandshakeOutcome outcome;
+        using (var transport = new SocketHandshakeTransport(socket, options.HandshakeTimeout, cancellationToken))
+        {
             try
             {
-                result = await StreamHandshake.RunAsync(stream, isInitiator, localKey, expectedRemoteId, options.MaxFrameSize, NoiseCipherState.Default, timeout.Token).ConfigureAwait(false);
+                socket.NoDelay = options.NoDelay;
+                outcome = await StreamHandshake.RunAsync(transport, isInitiator, localKey, expectedRemoteId, options.MaxFrameSize, NoiseCipherState.Default).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not HandshakeException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch
             {
-                throw new HandshakeException(HandshakeFailure.Timeout, $"The handshake did not complete within {options.HandshakeTimeout}.", e);
-            }
-            catch (IOException e) when (e is not LinkException && !cancellationToken.IsCancellationRequested)
-            {
-                throw new HandshakeException(HandshakeFailure.ConnectionClosed, "The connection failed during the handshake.", e);
+                socket.Dispose();
+                throw;
             }
 
-            if (!isInitiator && expectedRemoteId is { } expected && expected != result.RemoteId)
+            if (outcome.Result is { } keys && !isInitiator && expectedRemoteId is { } expected && expected != keys.RemoteId)
             {
-                throw new IdentityMismatchException(expected, result.RemoteId);
+                keys.Dispose();
+                outcome = new HandshakeOutcome { Failure = HandshakeFailure.IdentityMismatch, Mismatch = (expected, keys.RemoteId) };
             }
 
-            return new TcpLink(socket, stream, result, localKey.Id, options);
+            if (outcome.Result is null)
+            {
+                CloseRejected(socket); // ends a read or write the transport abandoned, before the transport is disposed
+                return (null, outcome);
+            }
+        }
+
+        try
+        {
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            return (new TcpLink(socket, stream, outcome.Result, localKey.Id, options), outcome);
         }
         catch
         {
-            result?.Dispose();
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                socket.Dispose();
-            }
-
+            outcome.Result.Dispose();
+            socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Closes a connection whose handshake failed: shut down first, so the peer reads an end of stream even though
+    /// bytes it sent are left unread (a bare close would reset the connection). Shutting down a connection the peer
+    /// already reset is the one case that throws, inside the platform call; it is caught here.
+    /// </summary>
+    private static void CloseRejected(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed.
+        }
+
+        socket.Dispose();
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using PeerKit.Links.Noise;
 
 namespace PeerKit.Links.Tcp;
 
@@ -17,13 +18,14 @@ public sealed class TcpLinkListener : IAsyncDisposable
     private readonly TcpLinkOptions _options;
     private readonly Channel<TcpLink> _accepted;
     private readonly StartupGate _gate;
-    private readonly SemaphoreSlim _handshakeSlots;
+    private readonly HandshakeSlots _handshakeSlots;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _handshakes = new();
     private int _disposed;
     private int _handshaking;
     private long _silent;
+    private long _failed;
 
     private TcpLinkListener(Socket socket, NodeKey localKey, TcpLinkOptions options)
     {
@@ -32,7 +34,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
         _options = options;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _gate = new StartupGate(options.MaxUnauthenticatedConnections / 2, options.MaxUnauthenticatedConnections, options.MaxUnauthenticatedPerAddress);
-        _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes, options.MaxPendingHandshakes);
+        _handshakeSlots = new HandshakeSlots(options.MaxPendingHandshakes);
         _accepted = Channel.CreateBounded<TcpLink>(new BoundedChannelOptions(options.MaxPendingHandshakes) { FullMode = BoundedChannelFullMode.Wait });
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
@@ -46,6 +48,12 @@ public sealed class TcpLinkListener : IAsyncDisposable
 
     /// <summary>Connections closed because they sent nothing within <see cref="TcpLinkOptions.FirstMessageTimeout"/>, so far.</summary>
     public long SilentCount => Interlocked.Read(ref _silent);
+
+    /// <summary>
+    /// Handshakes that failed after the client spoke (garbage, forged or oversized messages, closed connections,
+    /// timeouts), each also reported by <see cref="HandshakeFailed"/>. Rejecting one throws nothing inside the listener.
+    /// </summary>
+    public long FailedHandshakeCount => Interlocked.Read(ref _failed);
 
     /// <summary>Connections refused at accept (random early drop, or their address's cap), so far.</summary>
     public long RefusedCount => _gate.RefusedCount;
@@ -193,7 +201,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
             // First, wait for the client's first handshake byte, without throwing and without a handshake slot: a
             // connection still silent after FirstMessageTimeout is closed and counted.
             if (!await FirstMessageArrivedAsync(client, stop).ConfigureAwait(false)
-                || !(slot = await _handshakeSlots.WaitAsync(_options.HandshakeTimeout, stop).ConfigureAwait(false)))
+                || !(slot = await _handshakeSlots.WaitAsync(address, _options.HandshakeTimeout, stop).ConfigureAwait(false)))
             {
                 if (!stop.IsCancellationRequested)
                 {
@@ -205,18 +213,30 @@ public sealed class TcpLinkListener : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _handshaking);
-            TcpLink link;
+            TcpLink? link;
+            HandshakeOutcome outcome;
             try
             {
-                link = await TcpLink.AuthenticateAsync(client, _localKey, isInitiator: false, expectedRemoteId: null, _options, stop).ConfigureAwait(false);
+                // Rejection throws nothing (issue 13, finding 9): a failed handshake is a value, counted and reported.
+                (link, outcome) = await TcpLink.TryAuthenticateAsync(client, _localKey, isInitiator: false, expectedRemoteId: null, _options, stop).ConfigureAwait(false);
             }
             finally
             {
                 Interlocked.Decrement(ref _handshaking);
-                _handshakeSlots.Release();
+                _handshakeSlots.Release(address);
                 slot = false;
                 _gate.Exit(address);
                 inGate = false;
+            }
+
+            if (link is null)
+            {
+                if (!stop.IsCancellationRequested)
+                {
+                    ReportFailure(remote, outcome.ToException());
+                }
+
+                return;
             }
 
             bool queued = false;
@@ -235,14 +255,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
-            try
-            {
-                HandshakeFailed?.Invoke(this, new HandshakeFailedEventArgs(remote, e));
-            }
-            catch
-            {
-                // A handler's failure must not stop the listener.
-            }
+            ReportFailure(remote, e);
         }
         catch (Exception)
         {
@@ -252,13 +265,27 @@ public sealed class TcpLinkListener : IAsyncDisposable
         {
             if (slot)
             {
-                _handshakeSlots.Release();
+                _handshakeSlots.Release(address);
             }
 
             if (inGate)
             {
                 _gate.Exit(address);
             }
+        }
+    }
+
+    /// <summary>Counts a failed handshake and raises <see cref="HandshakeFailed"/> (the exception is made, not thrown).</summary>
+    private void ReportFailure(EndPoint? remote, Exception failure)
+    {
+        Interlocked.Increment(ref _failed);
+        try
+        {
+            HandshakeFailed?.Invoke(this, new HandshakeFailedEventArgs(remote, failure));
+        }
+        catch
+        {
+            // A handler's failure must not stop the listener.
         }
     }
 

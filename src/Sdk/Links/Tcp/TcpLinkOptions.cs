@@ -103,7 +103,9 @@ public sealed class TcpLinkOptions : LinkOptions
 
     /// <summary>
     /// The listener's limit on connections running the handshake at once (after their first byte came); a connection
-    /// beyond it waits for a slot, up to <see cref="HandshakeTimeout"/>. The accept queue of authenticated links the
+    /// beyond it waits for a slot, up to <see cref="HandshakeTimeout"/>. One address holds at most half the slots, and a freed
+    /// slot goes to the waiting connection whose address holds the fewest, so stalled handshakes from one address never
+    /// keep another address's peers waiting. The accept queue of authenticated links the
     /// application has not taken holds as many. Default 50 (go-ethereum's MaxPendingPeers).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>

@@ -39,6 +39,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private readonly object _handshakeLock = new();
     private readonly Channel<UdpLink> _accepted;
     private readonly byte[] _cookieSecret = RandomNumberGenerator.GetBytes(32);
+    private readonly InitiationRateLimiter _unprovenRate; // initiations without a valid cookie, per source
+    private readonly InitiationRateLimiter _provenRate;   // initiations that echoed a valid cookie, per source
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _timerLoop;
     private readonly List<UdpLink> _batchFlush = new();
@@ -52,6 +54,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private long _handshakesRefused;
     private long _handshakesFailed;
     private long _cookiesSent;
+    private long _initiationsRateLimited;
+    private long _repliesSuppressed;
+    private long _responsesResent;
+    private long _finishesRepeated;
     private long _receiveBatches;
 
     private UdpEndpoint(IDatagramTransport transport, NodeKey localKey, UdpLinkOptions options)
@@ -59,6 +65,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
         _transport = transport;
         _localKey = localKey;
         _options = options;
+        _unprovenRate = new InitiationRateLimiter(options.InitiationsPerSecondPerSource, options.InitiationBurstPerSource, options.InitiationSourceTableBytes);
+        _provenRate = new InitiationRateLimiter(options.InitiationsPerSecondPerSource, options.InitiationBurstPerSource, options.InitiationSourceTableBytes);
         LocalEndPoint = transport.LocalEndPoint;
         _accepted = Channel.CreateBounded<UdpLink>(new BoundedChannelOptions(options.MaxPendingHandshakes) { FullMode = BoundedChannelFullMode.Wait });
         _transport.Start(OnDatagram, OnBatchEnd);
@@ -199,6 +207,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
             HandshakesRefused = Interlocked.Read(ref _handshakesRefused),
             HandshakesFailed = Interlocked.Read(ref _handshakesFailed),
             CookiesSent = Interlocked.Read(ref _cookiesSent),
+            InitiationsRateLimited = Interlocked.Read(ref _initiationsRateLimited),
+            RepliesSuppressed = Interlocked.Read(ref _repliesSuppressed),
+            ResponsesResent = Interlocked.Read(ref _responsesResent),
+            FinishesRepeated = Interlocked.Read(ref _finishesRepeated),
             PendingHandshakes = pending,
             PeakPendingHandshakes = Volatile.Read(ref _peakPending),
             Links = _links.Count,
@@ -456,45 +468,57 @@ public sealed class UdpEndpoint : IAsyncDisposable
             if (_pendingByInitiator.TryGetValue((initiatorCid, source), out PendingHandshake? existing))
             {
                 reply = existing.Handshake.Packet; // our response was lost: send it again
-            }
-            else if (_pending.Count >= _options.CookieThreshold && !CookieIsValid(cookie, source, initiatorCid, now))
-            {
-                // Under load: keep nothing, answer with a cookie bound to the initiator's address.
-                if (cookieLength != 0)
-                {
-                    Interlocked.Increment(ref _handshakesRefused);
-                }
-
-                Span<byte> retry = stackalloc byte[UdpWire.RetrySize];
-                retry[0] = UdpWire.TypeRetry;
-                BinaryPrimitives.WriteUInt32BigEndian(retry[1..], initiatorCid);
-                ComputeCookie(source, initiatorCid, now / CookieBucket, retry[5..]);
-                Interlocked.Increment(ref _cookiesSent);
-                _transport.Send(retry, source);
-                return;
-            }
-            else if (_pending.Count >= _options.MaxPendingHandshakes
-                || (_pendingBySource.TryGetValue(source, out int fromSource) && fromSource >= _options.MaxPendingHandshakesPerSource))
-            {
-                Interlocked.Increment(ref _handshakesRefused);
-                return;
+                Interlocked.Increment(ref _responsesResent);
             }
             else
             {
-                UdpHandshake handshake;
-                uint cid = AllocateConnectionId();
-                try
+                // Issue 13, finding 6: a source over its initiation rate, or any source while the endpoint is under
+                // load, must prove its address with a cookie; a proven source is limited again by a second bucket.
+                UInt128 origin = InitiationRateLimiter.SourceOf(source);
+                bool proven = cookieLength != 0 && CookieIsValid(cookie, source, initiatorCid, now);
+                if (!proven && (_pending.Count >= _options.CookieThreshold || !_unprovenRate.TryTake(origin, now)))
                 {
-                    handshake = UdpHandshake.Respond((NoiseCipher)datagram[2], initiatorCid, message, _localKey, _options, cid, now);
+                    // Keep nothing, answer with a cookie bound to the initiator's address.
+                    if (cookieLength != 0)
+                    {
+                        Interlocked.Increment(ref _handshakesRefused); // a wrong or stale cookie
+                    }
+
+                    Span<byte> retry = stackalloc byte[UdpWire.RetrySize];
+                    retry[0] = UdpWire.TypeRetry;
+                    BinaryPrimitives.WriteUInt32BigEndian(retry[1..], initiatorCid);
+                    ComputeCookie(source, initiatorCid, now / CookieBucket, retry[5..]);
+                    if (SendReply(retry, datagram.Length, source))
+                    {
+                        Interlocked.Increment(ref _cookiesSent);
+                    }
+
+                    return;
                 }
-                catch (HandshakeException)
+
+                if (proven && !_provenRate.TryTake(origin, now))
+                {
+                    Interlocked.Increment(ref _initiationsRateLimited);
+                    return;
+                }
+
+                if (_pending.Count >= _options.MaxPendingHandshakes
+                    || (_pendingBySource.TryGetValue(source, out int fromSource) && fromSource >= _options.MaxPendingHandshakesPerSource))
+                {
+                    Interlocked.Increment(ref _handshakesRefused);
+                    return;
+                }
+
+                uint cid = AllocateConnectionId();
+                UdpHandshake? handshake = UdpHandshake.TryRespond((NoiseCipher)datagram[2], initiatorCid, message, _localKey, _options, cid, now);
+                if (handshake is null)
                 {
                     Interlocked.Increment(ref _droppedMalformed);
                     return;
                 }
 
                 var pending = new PendingHandshake(handshake, cid, initiatorCid, Clone(source), handshake.Deadline);
-                _pending.Add(cid, pending);
+                _pending.Add(pending.Cid, pending);
                 _pendingByInitiator.Add((initiatorCid, pending.Address), pending);
                 _pendingBySource[pending.Address] = _pendingBySource.GetValueOrDefault(pending.Address) + 1;
                 if (_pending.Count > _peakPending)
@@ -506,7 +530,23 @@ public sealed class UdpEndpoint : IAsyncDisposable
             }
         }
 
-        _transport.Send(reply, source);
+        SendReply(reply, datagram.Length, source);
+    }
+
+    /// <summary>
+    /// Sends a reply to a datagram from an address not yet validated, only if it is no larger than that datagram
+    /// (docs/udp.md: no amplification). Every handshake reply is built smaller, so a refusal here is a bug, counted.
+    /// </summary>
+    private bool SendReply(ReadOnlySpan<byte> reply, int causeLength, SocketAddress destination)
+    {
+        if (reply.Length > causeLength)
+        {
+            Interlocked.Increment(ref _repliesSuppressed);
+            return false;
+        }
+
+        _transport.Send(reply, destination);
+        return true;
     }
 
     /// <summary>The smallest well-formed Finish: header, then message 3 with the handshake payload.</summary>
@@ -531,6 +571,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             }
             else if (_links.TryGetValue(cid, out UdpLink? established))
             {
+                Interlocked.Increment(ref _finishesRepeated);
                 established.OnDuplicateFinish();
             }
             else
@@ -545,7 +586,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         // pending handshake stays for the initiator's real message 3. Only an authenticated one removes it.
         if (!source.Equals(pending.Address))
         {
-            Interlocked.Increment(ref _handshakesFailed);
+            InboundHandshakeFailed(DisconnectReason.BreachOfProtocol);
             return;
         }
 
@@ -559,14 +600,11 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 return; // another thread finished it
             }
 
-            try
+            // Null also when the handshake expired and was disposed meanwhile.
+            session = pending.Handshake.TryReadFinish(datagram, pending.InitiatorCid, out _);
+            if (session is null)
             {
-                session = pending.Handshake.ReadFinish(datagram, pending.InitiatorCid);
-            }
-            catch (Exception e) when (e is HandshakeException or ArgumentException or InvalidOperationException)
-            {
-                // InvalidOperationException: the handshake expired and was disposed meanwhile.
-                Interlocked.Increment(ref _handshakesFailed);
+                InboundHandshakeFailed(DisconnectReason.BreachOfProtocol);
             }
 
             authenticated = pending.Handshake.RemoteAuthenticated;
@@ -590,7 +628,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         }
         catch (Exception e) when (e is HandshakeException or ArgumentException)
         {
-            Interlocked.Increment(ref _handshakesFailed);
+            InboundHandshakeFailed(DisconnectReason.BreachOfProtocol);
             return;
         }
 
@@ -601,6 +639,16 @@ public sealed class UdpEndpoint : IAsyncDisposable
             Interlocked.Increment(ref _handshakesRefused);
             _ = link.DisposeAsync().AsTask();
         }
+    }
+
+    /// <summary>
+    /// An incoming handshake failed (a forged or garbage FINISH, an initiator that never finished): counted in
+    /// <see cref="UdpEndpointStatistics.HandshakesFailed"/> and, like TCP's, in the <c>peerkit.handshakes.failed</c> metric.
+    /// </summary>
+    private void InboundHandshakeFailed(DisconnectReason reason)
+    {
+        Interlocked.Increment(ref _handshakesFailed);
+        Diagnostics.PeerKitMetrics.HandshakeFailed(reason);
     }
 
     private void RemovePending(uint cid, PendingHandshake pending)
@@ -759,7 +807,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                     _pendingByInitiator.Remove((p.InitiatorCid, p.Address));
                     ForgetSource(p.Address);
                     DisposeHandshake(p);
-                    Interlocked.Increment(ref _handshakesFailed);
+                    InboundHandshakeFailed(DisconnectReason.ReadTimeout);
                 }
             }
         }

@@ -21,6 +21,25 @@ public readonly record struct UdpEndpointStatistics
     /// <summary>Initiations dropped because <see cref="UdpLinkOptions.MaxPendingHandshakes"/> were in progress, or because their cookie was wrong or stale.</summary>
     public long HandshakesRefused { get; init; }
 
+    /// <summary>
+    /// Initiations dropped because their source, though it echoed a valid cookie, started more than
+    /// <see cref="UdpLinkOptions.InitiationsPerSecondPerSource"/> (or the table of sources was full of sources being
+    /// limited). Initiations over the rate without a valid cookie are answered with one instead (<see cref="CookiesSent"/>).
+    /// </summary>
+    public long InitiationsRateLimited { get; init; }
+
+    /// <summary>
+    /// Replies to an unvalidated address not sent because they would have been larger than the datagram that caused
+    /// them (amplification). Zero unless something is wrong: every handshake reply is built smaller.
+    /// </summary>
+    public long RepliesSuppressed { get; init; }
+
+    /// <summary>INITs of a handshake already pending (same initiator id and address): its RESPONSE was sent again.</summary>
+    public long ResponsesResent { get; init; }
+
+    /// <summary>Whole FINISHes naming an established link: answered with a ping to the link's peer (not to the sender).</summary>
+    public long FinishesRepeated { get; init; }
+
     /// <summary>Handshakes that failed (authentication, identity, timeout).</summary>
     public long HandshakesFailed { get; init; }
 

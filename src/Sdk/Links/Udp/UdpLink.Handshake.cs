@@ -44,17 +44,23 @@ public sealed partial class UdpLink
                     return false;
                 }
 
+                // Rejecting throws nothing (issue 13, finding 9).
+                UdpSession? session = handshake.TryReadResponse(datagram, _options, LocalConnectionId, _expectedRemoteId, out HandshakeException? failure);
+                if (session is null)
+                {
+                    if (failure is not null)
+                    {
+                        FailHandshakeLocked(failure); // authenticated, but wrong: the handshake ends
+                    }
+
+                    return false; // forged or damaged: it changed nothing, and the real response may still come
+                }
+
                 try
                 {
-                    Establish(handshake.ReadResponse(datagram, _options, LocalConnectionId, _expectedRemoteId), source, now);
+                    Establish(session, source, now);
                     _confirmed = false; // message 3 goes until the responder answers
                     SendHandshakePacketLocked(now);
-                }
-                catch (HandshakeException e) when (!handshake.RemoteAuthenticated)
-                {
-                    // Forged or damaged: it changed nothing, and the real response may still come.
-                    _ = e;
-                    return false;
                 }
                 catch (HandshakeException e)
                 {

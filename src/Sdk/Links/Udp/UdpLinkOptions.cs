@@ -25,6 +25,9 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly int _maxPendingHandshakes = 1024;
     private readonly int _maxPendingHandshakesPerSource = 8;
     private readonly int _cookieThreshold = 64;
+    private readonly int _initiationsPerSecondPerSource = 50;
+    private readonly int _initiationBurstPerSource = 50;
+    private readonly long _initiationSourceTableBytes = 1 << 20;
     private readonly long _keyUpdatePackets = 1L << 22;
     private readonly TimeSpan _keyUpdateInterval = TimeSpan.FromMinutes(10);
 
@@ -209,6 +212,43 @@ public sealed class UdpLinkOptions : LinkOptions
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int MaxPendingHandshakesPerSource { get => _maxPendingHandshakesPerSource; init => _maxPendingHandshakesPerSource = AtLeastOne(value); }
+
+    /// <summary>
+    /// Initiations one source (an IPv4 address, or an IPv6 /64 prefix: all ports of a host together) may start each
+    /// second, as a token bucket of <see cref="InitiationBurstPerSource"/>, in the manner of WireGuard's rate limiter
+    /// (issue 13, finding 6). A source beyond it is answered with a cookie bound to its address (RETRY, smaller than
+    /// the initiation); an initiation that echoes a valid cookie comes from a proven address and is counted against a
+    /// second bucket of the same rate, beyond which it is dropped
+    /// (<see cref="UdpEndpointStatistics.InitiationsRateLimited"/>). So forged initiations from a spoofed address make
+    /// its owner answer one cookie, and one real source cannot starve the others. Default 50.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int InitiationsPerSecondPerSource { get => _initiationsPerSecondPerSource; init => _initiationsPerSecondPerSource = AtLeastOne(value); }
+
+    /// <summary>
+    /// Initiations one source may start at once after being quiet (the token bucket's depth; see
+    /// <see cref="InitiationsPerSecondPerSource"/>). Default 50.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int InitiationBurstPerSource { get => _initiationBurstPerSource; init => _initiationBurstPerSource = AtLeastOne(value); }
+
+    /// <summary>
+    /// The bound, in bytes, of each of the two tables of sources the initiation rate limits keep (96 bytes a source:
+    /// 1 MiB holds 10,922). When a table is full, the source seen least recently is forgotten if its bucket has
+    /// refilled; otherwise a new source is treated as over its rate (asked for a cookie, or dropped if it echoed
+    /// one), so a flood of spoofed addresses cannot reset the bucket of a source being limited. Default 1 MiB; at
+    /// least 96.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 96.</exception>
+    public long InitiationSourceTableBytes
+    {
+        get => _initiationSourceTableBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, InitiationRateLimiter.EntryBytes);
+            _initiationSourceTableBytes = value;
+        }
+    }
 
     /// <summary>
     /// When this many incoming handshakes are in progress, the endpoint keeps no state for a new initiation until

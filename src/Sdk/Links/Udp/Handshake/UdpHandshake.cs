@@ -66,30 +66,47 @@ internal sealed class UdpHandshake : IDisposable
         retry.Slice(5, UdpWire.CookieSize).CopyTo(packet.AsSpan(UdpWire.InitHeaderSize));
     }
 
+    /// <summary>The throwing form of <see cref="TryReadResponse"/>.</summary>
+    /// <exception cref="HandshakeException">The response is malformed, fails authentication, or names another node.</exception>
+    public UdpSession ReadResponse(ReadOnlySpan<byte> response, UdpLinkOptions options, uint localCid, NodeId? expectedRemoteId)
+        => TryReadResponse(response, options, localCid, expectedRemoteId, out HandshakeException? failure)
+            ?? throw (failure ?? new HandshakeException(HandshakeFailure.AuthenticationFailed, NoiseHandshake.Describe(HandshakeFailure.AuthenticationFailed, 1)));
+
     /// <summary>
     /// The initiator got RESPONSE: reads message 2, checks the responder is <paramref name="expectedRemoteId"/> (before
     /// revealing this side's static key), and makes <see cref="Packet"/> FINISH (message 3), with the retransmission
-    /// timer restarted.
+    /// timer restarted. Null, without throwing, when it fails: with <paramref name="failure"/> null when the message did
+    /// not authenticate (it changed nothing: the real response may still come), or the failure that ends the handshake
+    /// (an authenticated response with a bad payload, or another node), made but not thrown.
     /// </summary>
-    /// <exception cref="HandshakeException">The response is malformed, fails authentication, or names another node.</exception>
-    public UdpSession ReadResponse(ReadOnlySpan<byte> response, UdpLinkOptions options, uint localCid, NodeId? expectedRemoteId)
+    public UdpSession? TryReadResponse(ReadOnlySpan<byte> response, UdpLinkOptions options, uint localCid, NodeId? expectedRemoteId, out HandshakeException? failure)
     {
-        NoiseHandshake noise = _noise ?? throw new InvalidOperationException("The handshake is complete.");
+        failure = null;
+        if (_noise is not { } noise)
+        {
+            return null;
+        }
+
         uint remoteCid = BinaryPrimitives.ReadUInt32BigEndian(response[5..]);
         Span<byte> payload = stackalloc byte[256];
-        int length = noise.ReadMessage(response[UdpWire.ResponseHeaderSize..], payload);
-        RemoteAuthenticated = true;
-        HandshakeParameters remote = ParsePayload(payload[..length]);
-        if (remote.Cid != remoteCid)
+        if (!noise.TryReadMessage(response[UdpWire.ResponseHeaderSize..], payload, out int length, out _))
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's connection id does not match its handshake payload.");
+            return null;
+        }
+
+        RemoteAuthenticated = true;
+        if (!TryParsePayload(payload[..length], out HandshakeParameters remote) || remote.Cid != remoteCid)
+        {
+            failure = new HandshakeException(HandshakeFailure.InvalidMessage, "The responder's handshake payload is malformed or does not match its connection id.");
+            return null;
         }
 
         byte[] remoteStatic = noise.RemoteStaticKey.ToArray();
         NodeId remoteId = NodeId.FromPublicKey(remoteStatic);
         if (expectedRemoteId is { } expected && expected != remoteId)
         {
-            throw new IdentityMismatchException(expected, remoteId);
+            failure = new IdentityMismatchException(expected, remoteId);
+            return null;
         }
 
         Span<byte> ours = stackalloc byte[UdpWire.HandshakePayloadSize];
@@ -107,10 +124,9 @@ internal sealed class UdpHandshake : IDisposable
 
     /// <summary>
     /// The responder: reads INIT's message 1 (<paramref name="message"/>) and builds RESPONSE announcing
-    /// <paramref name="cid"/>.
+    /// <paramref name="cid"/>; null when message 1 is malformed (not a P-256 point), without throwing.
     /// </summary>
-    /// <exception cref="HandshakeException">Message 1 is malformed.</exception>
-    public static UdpHandshake Respond(NoiseCipher cipher, uint initiatorCid, ReadOnlySpan<byte> message, NodeKey localKey, UdpLinkOptions options, uint cid, long now)
+    public static UdpHandshake? TryRespond(NoiseCipher cipher, uint initiatorCid, ReadOnlySpan<byte> message, NodeKey localKey, UdpLinkOptions options, uint cid, long now)
     {
         Span<byte> prologue = stackalloc byte[9];
         WritePrologue(prologue, (byte)cipher, initiatorCid);
@@ -118,7 +134,12 @@ internal sealed class UdpHandshake : IDisposable
         try
         {
             Span<byte> scratch = stackalloc byte[64];
-            noise.ReadMessage(message, scratch);
+            if (!noise.TryReadMessage(message, scratch, out _, out _))
+            {
+                noise.Dispose();
+                return null;
+            }
+
             Span<byte> payload = stackalloc byte[UdpWire.HandshakePayloadSize];
             WritePayload(payload, options, cid);
             byte[] reply = new byte[UdpWire.ResponseHeaderSize + NoiseHandshake.MessageSize(1, payload.Length)];
@@ -135,18 +156,43 @@ internal sealed class UdpHandshake : IDisposable
         }
     }
 
-    /// <summary>The responder got FINISH: reads message 3, which must come from the initiator of <paramref name="initiatorCid"/>.</summary>
+    /// <summary>The throwing form of <see cref="TryRespond"/>.</summary>
+    /// <exception cref="HandshakeException">Message 1 is malformed.</exception>
+    public static UdpHandshake Respond(NoiseCipher cipher, uint initiatorCid, ReadOnlySpan<byte> message, NodeKey localKey, UdpLinkOptions options, uint cid, long now)
+        => TryRespond(cipher, initiatorCid, message, localKey, options, cid, now)
+            ?? throw new HandshakeException(HandshakeFailure.InvalidMessage, NoiseHandshake.Describe(HandshakeFailure.InvalidMessage, 0));
+
+    /// <summary>The throwing form of <see cref="TryReadFinish"/>.</summary>
     /// <exception cref="HandshakeException">Message 3 is malformed or fails authentication.</exception>
     public UdpSession ReadFinish(ReadOnlySpan<byte> finish, uint initiatorCid)
+        => TryReadFinish(finish, initiatorCid, out HandshakeFailure failure)
+            ?? throw new HandshakeException(failure, NoiseHandshake.Describe(failure, 2));
+
+    /// <summary>
+    /// The responder got FINISH: reads message 3, which must come from the initiator of <paramref name="initiatorCid"/>.
+    /// Null when it is malformed or fails authentication (<paramref name="failure"/> says which), without throwing;
+    /// <see cref="RemoteAuthenticated"/> then says whether it changed anything.
+    /// </summary>
+    /// <remarks>When the handshake is complete or was disposed (it expired), null with <see cref="HandshakeFailure.ConnectionClosed"/>.</remarks>
+    public UdpSession? TryReadFinish(ReadOnlySpan<byte> finish, uint initiatorCid, out HandshakeFailure failure)
     {
-        NoiseHandshake noise = _noise ?? throw new InvalidOperationException("The handshake is complete.");
-        Span<byte> payload = stackalloc byte[256];
-        int length = noise.ReadMessage(finish[UdpWire.FinishHeaderSize..], payload);
-        RemoteAuthenticated = true;
-        HandshakeParameters remote = ParsePayload(payload[..length]);
-        if (remote.Cid != initiatorCid)
+        if (_noise is not { } noise)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The initiator's connection id does not match its handshake payload.");
+            failure = HandshakeFailure.ConnectionClosed;
+            return null;
+        }
+
+        Span<byte> payload = stackalloc byte[256];
+        if (!noise.TryReadMessage(finish[UdpWire.FinishHeaderSize..], payload, out int length, out failure))
+        {
+            return null;
+        }
+
+        RemoteAuthenticated = true;
+        if (!TryParsePayload(payload[..length], out HandshakeParameters remote) || remote.Cid != initiatorCid)
+        {
+            failure = HandshakeFailure.InvalidMessage;
+            return null;
         }
 
         return Complete(noise, noise.RemoteStaticKey.ToArray(), remote, initiatorCid);
@@ -201,10 +247,17 @@ internal sealed class UdpHandshake : IDisposable
     /// <summary>Reads the peer's handshake payload.</summary>
     /// <exception cref="HandshakeException">It is malformed or announces impossible values.</exception>
     internal static HandshakeParameters ParsePayload(ReadOnlySpan<byte> payload)
+        => TryParsePayload(payload, out HandshakeParameters remote)
+            ? remote
+            : throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote handshake payload is malformed, or announces an invalid frame size, MTU, receive window or maximum MTU.");
+
+    /// <summary>Reads the peer's handshake payload; false when it is malformed or announces impossible values.</summary>
+    internal static bool TryParsePayload(ReadOnlySpan<byte> payload, out HandshakeParameters remote)
     {
+        remote = default!;
         if (payload.Length < UdpWire.HandshakePayloadSize || payload[0] < UdpWire.Version)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote handshake payload is malformed.");
+            return false;
         }
 
         int max = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
@@ -213,10 +266,11 @@ internal sealed class UdpHandshake : IDisposable
         int maxMtu = BinaryPrimitives.ReadUInt16BigEndian(payload[15..]);
         if (max < 1 || mtu < UdpWire.MinMtu || window < 1 || maxMtu < mtu)
         {
-            throw new HandshakeException(HandshakeFailure.InvalidMessage, "The remote side announced an invalid frame size, MTU, receive window or maximum MTU.");
+            return false;
         }
 
-        return new HandshakeParameters(max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]), window, maxMtu);
+        remote = new HandshakeParameters(max, mtu, BinaryPrimitives.ReadUInt32BigEndian(payload[7..]), window, maxMtu);
+        return true;
     }
 
     private UdpSession Complete(NoiseHandshake noise, byte[] remoteStatic, HandshakeParameters remote, uint remoteCid)
