@@ -24,7 +24,7 @@ public sealed class RelayBinding
     private long _droppedRate;
     private long _droppedLimit;
     private long _droppedForged;
-    private long _lastRateDrop = long.MinValue;
+    private long _lastRateDrop; // valid once _droppedRate > 0
     private volatile bool _unbound;
 
     internal RelayBinding(uint firstChannel, SocketAddress first, uint secondChannel, SocketAddress second, RelayLimits limits, long now)
@@ -67,11 +67,14 @@ public sealed class RelayBinding
         };
     }
 
-    /// <summary>The status at <paramref name="now"/> (µs): rate limited while a datagram was dropped for the rate in the last second.</summary>
+    /// <summary>
+    /// The status at <paramref name="now"/> (µs): the total reached once a datagram was refused for it (it stays
+    /// reached), rate limited while a datagram was dropped for the rate in the last second.
+    /// </summary>
     internal RelayStatus StatusAt(long now) =>
         _unbound ? RelayStatus.Unbound
-        : Interlocked.Read(ref _bytesFromFirst) + Interlocked.Read(ref _bytesFromSecond) >= _limits.MaxBytesPerBinding ? RelayStatus.ResourceLimitExceeded
-        : now - Interlocked.Read(ref _lastRateDrop) < 1_000_000 ? RelayStatus.RateLimited
+        : Interlocked.Read(ref _droppedLimit) > 0 ? RelayStatus.ResourceLimitExceeded
+        : Interlocked.Read(ref _droppedRate) > 0 && now - Interlocked.Read(ref _lastRateDrop) < 1_000_000 ? RelayStatus.RateLimited
         : RelayStatus.Active;
 
     internal SocketAddress FirstAddress => Volatile.Read(ref _first);
