@@ -84,6 +84,8 @@ public sealed class RelayLinkTests
 
         Assert.Equal(LinkPath.Relay, a.ActivePath);
         Assert.Equal(LinkPath.Relay, b.ActivePath);
+        Assert.Equal(LinkPath.Relay, a.GetStatus().ActivePath);
+        Assert.True(a.GetStatus().PathFallbacks + b.GetStatus().PathFallbacks >= 1);
         Assert.True(binding.GetCounters().BytesRelayed > relayedBefore);
 
         // Still a working link: an answer comes back through the relay.
@@ -271,5 +273,52 @@ public sealed class RelayLinkTests
         Assert.False(h.Switch.Unbind(binding));
         Assert.Equal(RelayStatus.Unbound, binding.GetCounters().Status);
         Assert.Equal(0, h.Switch.BindingCount);
+    }
+
+    [Fact]
+    public async Task A_direct_path_that_failed_is_probed_again_after_the_retry_interval_and_taken_when_it_works()
+    {
+        UdpLinkOptions options = RelayHarness.RelayOptions(probeTimeout: TimeSpan.FromMilliseconds(300), retry: TimeSpan.FromMilliseconds(800));
+        await using var h = new RelayHarness(seed: 10, options: options);
+        var (a, b, binding) = await h.ConnectAsync();
+        h.CutDirect = true; // the hole punch fails: a NAT that drops unsolicited packets, say
+        Task<bool> fromA = a.ProbeDirectPathAsync(h.BTransport.LocalEndPoint);
+        Task<bool> fromB = b.ProbeDirectPathAsync(h.ATransport.LocalEndPoint);
+        Assert.False(await fromA.WaitAsync(UdpHarness.Timeout));
+        Assert.False(await fromB.WaitAsync(UdpHarness.Timeout));
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+        long probes = a.GetStatus().DirectProbesSent + b.GetStatus().DirectProbesSent;
+        Assert.True(probes >= 10, $"{probes} probes");
+
+        // Still served through the relay meanwhile.
+        await UdpHarness.SendNumbersAsync(a, 100, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 100);
+
+        h.CutDirect = false; // the path works now; nobody asks again: the links retry on their own
+        for (int i = 0; i < 500 && (a.ActivePath != LinkPath.Direct || b.ActivePath != LinkPath.Direct); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(LinkPath.Direct, a.ActivePath);
+        Assert.Equal(LinkPath.Direct, b.ActivePath);
+        Assert.True(a.GetStatus().DirectProbesSent + b.GetStatus().DirectProbesSent > probes, "whichever side retried first, one did");
+        await UdpHarness.SendNumbersAsync(a, 100, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 100);
+    }
+
+    [Fact]
+    public async Task Unreliable_messages_are_relayed_and_a_relayed_link_reports_the_router_path()
+    {
+        await using var h = new RelayHarness(seed: 11);
+        var (a, b, _) = await h.ConnectAsync();
+        Assert.Equal(h.RouterAddress, a.RelayChannel!.Router);
+        Assert.Equal(a.RelayChannel.Address, a.RemoteAddress);
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.True(a.TrySend(new byte[] { (byte)i }, Reliability.UnreliableSequenced));
+            using LinkFrame frame = await b.ReceiveAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+            Assert.Equal((byte)i, frame.Span[0]);
+        }
     }
 }
