@@ -591,6 +591,7 @@ public sealed partial class UdpLink : IMessageLink
     private void AfterLock()
     {
         SendQueued();
+        ReleaseRelayChannel();
         CompleteInboxClose();
     }
 

@@ -108,16 +108,21 @@ internal sealed class RelayTransport : IDatagramTransport
     }
 
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) =>
-        Find(destination) is { } channel ? SendRelayed(datagram, channel) == DatagramSendResult.Sent : _inner.Send(datagram, destination);
+        !RelayAddress.MayBeRelay(destination) ? _inner.Send(datagram, destination) : SendRelayed(datagram, destination) == DatagramSendResult.Sent;
 
     public DatagramSendResult SendChecked(ReadOnlySpan<byte> datagram, SocketAddress destination) =>
-        Find(destination) is { } channel ? SendRelayed(datagram, channel) : _inner.SendChecked(datagram, destination);
+        !RelayAddress.MayBeRelay(destination) ? _inner.SendChecked(datagram, destination) : SendRelayed(datagram, destination);
 
     public bool SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
     {
-        if (Find(destination) is not { } channel)
+        if (!RelayAddress.MayBeRelay(destination))
         {
             return _inner.SendSegments(buffer, segmentSize, destination);
+        }
+
+        if (Find(destination) is not { } channel)
+        {
+            return false; // the channel was closed: nowhere to send (port 0 is no real destination either)
         }
 
         // Each packet needs its own header: one datagram at a time.
@@ -131,6 +136,11 @@ internal sealed class RelayTransport : IDatagramTransport
     }
 
     public void Dispose() => _inner.Dispose();
+
+    /// <summary>A send to an address that may be a relay path's: through its channel, or nowhere once it is closed
+    /// (an IPv6 address with port 0 is no real destination).</summary>
+    private DatagramSendResult SendRelayed(ReadOnlySpan<byte> datagram, SocketAddress destination) =>
+        Find(destination) is { } channel ? SendRelayed(datagram, channel) : DatagramSendResult.Failed;
 
     private DatagramSendResult SendRelayed(ReadOnlySpan<byte> datagram, RelayChannel channel)
     {
