@@ -321,4 +321,40 @@ public sealed class RelayLinkTests
             Assert.Equal((byte)i, frame.Span[0]);
         }
     }
+
+    [Fact]
+    public async Task A_dial_that_reaches_the_peer_before_it_opened_its_channel_completes_once_it_does()
+    {
+        await using var h = new RelayHarness(seed: 12);
+        RelayBinding binding = h.Switch.Bind(h.ATransport.LocalEndPoint, h.BTransport.LocalEndPoint);
+        Task<UdpLink> dialing = h.A.ConnectViaRelayAsync(h.RouterAddress, binding.FirstChannel, h.BKey.Id);
+        await Task.Delay(150); // Inits reach B on a channel it does not know yet: dropped and counted
+        Assert.False(dialing.IsCompleted);
+        Assert.True(h.B.GetRelayStatistics().DroppedUnknownChannel > 0);
+        h.B.OpenRelayChannel(h.RouterAddress, binding.SecondChannel);
+        UdpLink a = await dialing.WaitAsync(UdpHarness.Timeout);
+        UdpLink b = await h.B.AcceptAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+        await UdpHarness.SendNumbersAsync(b, 20, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(a, 20);
+    }
+
+    [Fact]
+    public async Task A_client_whose_nat_mapping_changed_is_served_again_once_the_router_rebinds_its_channel()
+    {
+        await using var h = new RelayHarness(seed: 13);
+        var (a, b, binding) = await h.ConnectAsync();
+        await UdpHarness.SendNumbersAsync(a, 50, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 50);
+
+        var moved = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.77"), 4100);
+        h.ATransport.Rebind(moved); // A's NAT picked a new port: the router sees A's datagrams from there
+        Task sending = UdpHarness.SendNumbersAsync(a, 300, Reliability.ReliableOrdered);
+        await Task.Delay(100);
+        Assert.True(binding.GetCounters().DroppedForged > 0); // not the bound address: not forwarded
+        Assert.True(h.Switch.Rebind(binding.FirstChannel, moved)); // the control plane saw A's session move
+        await ReceiveNumbersAsync(b, 300);
+        await sending.WaitAsync(UdpHarness.Timeout);
+        Assert.Equal(moved, binding.First);
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+    }
 }
