@@ -104,7 +104,19 @@ internal sealed class RelayTransport : IDatagramTransport
     public void Start(DatagramHandler handler, Action batchEnd)
     {
         _handler = handler;
-        _inner.Start(OnDatagram, batchEnd);
+        _inner.Start(OnDatagram, () =>
+        {
+            try
+            {
+                Volatile.Read(ref _switch)?.FlushBatch();
+            }
+            catch (Exception)
+            {
+                // A send that throws is a lost batch; the router keeps serving.
+            }
+
+            batchEnd();
+        });
     }
 
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) =>
@@ -125,14 +137,40 @@ internal sealed class RelayTransport : IDatagramTransport
             return false; // the channel was closed: nowhere to send (port 0 is no real destination either)
         }
 
-        // Each packet needs its own header: one datagram at a time.
-        bool sent = true;
-        for (int offset = 0; offset < buffer.Length; offset += segmentSize)
+        // Each packet needs its own header: the batch is copied with one before every segment, and still goes to the
+        // router in one call where the socket batches (UDP GSO), as segments 5 bytes larger.
+        int count = (buffer.Length + segmentSize - 1) / segmentSize;
+        int size = buffer.Length + (count * RelayWire.HeaderSize);
+        if (count == 1 || segmentSize + RelayWire.HeaderSize > UdpWire.MaxMtu)
         {
-            sent &= SendRelayed(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), channel) == DatagramSendResult.Sent;
+            bool sent = true;
+            for (int offset = 0; offset < buffer.Length; offset += segmentSize)
+            {
+                sent &= SendRelayed(buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset)), channel) == DatagramSendResult.Sent;
+            }
+
+            return sent;
         }
 
-        return sent;
+        byte[] batch = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            int written = 0;
+            for (int offset = 0; offset < buffer.Length; offset += segmentSize)
+            {
+                ReadOnlySpan<byte> segment = buffer.Slice(offset, Math.Min(segmentSize, buffer.Length - offset));
+                RelayWire.WriteHeader(batch.AsSpan(written), channel.Channel);
+                segment.CopyTo(batch.AsSpan(written + RelayWire.HeaderSize));
+                written += RelayWire.HeaderSize + segment.Length;
+                channel.CountSent();
+            }
+
+            return _inner.SendSegments(batch.AsSpan(0, written), segmentSize + RelayWire.HeaderSize, channel.RouterAddress);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(batch);
+        }
     }
 
     public void Dispose() => _inner.Dispose();
