@@ -357,4 +357,26 @@ public sealed class RelayLinkTests
         Assert.Equal(moved, binding.First);
         Assert.Equal(LinkPath.Relay, a.ActivePath);
     }
+
+    [Fact]
+    public async Task One_socket_carries_the_clients_link_with_the_router_and_the_relayed_link_at_once()
+    {
+        await using var h = new RelayHarness(seed: 14);
+        // A's own session with the router (the router is an ordinary PeerKit UDP peer), from the same socket.
+        UdpLink control = await h.A.ConnectAsync(h.RouterAddress, h.RouterKey.Id).WaitAsync(UdpHarness.Timeout);
+        UdpLink routerSide = await h.Router.AcceptAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+        Assert.Equal(h.ATransport.LocalEndPoint, routerSide.RemoteAddress); // what the router observes: A's candidate
+        var (a, b, binding) = await h.ConnectAsync();
+
+        Task relayed = UdpHarness.SendNumbersAsync(a, 500, Reliability.ReliableOrdered);
+        Task direct = UdpHarness.SendNumbersAsync(control, 500, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 500);
+        await ReceiveNumbersAsync(routerSide, 500);
+        await Task.WhenAll(relayed, direct);
+        Assert.Equal(LinkPath.Direct, control.ActivePath);
+        Assert.Null(control.RelayChannel);
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+        Assert.True(binding.GetCounters().DatagramsRelayed > 0);
+        Assert.Equal(0, h.Router.GetStatistics().DroppedMalformed); // relay datagrams never reach the router's own links
+    }
 }
