@@ -54,7 +54,7 @@ public sealed partial class UdpLink
     /// <param name="cancellationToken">Stops waiting (probing goes on).</param>
     /// <returns>True once the link is on a direct path (maybe another address the peer's packets came from); false when
     /// <see cref="UdpLinkOptions.DirectProbeTimeout"/> passed without an answer (the link stays on the relay and tries
-    /// again after the retry interval).</returns>
+    /// again after the retry interval), or the link closed meanwhile.</returns>
     /// <exception cref="LinkClosedException">The link is closed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<bool> ProbeDirectPathAsync(IPEndPoint candidate, CancellationToken cancellationToken = default)
