@@ -108,6 +108,8 @@ public sealed partial class UdpLink : IMessageLink
         _recovery = new LossDetection(new RttEstimator(UdpClock.Micros(options.InitialRetransmitTimeout), UdpClock.Micros(options.MinRetransmitTimeout), UdpClock.Micros(options.MaxRetransmitTimeout)));
         _received = new ReceivedPackets(UdpClock.Micros(options.MaxAckDelay));
         _credit = new FlowCredit(options.ReceiveWindow, 0, options.IgnoreFlowControl);
+        _upgrade = new PathUpgrade(UdpClock.Micros(options.DirectProbeInterval), UdpClock.Micros(options.DirectProbeTimeout), UdpClock.Micros(options.DirectPathRetryInterval), UdpClock.Micros(options.DirectPathTimeout));
+        InitRelayPath(_remote);
         LocalId = localKey.Id;
     }
 
@@ -383,6 +385,9 @@ public sealed partial class UdpLink : IMessageLink
                 PathMtuProbesSent = _pmtu?.ProbesSent ?? 0,
                 PathMtuProbesLost = _pmtu?.ProbesLost ?? 0,
                 PathMtuBlackHoles = _pmtu?.BlackHoles ?? 0,
+                ActivePath = OnRelay ? LinkPath.Relay : LinkPath.Direct,
+                DirectProbesSent = _upgrade.ProbesSent,
+                PathFallbacks = _upgrade.Fallbacks,
             };
         }
     }
@@ -548,6 +553,7 @@ public sealed partial class UdpLink : IMessageLink
         _receiveLanes.Release();
         _protection?.Dispose();
         _endpoint.Remove(this);
+        ClosePathsLocked();
         DeferInboxCloseLocked(reason, cause, discardPending);
     }
 
@@ -585,6 +591,7 @@ public sealed partial class UdpLink : IMessageLink
     private void AfterLock()
     {
         SendQueued();
+        ReleaseRelayChannel();
         CompleteInboxClose();
     }
 
