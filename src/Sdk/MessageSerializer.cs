@@ -31,7 +31,16 @@ public static class MessageSerializer
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="GetSize{T}"/>.</exception>
     public static int Write<T>(in T message, Span<byte> destination) where T : IMessage<T>
     {
-        int size = GetSize(in message);
+        ThrowIfNull(message);
+
+        // A message of fixed layout is written in one pass when the destination holds its largest encoding.
+        int written = T.TryWriteFixed(in message, destination);
+        if (written >= 0)
+        {
+            return written;
+        }
+
+        int size = T.GetSize(in message);
         if (destination.Length < size)
         {
             ThrowTooSmall(typeof(T), destination.Length, size);
@@ -45,7 +54,19 @@ public static class MessageSerializer
     public static void Write<T>(in T message, IBufferWriter<byte> writer) where T : IMessage<T>
     {
         ArgumentNullException.ThrowIfNull(writer);
-        int size = GetSize(in message);
+        ThrowIfNull(message);
+        if (T.MaxSize > 0)
+        {
+            // Only a bounded message can have a fixed layout: try it in what the writer has at hand.
+            int written = T.TryWriteFixed(in message, writer.GetSpan());
+            if (written >= 0)
+            {
+                writer.Advance(written);
+                return;
+            }
+        }
+
+        int size = T.GetSize(in message);
         WriteExactly(in message, writer.GetSpan(size), size);
         writer.Advance(size);
     }

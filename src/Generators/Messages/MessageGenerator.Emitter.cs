@@ -21,7 +21,9 @@ internal sealed partial class MessageGenerator
 
             string self = spec.FullyQualifiedName;
             string contract = $"global::PeerKit.IMessage<{self}>";
-            w.Line($"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize})]");
+            w.Line(spec.FixedSize > 0
+                ? $"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize}, FixedSize = {spec.FixedSize})]"
+                : $"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize})]");
             w.Open($"{Partial(spec.Keyword)} {spec.Name} : {contract}");
             w.Line($"static int {contract}.Code => {spec.Code};");
             w.Line();
@@ -33,6 +35,12 @@ internal sealed partial class MessageGenerator
             w.Line();
             EmitWrite(w, spec, contract);
             w.Line();
+            if (spec.FixedSize > 0)
+            {
+                EmitTryWriteFixed(w, spec, contract);
+                w.Line();
+            }
+
             EmitRead(w, spec, contract);
             w.Close();
 
@@ -112,6 +120,13 @@ internal sealed partial class MessageGenerator
         private static void EmitWrite(SourceWriter w, MessageSpec spec, string contract)
         {
             w.Open($"static void {contract}.Write(in {spec.FullyQualifiedName} message, ref {Serialization}.MessageWriter writer)");
+            if (spec.FixedSize > 0)
+            {
+                w.Open("if (writer.TryWriteFixed(in message))");
+                w.Line("return;");
+                w.Close();
+            }
+
             foreach (MemberSpec member in spec.Members)
             {
                 if (member.Collection == CollectionKind.None)
@@ -153,6 +168,72 @@ internal sealed partial class MessageGenerator
                 }
             }
 
+            w.Close();
+        }
+
+        /// <summary>
+        /// A message of fixed layout: one check that the destination holds its largest encoding, then every field in
+        /// straight-line code (tags as constants, no bounds checks), each still omitted when proto3 omits it.
+        /// </summary>
+        private static void EmitTryWriteFixed(SourceWriter w, MessageSpec spec, string contract)
+        {
+            const string Layout = Serialization + ".FixedLayout";
+            string size = spec.FixedSize.ToString(CultureInfo.InvariantCulture);
+            w.Open($"static int {contract}.TryWriteFixed(in {spec.FullyQualifiedName} message, global::System.Span<byte> destination)");
+            w.Open($"if (destination.Length < {size})");
+            w.Line("return -1;");
+            w.Close();
+            w.Line();
+            w.Line("ref byte d = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);");
+            w.Line("int n = 0;");
+            foreach (MemberSpec member in spec.Members)
+            {
+                Singular access = Access(member);
+                OpenIf(w, access.Condition);
+                byte[] tag = Tag(member, WireTypeOf(member));
+                string hex = "0x" + tag[0].ToString("X2", CultureInfo.InvariantCulture);
+                string value = access.Value;
+                string? fused = (tag.Length, member.ProtoType) switch
+                {
+                    (1, ProtoType.Fixed32) => $"n = {Layout}.TaggedFixed32(ref d, n, {hex}, {value});",
+                    (1, ProtoType.SFixed32) => $"n = {Layout}.TaggedFixed32(ref d, n, {hex}, (uint){value});",
+                    (1, ProtoType.Float) => $"n = {Layout}.TaggedFixed32(ref d, n, {hex}, global::System.BitConverter.SingleToUInt32Bits({value}));",
+                    (1, ProtoType.Fixed64) => $"n = {Layout}.TaggedFixed64(ref d, n, {hex}, {value});",
+                    (1, ProtoType.SFixed64) => $"n = {Layout}.TaggedFixed64(ref d, n, {hex}, (ulong){value});",
+                    (1, ProtoType.Double) => $"n = {Layout}.TaggedFixed64(ref d, n, {hex}, global::System.BitConverter.DoubleToUInt64Bits({value}));",
+                    _ => null,
+                };
+                if (fused is not null)
+                {
+                    w.Line(fused);
+                }
+                else
+                {
+                    w.Line($"n = {Layout}.Tag(ref d, n, {string.Join(", ", tag.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)))});");
+                    w.Line(member.ProtoType switch
+                    {
+                        ProtoType.Bool => $"n = {Layout}.Bool(ref d, n, {value});",
+                        ProtoType.Int32 => $"n = {Layout}.Int32(ref d, n, {value});",
+                        ProtoType.Enum => $"n = {Layout}.Int32(ref d, n, (int){value});",
+                        ProtoType.Int64 => $"n = {Layout}.Varint64(ref d, n, (ulong){value});",
+                        ProtoType.UInt32 => $"n = {Layout}.Varint32(ref d, n, {value});",
+                        ProtoType.UInt64 => $"n = {Layout}.Varint64(ref d, n, {value});",
+                        ProtoType.SInt32 => $"n = {Layout}.Varint32(ref d, n, {Serialization}.ZigZag.Encode({value}));",
+                        ProtoType.SInt64 => $"n = {Layout}.Varint64(ref d, n, {Serialization}.ZigZag.Encode({value}));",
+                        ProtoType.Fixed32 => $"n = {Layout}.Fixed32(ref d, n, {value});",
+                        ProtoType.SFixed32 => $"n = {Layout}.Fixed32(ref d, n, (uint){value});",
+                        ProtoType.Float => $"n = {Layout}.Fixed32(ref d, n, global::System.BitConverter.SingleToUInt32Bits({value}));",
+                        ProtoType.Fixed64 => $"n = {Layout}.Fixed64(ref d, n, {value});",
+                        ProtoType.SFixed64 => $"n = {Layout}.Fixed64(ref d, n, (ulong){value});",
+                        ProtoType.Double => $"n = {Layout}.Fixed64(ref d, n, global::System.BitConverter.DoubleToUInt64Bits({value}));",
+                        _ => $"n = {Layout}.Message({value}, destination, n);",
+                    });
+                }
+
+                CloseIf(w, access.Condition);
+            }
+
+            w.Line("return n;");
             w.Close();
         }
 

@@ -434,6 +434,24 @@ public ref struct MessageWriter
         _position += value.Length;
     }
 
+    /// <summary>
+    /// Writes <paramref name="message"/> in straight-line code when it has a fixed layout and the room left in the
+    /// current span holds its largest encoding (generated <c>Write</c> methods try this first).
+    /// </summary>
+    /// <returns>True when written; false, with nothing written, otherwise.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteFixed<T>(in T message) where T : IMessage<T>
+    {
+        int written = T.TryWriteFixed(in message, _buffer.Slice(_position));
+        if (written < 0)
+        {
+            return false;
+        }
+
+        _position += written;
+        return true;
+    }
+
     /// <summary>Writes an embedded message: its length prefix, then its encoding.</summary>
     /// <remarks>
     /// Over a span the message is not sized again (its size was counted once, in the outermost <c>GetSize</c>):
