@@ -31,8 +31,14 @@ internal sealed partial class MessageGenerator
             w.Line();
             w.Line($"static int {contract}.MaxSize => {spec.MaxSize};");
             w.Line();
-            EmitGetSize(w, spec, contract);
+            EmitGetSize(w, spec, contract, bound: false);
             w.Line();
+            if (HasSizeBound(spec))
+            {
+                EmitGetSize(w, spec, contract, bound: true);
+                w.Line();
+            }
+
             EmitWrite(w, spec, contract);
             w.Line();
             if (spec.FixedSize > 0)
@@ -58,10 +64,23 @@ internal sealed partial class MessageGenerator
             _ => "ReliableOrdered",
         };
 
-        private static void EmitGetSize(SourceWriter w, MessageSpec spec, string contract)
+        /// <summary>
+        /// A message with strings or nested messages (not of fixed layout) gets a <c>GetSizeBound</c> that reads no
+        /// string's characters, so it is written in one pass into a destination that long.
+        /// </summary>
+        private static bool HasSizeBound(MessageSpec spec) =>
+            spec.FixedSize == 0 && spec.Members.Any(m => m.ProtoType is ProtoType.String or ProtoType.Message);
+
+        /// <summary>
+        /// <c>GetSize</c>, or with <paramref name="bound"/> <c>GetSizeBound</c>: the same sums, with strings counted as
+        /// three bytes a UTF-16 unit and nested messages by their own bound, and the same [MaxLength] checks.
+        /// </summary>
+        private static void EmitGetSize(SourceWriter w, MessageSpec spec, string contract, bool bound)
         {
-            w.Open($"static int {contract}.GetSize(in {spec.FullyQualifiedName} message)");
-            w.Line("int size = 0;");
+            w.Open(bound
+                ? $"static int {contract}.GetSizeBound(in {spec.FullyQualifiedName} message)"
+                : $"static int {contract}.GetSize(in {spec.FullyQualifiedName} message)");
+            w.Line(bound ? "long size = 0;" : "int size = 0;");
             foreach (MemberSpec member in spec.Members)
             {
                 string tagSize = Tag(member, WireTypeOf(member)).Length.ToString(CultureInfo.InvariantCulture);
@@ -69,7 +88,7 @@ internal sealed partial class MessageGenerator
                 {
                     Singular access = Access(member);
                     OpenIf(w, access.Condition);
-                    w.Line($"size += {tagSize} + {BoundedSizeOf(spec, member, access.Value)};");
+                    w.Line($"size += {tagSize} + {(bound ? UpperSizeOf(spec, member, access.Value) : BoundedSizeOf(spec, member, access.Value))};");
                     CloseIf(w, access.Condition);
                 }
                 else if (IsPacked(member))
@@ -86,14 +105,31 @@ internal sealed partial class MessageGenerator
                     Repeated access = RepeatedAccess(member);
                     w.Open($"if ({access.Condition})");
                     EmitCountCheck(w, spec, member, access);
-                    EmitLoop(w, access, e => w.Line($"size += {tagSize} + {ElementSizeOf(member, e)};"));
+                    EmitLoop(w, access, e => w.Line($"size += {tagSize} + {(bound ? ElementUpperSizeOf(member, e) : ElementSizeOf(member, e))};"));
                     w.Close();
                 }
             }
 
-            w.Line("return size;");
+            w.Line(bound ? "return size > int.MaxValue ? -1 : (int)size;" : "return size;");
             w.Close();
         }
+
+        /// <summary>At least a singular member's size, reading no string's characters unless its [MaxLength] needs them.</summary>
+        private static string UpperSizeOf(MessageSpec spec, MemberSpec member, string value) => (member.MaxLength, member.ProtoType) switch
+        {
+            ( > 0, ProtoType.String) => $"{Serialization}.WireSize.StringBound({value}, {Limit(member)}, {Label(spec, member)})",
+            (_, ProtoType.String) => $"{Serialization}.WireSize.StringBound({value})",
+            (_, ProtoType.Message) => $"{Serialization}.WireSize.MessageBound({value})",
+            _ => BoundedSizeOf(spec, member, value),
+        };
+
+        private static string ElementUpperSizeOf(MemberSpec member, string e) => member.ProtoType switch
+        {
+            ProtoType.String => $"{Serialization}.WireSize.StringBound({e} ?? string.Empty)",
+            ProtoType.Message when !member.ElementIsValueType => $"({e} is null ? 1 : {Serialization}.WireSize.MessageBound({e}))",
+            ProtoType.Message => $"{Serialization}.WireSize.MessageBound({e})",
+            _ => ElementSizeOf(member, e),
+        };
 
         /// <summary>The member as the errors name it: <c>Message.Member</c>.</summary>
         private static string Label(MessageSpec spec, MemberSpec member) =>
