@@ -135,6 +135,36 @@ public class FixedLayoutTests
     }
 
     [Fact]
+    public void Straight_line_varints_of_every_width_write_exactly_their_bytes()
+    {
+        var values = new List<ulong> { 0, 1, 0x7F, ulong.MaxValue, 1UL << 63 };
+        for (int bits = 7; bits < 64; bits += 7)
+        {
+            values.Add((1UL << bits) - 1);
+            values.Add(1UL << bits);
+            values.Add((1UL << bits) + 0x55);
+        }
+
+        foreach (ulong value in values)
+        {
+            byte[] expected = Wire.Varint(value);
+            byte[] buffer = Enumerable.Repeat((byte)0xEE, 3 + 10 + 3).ToArray();
+            int end = FixedLayout.Varint64(ref buffer[0], 3, value);
+            Assert.Equal(3 + expected.Length, end);
+            Assert.Equal(expected, buffer[3..end]);
+            Assert.All(buffer[..3].Concat(buffer[end..]), b => Assert.Equal(0xEE, b));
+
+            if (value <= uint.MaxValue)
+            {
+                buffer.AsSpan().Fill(0xEE);
+                end = FixedLayout.Varint32(ref buffer[0], 3, (uint)value);
+                Assert.Equal(expected, buffer[3..end]);
+                Assert.All(buffer[..3].Concat(buffer[end..]), b => Assert.Equal(0xEE, b));
+            }
+        }
+    }
+
+    [Fact]
     public void A_buffer_writer_with_little_room_gets_the_same_bytes()
     {
         Pose pose = Map.Pose(Largest());

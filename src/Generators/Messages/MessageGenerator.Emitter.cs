@@ -211,10 +211,19 @@ internal sealed partial class MessageGenerator
         /// A message of fixed layout: one check that the destination holds its largest encoding, then every field in
         /// straight-line code (tags as constants, no bounds checks), each still omitted when proto3 omits it.
         /// </summary>
+        /// <summary>Fixed-layout messages up to this bound have their straight-line writer inlined where they are nested.</summary>
+        private const int SmallFixedSize = 32;
+
         private static void EmitTryWriteFixed(SourceWriter w, MessageSpec spec, string contract)
         {
             const string Layout = Serialization + ".FixedLayout";
             string size = spec.FixedSize.ToString(CultureInfo.InvariantCulture);
+            if (spec.FixedSize <= SmallFixedSize)
+            {
+                // Small messages (a vector, a color) are written in place in the messages that nest them.
+                w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+            }
+
             w.Open($"static int {contract}.TryWriteFixed(in {spec.FullyQualifiedName} message, global::System.Span<byte> destination)");
             w.Open($"if (destination.Length < {size})");
             w.Line("return -1;");

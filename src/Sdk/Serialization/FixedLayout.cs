@@ -109,14 +109,14 @@ public static class FixedLayout
             return offset + 1;
         }
 
-        at = (byte)(value | 0x80);
         if (value < (1u << 14))
         {
+            at = (byte)(value | 0x80);
             Unsafe.Add(ref at, 1) = (byte)(value >> 7);
             return offset + 2;
         }
 
-        return LongVarint(ref destination, offset + 1, value >> 7);
+        return LongVarint(ref destination, offset, value);
     }
 
     /// <summary>Writes a varint of 1 to 10 bytes.</summary>
@@ -132,20 +132,58 @@ public static class FixedLayout
         return LongVarint(ref destination, offset, value);
     }
 
+    /// <summary>
+    /// A varint of two bytes or more: its 7-bit groups spread into a word at once (<see cref="VarintWords.Encode"/>),
+    /// stored as two overlapping stores that cover exactly its bytes (an eight-byte store would write past the message).
+    /// </summary>
     private static int LongVarint(ref byte destination, int offset, ulong value)
     {
-        // Exactly the varint's bytes: an eight-byte store would be faster but would write past the message.
+        int size = WireSize.Varint64(value);
         ref byte at = ref Unsafe.Add(ref destination, offset);
-        int i = 0;
-        while (value >= 0x80)
+        if (size <= 8)
         {
-            Unsafe.Add(ref at, i++) = (byte)(value | 0x80);
-            value >>= 7;
+            ulong word = VarintWords.Encode(value, size);
+            if (size >= 4)
+            {
+                StoreUInt32(ref at, (uint)word);
+                StoreUInt32(ref Unsafe.Add(ref at, size - 4), (uint)(word >> ((size - 4) << 3)));
+            }
+            else
+            {
+                StoreUInt16(ref at, (ushort)word);
+                Unsafe.Add(ref at, size - 1) = (byte)(word >> ((size - 1) << 3));
+            }
+
+            return offset + size;
         }
 
-        Unsafe.Add(ref at, i) = (byte)value;
-        return offset + i + 1;
+        // Nine or ten bytes: the low 56 bits as eight bytes with their continuation bits, then bits 56-63.
+        StoreUInt64(ref at, VarintWords.Encode(value & VarintWords.MaxEightByteValue, 8) | (0x80UL << 56));
+        ulong high = value >> 56;
+        if (size == 9)
+        {
+            Unsafe.Add(ref at, 8) = (byte)high;
+        }
+        else
+        {
+            Unsafe.Add(ref at, 8) = (byte)(high | 0x80);
+            Unsafe.Add(ref at, 9) = 1;
+        }
+
+        return offset + size;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreUInt16(ref byte at, ushort value) =>
+        Unsafe.WriteUnaligned(ref at, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreUInt32(ref byte at, uint value) =>
+        Unsafe.WriteUnaligned(ref at, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreUInt64(ref byte at, ulong value) =>
+        Unsafe.WriteUnaligned(ref at, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
 
     /// <summary>
     /// Writes a nested message of fixed layout (its largest encoding under 128 bytes, so its length prefix takes one

@@ -43,6 +43,7 @@ namespace Demo
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         static int global::PeerKit.IMessage<global::Demo.Header>.TryWriteFixed(in global::Demo.Header message, global::System.Span<byte> destination)
         {
             if (destination.Length < 20)

@@ -53,6 +53,7 @@ namespace Demo
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         static int global::PeerKit.IMessage<global::Demo.Color>.TryWriteFixed(in global::Demo.Color message, global::System.Span<byte> destination)
         {
             if (destination.Length < 18)

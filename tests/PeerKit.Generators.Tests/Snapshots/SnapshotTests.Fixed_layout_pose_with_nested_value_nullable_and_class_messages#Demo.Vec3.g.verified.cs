@@ -50,6 +50,7 @@ namespace Demo
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         static int global::PeerKit.IMessage<global::Demo.Vec3>.TryWriteFixed(in global::Demo.Vec3 message, global::System.Span<byte> destination)
         {
             if (destination.Length < 15)

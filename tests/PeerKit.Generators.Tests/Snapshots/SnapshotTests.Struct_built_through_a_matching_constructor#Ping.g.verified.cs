@@ -42,6 +42,7 @@ partial struct Ping : global::PeerKit.IMessage<global::Ping>
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     static int global::PeerKit.IMessage<global::Ping>.TryWriteFixed(in global::Ping message, global::System.Span<byte> destination)
     {
         if (destination.Length < 22)
