@@ -136,6 +136,7 @@ public static class FixedLayout
     /// A varint of two bytes or more: its 7-bit groups spread into a word at once (<see cref="VarintWords.Encode"/>),
     /// stored as two overlapping stores that cover exactly its bytes (an eight-byte store would write past the message).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int LongVarint(ref byte destination, int offset, ulong value)
     {
         int size = WireSize.Varint64(value);
