@@ -28,10 +28,35 @@ public static class MessageSerializer
 
     /// <summary>Writes <paramref name="message"/> at the start of <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes written.</returns>
+    /// <remarks>
+    /// Bytes of <paramref name="destination"/> after the message are never written. A destination too short and a
+    /// member longer than its [MaxLength] are refused before anything is written; a string holding invalid UTF-16 may
+    /// be found after the members before it were written (a message with strings is written in one pass, each string
+    /// checked as it is transcoded), so after that exception the bytes of <paramref name="destination"/> are unspecified.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="GetSize{T}"/>.</exception>
+    /// <exception cref="System.Text.EncoderFallbackException">A string holds invalid UTF-16 (a lone surrogate).</exception>
+    /// <exception cref="MaxLengthExceededException">A member is longer than its [MaxLength].</exception>
     public static int Write<T>(in T message, Span<byte> destination) where T : IMessage<T>
     {
-        int size = GetSize(in message);
+        ThrowIfNull(message);
+
+        // A message of fixed layout is written in one pass when the destination holds its largest encoding.
+        int written = T.TryWriteFixed(in message, destination);
+        if (written >= 0)
+        {
+            return written;
+        }
+
+        // A message with strings is written in one pass, each string transcoded once, when the destination holds
+        // the bound found without reading their characters; otherwise it is sized first (each string counted).
+        int bound = T.GetSizeBound(in message);
+        if ((uint)bound <= (uint)destination.Length)
+        {
+            return WriteWithin(in message, destination[..bound]);
+        }
+
+        int size = T.GetSize(in message);
         if (destination.Length < size)
         {
             ThrowTooSmall(typeof(T), destination.Length, size);
@@ -41,11 +66,31 @@ public static class MessageSerializer
         return size;
     }
 
+    /// <summary>Writes into <paramref name="destination"/>, at least as long as the message, touching none of its bytes after the message.</summary>
+    private static int WriteWithin<T>(in T message, Span<byte> destination) where T : IMessage<T>
+    {
+        var writer = new MessageWriter(destination, sized: true, exactStores: true);
+        T.Write(in message, ref writer);
+        return writer.Position;
+    }
+
     /// <summary>Writes <paramref name="message"/> to <paramref name="writer"/> and advances it.</summary>
     public static void Write<T>(in T message, IBufferWriter<byte> writer) where T : IMessage<T>
     {
         ArgumentNullException.ThrowIfNull(writer);
-        int size = GetSize(in message);
+        ThrowIfNull(message);
+        if (T.MaxSize > 0)
+        {
+            // Only a bounded message can have a fixed layout: try it in what the writer has at hand.
+            int written = T.TryWriteFixed(in message, writer.GetSpan());
+            if (written >= 0)
+            {
+                writer.Advance(written);
+                return;
+            }
+        }
+
+        int size = T.GetSize(in message);
         WriteExactly(in message, writer.GetSpan(size), size);
         writer.Advance(size);
     }

@@ -30,6 +30,24 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Fixed_layout_pose_with_nested_value_nullable_and_class_messages()
+    {
+        SnapshotVerifier.Verify(GeneratorHarness.RunAndCompile("""
+            using PeerKit;
+            namespace Demo;
+            public enum Stance { Standing = 0, Crouching = 1 }
+            [Message]
+            public readonly partial record struct Vec3(float X, float Y, float Z);
+            [Message]
+            public sealed partial record Color(uint R, uint G, uint B);
+            [Message(Code = 5, Reliability = Reliability.Unreliable)]
+            public readonly partial record struct Pose(
+                uint Id, Vec3 Position, Vec3? Velocity, Color? Tint, [ZigZag] int Lean, Stance Stance, bool Moving, double Heading, ulong Tick,
+                [Field(300)] long Score);
+            """));
+    }
+
+    [Fact]
     public void Radio_message_bounded_by_max_length_members()
     {
         SnapshotVerifier.Verify(GeneratorHarness.RunAndCompile("""

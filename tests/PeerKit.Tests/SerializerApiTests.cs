@@ -215,7 +215,9 @@ public class SerializerApiTests
     [Fact]
     public void Lone_surrogates_are_rejected_with_EncoderFallbackException()
     {
-        // PeerKit's UTF-8 is strict: a lone surrogate cannot be encoded, and nothing is written.
+        // PeerKit's UTF-8 is strict: a lone surrogate cannot be encoded. Sized writes (ToArray, a buffer writer, a span
+        // shorter than the bound) write nothing; a span with room for the bound is written in one pass, the string
+        // checked as it is transcoded, so the members before it may be in the span, but never a byte after the bound.
         foreach (string bad in new[] { "\uD800", "a\uDC00b", "😀"[..1], "x\uDFFF\uD800" })
         {
             var chat = new ChatMessage(1, 2, bad, "ok");
@@ -223,7 +225,10 @@ public class SerializerApiTests
             Assert.Throws<EncoderFallbackException>(() => MessageSerializer.ToArray(chat));
             byte[] destination = new byte[64];
             Assert.Throws<EncoderFallbackException>(() => MessageSerializer.Write(chat, destination));
-            Assert.All(destination, b => Assert.Equal(0, b));
+            Assert.All(destination[(14 + (3 * bad.Length))..], b => Assert.Equal(0, b));
+            byte[] tight = new byte[8];
+            Assert.Throws<EncoderFallbackException>(() => MessageSerializer.Write(chat, tight));
+            Assert.All(tight, b => Assert.Equal(0, b));
             var writer = new ArrayBufferWriter<byte>();
             Assert.Throws<EncoderFallbackException>(() => MessageSerializer.Write(chat, writer));
             Assert.Equal(0, writer.WrittenCount);

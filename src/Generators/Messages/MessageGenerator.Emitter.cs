@@ -21,7 +21,9 @@ internal sealed partial class MessageGenerator
 
             string self = spec.FullyQualifiedName;
             string contract = $"global::PeerKit.IMessage<{self}>";
-            w.Line($"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize})]");
+            w.Line(spec.FixedSize > 0
+                ? $"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize}, FixedSize = {spec.FixedSize})]"
+                : $"[{Serialization}.GeneratedMessage(MaxSize = {spec.MaxSize})]");
             w.Open($"{Partial(spec.Keyword)} {spec.Name} : {contract}");
             w.Line($"static int {contract}.Code => {spec.Code};");
             w.Line();
@@ -29,10 +31,22 @@ internal sealed partial class MessageGenerator
             w.Line();
             w.Line($"static int {contract}.MaxSize => {spec.MaxSize};");
             w.Line();
-            EmitGetSize(w, spec, contract);
+            EmitGetSize(w, spec, contract, bound: false);
             w.Line();
+            if (HasSizeBound(spec))
+            {
+                EmitGetSize(w, spec, contract, bound: true);
+                w.Line();
+            }
+
             EmitWrite(w, spec, contract);
             w.Line();
+            if (spec.FixedSize > 0)
+            {
+                EmitTryWriteFixed(w, spec, contract);
+                w.Line();
+            }
+
             EmitRead(w, spec, contract);
             w.Close();
 
@@ -50,10 +64,23 @@ internal sealed partial class MessageGenerator
             _ => "ReliableOrdered",
         };
 
-        private static void EmitGetSize(SourceWriter w, MessageSpec spec, string contract)
+        /// <summary>
+        /// A message with strings or nested messages (not of fixed layout) gets a <c>GetSizeBound</c> that reads no
+        /// string's characters, so it is written in one pass into a destination that long.
+        /// </summary>
+        private static bool HasSizeBound(MessageSpec spec) =>
+            spec.FixedSize == 0 && spec.Members.Any(m => m.ProtoType is ProtoType.String or ProtoType.Message);
+
+        /// <summary>
+        /// <c>GetSize</c>, or with <paramref name="bound"/> <c>GetSizeBound</c>: the same sums, with strings counted as
+        /// three bytes a UTF-16 unit and nested messages by their own bound, and the same [MaxLength] checks.
+        /// </summary>
+        private static void EmitGetSize(SourceWriter w, MessageSpec spec, string contract, bool bound)
         {
-            w.Open($"static int {contract}.GetSize(in {spec.FullyQualifiedName} message)");
-            w.Line("int size = 0;");
+            w.Open(bound
+                ? $"static int {contract}.GetSizeBound(in {spec.FullyQualifiedName} message)"
+                : $"static int {contract}.GetSize(in {spec.FullyQualifiedName} message)");
+            w.Line(bound ? "long size = 0;" : "int size = 0;");
             foreach (MemberSpec member in spec.Members)
             {
                 string tagSize = Tag(member, WireTypeOf(member)).Length.ToString(CultureInfo.InvariantCulture);
@@ -61,7 +88,7 @@ internal sealed partial class MessageGenerator
                 {
                     Singular access = Access(member);
                     OpenIf(w, access.Condition);
-                    w.Line($"size += {tagSize} + {BoundedSizeOf(spec, member, access.Value)};");
+                    w.Line($"size += {tagSize} + {(bound ? UpperSizeOf(spec, member, access.Value) : BoundedSizeOf(spec, member, access.Value))};");
                     CloseIf(w, access.Condition);
                 }
                 else if (IsPacked(member))
@@ -78,14 +105,31 @@ internal sealed partial class MessageGenerator
                     Repeated access = RepeatedAccess(member);
                     w.Open($"if ({access.Condition})");
                     EmitCountCheck(w, spec, member, access);
-                    EmitLoop(w, access, e => w.Line($"size += {tagSize} + {ElementSizeOf(member, e)};"));
+                    EmitLoop(w, access, e => w.Line($"size += {tagSize} + {(bound ? ElementUpperSizeOf(member, e) : ElementSizeOf(member, e))};"));
                     w.Close();
                 }
             }
 
-            w.Line("return size;");
+            w.Line(bound ? "return size > int.MaxValue ? -1 : (int)size;" : "return size;");
             w.Close();
         }
+
+        /// <summary>At least a singular member's size, reading no string's characters unless its [MaxLength] needs them.</summary>
+        private static string UpperSizeOf(MessageSpec spec, MemberSpec member, string value) => (member.MaxLength, member.ProtoType) switch
+        {
+            ( > 0, ProtoType.String) => $"{Serialization}.WireSize.StringBound({value}, {Limit(member)}, {Label(spec, member)})",
+            (_, ProtoType.String) => $"{Serialization}.WireSize.StringBound({value})",
+            (_, ProtoType.Message) => $"{Serialization}.WireSize.MessageBound({value})",
+            _ => BoundedSizeOf(spec, member, value),
+        };
+
+        private static string ElementUpperSizeOf(MemberSpec member, string e) => member.ProtoType switch
+        {
+            ProtoType.String => $"{Serialization}.WireSize.StringBound({e} ?? string.Empty)",
+            ProtoType.Message when !member.ElementIsValueType => $"({e} is null ? 1 : {Serialization}.WireSize.MessageBound({e}))",
+            ProtoType.Message => $"{Serialization}.WireSize.MessageBound({e})",
+            _ => ElementSizeOf(member, e),
+        };
 
         /// <summary>The member as the errors name it: <c>Message.Member</c>.</summary>
         private static string Label(MessageSpec spec, MemberSpec member) =>
@@ -112,6 +156,13 @@ internal sealed partial class MessageGenerator
         private static void EmitWrite(SourceWriter w, MessageSpec spec, string contract)
         {
             w.Open($"static void {contract}.Write(in {spec.FullyQualifiedName} message, ref {Serialization}.MessageWriter writer)");
+            if (spec.FixedSize > 0)
+            {
+                w.Open("if (writer.TryWriteFixed(in message))");
+                w.Line("return;");
+                w.Close();
+            }
+
             foreach (MemberSpec member in spec.Members)
             {
                 if (member.Collection == CollectionKind.None)
@@ -153,6 +204,81 @@ internal sealed partial class MessageGenerator
                 }
             }
 
+            w.Close();
+        }
+
+        /// <summary>
+        /// A message of fixed layout: one check that the destination holds its largest encoding, then every field in
+        /// straight-line code (tags as constants, no bounds checks), each still omitted when proto3 omits it.
+        /// </summary>
+        /// <summary>Fixed-layout messages up to this bound have their straight-line writer inlined where they are nested.</summary>
+        private const int SmallFixedSize = 32;
+
+        private static void EmitTryWriteFixed(SourceWriter w, MessageSpec spec, string contract)
+        {
+            const string Layout = Serialization + ".FixedLayout";
+            string size = spec.FixedSize.ToString(CultureInfo.InvariantCulture);
+            if (spec.FixedSize <= SmallFixedSize)
+            {
+                // Small messages (a vector, a color) are written in place in the messages that nest them.
+                w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+            }
+
+            w.Open($"static int {contract}.TryWriteFixed(in {spec.FullyQualifiedName} message, global::System.Span<byte> destination)");
+            w.Open($"if (destination.Length < {size})");
+            w.Line("return -1;");
+            w.Close();
+            w.Line();
+            w.Line("ref byte d = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);");
+            w.Line("int n = 0;");
+            foreach (MemberSpec member in spec.Members)
+            {
+                Singular access = Access(member);
+                OpenIf(w, access.Condition);
+                byte[] tag = Tag(member, WireTypeOf(member));
+                string hex = "0x" + tag[0].ToString("X2", CultureInfo.InvariantCulture);
+                string value = access.Value;
+                string? fused = (tag.Length, member.ProtoType) switch
+                {
+                    (1, ProtoType.Fixed32) => $"n = {Layout}.TaggedFixed32(ref d, n, {hex}, {value});",
+                    (1, ProtoType.SFixed32) => $"n = {Layout}.TaggedFixed32(ref d, n, {hex}, (uint){value});",
+                    (1, ProtoType.Float) => $"n = {Layout}.TaggedFixed32(ref d, n, {hex}, global::System.BitConverter.SingleToUInt32Bits({value}));",
+                    (1, ProtoType.Fixed64) => $"n = {Layout}.TaggedFixed64(ref d, n, {hex}, {value});",
+                    (1, ProtoType.SFixed64) => $"n = {Layout}.TaggedFixed64(ref d, n, {hex}, (ulong){value});",
+                    (1, ProtoType.Double) => $"n = {Layout}.TaggedFixed64(ref d, n, {hex}, global::System.BitConverter.DoubleToUInt64Bits({value}));",
+                    _ => null,
+                };
+                if (fused is not null)
+                {
+                    w.Line(fused);
+                }
+                else
+                {
+                    w.Line($"n = {Layout}.Tag(ref d, n, {string.Join(", ", tag.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)))});");
+                    w.Line(member.ProtoType switch
+                    {
+                        ProtoType.Bool => $"n = {Layout}.Bool(ref d, n, {value});",
+                        ProtoType.Int32 => $"n = {Layout}.Int32(ref d, n, {value});",
+                        ProtoType.Enum => $"n = {Layout}.Int32(ref d, n, (int){value});",
+                        ProtoType.Int64 => $"n = {Layout}.Varint64(ref d, n, (ulong){value});",
+                        ProtoType.UInt32 => $"n = {Layout}.Varint32(ref d, n, {value});",
+                        ProtoType.UInt64 => $"n = {Layout}.Varint64(ref d, n, {value});",
+                        ProtoType.SInt32 => $"n = {Layout}.Varint32(ref d, n, {Serialization}.ZigZag.Encode({value}));",
+                        ProtoType.SInt64 => $"n = {Layout}.Varint64(ref d, n, {Serialization}.ZigZag.Encode({value}));",
+                        ProtoType.Fixed32 => $"n = {Layout}.Fixed32(ref d, n, {value});",
+                        ProtoType.SFixed32 => $"n = {Layout}.Fixed32(ref d, n, (uint){value});",
+                        ProtoType.Float => $"n = {Layout}.Fixed32(ref d, n, global::System.BitConverter.SingleToUInt32Bits({value}));",
+                        ProtoType.Fixed64 => $"n = {Layout}.Fixed64(ref d, n, {value});",
+                        ProtoType.SFixed64 => $"n = {Layout}.Fixed64(ref d, n, (ulong){value});",
+                        ProtoType.Double => $"n = {Layout}.Fixed64(ref d, n, global::System.BitConverter.DoubleToUInt64Bits({value}));",
+                        _ => $"n = {Layout}.Message({value}, destination, n);",
+                    });
+                }
+
+                CloseIf(w, access.Condition);
+            }
+
+            w.Line("return n;");
             w.Close();
         }
 

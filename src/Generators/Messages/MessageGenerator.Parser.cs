@@ -26,6 +26,7 @@ internal sealed partial class MessageGenerator
         private readonly CancellationToken _cancellationToken;
         private readonly List<DiagnosticInfo> _diagnostics = new();
         private readonly Dictionary<ITypeSymbol, int?> _bounds = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ITypeSymbol, int?> _fixedBounds = new(SymbolEqualityComparer.Default);
         private readonly MessageMembers _members;
 
         private Parser(KnownTypeSymbols known, CancellationToken cancellationToken)
@@ -158,6 +159,7 @@ internal sealed partial class MessageGenerator
                 return null;
             }
 
+            int fixedSize = FixedBound(members, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default) { type }) ?? 0;
             string fullyQualifiedName = type.ToDisplayString(TypeFormat);
             return new MessageSpec(
                 HintName: fullyQualifiedName.Replace("global::", string.Empty) + ".g.cs",
@@ -169,6 +171,7 @@ internal sealed partial class MessageGenerator
                 Code: code,
                 Reliability: reliability,
                 MaxSize: effectiveMaxSize,
+                FixedSize: fixedSize,
                 Members: new EquatableArray<MemberSpec>(members.Select(m => m.Spec).OrderBy(m => m.FieldNumber)),
                 ConstructorArguments: new EquatableArray<string>(constructorArguments),
                 InitializedMembers: new EquatableArray<string>(initialized));
@@ -468,6 +471,90 @@ internal sealed partial class MessageGenerator
             }
 
             return members is null ? null : Bound(classified, visiting, reportUnboundedFor: null);
+        }
+
+        /// <summary>
+        /// The largest encoding of members of fixed layout (every one singular: a number, a bool, an enum, or a nested
+        /// message of fixed layout whose largest encoding is under 128 bytes, so its length prefix is one byte), or
+        /// null when a member has no fixed layout.
+        /// </summary>
+        private int? FixedBound(IEnumerable<(MemberCandidate Candidate, MemberSpec Spec)> members, HashSet<ITypeSymbol> visiting)
+        {
+            long total = 0;
+            foreach ((MemberCandidate member, MemberSpec spec) in members)
+            {
+                if (spec.Collection != CollectionKind.None || spec.ProtoType is ProtoType.String or ProtoType.Bytes)
+                {
+                    return null;
+                }
+
+                int tag = WireSizeOfVarint((uint)spec.FieldNumber << 3);
+                if (spec.ProtoType == ProtoType.Message)
+                {
+                    ITypeSymbol nested = member.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n ? n.TypeArguments[0] : member.Type;
+                    if (nested is not INamedTypeSymbol named || NestedFixedBound(named, visiting) is not int inner || inner >= 0x80)
+                    {
+                        return null;
+                    }
+
+                    total += tag + 1 + inner;
+                }
+                else
+                {
+                    total += tag + (ValueBound(spec.ProtoType, 0, member.Type, visiting, out _) ?? 0);
+                }
+
+                if (total > int.MaxValue)
+                {
+                    return null;
+                }
+            }
+
+            return (int)total;
+        }
+
+        /// <summary>A nested message's fixed-layout bound: computed for source types, read from the generated attribute for referenced ones.</summary>
+        private int? NestedFixedBound(INamedTypeSymbol type, HashSet<ITypeSymbol> visiting)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_fixedBounds.TryGetValue(type, out int? cached))
+            {
+                return cached;
+            }
+
+            int? result;
+            if (type.DeclaringSyntaxReferences.IsEmpty)
+            {
+                AttributeData? generated = type.GetAttributes().FirstOrDefault(a => KnownTypeSymbols.Is(a.AttributeClass, _known.GeneratedMessageAttribute));
+                result = generated?.NamedArguments.FirstOrDefault(a => a.Key == "FixedSize").Value.Value is int size && size > 0 ? size : null;
+            }
+            else if (!visiting.Add(type))
+            {
+                return null;
+            }
+            else
+            {
+                List<MemberCandidate>? candidates = _members.SerializedMembers(type, report: false, out _, out _);
+                var classified = new List<(MemberCandidate, MemberSpec)>();
+                bool valid = candidates is not null;
+                for (int i = 0; valid && i < candidates!.Count; i++)
+                {
+                    if (_members.Classify(candidates[i], candidates[i].ExplicitNumber ?? i + 1, report: false) is { } spec)
+                    {
+                        classified.Add((candidates[i], spec));
+                    }
+                    else
+                    {
+                        valid = false;
+                    }
+                }
+
+                result = valid ? FixedBound(classified, visiting) : null;
+                visiting.Remove(type);
+            }
+
+            _fixedBounds[type] = result;
+            return result;
         }
 
         /// <summary>Reports PK0010 when a non-nullable, non-repeated message member leads back to its owner.</summary>

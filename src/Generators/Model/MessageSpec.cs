@@ -4,6 +4,11 @@ namespace PeerKit.Generators.Model;
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
 /// <summary>Everything the emitter needs to write one message's serializer.</summary>
+/// <remarks>
+/// <see cref="FixedSize"/> is the largest encoding computed from the members when the message has a fixed layout
+/// (every member singular: a number, a bool, an enum, or a nested message of fixed layout under 128 bytes), written in
+/// straight-line code; 0 otherwise.
+/// </remarks>
 internal sealed record MessageSpec(
     string HintName,
     string? Namespace,
@@ -14,6 +19,7 @@ internal sealed record MessageSpec(
     int Code,
     int Reliability,
     int MaxSize,
+    int FixedSize,
     EquatableArray<MemberSpec> Members,
     EquatableArray<string> ConstructorArguments,
     EquatableArray<string> InitializedMembers);

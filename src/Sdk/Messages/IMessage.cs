@@ -28,6 +28,22 @@ public interface IMessage<TSelf> where TSelf : IMessage<TSelf>
     /// <summary>Writes <paramref name="message"/> in the proto3 wire format.</summary>
     static abstract void Write(in TSelf message, ref MessageWriter writer);
 
+    /// <summary>
+    /// Writes <paramref name="message"/> at the start of <paramref name="destination"/> in one pass, without sizing it
+    /// first, when the message has a fixed layout (every member a number, a bool, an enum or a nested message of fixed
+    /// layout) and <paramref name="destination"/> holds its largest encoding. Writes nothing past the message.
+    /// </summary>
+    /// <returns>The bytes written, or -1 (nothing written) when the message has no fixed layout or the destination is too short.</returns>
+    static virtual int TryWriteFixed(in TSelf message, Span<byte> destination) => -1;
+
+    /// <summary>
+    /// The most bytes <see cref="Write"/> can write for <paramref name="message"/>, found without reading any string's
+    /// characters (three UTF-8 bytes a UTF-16 unit): a destination this long is written in one pass, each string
+    /// transcoded once. Checks every [MaxLength] as <see cref="GetSize"/> does.
+    /// </summary>
+    /// <returns>The bound, or -1 when the message has none cheaper than <see cref="GetSize"/> (no strings or nested messages) or it is over 2 GiB.</returns>
+    static virtual int GetSizeBound(in TSelf message) => -1;
+
     /// <summary>Reads a message from the rest of <paramref name="reader"/>'s input.</summary>
     static abstract TSelf Read(ref MessageReader reader);
 }

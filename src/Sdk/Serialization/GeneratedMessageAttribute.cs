@@ -12,4 +12,10 @@ public sealed class GeneratedMessageAttribute : Attribute
 {
     /// <summary>The most bytes an encoding can take, or -1 when unbounded.</summary>
     public int MaxSize { get; set; } = -1;
+
+    /// <summary>
+    /// The largest encoding computed from the members when the message has a fixed layout (every member a number,
+    /// a bool, an enum or a nested message of fixed layout), so it is written in straight-line code; 0 otherwise.
+    /// </summary>
+    public int FixedSize { get; set; }
 }

@@ -27,8 +27,12 @@ public ref struct MessageWriter
     private int _position;
     private long _committed;
 
-    // True when the span was sized by GetSize: running out of it means the message changed while it was written.
+    // True when the span was sized by GetSize or GetSizeBound: running out of it means the message changed while it was written.
     private readonly bool _sized;
+
+    // True when the span is longer than the message (sized by GetSizeBound) and its bytes after the message must stay
+    // as they were: no scratch stores past the value being written.
+    private readonly bool _exactStores;
 
     /// <summary>Creates a writer that writes into <paramref name="destination"/> from its start.</summary>
     public MessageWriter(Span<byte> destination)
@@ -41,6 +45,17 @@ public ref struct MessageWriter
     {
         _buffer = destination;
         _sized = sized;
+    }
+
+    /// <summary>
+    /// Creates a writer over at least the bytes the message takes (<c>GetSizeBound</c>), which writes nothing past the
+    /// message: the span's bytes after it stay as they were.
+    /// </summary>
+    internal MessageWriter(Span<byte> destination, bool sized, bool exactStores)
+    {
+        _buffer = destination;
+        _sized = sized;
+        _exactStores = exactStores;
     }
 
     /// <summary>Creates a writer that writes into <paramref name="output"/>; call <see cref="Flush"/> to commit.</summary>
@@ -192,7 +207,7 @@ public ref struct MessageWriter
     {
         int size = WireSize.Varint64(value);
         int room = _buffer.Length - _position;
-        if (room >= 10 || (room >= 8 && size <= 8))
+        if ((room >= 10 || (room >= 8 && size <= 8)) && !_exactStores)
         {
             // All 7-bit groups at once, with one 8-byte store (the bytes after the varint are scratch: the
             // next field overwrites them). A ninth and tenth byte hold bits 56-63.
@@ -432,6 +447,24 @@ public ref struct MessageWriter
         Ensure(value.Length);
         value.CopyTo(_buffer.Slice(_position));
         _position += value.Length;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="message"/> in straight-line code when it has a fixed layout and the room left in the
+    /// current span holds its largest encoding (generated <c>Write</c> methods try this first).
+    /// </summary>
+    /// <returns>True when written; false, with nothing written, otherwise.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteFixed<T>(in T message) where T : IMessage<T>
+    {
+        int written = T.TryWriteFixed(in message, _buffer.Slice(_position));
+        if (written < 0)
+        {
+            return false;
+        }
+
+        _position += written;
+        return true;
     }
 
     /// <summary>Writes an embedded message: its length prefix, then its encoding.</summary>

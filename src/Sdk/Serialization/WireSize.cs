@@ -59,6 +59,46 @@ public static class WireSize
         return LengthDelimited(length);
     }
 
+    /// <summary>
+    /// At least the bytes of a string field's payload, without reading its characters: three UTF-8 bytes a UTF-16
+    /// unit (a surrogate pair takes four bytes for two units), and a length prefix for that many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long StringBound(string value)
+    {
+        long bytes = 3L * value.Length;
+        return Varint64((ulong)bytes) + bytes;
+    }
+
+    /// <summary>
+    /// At least the bytes of a string field's payload, checking the UTF-8 length against the member's [MaxLength]
+    /// (<paramref name="member"/> names it); the characters are counted only when the bound alone cannot tell.
+    /// </summary>
+    /// <exception cref="MaxLengthExceededException">The string takes more than <paramref name="maxLength"/> UTF-8 bytes.</exception>
+    public static long StringBound(string value, int maxLength, string member)
+    {
+        long bytes = 3L * value.Length;
+        if (bytes > maxLength)
+        {
+            return String(value, maxLength, member);
+        }
+
+        return Varint64((ulong)bytes) + bytes;
+    }
+
+    /// <summary>At least the bytes of an embedded message's payload: its <c>GetSizeBound</c>, or its exact size when it has none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long MessageBound<T>(in T message) where T : IMessage<T>
+    {
+        int bound = T.GetSizeBound(in message);
+        if (bound < 0)
+        {
+            bound = T.GetSize(in message);
+        }
+
+        return LengthDelimited(bound);
+    }
+
     /// <summary>Bytes of a <c>bytes</c> field's payload, checking <paramref name="length"/> against the member's [MaxLength].</summary>
     /// <exception cref="MaxLengthExceededException"><paramref name="length"/> is more than <paramref name="maxLength"/>.</exception>
     public static int Bytes(int length, int maxLength, string member)

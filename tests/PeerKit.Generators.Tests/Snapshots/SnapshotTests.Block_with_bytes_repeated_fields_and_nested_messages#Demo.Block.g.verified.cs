@@ -74,6 +74,68 @@ namespace Demo
             return size;
         }
 
+        static int global::PeerKit.IMessage<global::Demo.Block>.GetSizeBound(in global::Demo.Block message)
+        {
+            long size = 0;
+            size += 1 + global::PeerKit.Serialization.WireSize.MessageBound(message.Header);
+            if (!message.Payload.IsEmpty)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(message.Payload.Length);
+            }
+            if (message.Counts is { Length: > 0 } c3)
+            {
+                int packed = 0;
+                foreach (var e in c3)
+                {
+                    packed += global::PeerKit.Serialization.WireSize.Int32(e);
+                }
+                size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(packed);
+            }
+            if (message.Labels is { Count: > 0 } c4)
+            {
+                foreach (var e in global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan(c4))
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.StringBound(e ?? string.Empty);
+                }
+            }
+            if (message.Uncles is { Count: > 0 } c5)
+            {
+                for (int i = 0; i < c5.Count; i++)
+                {
+                    var e = c5[i];
+                    size += 1 + global::PeerKit.Serialization.WireSize.MessageBound(e);
+                }
+            }
+            if (message.Signature is { Length: > 0 } v6)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(v6.Length);
+            }
+            if (message.Parent.HasValue)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.MessageBound(message.Parent.GetValueOrDefault());
+            }
+            if (message.Proofs is { Count: > 0 } c8)
+            {
+                foreach (var e in global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan(c8))
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(e?.Length ?? 0);
+                }
+            }
+            if (message.Checksums is { Length: > 0 } c9)
+            {
+                int packed = c9.Length * 4;
+                size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(packed);
+            }
+            if (message.Notes is { Count: > 0 } c10)
+            {
+                foreach (var e in global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan(c10))
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.StringBound(e ?? string.Empty);
+                }
+            }
+            return size > int.MaxValue ? -1 : (int)size;
+        }
+
         static void global::PeerKit.IMessage<global::Demo.Block>.Write(in global::Demo.Block message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
             writer.WriteRawTag(0x0A);

@@ -3,7 +3,7 @@
 
 namespace Demo
 {
-    [global::PeerKit.Serialization.GeneratedMessage(MaxSize = 20)]
+    [global::PeerKit.Serialization.GeneratedMessage(MaxSize = 20, FixedSize = 20)]
     partial struct Header : global::PeerKit.IMessage<global::Demo.Header>
     {
         static int global::PeerKit.IMessage<global::Demo.Header>.Code => -1;
@@ -28,6 +28,10 @@ namespace Demo
 
         static void global::PeerKit.IMessage<global::Demo.Header>.Write(in global::Demo.Header message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
+            if (writer.TryWriteFixed(in message))
+            {
+                return;
+            }
             if (message.Number != 0)
             {
                 writer.WriteRawTag(0x08);
@@ -37,6 +41,28 @@ namespace Demo
             {
                 writer.WriteTaggedFixed64(0x11, message.Hash);
             }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        static int global::PeerKit.IMessage<global::Demo.Header>.TryWriteFixed(in global::Demo.Header message, global::System.Span<byte> destination)
+        {
+            if (destination.Length < 20)
+            {
+                return -1;
+            }
+
+            ref byte d = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+            int n = 0;
+            if (message.Number != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x08);
+                n = global::PeerKit.Serialization.FixedLayout.Varint64(ref d, n, message.Number);
+            }
+            if (message.Hash != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed64(ref d, n, 0x11, message.Hash);
+            }
+            return n;
         }
 
         static global::Demo.Header global::PeerKit.IMessage<global::Demo.Header>.Read(ref global::PeerKit.Serialization.MessageReader reader)

@@ -42,6 +42,36 @@ namespace Demo
             return size;
         }
 
+        static int global::PeerKit.IMessage<global::Demo.ChatMessage>.GetSizeBound(in global::Demo.ChatMessage message)
+        {
+            long size = 0;
+            if (message.From != 0)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.Varint64(message.From);
+            }
+            if (message.To != 0)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.Varint64(message.To);
+            }
+            if (message.Room is { Length: > 0 } v3)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.StringBound(v3);
+            }
+            if (message.Text is { Length: > 0 } v4)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.StringBound(v4);
+            }
+            if (message.ReplyTo is { } v5)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.StringBound(v5);
+            }
+            if (message.Priority.HasValue)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.Int32(message.Priority.GetValueOrDefault());
+            }
+            return size > int.MaxValue ? -1 : (int)size;
+        }
+
         static void global::PeerKit.IMessage<global::Demo.ChatMessage>.Write(in global::Demo.ChatMessage message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
             if (message.From != 0)

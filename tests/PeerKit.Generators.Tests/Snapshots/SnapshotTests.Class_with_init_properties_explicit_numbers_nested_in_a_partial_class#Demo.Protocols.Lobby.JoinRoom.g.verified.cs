@@ -36,6 +36,28 @@ namespace Demo.Protocols
                 return size;
             }
 
+            static int global::PeerKit.IMessage<global::Demo.Protocols.Lobby.JoinRoom>.GetSizeBound(in global::Demo.Protocols.Lobby.JoinRoom message)
+            {
+                long size = 0;
+                if (message.@event != 0)
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.Varint64(message.@event);
+                }
+                if (message.Seat != 0)
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.Int32(message.Seat);
+                }
+                if (message.Room is { Length: > 0 } v4)
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.StringBound(v4);
+                }
+                if (message.Spectator)
+                {
+                    size += 2 + 1;
+                }
+                return size > int.MaxValue ? -1 : (int)size;
+            }
+
             static void global::PeerKit.IMessage<global::Demo.Protocols.Lobby.JoinRoom>.Write(in global::Demo.Protocols.Lobby.JoinRoom message, ref global::PeerKit.Serialization.MessageWriter writer)
             {
                 if (message.@event != 0)

@@ -30,6 +30,24 @@ namespace Demo
             return size;
         }
 
+        static int global::PeerKit.IMessage<global::Demo.Blob>.GetSizeBound(in global::Demo.Blob message)
+        {
+            long size = 0;
+            if (!message.Data.IsEmpty)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.Bytes(message.Data.Length, 204800, "Blob.Data");
+            }
+            if (message.Tags is { Count: > 0 } c2)
+            {
+                global::PeerKit.Serialization.WireSize.Count(c2.Count, 16, "Blob.Tags");
+                foreach (var e in global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan(c2))
+                {
+                    size += 1 + global::PeerKit.Serialization.WireSize.StringBound(e ?? string.Empty);
+                }
+            }
+            return size > int.MaxValue ? -1 : (int)size;
+        }
+
         static void global::PeerKit.IMessage<global::Demo.Blob>.Write(in global::Demo.Blob message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
             if (!message.Data.IsEmpty)

@@ -40,6 +40,34 @@ namespace Demo
             return size;
         }
 
+        static int global::PeerKit.IMessage<global::Demo.RadioNote>.GetSizeBound(in global::Demo.RadioNote message)
+        {
+            long size = 0;
+            if (message.Id != 0)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.Varint32(message.Id);
+            }
+            if (message.Name is { Length: > 0 } v2)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.StringBound(v2, 20, "RadioNote.Name");
+            }
+            if (message.Key is { Length: > 0 } v3)
+            {
+                size += 1 + global::PeerKit.Serialization.WireSize.Bytes(v3.Length, 8, "RadioNote.Key");
+            }
+            if (message.Levels is { Length: > 0 } c4)
+            {
+                global::PeerKit.Serialization.WireSize.Count(c4.Length, 2, "RadioNote.Levels");
+                int packed = 0;
+                foreach (var e in c4)
+                {
+                    packed += global::PeerKit.Serialization.WireSize.SInt32(e);
+                }
+                size += 1 + global::PeerKit.Serialization.WireSize.LengthDelimited(packed);
+            }
+            return size > int.MaxValue ? -1 : (int)size;
+        }
+
         static void global::PeerKit.IMessage<global::Demo.RadioNote>.Write(in global::Demo.RadioNote message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
             if (message.Id != 0)

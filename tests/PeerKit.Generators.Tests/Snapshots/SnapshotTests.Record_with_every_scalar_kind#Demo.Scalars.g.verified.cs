@@ -3,7 +3,7 @@
 
 namespace Demo
 {
-    [global::PeerKit.Serialization.GeneratedMessage(MaxSize = 111)]
+    [global::PeerKit.Serialization.GeneratedMessage(MaxSize = 111, FixedSize = 111)]
     partial record Scalars : global::PeerKit.IMessage<global::Demo.Scalars>
     {
         static int global::PeerKit.IMessage<global::Demo.Scalars>.Code => -1;
@@ -76,6 +76,10 @@ namespace Demo
 
         static void global::PeerKit.IMessage<global::Demo.Scalars>.Write(in global::Demo.Scalars message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
+            if (writer.TryWriteFixed(in message))
+            {
+                return;
+            }
             if (message.Flag)
             {
                 writer.WriteRawTag(0x08);
@@ -140,6 +144,82 @@ namespace Demo
                 writer.WriteRawTag(0x70);
                 writer.WriteEnum((int)message.Mood);
             }
+        }
+
+        static int global::PeerKit.IMessage<global::Demo.Scalars>.TryWriteFixed(in global::Demo.Scalars message, global::System.Span<byte> destination)
+        {
+            if (destination.Length < 111)
+            {
+                return -1;
+            }
+
+            ref byte d = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+            int n = 0;
+            if (message.Flag)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x08);
+                n = global::PeerKit.Serialization.FixedLayout.Bool(ref d, n, true);
+            }
+            if (message.I32 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x10);
+                n = global::PeerKit.Serialization.FixedLayout.Int32(ref d, n, message.I32);
+            }
+            if (message.I64 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x18);
+                n = global::PeerKit.Serialization.FixedLayout.Varint64(ref d, n, (ulong)message.I64);
+            }
+            if (message.U32 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x20);
+                n = global::PeerKit.Serialization.FixedLayout.Varint32(ref d, n, message.U32);
+            }
+            if (message.U64 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x28);
+                n = global::PeerKit.Serialization.FixedLayout.Varint64(ref d, n, message.U64);
+            }
+            if (message.S32 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x30);
+                n = global::PeerKit.Serialization.FixedLayout.Varint32(ref d, n, global::PeerKit.Serialization.ZigZag.Encode(message.S32));
+            }
+            if (message.S64 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x38);
+                n = global::PeerKit.Serialization.FixedLayout.Varint64(ref d, n, global::PeerKit.Serialization.ZigZag.Encode(message.S64));
+            }
+            if (message.F32 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x45, message.F32);
+            }
+            if (message.F64 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed64(ref d, n, 0x49, message.F64);
+            }
+            if (message.SF32 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x55, (uint)message.SF32);
+            }
+            if (message.SF64 != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed64(ref d, n, 0x59, (ulong)message.SF64);
+            }
+            if (message.F != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x65, global::System.BitConverter.SingleToUInt32Bits(message.F));
+            }
+            if (message.D != 0D)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed64(ref d, n, 0x69, global::System.BitConverter.DoubleToUInt64Bits(message.D));
+            }
+            if (message.Mood != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.Tag(ref d, n, 0x70);
+                n = global::PeerKit.Serialization.FixedLayout.Int32(ref d, n, (int)message.Mood);
+            }
+            return n;
         }
 
         static global::Demo.Scalars global::PeerKit.IMessage<global::Demo.Scalars>.Read(ref global::PeerKit.Serialization.MessageReader reader)

@@ -3,7 +3,7 @@
 
 namespace Demo
 {
-    [global::PeerKit.Serialization.GeneratedMessage(MaxSize = 64)]
+    [global::PeerKit.Serialization.GeneratedMessage(MaxSize = 64, FixedSize = 40)]
     readonly partial record struct AvatarTransform : global::PeerKit.IMessage<global::Demo.AvatarTransform>
     {
         static int global::PeerKit.IMessage<global::Demo.AvatarTransform>.Code => 3;
@@ -52,6 +52,10 @@ namespace Demo
 
         static void global::PeerKit.IMessage<global::Demo.AvatarTransform>.Write(in global::Demo.AvatarTransform message, ref global::PeerKit.Serialization.MessageWriter writer)
         {
+            if (writer.TryWriteFixed(in message))
+            {
+                return;
+            }
             if (message.Id != 0)
             {
                 writer.WriteTaggedFixed32(0x0D, message.Id);
@@ -84,6 +88,50 @@ namespace Demo
             {
                 writer.WriteTaggedFixed32(0x45, global::System.BitConverter.SingleToUInt32Bits(message.Qw));
             }
+        }
+
+        static int global::PeerKit.IMessage<global::Demo.AvatarTransform>.TryWriteFixed(in global::Demo.AvatarTransform message, global::System.Span<byte> destination)
+        {
+            if (destination.Length < 40)
+            {
+                return -1;
+            }
+
+            ref byte d = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+            int n = 0;
+            if (message.Id != 0)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x0D, message.Id);
+            }
+            if (message.X != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x15, global::System.BitConverter.SingleToUInt32Bits(message.X));
+            }
+            if (message.Y != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x1D, global::System.BitConverter.SingleToUInt32Bits(message.Y));
+            }
+            if (message.Z != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x25, global::System.BitConverter.SingleToUInt32Bits(message.Z));
+            }
+            if (message.Qx != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x2D, global::System.BitConverter.SingleToUInt32Bits(message.Qx));
+            }
+            if (message.Qy != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x35, global::System.BitConverter.SingleToUInt32Bits(message.Qy));
+            }
+            if (message.Qz != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x3D, global::System.BitConverter.SingleToUInt32Bits(message.Qz));
+            }
+            if (message.Qw != 0F)
+            {
+                n = global::PeerKit.Serialization.FixedLayout.TaggedFixed32(ref d, n, 0x45, global::System.BitConverter.SingleToUInt32Bits(message.Qw));
+            }
+            return n;
         }
 
         static global::Demo.AvatarTransform global::PeerKit.IMessage<global::Demo.AvatarTransform>.Read(ref global::PeerKit.Serialization.MessageReader reader)

@@ -347,3 +347,70 @@ public sealed partial class BlockClass
 
     public List<int> Values { get; init; } = [];
 }
+
+/// <summary>peerkit.tests.Vec3.</summary>
+[Message]
+public readonly partial record struct Vec3(float X, float Y, float Z);
+
+/// <summary>peerkit.tests.Vec3 as a class record.</summary>
+[Message]
+public sealed partial record Vec3Record(float X, float Y, float Z);
+
+/// <summary>peerkit.tests.Pose: a fixed-layout message (written in straight-line code) with value-type nested messages, one nullable.</summary>
+[Message(Reliability = Reliability.Unreliable)]
+public readonly partial record struct Pose(
+    uint Id,
+    Vec3 Position,
+    float Qx,
+    float Qy,
+    float Qz,
+    float Qw,
+    ulong Tick,
+    Vec3? Velocity,
+    int Level,
+    [ZigZag] long Drift,
+    bool Moving,
+    Color Color,
+    double Heading,
+    long Score,
+    [Fixed] int Offset,
+    Point Grid);
+
+/// <summary>peerkit.tests.Pose as a class with reference-type nested messages, one nullable.</summary>
+[Message]
+public sealed partial class PoseClass
+{
+    public uint Id { get; init; }
+
+    public Vec3Record Position { get; init; } = new(0, 0, 0);
+
+    public float Qx { get; init; }
+
+    public float Qy { get; init; }
+
+    public float Qz { get; init; }
+
+    public float Qw { get; init; }
+
+    public ulong Tick { get; init; }
+
+    public Vec3Record? Velocity { get; init; }
+
+    public int Level { get; init; }
+
+    [ZigZag]
+    public long Drift { get; init; }
+
+    public bool Moving { get; init; }
+
+    public Color Color { get; init; }
+
+    public double Heading { get; init; }
+
+    public long Score { get; init; }
+
+    [Fixed]
+    public int Offset { get; init; }
+
+    public Point? Grid { get; init; }
+}

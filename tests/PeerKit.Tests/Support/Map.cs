@@ -466,4 +466,42 @@ internal static class Map
         g.Values.AddRange(p.Values);
         return g;
     }
+
+    public static Vec3 Vec3(G.Vec3 g) => new(g.X, g.Y, g.Z);
+
+    public static G.Vec3 ToGoogle(Vec3 p) => new() { X = p.X, Y = p.Y, Z = p.Z };
+
+    public static Vec3Record Vec3Record(G.Vec3 g) => new(g.X, g.Y, g.Z);
+
+    public static G.Vec3 ToGoogle(Vec3Record p) => new() { X = p.X, Y = p.Y, Z = p.Z };
+
+    /// <summary>Needs <c>Position</c> and <c>Grid</c> set: the value-type shape always has them.</summary>
+    public static Pose Pose(G.Pose g) => new(
+        g.Id, Vec3(g.Position), g.Qx, g.Qy, g.Qz, g.Qw, g.Tick, g.Velocity is null ? null : Vec3(g.Velocity),
+        g.Level, g.Drift, g.Moving, FromGoogle(g.Color), g.Heading, g.Score, g.Offset, Point(g.Grid));
+
+    public static G.Pose ToGoogle(Pose p) => new()
+    {
+        Id = p.Id, Position = ToGoogle(p.Position), Qx = p.Qx, Qy = p.Qy, Qz = p.Qz, Qw = p.Qw, Tick = p.Tick,
+        Velocity = p.Velocity is { } velocity ? ToGoogle(velocity) : null, Level = p.Level, Drift = p.Drift,
+        Moving = p.Moving, Color = ToGoogle(p.Color), Heading = p.Heading, Score = p.Score, Offset = p.Offset,
+        Grid = ToGoogle(p.Grid),
+    };
+
+    /// <summary>Needs <c>Position</c> set: the class shape always writes it.</summary>
+    public static PoseClass PoseClass(G.Pose g) => new()
+    {
+        Id = g.Id, Position = Vec3Record(g.Position), Qx = g.Qx, Qy = g.Qy, Qz = g.Qz, Qw = g.Qw, Tick = g.Tick,
+        Velocity = g.Velocity is null ? null : Vec3Record(g.Velocity), Level = g.Level, Drift = g.Drift,
+        Moving = g.Moving, Color = FromGoogle(g.Color), Heading = g.Heading, Score = g.Score, Offset = g.Offset,
+        Grid = g.Grid is null ? null : Point(g.Grid),
+    };
+
+    public static G.Pose ToGoogle(PoseClass p) => new()
+    {
+        Id = p.Id, Position = p.Position is null ? null : ToGoogle(p.Position), Qx = p.Qx, Qy = p.Qy, Qz = p.Qz, Qw = p.Qw,
+        Tick = p.Tick, Velocity = p.Velocity is null ? null : ToGoogle(p.Velocity), Level = p.Level, Drift = p.Drift,
+        Moving = p.Moving, Color = ToGoogle(p.Color), Heading = p.Heading, Score = p.Score, Offset = p.Offset,
+        Grid = p.Grid is { } grid ? ToGoogle(grid) : null,
+    };
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Google.Protobuf;
+using PeerKit.Serialization;
 using PeerKit.Tests.Model;
 using GP = Google.Protobuf;
 using G = PeerKit.Tests.Google;
@@ -90,9 +91,28 @@ internal static class Wire
         Assert.Equal(expected.Length, written);
         AssertSameBytes(expected, span.AsSpan(0, written), $"{what} Write(Span)");
 
+        // Into a span with room for the largest encoding (the one-pass path of fixed-layout messages): the same
+        // bytes, and not one byte of the span after them touched.
+        byte[] roomy = new byte[expected.Length + 512];
+        roomy.AsSpan().Fill(0xEE);
+        written = MessageSerializer.Write(peer, roomy);
+        Assert.Equal(expected.Length, written);
+        AssertSameBytes(expected, roomy.AsSpan(0, written), $"{what} Write(roomy Span)");
+        Assert.True(roomy.AsSpan(written).IndexOfAnyExcept((byte)0xEE) < 0, $"{what} Write(roomy Span) wrote past the message");
+
         var bufferWriter = new ArrayBufferWriter<byte>();
         MessageSerializer.Write(peer, bufferWriter);
         AssertSameBytes(expected, bufferWriter.WrittenSpan, $"{what} Write(IBufferWriter)");
+
+        // Through a MessageWriter over a span and over a buffer writer (generated Write, nested messages included).
+        var writer = new MessageWriter(roomy.AsSpan());
+        TPeer.Write(in peer, ref writer);
+        AssertSameBytes(expected, roomy.AsSpan(0, (int)writer.BytesWritten), $"{what} MessageWriter(Span)");
+        var small = new ArrayBufferWriter<byte>(1);
+        var streaming = new MessageWriter(small);
+        TPeer.Write(in peer, ref streaming);
+        streaming.Flush();
+        AssertSameBytes(expected, small.WrittenSpan, $"{what} MessageWriter(IBufferWriter)");
 
         // Google reads what PeerKit writes.
         AssertSameMessage(reference, parser.ParseFrom(actual), $"Google reading {what}'s bytes");
@@ -150,6 +170,13 @@ internal static class Wire
     {
         AssertCompatible(google, Map.AvatarTransform, Map.ToGoogle);
         AssertCompatible(google, Map.AvatarTransformRecord, Map.ToGoogle);
+    }
+
+    /// <summary>Both C# shapes of peerkit.tests.Pose (fixed layout). <c>Position</c> and <c>Grid</c> must be set.</summary>
+    public static void AssertPoseCompatible(G.Pose google)
+    {
+        AssertCompatible(google, Map.Pose, Map.ToGoogle);
+        AssertCompatible(google, Map.PoseClass, Map.ToGoogle);
     }
 
     /// <summary>Reads <paramref name="input"/> every way (span, memory, TryRead), expects it to fail the same way, and returns the exception.</summary>
