@@ -10,17 +10,31 @@ internal static class SessionFrame
     /// <summary>Codes are below 2^24 (a 4-byte varint at most), far beyond what any session negotiates.</summary>
     public const int MaxCode = (1 << 24) - 1;
 
+    /// <summary>
+    /// Messages whose largest encoding is at most this many bytes are written in one pass into a buffer of that size
+    /// (a fixed layout in straight-line code, strings transcoded once); larger ones are sized first, so a long string
+    /// does not rent three bytes per character.
+    /// </summary>
+    internal const int OnePassLimit = 16 * 1024;
+
     /// <summary>Encodes <paramref name="message"/> with <paramref name="code"/> into a buffer rented from the shared pool.</summary>
     public static byte[] Encode<T>(int code, in T message, out int length) where T : IMessage<T>
     {
-        int size = T.GetSize(in message);
         int header = WireSize.Varint32((uint)code);
-        length = header + size;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        int bound = T.MaxSize;
+        if (bound < 0)
+        {
+            bound = T.GetSizeBound(in message);
+        }
+
+        bool onePass = (uint)bound <= OnePassLimit;
+        int size = onePass ? bound : T.GetSize(in message);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(header + size);
         try
         {
             WriteCode(buffer, code);
-            MessageSerializer.Write(in message, buffer.AsSpan(header, size));
+            int written = MessageSerializer.Write(in message, buffer.AsSpan(header, size));
+            length = header + written;
             return buffer;
         }
         catch
