@@ -117,9 +117,12 @@ public class ConnectTests
     {
         await using var router = await StartRouterAsync();
         var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.MaxPendingBytesPerPeer = 1000);
+        // A target that takes its time to refuse, so the first message is still waiting when the second comes.
+        var (slow, _) = await StartClientAsync(router.ListenAddresses[0], o => o.AcceptPolicy = async (_, _) => { await Task.Delay(1500); return false; });
+        await using (slow)
         await using (alice)
         {
-            NodeId nobody = NodeKey.Generate().Id;
+            NodeId nobody = slow.Id;
             var failures = new ConcurrentQueue<RoutingEvent>();
             alice.Event += (_, e) => { if (e.Kind == RoutingEventKind.ConnectionFailed) failures.Enqueue(e); };
             Assert.Equal(SendResult.Queued, await alice.SendAsync(nobody, new TestChat.Line(new string('a', 600))));
