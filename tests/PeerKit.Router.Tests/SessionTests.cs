@@ -184,3 +184,30 @@ public class SessionTests
         }
     }
 }
+
+public class TcpSessionTests
+{
+    [Fact]
+    public async Task A_client_on_tcp_attaches_and_reaches_a_udp_client_directly_without_the_relay()
+    {
+        await using var router = await StartRouterAsync(o => o.ListenAddresses.Add(NodeAddress.Parse("tcp://127.0.0.1:0")));
+        NodeAddress tcp = router.ListenAddresses.Single(a => a.Scheme == NodeAddress.Tcp);
+        NodeAddress udp = router.ListenAddresses.Single(a => a.Scheme == NodeAddress.Udp);
+        var (onTcp, _) = await StartClientAsync(tcp);
+        var (onUdp, udpChat) = await StartClientAsync(udp);
+        await using (onTcp)
+        await using (onUdp)
+        {
+            Assert.Equal(RouterState.Attached, onTcp.State);
+            Assert.Null(onTcp.ObservedAddress);
+            Assert.NotNull(onUdp.ObservedAddress);
+            Assert.Equal([onUdp.Id], await onTcp.WhoIsOnlineAsync([onUdp.Id]));
+
+            Peer peer = await onTcp.ConnectAsync(onUdp.Id);
+            Assert.Equal(0, router.RelayBindingCount);
+            Assert.Equal(SendResult.P2P, await onTcp.SendAsync(onUdp.Id, new TestChat.Line("over a direct path")));
+            await EventuallyAsync(() => udpChat.Lines.Count == 1, "the UDP client gets the line");
+            Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
+        }
+    }
+}
