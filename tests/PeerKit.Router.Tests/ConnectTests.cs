@@ -267,3 +267,40 @@ public class RelayLimitTests
         }
     }
 }
+
+public class RelayPrivacyTests
+{
+    [Fact]
+    public async Task Relayed_messages_never_appear_in_plaintext_on_the_router_side()
+    {
+        await using var router = await StartRouterAsync();
+        NodeAddress routerAddress = router.ListenAddresses[0];
+        var routerEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, routerAddress.Port);
+        await using var aliceTap = new UdpTap(routerEndPoint);
+        await using var bobTap = new UdpTap(routerEndPoint);
+        var (alice, _) = await StartClientAsync(routerAddress with { Port = aliceTap.Front.Port }, o => o.RoutingMode = RoutingMode.ServerOnly);
+        var (bob, bobChat) = await StartClientAsync(routerAddress with { Port = bobTap.Front.Port });
+        await using (alice)
+        await using (bob)
+        {
+            Assert.Equal($"udp://127.0.0.1:{aliceTap.Back.Port}", alice.ObservedAddress); // the router sees the tap
+            await alice.ConnectAsync(bob.Id);
+            long before = aliceTap.CapturedBytes + bobTap.CapturedBytes;
+            const string Marker = "PEERKIT-PLAINTEXT-MARKER";
+            for (int i = 0; i < 50; i++)
+            {
+                Assert.Equal(SendResult.Relay, await alice.SendAsync(bob.Id, new TestChat.Line($"{Marker}-{i}")));
+            }
+
+            await EventuallyAsync(() => bobChat.Lines.Count == 50, "bob gets the 50 relayed lines");
+            Assert.All(bobChat.Lines, l => Assert.StartsWith(Marker, l.Text));
+            Assert.True(aliceTap.CapturedBytes + bobTap.CapturedBytes - before > 50 * Marker.Length, "the lines went through the taps");
+            Assert.True(router.GetRelayStatistics().Sum(s => s.BytesRelayed) > 50 * Marker.Length, "and through the router's relay");
+            byte[] marker = System.Text.Encoding.UTF8.GetBytes(Marker);
+            foreach (byte[] datagram in aliceTap.Captured.Concat(bobTap.Captured))
+            {
+                Assert.Equal(-1, datagram.AsSpan().IndexOf(marker));
+            }
+        }
+    }
+}
