@@ -406,6 +406,13 @@ public sealed class RouterClient : IAsyncDisposable
             Fail(peer, e);
             throw;
         }
+        catch (Exception e) when (e is PeerConnectException or Links.LinkException && !_stop.IsCancellationRequested)
+        {
+            // The session over the relayed link was refused or failed (the node's reasons: too many peers, a breach…).
+            var error = new RoutedConnectException(peer, ConnectFailure.Unavailable, $"the session failed: {e.Message}", e);
+            Fail(peer, error);
+            throw error;
+        }
         finally
         {
             lock (_gate)
