@@ -12,6 +12,7 @@ public sealed partial class UdpLink
     private readonly PathUpgrade _upgrade;
     private SocketAddress? _relayPath; // the relay path's address, when the link was established over a relay channel
     private uint _relayChannel;
+    private int _relayChannelClosing; // 1: to close after the lock; 2: closed
     private TaskCompletionSource<bool>? _probeDone;
 
     /// <summary>
@@ -53,7 +54,7 @@ public sealed partial class UdpLink
     /// <param name="cancellationToken">Stops waiting (probing goes on).</param>
     /// <returns>True once the link is on a direct path (maybe another address the peer's packets came from); false when
     /// <see cref="UdpLinkOptions.DirectProbeTimeout"/> passed without an answer (the link stays on the relay and tries
-    /// again after the retry interval).</returns>
+    /// again after the retry interval), or the link closed meanwhile.</returns>
     /// <exception cref="LinkClosedException">The link is closed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<bool> ProbeDirectPathAsync(IPEndPoint candidate, CancellationToken cancellationToken = default)
@@ -195,12 +196,24 @@ public sealed partial class UdpLink
         _remoteEndPoint = UdpEndpoint.ToEndPoint(address);
     }
 
-    /// <summary>The link closed: its relay channel goes with it.</summary>
+    /// <summary>The link closed: its relay channel goes with it, once the last packets are out (<see cref="ReleaseRelayChannel"/>).</summary>
     private void ClosePathsLocked()
     {
         _probeDone?.TrySetResult(false);
         _probeDone = null;
         if (_relayPath is not null)
+        {
+            Volatile.Write(ref _relayChannelClosing, 1);
+        }
+    }
+
+    /// <summary>
+    /// Closes the closed link's relay channel after the lock, once the datagrams queued with the close (the
+    /// acknowledgement of the peer's CLOSE) were handed to the socket: closed first, they would have nowhere to go.
+    /// </summary>
+    private void ReleaseRelayChannel()
+    {
+        if (Volatile.Read(ref _relayChannelClosing) == 1 && Interlocked.Exchange(ref _relayChannelClosing, 2) == 1)
         {
             _endpoint.CloseRelayChannel(_relayChannel);
         }

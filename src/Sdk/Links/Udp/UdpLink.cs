@@ -385,6 +385,9 @@ public sealed partial class UdpLink : IMessageLink
                 PathMtuProbesSent = _pmtu?.ProbesSent ?? 0,
                 PathMtuProbesLost = _pmtu?.ProbesLost ?? 0,
                 PathMtuBlackHoles = _pmtu?.BlackHoles ?? 0,
+                ActivePath = OnRelay ? LinkPath.Relay : LinkPath.Direct,
+                DirectProbesSent = _upgrade.ProbesSent,
+                PathFallbacks = _upgrade.Fallbacks,
             };
         }
     }
@@ -588,6 +591,7 @@ public sealed partial class UdpLink : IMessageLink
     private void AfterLock()
     {
         SendQueued();
+        ReleaseRelayChannel();
         CompleteInboxClose();
     }
 

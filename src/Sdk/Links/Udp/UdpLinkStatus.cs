@@ -149,6 +149,15 @@ public readonly record struct UdpLinkStatus
     /// </summary>
     public long PathMtuBlackHoles { get; init; }
 
+    /// <summary>The path the link's packets take now: through a router's relay, or direct (docs/udp.md, "Relay path").</summary>
+    public LinkPath ActivePath { get; init; }
+
+    /// <summary>Hole-punching probes (path challenges to a direct candidate) sent.</summary>
+    public long DirectProbesSent { get; init; }
+
+    /// <summary>Times the link went back to the relay because its direct path went silent.</summary>
+    public long PathFallbacks { get; init; }
+
     /// <summary>The bytes in a lane, by delivery class.</summary>
     /// <param name="reliability">The delivery class.</param>
     public long QueuedBytes(Reliability reliability) => reliability switch

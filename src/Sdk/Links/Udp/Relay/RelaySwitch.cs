@@ -26,6 +26,13 @@ public sealed class RelaySwitch
     private readonly IDatagramTransport _socket;
     private readonly AddressFamily _family;
     private readonly byte[] _scratch = new byte[RelayWire.HeaderSize + UdpWire.MaxMtu + RelayWire.HeaderSize];
+    private readonly int _maxSegments;
+    private readonly byte[]? _batch;
+    private SocketAddress? _batchTo;
+    private int _batchLength;
+    private int _batchSegment;
+    private int _batchCount;
+    private bool _batchClosed;
     private readonly Lock _bindLock = new();
     private int _bindings;
     private long _received;
@@ -42,6 +49,8 @@ public sealed class RelaySwitch
         _socket = socket;
         _family = socket.LocalEndPoint.AddressFamily;
         Limits = limits;
+        _maxSegments = socket.MaxSegments;
+        _batch = _maxSegments > 1 ? new byte[Outbox.MaxBatchBytes] : null;
     }
 
     /// <summary>The limits every binding gets.</summary>
@@ -186,12 +195,69 @@ public sealed class RelaySwitch
                 return;
         }
 
-        Span<byte> outgoing = _scratch.AsSpan(0, datagram.Length);
-        RelayWire.WriteHeader(outgoing, fromFirst ? binding.SecondChannel : binding.FirstChannel);
-        datagram[RelayWire.HeaderSize..].CopyTo(outgoing[RelayWire.HeaderSize..]);
-        _socket.Send(outgoing, fromFirst ? binding.SecondAddress : binding.FirstAddress);
         Interlocked.Increment(ref _relayed);
         Interlocked.Add(ref _bytes, datagram.Length);
+        uint outChannel = fromFirst ? binding.SecondChannel : binding.FirstChannel;
+        SocketAddress to = fromFirst ? binding.SecondAddress : binding.FirstAddress;
+        if (_batch is null || datagram.Length > _batch.Length)
+        {
+            FlushBatch(); // keeps the order of what goes to one client
+            Span<byte> outgoing = _scratch.AsSpan(0, datagram.Length);
+            RelayWire.WriteHeader(outgoing, outChannel);
+            datagram[RelayWire.HeaderSize..].CopyTo(outgoing[RelayWire.HeaderSize..]);
+            _socket.Send(outgoing, to);
+            return;
+        }
+
+        // Where the socket sends runs of equal-size datagrams in one call (UDP GSO), the datagrams of one receive run
+        // that go to the same client join one batch, sent when the run ends (FlushBatch) or the batch cannot grow.
+        int size = datagram.Length;
+        if (_batchCount > 0 && (_batchClosed || size > _batchSegment || _batchCount >= _maxSegments
+            || _batchLength + size > _batch.Length || !(ReferenceEquals(to, _batchTo) || to.Equals(_batchTo))))
+        {
+            FlushBatch();
+        }
+
+        if (_batchCount == 0)
+        {
+            _batchTo = to;
+            _batchSegment = size;
+        }
+
+        Span<byte> slot = _batch.AsSpan(_batchLength, size);
+        RelayWire.WriteHeader(slot, outChannel);
+        datagram[RelayWire.HeaderSize..].CopyTo(slot[RelayWire.HeaderSize..]);
+        _batchLength += size;
+        _batchCount++;
+        _batchClosed = size < _batchSegment;
+    }
+
+    /// <summary>Sends the datagrams batched during a receive run (receive thread, at the end of the run).</summary>
+    internal void FlushBatch()
+    {
+        if (_batchCount == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_batchCount == 1)
+            {
+                _socket.Send(_batch.AsSpan(0, _batchLength), _batchTo!);
+            }
+            else
+            {
+                _socket.SendSegments(_batch.AsSpan(0, _batchLength), _batchSegment, _batchTo!);
+            }
+        }
+        finally
+        {
+            _batchCount = 0;
+            _batchLength = 0;
+            _batchClosed = false;
+            _batchTo = null;
+        }
     }
 
     private SocketAddress Normalize(IPEndPoint address)

@@ -84,6 +84,8 @@ public sealed class RelayLinkTests
 
         Assert.Equal(LinkPath.Relay, a.ActivePath);
         Assert.Equal(LinkPath.Relay, b.ActivePath);
+        Assert.Equal(LinkPath.Relay, a.GetStatus().ActivePath);
+        Assert.True(a.GetStatus().PathFallbacks + b.GetStatus().PathFallbacks >= 1);
         Assert.True(binding.GetCounters().BytesRelayed > relayedBefore);
 
         // Still a working link: an answer comes back through the relay.
@@ -271,5 +273,110 @@ public sealed class RelayLinkTests
         Assert.False(h.Switch.Unbind(binding));
         Assert.Equal(RelayStatus.Unbound, binding.GetCounters().Status);
         Assert.Equal(0, h.Switch.BindingCount);
+    }
+
+    [Fact]
+    public async Task A_direct_path_that_failed_is_probed_again_after_the_retry_interval_and_taken_when_it_works()
+    {
+        UdpLinkOptions options = RelayHarness.RelayOptions(probeTimeout: TimeSpan.FromMilliseconds(300), retry: TimeSpan.FromMilliseconds(800));
+        await using var h = new RelayHarness(seed: 10, options: options);
+        var (a, b, binding) = await h.ConnectAsync();
+        h.CutDirect = true; // the hole punch fails: a NAT that drops unsolicited packets, say
+        Task<bool> fromA = a.ProbeDirectPathAsync(h.BTransport.LocalEndPoint);
+        Task<bool> fromB = b.ProbeDirectPathAsync(h.ATransport.LocalEndPoint);
+        Assert.False(await fromA.WaitAsync(UdpHarness.Timeout));
+        Assert.False(await fromB.WaitAsync(UdpHarness.Timeout));
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+        long probes = a.GetStatus().DirectProbesSent + b.GetStatus().DirectProbesSent;
+        Assert.True(probes >= 10, $"{probes} probes");
+
+        // Still served through the relay meanwhile.
+        await UdpHarness.SendNumbersAsync(a, 100, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 100);
+
+        h.CutDirect = false; // the path works now; nobody asks again: the links retry on their own
+        for (int i = 0; i < 500 && (a.ActivePath != LinkPath.Direct || b.ActivePath != LinkPath.Direct); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(LinkPath.Direct, a.ActivePath);
+        Assert.Equal(LinkPath.Direct, b.ActivePath);
+        Assert.True(a.GetStatus().DirectProbesSent + b.GetStatus().DirectProbesSent > probes, "whichever side retried first, one did");
+        await UdpHarness.SendNumbersAsync(a, 100, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 100);
+    }
+
+    [Fact]
+    public async Task Unreliable_messages_are_relayed_and_a_relayed_link_reports_the_router_path()
+    {
+        await using var h = new RelayHarness(seed: 11);
+        var (a, b, _) = await h.ConnectAsync();
+        Assert.Equal(h.RouterAddress, a.RelayChannel!.Router);
+        Assert.Equal(a.RelayChannel.Address, a.RemoteAddress);
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.True(a.TrySend(new byte[] { (byte)i }, Reliability.UnreliableSequenced));
+            using LinkFrame frame = await b.ReceiveAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+            Assert.Equal((byte)i, frame.Span[0]);
+        }
+    }
+
+    [Fact]
+    public async Task A_dial_that_reaches_the_peer_before_it_opened_its_channel_completes_once_it_does()
+    {
+        await using var h = new RelayHarness(seed: 12);
+        RelayBinding binding = h.Switch.Bind(h.ATransport.LocalEndPoint, h.BTransport.LocalEndPoint);
+        Task<UdpLink> dialing = h.A.ConnectViaRelayAsync(h.RouterAddress, binding.FirstChannel, h.BKey.Id);
+        await Task.Delay(150); // Inits reach B on a channel it does not know yet: dropped and counted
+        Assert.False(dialing.IsCompleted);
+        Assert.True(h.B.GetRelayStatistics().DroppedUnknownChannel > 0);
+        h.B.OpenRelayChannel(h.RouterAddress, binding.SecondChannel);
+        UdpLink a = await dialing.WaitAsync(UdpHarness.Timeout);
+        UdpLink b = await h.B.AcceptAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+        await UdpHarness.SendNumbersAsync(b, 20, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(a, 20);
+    }
+
+    [Fact]
+    public async Task A_client_whose_nat_mapping_changed_is_served_again_once_the_router_rebinds_its_channel()
+    {
+        await using var h = new RelayHarness(seed: 13);
+        var (a, b, binding) = await h.ConnectAsync();
+        await UdpHarness.SendNumbersAsync(a, 50, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 50);
+
+        var moved = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.77"), 4100);
+        h.ATransport.Rebind(moved); // A's NAT picked a new port: the router sees A's datagrams from there
+        Task sending = UdpHarness.SendNumbersAsync(a, 300, Reliability.ReliableOrdered);
+        await Task.Delay(100);
+        Assert.True(binding.GetCounters().DroppedForged > 0); // not the bound address: not forwarded
+        Assert.True(h.Switch.Rebind(binding.FirstChannel, moved)); // the control plane saw A's session move
+        await ReceiveNumbersAsync(b, 300);
+        await sending.WaitAsync(UdpHarness.Timeout);
+        Assert.Equal(moved, binding.First);
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+    }
+
+    [Fact]
+    public async Task One_socket_carries_the_clients_link_with_the_router_and_the_relayed_link_at_once()
+    {
+        await using var h = new RelayHarness(seed: 14);
+        // A's own session with the router (the router is an ordinary PeerKit UDP peer), from the same socket.
+        UdpLink control = await h.A.ConnectAsync(h.RouterAddress, h.RouterKey.Id).WaitAsync(UdpHarness.Timeout);
+        UdpLink routerSide = await h.Router.AcceptAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+        Assert.Equal(h.ATransport.LocalEndPoint, routerSide.RemoteAddress); // what the router observes: A's candidate
+        var (a, b, binding) = await h.ConnectAsync();
+
+        Task relayed = UdpHarness.SendNumbersAsync(a, 500, Reliability.ReliableOrdered);
+        Task direct = UdpHarness.SendNumbersAsync(control, 500, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 500);
+        await ReceiveNumbersAsync(routerSide, 500);
+        await Task.WhenAll(relayed, direct);
+        Assert.Equal(LinkPath.Direct, control.ActivePath);
+        Assert.Null(control.RelayChannel);
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+        Assert.True(binding.GetCounters().DatagramsRelayed > 0);
+        Assert.Equal(0, h.Router.GetStatistics().DroppedMalformed); // relay datagrams never reach the router's own links
     }
 }

@@ -180,6 +180,40 @@ public sealed class RelaySwitchTests
         Assert.Equal(30_000, socket.Count);
     }
 
+    [Fact]
+    public void Where_the_socket_batches_a_run_of_datagrams_to_one_client_leaves_in_one_call_at_the_end_of_the_run()
+    {
+        var socket = new RecordingTransport { Segments = 64 };
+        var relay = new RelaySwitch(socket, new RelayLimits());
+        RelayBinding binding = relay.Bind(Alice, Bob);
+        for (int i = 0; i < 3; i++)
+        {
+            relay.Forward(Datagram(binding.FirstChannel, 100, fill: (byte)i), Alice.Serialize(), now: i);
+        }
+
+        relay.Forward(Datagram(binding.FirstChannel, 40), Alice.Serialize(), now: 3); // shorter: ends the batch's run
+        Assert.Empty(socket.Sent);
+        relay.Forward(Datagram(binding.SecondChannel, 100), Bob.Serialize(), now: 4); // another client: the batch goes
+        var (batch, to) = Assert.Single(socket.Sent);
+        Assert.Equal(Bob, to);
+        Assert.Equal((3 * 105) + 45, batch.Length);
+        Assert.Equal(105, socket.LastSegment);
+        for (int i = 0; i < 3; i++)
+        {
+            ReadOnlySpan<byte> segment = batch.AsSpan(i * 105, 105);
+            Assert.True(RelayWire.TryRead(segment, out uint channel));
+            Assert.Equal(binding.SecondChannel, channel);
+            Assert.Equal((byte)i, segment[^1]);
+        }
+
+        relay.FlushBatch(); // the end of the receive run
+        Assert.Equal(2, socket.Sent.Count);
+        Assert.Equal(Alice, socket.Sent[1].To);
+        Assert.Equal(105, socket.Sent[1].Data.Length);
+        relay.FlushBatch();
+        Assert.Equal(2, socket.Sent.Count);
+    }
+
     /// <summary>A socket that keeps what is sent on it.</summary>
     private sealed class RecordingTransport : IDatagramTransport
     {
@@ -191,7 +225,17 @@ public sealed class RelaySwitchTests
 
         public IPEndPoint LocalEndPoint { get; } = new(IPAddress.Any, 7330);
 
-        public int MaxSegments => 1;
+        public int Segments { get; init; } = 1;
+
+        public int MaxSegments => Segments;
+
+        public int LastSegment { get; private set; }
+
+        public bool SendSegments(ReadOnlySpan<byte> buffer, int segmentSize, SocketAddress destination)
+        {
+            LastSegment = segmentSize;
+            return Send(buffer, destination);
+        }
 
         public void Start(DatagramHandler handler, Action batchEnd)
         {
