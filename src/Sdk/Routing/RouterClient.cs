@@ -262,7 +262,13 @@ public sealed class RouterClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _rooms.ContainsKey(room) && _acceptRooms.Add(room) | true;
+            if (!_rooms.ContainsKey(room))
+            {
+                return false;
+            }
+
+            _acceptRooms.Add(room);
+            return true;
         }
     }
 
