@@ -14,7 +14,10 @@ namespace PeerKit.Nat.Tests.Topology;
 /// </code>
 /// The public namespace routes between the NATs, so the clients' direct path (NAT to NAT) crosses it, and
 /// <see cref="CutDirectPath"/> drops it there while both keep reaching the public addresses. Every address is inside
-/// these namespaces; nothing is routed to the machine's own network. Dispose (and a failed setup) ends the hosts
+/// these namespaces; nothing is routed to the machine's own network. The public namespace answers from
+/// <see cref="PublicAddress"/> (the routes' preferred source), so a service listening on 0.0.0.0 there is reached at
+/// <see cref="PublicAddress"/>; <see cref="SecondPublicAddress"/> only receives (enough to see a client's mapping
+/// towards a second destination). Dispose (and a failed setup) ends the hosts
 /// started in the namespaces and deletes the namespaces, which removes their interfaces and rules; namespaces left by
 /// a crashed earlier run (named <c>pknat{pid}{random}-…</c>, their process gone) are deleted first.
 /// </summary>
@@ -180,6 +183,11 @@ internal sealed partial class NatTopology : IAsyncDisposable
         Run($"-n {client.NatNamespace} addr add {lanAddress}/24 dev lan");
         Run($"-n {client.Namespace} addr add {client.PrivateAddress}/24 dev eth0");
         Run($"-n {Public} link set {publicSide} up");
+
+        // A socket bound to 0.0.0.0 in the public namespace (a router) answers from the route's preferred source
+        // address, which would be this link's own address; the client's NAT would drop an answer from an address it did
+        // not send to. So answers leave from the public address, as they do from a server with one address.
+        Run($"-n {Public} route replace {publicSideAddress[..publicSideAddress.LastIndexOf('.')]}.0/24 dev {publicSide} src {PublicAddress}");
         Run($"-n {client.NatNamespace} link set wan up");
         Run($"-n {client.NatNamespace} link set lan up");
         Run($"-n {client.Namespace} link set eth0 up");
