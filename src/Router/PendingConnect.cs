@@ -1,0 +1,9 @@
+namespace PeerKit.Routing;
+
+/// <summary>A connect request the router forwarded to its target and waits to hear answered.</summary>
+/// <param name="Id">The router's id for the request (sent to the target in <see cref="RouterProtocol.Incoming"/>).</param>
+/// <param name="Caller">The node that asked.</param>
+/// <param name="CallerRequestId">The caller's request id, echoed in the caller's answer.</param>
+/// <param name="Target">The node asked.</param>
+/// <param name="Deadline">When the caller hears <see cref="RouterStatus.Unavailable"/> if the target has not answered.</param>
+internal sealed record PendingConnect(uint Id, NodeId Caller, uint CallerRequestId, NodeId Target, DateTimeOffset Deadline);

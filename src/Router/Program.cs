@@ -1,0 +1,59 @@
+using PeerKit;
+using PeerKit.Routing;
+
+// peerkit-router [--listen udp://0.0.0.0:7330]… [--key router.key] [--token-secret-file secret.bin]
+var options = new RouterOptions();
+for (int i = 0; i < args.Length; i++)
+{
+    string? value = i + 1 < args.Length ? args[i + 1] : null;
+    switch (args[i])
+    {
+        case "--listen" when value is not null && NodeAddress.TryParse(value, out NodeAddress? address):
+            options.ListenAddresses.Add(address);
+            i++;
+            break;
+        case "--key" when value is not null:
+            options.IdentityPath = value;
+            i++;
+            break;
+        case "--token-secret-file" when value is not null:
+            options.TokenSecret = File.ReadAllBytes(value);
+            i++;
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: PeerKit.Router [--listen udp://host:port | tcp://host:port]… [--key file] [--token-secret-file file]");
+            return 0;
+        default:
+            Console.Error.WriteLine($"error: unknown or incomplete option \"{args[i]}\" (try --help).");
+            return 2;
+    }
+}
+
+await using var router = new Router(options);
+try
+{
+    await router.StartAsync();
+}
+catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
+{
+    Console.Error.WriteLine($"error: the router could not start: {e.Message}");
+    return 1;
+}
+
+foreach (NodeAddress address in router.ListenAddresses)
+{
+    Console.WriteLine($"router listening on {address}");
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+}
+
+return 0;

@@ -1,0 +1,97 @@
+namespace PeerKit.Routing;
+
+/// <summary>
+/// A PeerKit router: signaling (connect by node id, candidate exchange), presence and rooms for the nodes that attach
+/// to it with a <see cref="RouterClient"/>. It is itself a <see cref="PeerNode"/>: a client proves its node key in the
+/// ordinary session handshake, and its node id is its session id. Run it embedded (tests, samples) or as a process
+/// (<c>dotnet run --project src/Router -- --listen udp://0.0.0.0:7330</c>).
+/// </summary>
+/// <example>
+/// <code>
+/// await using var router = new Router(new RouterOptions { ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") } });
+/// await router.StartAsync();
+/// NodeAddress address = router.ListenAddresses[0];   // udp://&lt;router id&gt;@127.0.0.1:port, for RouterClientOptions.Router
+/// </code>
+/// </example>
+public sealed class Router : IAsyncDisposable
+{
+    private readonly RouterOptions _options;
+    private readonly RouterService _service;
+    private readonly PeerNode _node;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _sweeper = Task.CompletedTask;
+
+    /// <summary>Creates a router; nothing listens until <see cref="StartAsync"/>.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public Router(RouterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _service = new RouterService(options);
+        PeerNodeOptions node = options.Node;
+        node.Name = "peerkit-router";
+        node.Identity = options.Identity ?? node.Identity;
+        node.IdentityPath = options.IdentityPath ?? node.IdentityPath;
+        node.ListenAddresses = options.ListenAddresses.Count > 0 ? [.. options.ListenAddresses] : [NodeAddress.Parse("udp://0.0.0.0:7330")];
+        node.Protocols = [_service];
+        node.MaxPeers = options.MaxSessions;
+        node.DialRatio = 0;
+        _node = new PeerNode(node);
+    }
+
+    /// <summary>The router's node id: what clients expect when they dial it.</summary>
+    public NodeId Id => _node.Id;
+
+    /// <summary>The addresses the router listens on, with its id and the real ports (once started): give one to <see cref="RouterClientOptions.Router"/>.</summary>
+    public IReadOnlyList<NodeAddress> ListenAddresses => _node.ListenAddresses;
+
+    /// <summary>The router's node (its peers are the attached clients).</summary>
+    public PeerNode Node => _node;
+
+    /// <summary>Sessions that have opened (passed the token check).</summary>
+    public int SessionCount => _service.OpenSessionCount;
+
+    /// <summary>Rooms that exist.</summary>
+    public int RoomCount => _service.RoomCount;
+
+    /// <summary>Control messages refused for going over a session's rate.</summary>
+    public long ThrottledCount => _service.ThrottledCount;
+
+    /// <summary>Sessions refused for a missing, wrong or expired token.</summary>
+    public long RefusedSessionCount => _service.RefusedSessionCount;
+
+    /// <summary>Malformed control messages refused (bad ids, names, addresses, answers to no request, router-only codes).</summary>
+    public long MalformedCount => _service.MalformedCount;
+
+    /// <summary>Starts listening and serving.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _node.StartAsync(cancellationToken).ConfigureAwait(false);
+        _sweeper = SweepAsync(_stop.Token);
+    }
+
+    /// <summary>Stops: every client session ends (clients reconnect to a router at the same address).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _sweeper.ConfigureAwait(false);
+        await _node.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task SweepAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), _options.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                _service.Sweep(_options.Time.GetUtcNow());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

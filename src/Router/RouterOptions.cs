@@ -1,0 +1,70 @@
+namespace PeerKit.Routing;
+
+/// <summary>Settings of a <see cref="Router"/>. Every limit is enforced per session or in total; none is unbounded.</summary>
+public sealed class RouterOptions
+{
+    /// <summary>Where the router listens: <c>udp://</c> (what clients use, from the socket their direct links use) and <c>tcp://</c> (networks that block UDP). Default <c>udp://0.0.0.0:7330</c>.</summary>
+    public IList<NodeAddress> ListenAddresses { get; set; } = new List<NodeAddress>();
+
+    /// <summary>The router's node key; generated when neither this nor <see cref="IdentityPath"/> is set. A router that restarts keeps its id only with a fixed key.</summary>
+    public NodeKey? Identity { get; set; }
+
+    /// <summary>A key file, loaded or created (mode 0600).</summary>
+    public string? IdentityPath { get; set; }
+
+    /// <summary>The secret access tokens are checked with (<see cref="RouterAccessToken"/>); when set, a session without a valid token is refused. At least 16 bytes.</summary>
+    public byte[]? TokenSecret { get; set; }
+
+    /// <summary>Sessions at once (default 10,000).</summary>
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>Control messages a session may send per second on average (default 50).</summary>
+    public double SignalingRate { get; set; } = 50;
+
+    /// <summary>Control messages a session may send in a burst (default 100).</summary>
+    public int SignalingBurst { get; set; } = 100;
+
+    /// <summary>How long a target has to answer a connect request before the caller hears <see cref="RouterStatus.Unavailable"/> (default 10 s).</summary>
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connect requests a session may have waiting for answers (default 16).</summary>
+    public int MaxPendingConnectsPerSession { get; set; } = 16;
+
+    /// <summary>Rooms at once (default 10,000).</summary>
+    public int MaxRooms { get; set; } = 10_000;
+
+    /// <summary>Members per room (default 256).</summary>
+    public int MaxRoomMembers { get; set; } = 256;
+
+    /// <summary>Rooms one session may be in (default 16).</summary>
+    public int MaxRoomsPerSession { get; set; } = 16;
+
+    /// <summary>Node ids a presence answer lists at most (default 1,000).</summary>
+    public int MaxPresenceAnswer { get; set; } = 1000;
+
+    /// <summary>How long a send to one client may wait for room on its link before that client is dropped (default 2 s), so a client that stops reading cannot stall the others.</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The router's clock (tests pass a fake one).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>Settings of the router's own node (timeouts, UDP and TCP link options); its identity, listen addresses, protocols and peer limit come from this object.</summary>
+    public PeerNodeOptions Node { get; set; } = new();
+
+    internal void Validate()
+    {
+        if (TokenSecret is { Length: < RouterAccessToken.MinSecretLength })
+        {
+            throw new ArgumentException($"TokenSecret must be at least {RouterAccessToken.MinSecretLength} bytes.", nameof(TokenSecret));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxSessions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SignalingRate);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SignalingBurst);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPendingConnectsPerSession);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRooms);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomMembers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsPerSession);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPresenceAnswer);
+    }
+}

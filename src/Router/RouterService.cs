@@ -1,0 +1,453 @@
+using System.Diagnostics.CodeAnalysis;
+using P = PeerKit.Routing.RouterProtocol;
+
+namespace PeerKit.Routing;
+
+/// <summary>
+/// The router's side of <see cref="RouterProtocol"/>: one read loop per client session, and the shared state (sessions,
+/// pending connects, rooms) under one lock. The sender of every request is the session's authenticated node id; no
+/// message names its sender. Answers go out through each session's <see cref="SessionOutbox"/>.
+/// </summary>
+internal sealed class RouterService : IProtocol
+{
+    private readonly RouterOptions _options;
+    private readonly object _gate = new();
+    private readonly Dictionary<NodeId, RouterSession> _sessions = [];
+    private readonly Dictionary<NodeId, SessionOutbox> _outboxes = [];
+    private readonly Dictionary<uint, PendingConnect> _pending = [];
+    private readonly RoomDirectory _rooms;
+    private uint _nextRequestId;
+    private long _throttled;
+    private long _refusedSessions;
+    private long _malformed;
+
+    public RouterService(RouterOptions options)
+    {
+        _options = options;
+        _rooms = new RoomDirectory(options.MaxRooms, options.MaxRoomMembers, options.MaxRoomsPerSession);
+    }
+
+    public ProtocolDescriptor Descriptor => RouterProtocol.Descriptor;
+
+    public int OpenSessionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Values.Count(s => s.IsOpen);
+            }
+        }
+    }
+
+    public long ThrottledCount => Interlocked.Read(ref _throttled);
+
+    public long RefusedSessionCount => Interlocked.Read(ref _refusedSessions);
+
+    public long MalformedCount => Interlocked.Read(ref _malformed);
+
+    public int RoomCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+
+    public async ValueTask RunAsync(Peer peer, MessageReadWriter readWriter, CancellationToken cancellationToken)
+    {
+        var session = new RouterSession(peer, new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, _options.Time.GetUtcNow()));
+        var outbox = new SessionOutbox();
+        lock (_gate)
+        {
+            _sessions[peer.Id] = session;
+            _outboxes[peer.Id] = outbox;
+        }
+
+        Task sending = outbox.RunAsync(peer, _options.SendTimeout, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                using ProtocolMessage message = await readWriter.ReadAsync(cancellationToken).ConfigureAwait(false);
+                Handle(session, outbox, message);
+            }
+        }
+        finally
+        {
+            Remove(session);
+            outbox.Complete();
+            await sending.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends connect requests whose target did not answer by their deadline.</summary>
+    public void Sweep(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            foreach (PendingConnect pending in _pending.Values.Where(p => p.Deadline <= now).ToArray())
+            {
+                EndPendingLocked(pending);
+                PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node did not answer."));
+            }
+        }
+    }
+
+    private void Handle(RouterSession session, SessionOutbox outbox, in ProtocolMessage message)
+    {
+        // A payload that does not decode throws MessageFormatException: the node drops the session (breach of protocol).
+        switch (message.Code)
+        {
+            case 0:
+                Open(session, outbox, message.Decode<P.Open>());
+                return;
+            case 1:
+                P.Who who = message.Decode<P.Who>();
+                if (Admit(session, outbox, who.RequestId))
+                {
+                    Who(session, outbox, who);
+                }
+
+                return;
+            case 2:
+                P.Connect connect = message.Decode<P.Connect>();
+                if (Admit(session, outbox, connect.RequestId))
+                {
+                    Connect(session, outbox, connect);
+                }
+
+                return;
+            case 3:
+                P.Answer answer = message.Decode<P.Answer>();
+                if (Admit(session, outbox, answer.RequestId))
+                {
+                    AnswerConnect(session, outbox, answer);
+                }
+
+                return;
+            case 4:
+                P.CreateRoom create = message.Decode<P.CreateRoom>();
+                if (Admit(session, outbox, create.RequestId))
+                {
+                    EnterRoom(session, outbox, create.RequestId, create.Name, create: true);
+                }
+
+                return;
+            case 5:
+                P.JoinRoom join = message.Decode<P.JoinRoom>();
+                if (Admit(session, outbox, join.RequestId))
+                {
+                    EnterRoom(session, outbox, join.RequestId, join.Name, create: false);
+                }
+
+                return;
+            case 6:
+                P.LeaveRoom leave = message.Decode<P.LeaveRoom>();
+                if (Admit(session, outbox, leave.RequestId))
+                {
+                    LeaveRoom(session, outbox, leave);
+                }
+
+                return;
+            case 7:
+                P.ListRooms list = message.Decode<P.ListRooms>();
+                if (Admit(session, outbox, list.RequestId))
+                {
+                    string[] names;
+                    lock (_gate)
+                    {
+                        names = _rooms.Names();
+                    }
+
+                    Post(session, outbox, new P.Rooms(list.RequestId, names));
+                }
+
+                return;
+            default:
+                // Codes 8–15 go from the router to clients; a client sending one breaks the protocol.
+                Interlocked.Increment(ref _malformed);
+                throw new MessageFormatException(0, $"code {message.Code} is sent by the router, not by clients.");
+        }
+    }
+
+    /// <summary>Checks the rate and that the session is open; answers the request with the refusal when not.</summary>
+    private bool Admit(RouterSession session, SessionOutbox outbox, uint requestId)
+    {
+        if (!session.Rate.TryTake(_options.Time.GetUtcNow()))
+        {
+            Interlocked.Increment(ref _throttled);
+            // The first refusals are answered; past a burst more, the flood is dropped without answers (counted).
+            if (++session.Throttled <= _options.SignalingBurst || session.Throttled % _options.SignalingBurst == 0)
+            {
+                Post(session, outbox, new P.Result(requestId, RouterStatus.Throttled, "too many control messages; slow down."));
+            }
+
+            return false;
+        }
+
+        if (!session.IsOpen)
+        {
+            Post(session, outbox, new P.Result(requestId, RouterStatus.NotOpen, "open the session first."));
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Open(RouterSession session, SessionOutbox outbox, P.Open open)
+    {
+        if (!session.Rate.TryTake(_options.Time.GetUtcNow()))
+        {
+            Interlocked.Increment(ref _throttled);
+            return;
+        }
+
+        if (_options.TokenSecret is { } secret)
+        {
+            RouterStatus status = RouterAccessToken.Check(open.Token, secret, session.Id, _options.Time.GetUtcNow());
+            if (status != RouterStatus.Ok)
+            {
+                Interlocked.Increment(ref _refusedSessions);
+                string detail = status == RouterStatus.Expired ? "the access token has expired." : "a valid access token is required.";
+                Post(session, outbox, new P.Opened(status, detail, string.Empty));
+                return;
+            }
+        }
+
+        if (!TryCheckAddresses(open.LocalAddresses, out string? problem))
+        {
+            Interlocked.Increment(ref _malformed);
+            Post(session, outbox, new P.Opened(RouterStatus.Malformed, problem, string.Empty));
+            return;
+        }
+
+        lock (_gate)
+        {
+            session.LocalAddresses = open.LocalAddresses;
+            session.IsOpen = true;
+        }
+
+        Post(session, outbox, new P.Opened(RouterStatus.Ok, string.Empty, session.ObservedAddress ?? string.Empty));
+    }
+
+    private void Who(RouterSession session, SessionOutbox outbox, P.Who who)
+    {
+        if (who.NodeIds.Length > RouterProtocol.MaxPresenceQuery || who.NodeIds.Any(id => id.Length != NodeId.Size))
+        {
+            Refuse(session, outbox, who.RequestId, RouterStatus.Malformed, $"name at most {RouterProtocol.MaxPresenceQuery} node ids of 32 bytes.");
+            return;
+        }
+
+        byte[][] online;
+        lock (_gate)
+        {
+            online = who.NodeIds.Length == 0
+                ? [.. _sessions.Values.Where(s => s.IsOpen && s.Id != session.Id).Take(_options.MaxPresenceAnswer).Select(s => s.Id.ToArray())]
+                : [.. who.NodeIds.Where(id => _sessions.TryGetValue(new NodeId(id), out RouterSession? s) && s.IsOpen)];
+        }
+
+        Post(session, outbox, new P.Online(who.RequestId, online));
+    }
+
+    private void Connect(RouterSession session, SessionOutbox outbox, P.Connect connect)
+    {
+        if (connect.Target.Length != NodeId.Size || (connect.Room.Length > 0 && !RoomDirectory.IsValidName(connect.Room)))
+        {
+            Refuse(session, outbox, connect.RequestId, RouterStatus.Malformed, "the target must be a 32-byte node id (and the room a valid name).");
+            return;
+        }
+
+        var target = new NodeId(connect.Target);
+        lock (_gate)
+        {
+            if (target == session.Id || !_sessions.TryGetValue(target, out RouterSession? to) || !to.IsOpen)
+            {
+                PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Unavailable, "the node is not online."));
+                return;
+            }
+
+            if (session.PendingConnects >= _options.MaxPendingConnectsPerSession)
+            {
+                PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Busy, "too many connect requests waiting for answers."));
+                return;
+            }
+
+            uint id = ++_nextRequestId;
+            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, _options.Time.GetUtcNow() + _options.AnswerTimeout);
+            session.PendingConnects++;
+            PostLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room));
+        }
+    }
+
+    private void AnswerConnect(RouterSession session, SessionOutbox outbox, P.Answer answer)
+    {
+        lock (_gate)
+        {
+            // Only the node asked may answer: the answerer is the session, never a field of the message.
+            if (!_pending.TryGetValue(answer.RequestId, out PendingConnect? pending) || pending.Target != session.Id)
+            {
+                Interlocked.Increment(ref _malformed);
+                PostLocked(session.Id, new P.Result(answer.RequestId, RouterStatus.Malformed, "no connect request with that id waits for this node's answer."));
+                return;
+            }
+
+            EndPendingLocked(pending);
+            if (!_sessions.TryGetValue(pending.Caller, out RouterSession? caller))
+            {
+                return;
+            }
+
+            if (answer.Accept)
+            {
+                PostLocked(caller.Id, new P.Candidates(pending.CallerRequestId, session.Id.ToArray(), session.Candidates()));
+                PostLocked(session.Id, new P.Candidates(pending.Id, caller.Id.ToArray(), caller.Candidates()));
+            }
+            else
+            {
+                PostLocked(caller.Id, answer.RevealRefusal
+                    ? new P.Result(pending.CallerRequestId, RouterStatus.Refused, "the node refused the connection.")
+                    : new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node is not online."));
+            }
+        }
+    }
+
+    private void EnterRoom(RouterSession session, SessionOutbox outbox, uint requestId, string name, bool create)
+    {
+        lock (_gate)
+        {
+            bool added = true;
+            RouterStatus status = create ? _rooms.Create(name, session.Id) : _rooms.Join(name, session.Id, out added);
+            if (status != RouterStatus.Ok)
+            {
+                if (status == RouterStatus.Malformed)
+                {
+                    Interlocked.Increment(ref _malformed);
+                }
+
+                PostLocked(session.Id, new P.Room(requestId, status, name, []));
+                return;
+            }
+
+            NodeId[] members = _rooms.Members(name);
+            PostLocked(session.Id, new P.Room(requestId, RouterStatus.Ok, name, [.. members.Select(m => m.ToArray())]));
+            if (added)
+            {
+                TellRoomLocked(name, members, session.Id, joined: true);
+            }
+        }
+    }
+
+    private void LeaveRoom(RouterSession session, SessionOutbox outbox, P.LeaveRoom leave)
+    {
+        lock (_gate)
+        {
+            RouterStatus status = _rooms.Leave(leave.Name, session.Id);
+            PostLocked(session.Id, new P.Result(leave.RequestId, status, status == RouterStatus.Ok ? string.Empty : "not a member of that room."));
+            if (status == RouterStatus.Ok)
+            {
+                TellRoomLocked(leave.Name, _rooms.Members(leave.Name), session.Id, joined: false);
+            }
+        }
+    }
+
+    private void Remove(RouterSession session)
+    {
+        lock (_gate)
+        {
+            if (!_sessions.TryGetValue(session.Id, out RouterSession? current) || current != session)
+            {
+                return;
+            }
+
+            _sessions.Remove(session.Id);
+            _outboxes.Remove(session.Id);
+            foreach (PendingConnect pending in _pending.Values.Where(p => p.Caller == session.Id || p.Target == session.Id).ToArray())
+            {
+                EndPendingLocked(pending);
+                if (pending.Target == session.Id)
+                {
+                    PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node is not online."));
+                }
+            }
+
+            foreach (string room in _rooms.LeaveAll(session.Id))
+            {
+                TellRoomLocked(room, _rooms.Members(room), session.Id, joined: false);
+            }
+        }
+    }
+
+    private void EndPendingLocked(PendingConnect pending)
+    {
+        _pending.Remove(pending.Id);
+        if (_sessions.TryGetValue(pending.Caller, out RouterSession? caller) && caller.PendingConnects > 0)
+        {
+            caller.PendingConnects--;
+        }
+    }
+
+    private void TellRoomLocked(string room, NodeId[] members, NodeId who, bool joined)
+    {
+        byte[] id = who.ToArray();
+        foreach (NodeId member in members)
+        {
+            if (member != who)
+            {
+                PostLocked(member, new P.RoomChanged(room, id, joined));
+            }
+        }
+    }
+
+    private void Refuse(RouterSession session, SessionOutbox outbox, uint requestId, RouterStatus status, string detail)
+    {
+        if (status == RouterStatus.Malformed)
+        {
+            Interlocked.Increment(ref _malformed);
+        }
+
+        Post(session, outbox, new P.Result(requestId, status, detail));
+    }
+
+    private void PostLocked<T>(NodeId to, T message) where T : IMessage<T>
+    {
+        if (_outboxes.TryGetValue(to, out SessionOutbox? outbox) && _sessions.TryGetValue(to, out RouterSession? session))
+        {
+            Post(session, outbox, message);
+        }
+    }
+
+    private static void Post<T>(RouterSession session, SessionOutbox outbox, T message) where T : IMessage<T>
+    {
+        if (!outbox.TryPost(message))
+        {
+            // The client stopped reading its control messages: drop it rather than hold them.
+            _ = session.Peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask();
+        }
+    }
+
+    private static bool TryCheckAddresses(string[] addresses, [NotNullWhen(false)] out string? problem)
+    {
+        if (addresses.Length > RouterProtocol.MaxLocalAddresses)
+        {
+            problem = $"at most {RouterProtocol.MaxLocalAddresses} local addresses.";
+            return false;
+        }
+
+        foreach (string address in addresses)
+        {
+            if (address.Length > 64 || !NodeAddress.TryParse(address, out NodeAddress? parsed) || parsed.Scheme != NodeAddress.Udp || parsed.Id is not null
+                || !System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out _) || parsed.Port is <= 0 or > 65535)
+            {
+                problem = $"\"{(address.Length > 64 ? address[..64] + "…" : address)}\" is not a udp://ip:port address.";
+                return false;
+            }
+        }
+
+        problem = null;
+        return true;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net;
+
+namespace PeerKit.Routing;
+
+/// <summary>One client's session with the router: its peer, whether it opened, its candidates, its rate limit.</summary>
+internal sealed class RouterSession
+{
+    public RouterSession(Peer peer, SignalingRateLimit rate)
+    {
+        Peer = peer;
+        Rate = rate;
+        if (peer.Link is Links.Udp.UdpLink && peer.RemoteAddress is IPEndPoint observed)
+        {
+            ObservedAddress = Format(observed);
+        }
+    }
+
+    public Peer Peer { get; }
+
+    public NodeId Id => Peer.Id;
+
+    public SignalingRateLimit Rate { get; }
+
+    /// <summary>Whether the session opened (token checked).</summary>
+    public bool IsOpen { get; set; }
+
+    /// <summary>The client's UDP address as the router sees it (its server-reflexive candidate), or null over TCP.</summary>
+    public string? ObservedAddress { get; }
+
+    /// <summary>The client's own addresses, checked when it opened.</summary>
+    public string[] LocalAddresses { get; set; } = [];
+
+    /// <summary>Connect requests this client made that wait for an answer.</summary>
+    public int PendingConnects { get; set; }
+
+    /// <summary>Control messages refused for going over the rate.</summary>
+    public long Throttled { get; set; }
+
+    /// <summary>Every candidate, the observed address first, without repeats.</summary>
+    public string[] Candidates() =>
+        ObservedAddress is { } observed ? [observed, .. LocalAddresses.Where(a => a != observed)] : LocalAddresses;
+
+    public static string Format(IPEndPoint endPoint)
+    {
+        IPAddress address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"udp://[{address}]:{endPoint.Port}"
+            : $"udp://{address}:{endPoint.Port}";
+    }
+}

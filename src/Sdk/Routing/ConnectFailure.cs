@@ -1,0 +1,29 @@
+namespace PeerKit.Routing;
+
+/// <summary>Why a connect through the router failed (<see cref="RoutingEventKind.ConnectionFailed"/>, <see cref="RoutedConnectException"/>).</summary>
+public enum ConnectFailure
+{
+    /// <summary>The node is unknown or offline, or refused without letting the caller know (the router says the same for all three).</summary>
+    Unavailable = 0,
+
+    /// <summary>The node refused and let the caller know.</summary>
+    Refused = 1,
+
+    /// <summary>Nothing connected within the connect timeout (<see cref="RouterClientOptions.ConnectTimeout"/>).</summary>
+    Timeout = 2,
+
+    /// <summary>No direct path validated and the routing mode does not allow the relay (<see cref="RoutingMode.P2POnly"/>).</summary>
+    NoDirectPath = 3,
+
+    /// <summary>The routing mode asks for the relay and this build has no relay path (<see cref="RoutingMode.ServerOnly"/>).</summary>
+    RelayUnavailable = 4,
+
+    /// <summary>The client is not attached to its router (it is reconnecting, or was closed).</summary>
+    RouterUnavailable = 5,
+
+    /// <summary>The router throttled this client's signaling; try later.</summary>
+    Throttled = 6,
+
+    /// <summary>The router refused the request (busy or malformed); the detail says why.</summary>
+    RouterRefused = 7,
+}
