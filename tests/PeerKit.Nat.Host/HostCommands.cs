@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using PeerKit.Links.Udp;
+using PeerKit.Routing;
 
 namespace PeerKit.Nat.Host;
 
@@ -15,7 +16,11 @@ public sealed class HostCommands : IAsyncDisposable
     private readonly NatTestProtocol _protocol = new();
     private readonly UdpProbe _probe = new();
     private readonly Dictionary<NodeId, ulong> _sentTo = [];
+    private readonly List<string> _events = [];
+    private readonly Dictionary<SendResult, long> _sendResults = [];
     private PeerNode? _node;
+    private Router? _router;
+    private RouterClient? _client;
     private Task<string>? _background;
 
     /// <summary>Runs one command line and returns its reply line.</summary>
@@ -32,6 +37,13 @@ public sealed class HostCommands : IAsyncDisposable
             return words[0] switch
             {
                 "node" => await StartNode(words),
+                "router" => await StartRouter(words),
+                "router-stats" => RouterStats(),
+                "client" => await StartClient(words),
+                "route-connect" => await RouteConnect(words),
+                "route-send" => await RouteSend(words),
+                "send-results" => SendResults(),
+                "events" => Events(),
                 "connect" => await Connect(words),
                 "peers" => Peers(),
                 "wait-peer" => await WaitPeer(words),
@@ -57,13 +69,145 @@ public sealed class HostCommands : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _probe.Dispose();
-        if (_node is not null)
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+        else if (_node is not null)
         {
             await _node.DisposeAsync();
         }
+
+        if (_router is not null)
+        {
+            await _router.DisposeAsync();
+        }
     }
 
-    private PeerNode Node => _node ?? throw new InvalidOperationException("no node: send 'node <listen-address>' first");
+    private PeerNode Node => _node ?? throw new InvalidOperationException("no node: send 'node <listen-address>' or 'client …' first");
+
+    private RouterClient Client => _client ?? throw new InvalidOperationException("no router client: send 'client …' first");
+
+    // router <listen-address>: an embedded router (src/Router) listening there; ok router <id> <port>
+    private async Task<string> StartRouter(string[] words)
+    {
+        if (_router is not null || _node is not null)
+        {
+            throw new InvalidOperationException("this host already runs a node or a router");
+        }
+
+        _router = new Router(new RouterOptions { ListenAddresses = { NodeAddress.Parse(words[1]) } });
+        await _router.StartAsync();
+        _node = _router.Node;
+        return $"ok router {_router.Id} {_router.ListenAddresses[0].Port}";
+    }
+
+    // router-stats: ok router-stats sessions=<n> throttled=<n> refused=<n> malformed=<n>
+    private string RouterStats()
+    {
+        Router router = _router ?? throw new InvalidOperationException("no router: send 'router <listen-address>' first");
+        return $"ok router-stats sessions={router.SessionCount} throttled={router.ThrottledCount} refused={router.RefusedSessionCount} malformed={router.MalformedCount}";
+    }
+
+    // client <router-address> <mode> <connect-timeout> [listen-port]: a RouterClient (its node listens on UDP, default
+    // port 0) attached to the router; ok client <id> <port> <observed address>
+    private async Task<string> StartClient(string[] words)
+    {
+        if (_client is not null || _node is not null)
+        {
+            throw new InvalidOperationException("this host already runs a node or a router");
+        }
+
+        var client = new RouterClient(
+            new PeerNodeOptions
+            {
+                Name = "nat-client",
+                ListenAddresses = { NodeAddress.Parse($"udp://0.0.0.0:{Int(words, 4, 0)}") },
+                Protocols = { _protocol },
+            },
+            new RouterClientOptions
+            {
+                Router = NodeAddress.Parse(words[1]),
+                RoutingMode = Enum.Parse<RoutingMode>(words[2]),
+                ConnectTimeout = Ms(words, 3),
+            });
+        client.Event += (_, e) =>
+        {
+            if (e.Kind is RoutingEventKind.ConnectionFailed or RoutingEventKind.Connected or RoutingEventKind.Disconnected)
+            {
+                lock (_events)
+                {
+                    _events.Add($"{e.Kind}:{e.PeerId}:{e.Failure?.ToString() ?? "-"}");
+                }
+            }
+        };
+        try
+        {
+            await client.StartAsync();
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+
+        _client = client;
+        _node = client.Node;
+        return $"ok client {client.Id} {client.Node.ListenAddresses[0].Port} {client.ObservedAddress ?? "-"}";
+    }
+
+    // route-connect <id>: connect by node id through the router; ok connected <id> <remote> <ms>, or
+    // error RoutedConnectException <failure> <ms> <message>
+    private async Task<string> RouteConnect(string[] words)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            Peer peer = await Client.ConnectAsync(Id(words[1]), cancel.Token);
+            return $"ok connected {peer.Id} {peer.RemoteAddress} {clock.ElapsedMilliseconds}";
+        }
+        catch (RoutedConnectException e)
+        {
+            return $"error {nameof(RoutedConnectException)} {e.Failure} {clock.ElapsedMilliseconds} {OneLine(e.Message)}";
+        }
+    }
+
+    // route-send <id> <count> [padding]: the next <count> numbered reliable messages through the client (connecting
+    // when needed); ok sent <count> <last> and the SendResult of each, counted (p2p=… relay=… queued=… dropped=…)
+    private async Task<string> RouteSend(string[] words)
+    {
+        NodeId id = Id(words[1]);
+        long count = Int(words, 2);
+        byte[] pad = new byte[Int(words, 3, 16)];
+        ulong next = _sentTo.GetValueOrDefault(id);
+        var results = new Dictionary<SendResult, long>();
+        for (long i = 0; i < count; i++)
+        {
+            next++;
+            SendResult result = await Client.SendAsync(id, new Numbered(next, pad));
+            _sentTo[id] = next;
+            results[result] = results.GetValueOrDefault(result) + 1;
+            _sendResults[result] = _sendResults.GetValueOrDefault(result) + 1;
+        }
+
+        return $"ok sent {count} {next} {Tally(results)}";
+    }
+
+    // send-results: every SendResult of route-send so far; ok send-results p2p=… relay=… queued=… dropped=…
+    private string SendResults() => $"ok send-results {Tally(_sendResults)}";
+
+    // events: the client's Connected, Disconnected and ConnectionFailed events, as <kind>:<peer>:<failure>
+    private string Events()
+    {
+        lock (_events)
+        {
+            return "ok events" + string.Concat(_events.Select(e => " " + e));
+        }
+    }
+
+    private static string Tally(Dictionary<SendResult, long> results) =>
+        string.Join(' ', Enum.GetValues<SendResult>().Select(r => $"{r.ToString().ToLowerInvariant()}={results.GetValueOrDefault(r)}"));
 
     // node <listen-address> [dial-timeout-ms]: starts a node listening there; ok node <id> <port>
     private async Task<string> StartNode(string[] words)

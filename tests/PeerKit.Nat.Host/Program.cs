@@ -3,6 +3,16 @@
 // It reads one command per line on standard input and answers each with one line on standard output, "ok …" or
 // "error <Type> …" (diagnostics go to standard error). Commands (times in milliseconds):
 //   node <listen-address> [dial-timeout]      start a node (udp://0.0.0.0:PORT) → ok node <id> <port>
+//   router <listen-address>                   an embedded router (src/Router) → ok router <id> <port>
+//   router-stats                              → ok router-stats sessions=<n> throttled=<n> refused=<n> malformed=<n>
+//   client <router> <mode> <timeout> [port]   a RouterClient (RoutingMode, connect timeout) attached to the router
+//                                             → ok client <id> <port> <observed address>
+//   route-connect <id>                        connect by id through the router → ok connected <id> <remote> <ms>
+//                                             or error RoutedConnectException <failure> <ms> <message>
+//   route-send <id> <count> [padding]         numbered reliable messages through the client
+//                                             → ok sent <count> <last> p2p=<n> relay=<n> queued=<n> dropped=<n>
+//   send-results                              every route-send's SendResults so far, counted as above
+//   events                                    → ok events <Connected|Disconnected|ConnectionFailed>:<peer>:<failure> …
 //   connect <address> [timeout]               dial (udp://<id>@host:port) → ok connected <id> <remote> <ms>
 //                                             or error PeerConnectException <reason> <ms> <inner type> <message>
 //   peers                                     → ok peers <n> <id>@<remote>/<inbound|outbound> …

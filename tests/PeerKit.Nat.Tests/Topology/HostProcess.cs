@@ -112,6 +112,13 @@ internal sealed class HostProcess : IAsyncDisposable
         Port = int.Parse(words[2], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Records the id and port of a node the host started by another command (a router client).</summary>
+    public void SetNode(NodeId id, int port)
+    {
+        Id = id;
+        Port = port;
+    }
+
     /// <summary>What the host wrote on standard error (its diagnostics).</summary>
     public string Errors()
     {

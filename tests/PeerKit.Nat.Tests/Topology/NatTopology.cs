@@ -31,6 +31,7 @@ internal sealed partial class NatTopology : IAsyncDisposable
 
     private const string Prefix = "pknat";
     private const string CutTable = "pkcut";
+    private const string CountTable = "pkcount";
 
     private readonly string _ip;
     private readonly string _nft;
@@ -128,6 +129,36 @@ internal sealed partial class NatTopology : IAsyncDisposable
         }
 
         return PacketCounter().Matches(output).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Counts, from now on, the UDP bytes the public namespace itself receives on <paramref name="port"/> and sends from
+    /// it (a router's traffic: control and relayed; what it forwards between the NATs is not counted).
+    /// </summary>
+    public void CountPublicTraffic(int port) =>
+        Nft(Public, $$"""
+            table ip {{CountTable}} {
+              chain input {
+                type filter hook input priority -5; policy accept;
+                udp dport {{port}} counter
+              }
+              chain output {
+                type filter hook output priority -5; policy accept;
+                udp sport {{port}} counter
+              }
+            }
+            """);
+
+    /// <summary>Bytes (IP packets, both ways) counted by <see cref="CountPublicTraffic"/> so far.</summary>
+    public long PublicTrafficBytes()
+    {
+        (int code, string output) = SystemTools.Run(_ip, $"netns exec {Public} {_nft} list table ip {CountTable}", TimeSpan.FromSeconds(10));
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"nft list table ip {CountTable} failed (exit {code}): {output}");
+        }
+
+        return ByteCounter().Matches(output).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
     /// <summary>Removes the cut: the direct path forwards again (the NATs' mappings were kept meanwhile).</summary>
@@ -254,4 +285,7 @@ internal sealed partial class NatTopology : IAsyncDisposable
 
     [GeneratedRegex(@"counter packets (\d+)")]
     private static partial Regex PacketCounter();
+
+    [GeneratedRegex(@"counter packets \d+ bytes (\d+)")]
+    private static partial Regex ByteCounter();
 }
