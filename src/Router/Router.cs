@@ -20,6 +20,7 @@ public sealed class Router : IAsyncDisposable
     private readonly PeerNode _node;
     private readonly CancellationTokenSource _stop = new();
     private Task _sweeper = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Creates a router; nothing listens until <see cref="StartAsync"/>.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -74,6 +75,11 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Stops: every client session ends (clients reconnect to a router at the same address).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
         await _node.DisposeAsync().ConfigureAwait(false);

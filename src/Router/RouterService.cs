@@ -59,7 +59,10 @@ internal sealed class RouterService : IProtocol
 
     public async ValueTask RunAsync(Peer peer, MessageReadWriter readWriter, CancellationToken cancellationToken)
     {
-        var session = new RouterSession(peer, new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, _options.Time.GetUtcNow()));
+        DateTimeOffset now = _options.Time.GetUtcNow();
+        var session = new RouterSession(peer,
+            new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now),
+            new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now));
         var outbox = new SessionOutbox();
         lock (_gate)
         {
@@ -180,8 +183,9 @@ internal sealed class RouterService : IProtocol
         if (!session.Rate.TryTake(_options.Time.GetUtcNow()))
         {
             Interlocked.Increment(ref _throttled);
-            // The first refusals are answered; past a burst more, the flood is dropped without answers (counted).
-            if (++session.Throttled <= _options.SignalingBurst || session.Throttled % _options.SignalingBurst == 0)
+            // Refusals are answered at the signaling rate too; past that the flood is dropped unanswered (counted), so a flood cannot make the router send as much as it receives.
+            session.Throttled++;
+            if (session.Notices.TryTake(_options.Time.GetUtcNow()))
             {
                 Post(session, outbox, new P.Result(requestId, RouterStatus.Throttled, "too many control messages; slow down."));
             }

@@ -5,10 +5,11 @@ namespace PeerKit.Routing;
 /// <summary>One client's session with the router: its peer, whether it opened, its candidates, its rate limit.</summary>
 internal sealed class RouterSession
 {
-    public RouterSession(Peer peer, SignalingRateLimit rate)
+    public RouterSession(Peer peer, SignalingRateLimit rate, SignalingRateLimit notices)
     {
         Peer = peer;
         Rate = rate;
+        Notices = notices;
         if (peer.Link is Links.Udp.UdpLink && peer.RemoteAddress is IPEndPoint observed)
         {
             ObservedAddress = Format(observed);
@@ -20,6 +21,9 @@ internal sealed class RouterSession
     public NodeId Id => Peer.Id;
 
     public SignalingRateLimit Rate { get; }
+
+    /// <summary>How often a throttled request is answered with <see cref="RouterStatus.Throttled"/>; past it, refusals go unanswered (counted).</summary>
+    public SignalingRateLimit Notices { get; }
 
     /// <summary>Whether the session opened (token checked).</summary>
     public bool IsOpen { get; set; }

@@ -393,13 +393,15 @@ public sealed class RouterClient : IAsyncDisposable
             arrival.TrySetResult(existing);
         }
 
-        using var dialing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Dials that lose are not cancelled when one wins: on the node that is not the arbiter, the session the arbiter
+        // confirms may be the one still in its handshake, and cancelling it would end it. Each is bounded by the node's
+        // dial and handshake timeouts, and by the connect timeout.
         var tasks = new List<Task<Peer>> { arrival.Task };
         foreach (string text in addresses.Take(RouterProtocol.MaxLocalAddresses + 1))
         {
             if (NodeAddress.TryParse(text, out NodeAddress? address) && address.Scheme == NodeAddress.Udp)
             {
-                tasks.Add(Node.ConnectAsync(address with { Id = peer }, dialing.Token));
+                tasks.Add(Node.ConnectAsync(address with { Id = peer }, cancellationToken));
             }
         }
 
@@ -425,7 +427,6 @@ public sealed class RouterClient : IAsyncDisposable
         }
         finally
         {
-            await dialing.CancelAsync().ConfigureAwait(false);
             foreach (Task<Peer> task in tasks)
             {
                 _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -438,11 +439,14 @@ public sealed class RouterClient : IAsyncDisposable
     private async ValueTask<SendResult> SendCoreAsync(NodeId peer, Func<Peer, CancellationToken, ValueTask> send, Reliability reliability, int bytes, CancellationToken cancellationToken, string room = "")
     {
         Peer? session = null;
-        bool queued = false;
+        bool queued = false, direct = false;
         lock (_gate)
         {
-            if (_ready.Contains(peer) && Node.TryGetPeer(peer, out session))
+            if (Node.TryGetPeer(peer, out session) && (_ready.Contains(peer) || !_pending.Any(peer)))
             {
+                // Nothing waits for this peer, so sending at once keeps the order.
+                _ready.Add(peer);
+                direct = true;
             }
             else if (reliability is Reliability.Unreliable or Reliability.UnreliableSequenced)
             {
@@ -458,7 +462,7 @@ public sealed class RouterClient : IAsyncDisposable
             }
         }
 
-        if (session is not null)
+        if (direct && session is not null)
         {
             await send(session, cancellationToken).ConfigureAwait(false);
             return PathOf(session);

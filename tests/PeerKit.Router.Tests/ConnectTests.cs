@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using PeerKit.Routing;
+using static PeerKit.Router.Tests.Loopback;
+
+namespace PeerKit.Router.Tests;
+
+public class ConnectTests
+{
+    [Fact]
+    public async Task Connect_by_node_id_yields_one_direct_session_on_both_sides()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        var (bob, bobChat) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        {
+            var aliceEvents = new ConcurrentQueue<RoutingEvent>();
+            var bobEvents = new ConcurrentQueue<RoutingEvent>();
+            alice.Event += (_, e) => aliceEvents.Enqueue(e);
+            bob.Event += (_, e) => bobEvents.Enqueue(e);
+
+            Peer peer = await alice.ConnectAsync(bob.Id);
+            Assert.Equal(bob.Id, peer.Id);
+            await EventuallyAsync(() => bob.IsConnected(alice.Id), $"alice {alice.Id:s} peers: {string.Join(", ", alice.Node.Peers)}; bob {bob.Id:s} peers: {string.Join(", ", bob.Node.Peers)}; peer {peer} {peer.State}; alice events {string.Join(" | ", aliceEvents)}; bob events {string.Join(" | ", bobEvents)}");
+            Assert.Equal(3, alice.Node.PeerCount + bob.Node.PeerCount - 1); // each: the router and the other
+            Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
+
+            Assert.Equal(SendResult.P2P, await alice.SendAsync(bob.Id, new TestChat.Line("hello")));
+            Assert.Equal(SendResult.P2P, await alice.SendPacketAsync(bob.Id, new byte[] { 1, 2, 3 }));
+            await EventuallyAsync(() => bobChat.Lines.Count == 1 && bobEvents.Any(e => e.Kind == RoutingEventKind.Data), "bob gets the line and the packet");
+            Assert.Equal((alice.Id, "hello"), bobChat.Lines.Single());
+            RoutingEvent data = bobEvents.Single(e => e.Kind == RoutingEventKind.Data);
+            Assert.Equal(new byte[] { 1, 2, 3 }, data.Data.ToArray());
+            Assert.True(data.Reliable);
+            Assert.Contains(aliceEvents, e => e.Kind == RoutingEventKind.Connected && e.PeerId == bob.Id);
+            Assert.Contains(aliceEvents, e => e.Kind == RoutingEventKind.StateChanged && e.State == ConnectionState.Connecting);
+            Assert.Contains(bobEvents, e => e.Kind == RoutingEventKind.Connected && e.PeerId == alice.Id);
+
+            // Connecting again returns the session that is up; closing raises Disconnected on both sides.
+            Assert.Same(peer, await alice.ConnectAsync(bob.Id));
+            await alice.CloseAsync(bob.Id);
+            await EventuallyAsync(() => bobEvents.Any(e => e.Kind == RoutingEventKind.Disconnected), "bob sees the disconnect");
+            Assert.Contains(bobEvents, e => e.Kind == RoutingEventKind.StateChanged && e.State == ConnectionState.Closed);
+        }
+    }
+
+    [Fact]
+    public async Task An_offline_target_fails_at_once_with_unavailable()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        {
+            var failures = new ConcurrentQueue<RoutingEvent>();
+            alice.Event += (_, e) => { if (e.Kind == RoutingEventKind.ConnectionFailed) failures.Enqueue(e); };
+            NodeId nobody = NodeKey.Generate().Id;
+            var clock = Stopwatch.StartNew();
+            RoutedConnectException error = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(nobody));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+            Assert.Equal(ConnectFailure.Unavailable, error.Failure);
+            Assert.Equal(nobody, error.PeerId);
+            RoutingEvent failed = Assert.Single(failures);
+            Assert.Equal(ConnectFailure.Unavailable, failed.Failure);
+        }
+    }
+
+    [Fact]
+    public async Task A_refusal_looks_like_an_offline_node_unless_the_target_reveals_it()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        var (shy, _) = await StartClientAsync(router.ListenAddresses[0], o => o.AcceptPolicy = (_, _) => ValueTask.FromResult(false));
+        var (frank, _) = await StartClientAsync(router.ListenAddresses[0], o => { o.AcceptPolicy = (_, _) => ValueTask.FromResult(false); o.RevealRefusals = true; });
+        await using (alice)
+        await using (shy)
+        await using (frank)
+        {
+            RoutedConnectException hidden = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(shy.Id));
+            Assert.Equal(ConnectFailure.Unavailable, hidden.Failure);
+            RoutedConnectException revealed = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(frank.Id));
+            Assert.Equal(ConnectFailure.Refused, revealed.Failure);
+            Assert.False(alice.IsConnected(shy.Id));
+            Assert.False(alice.IsConnected(frank.Id));
+        }
+    }
+
+    [Fact]
+    public async Task Implicit_connect_queues_reliable_messages_in_order_and_drops_unreliable_ones()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        var (bob, bobChat) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        {
+            Assert.Equal(SendResult.Dropped, await alice.SendAsync(bob.Id, new TestChat.Tick(1), Reliability.Unreliable));
+            var results = new List<SendResult>();
+            for (int i = 0; i < 20; i++)
+            {
+                results.Add(await alice.SendAsync(bob.Id, new TestChat.Line($"line {i}")));
+            }
+
+            Assert.Equal(SendResult.Queued, results[0]);
+            await EventuallyAsync(() => bobChat.Lines.Count == 20, "bob gets all 20 lines");
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"line {i}"), bobChat.Lines.Select(l => l.Text));
+            Assert.Empty(bobChat.Ticks);
+            Assert.True(alice.DroppedUnreliableCount >= 1);
+            Assert.Equal(SendResult.P2P, await alice.SendAsync(bob.Id, new TestChat.Line("after")));
+        }
+    }
+
+    [Fact]
+    public async Task Reliable_messages_that_wait_are_bounded_in_bytes()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.MaxPendingBytesPerPeer = 1000);
+        await using (alice)
+        {
+            NodeId nobody = NodeKey.Generate().Id;
+            var failures = new ConcurrentQueue<RoutingEvent>();
+            alice.Event += (_, e) => { if (e.Kind == RoutingEventKind.ConnectionFailed) failures.Enqueue(e); };
+            Assert.Equal(SendResult.Queued, await alice.SendAsync(nobody, new TestChat.Line(new string('a', 600))));
+            await Assert.ThrowsAsync<PendingSendsFullException>(async () => await alice.SendAsync(nobody, new TestChat.Line(new string('b', 600))));
+            await EventuallyAsync(() => !failures.IsEmpty, "the implicit connect to an offline node fails");
+            Assert.Equal(ConnectFailure.Unavailable, failures.Single().Failure);
+            Assert.True(alice.DroppedReliableBytes >= 600);
+        }
+    }
+
+    [Fact]
+    public async Task Server_only_fails_with_a_reason_while_this_build_has_no_relay_path()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.RoutingMode = RoutingMode.ServerOnly);
+        var (bob, _) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        {
+            RoutedConnectException error = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(bob.Id));
+            Assert.Equal(ConnectFailure.RelayUnavailable, error.Failure);
+            alice.SetRoutingMode(bob.Id, RoutingMode.P2POnly);
+            Assert.Equal(RoutingMode.P2POnly, alice.GetRoutingMode(bob.Id));
+            Assert.Equal(bob.Id, (await alice.ConnectAsync(bob.Id)).Id);
+        }
+    }
+}

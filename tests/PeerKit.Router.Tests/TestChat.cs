@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+
+namespace PeerKit.Router.Tests;
+
+/// <summary>A small application protocol the clients run beside the router's: lines (reliable) and ticks (unreliable).</summary>
+[Protocol("test-chat")]
+public sealed partial class TestChat
+{
+    [Message(Code = 0)]
+    public sealed partial record Line(string Text);
+
+    [Message(Code = 1, Reliability = Reliability.Unreliable)]
+    public readonly partial record struct Tick(int N);
+
+    public ConcurrentQueue<(NodeId From, string Text)> Lines { get; } = new();
+
+    public ConcurrentQueue<(NodeId From, int N)> Ticks { get; } = new();
+
+    [Handler]
+    private void OnLine(Peer peer, Line line) => Lines.Enqueue((peer.Id, line.Text));
+
+    [Handler]
+    private void OnTick(Peer peer, Tick tick) => Ticks.Enqueue((peer.Id, tick.N));
+}
+
+/// <summary>A protocol with the router's name whose JoinRoom carries bytes where the router expects text: invalid UTF-8 makes it malformed.</summary>
+[Protocol("peerkit-router", Version = 1)]
+public sealed partial class HostileRouterProtocol
+{
+    [Message(Code = 5)]
+    public sealed partial record BadJoinRoom(uint RequestId, byte[] Name);
+}
