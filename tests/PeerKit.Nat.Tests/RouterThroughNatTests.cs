@@ -18,7 +18,7 @@ public sealed class RouterThroughNatTests
     public async Task Clients_behind_endpoint_independent_NATs_connect_by_id_through_the_router_and_go_direct()
     {
         await using NatTopology topology = NatTopology.Create(NatKind.EndpointIndependent, NatKind.EndpointIndependent);
-        (HostProcess router, HostProcess first, HostProcess second, string[] observed) = await StartRouterAndClients(topology, "PreferP2P", TimeSpan.FromSeconds(10));
+        (HostProcess first, HostProcess second, string[] observed) = await StartRouterProgramAndClients(topology, "PreferP2P", TimeSpan.FromSeconds(10));
 
         // The router observed each client at its NAT, from the port the client listens on (one socket for both).
         Assert.Equal($"udp://{topology.First.NatAddress}:{ClientPort}", observed[0]);
@@ -66,6 +66,22 @@ public sealed class RouterThroughNatTests
     }
 
     /// <summary>
+    /// Starts the router program (src/Router, as <c>dotnet run --project src/Router -- --listen udp://0.0.0.0:7330</c>
+    /// runs it) in the public namespace and a router client in each client namespace; returns the client hosts and the
+    /// addresses the router observed for them.
+    /// </summary>
+    private static async Task<(HostProcess First, HostProcess Second, string[] Observed)> StartRouterProgramAndClients(
+        NatTopology topology, string mode, TimeSpan connectTimeout)
+    {
+        Task<RouterProcess> router = topology.StartRouterProcessAsync(RouterPort);
+        Task<HostProcess> firstHost = topology.StartHostAsync(topology.First.Namespace, $"first client ({topology.First.Kind} NAT)");
+        Task<HostProcess> secondHost = topology.StartHostAsync(topology.Second.Namespace, $"second client ({topology.Second.Kind} NAT)");
+        HostProcess first = await firstHost, second = await secondHost;
+        string[] observed = await StartClients($"udp://{(await router).Id}@{NatTopology.PublicAddress}:{RouterPort}", first, second, mode, connectTimeout);
+        return (first, second, observed);
+    }
+
+    /// <summary>
     /// Starts the router in the public namespace and a router client in each client namespace (listening on
     /// <see cref="ClientPort"/>); returns the hosts and the addresses the router observed for the two clients.
     /// </summary>
@@ -78,14 +94,24 @@ public sealed class RouterThroughNatTests
         HostProcess router = await routerHost, first = await firstHost, second = await secondHost;
 
         string[] started = await router.OkAsync($"router udp://0.0.0.0:{RouterPort}", Reply);
-        string address = $"udp://{started[1]}@{NatTopology.PublicAddress}:{RouterPort}";
+        string[] observed = await StartClients($"udp://{started[1]}@{NatTopology.PublicAddress}:{RouterPort}", first, second, mode, connectTimeout);
+        return (router, first, second, observed);
+    }
+
+    /// <summary>
+    /// Starts a router client in each client host, listening on <see cref="ClientPort"/>, attached to
+    /// <paramref name="address"/>; returns the addresses the router observed for them.
+    /// </summary>
+    private static async Task<string[]> StartClients(
+        string address, HostProcess first, HostProcess second, string mode, TimeSpan connectTimeout)
+    {
         long ms = (long)connectTimeout.TotalMilliseconds;
         Task<string[]> a = first.OkAsync($"client {address} {mode} {ms} {ClientPort}", Reply);
         Task<string[]> b = second.OkAsync($"client {address} {mode} {ms} {ClientPort}", Reply);
         string[] firstClient = await a, secondClient = await b;
         first.SetNode(NodeId.Parse(firstClient[1]), ClientPort);
         second.SetNode(NodeId.Parse(secondClient[1]), ClientPort);
-        return (router, first, second, [firstClient[3], secondClient[3]]);
+        return [firstClient[3], secondClient[3]];
     }
 
     private static async Task<string> Received(HostProcess host, NodeId from, int expected) =>

@@ -37,6 +37,7 @@ internal sealed partial class NatTopology : IAsyncDisposable
     private readonly string _nft;
     private readonly List<string> _created = [];
     private readonly List<HostProcess> _hosts = [];
+    private readonly List<RouterProcess> _routers = [];
 
     private NatTopology(string ip, string nft, string tag, NatKind first, NatKind second)
     {
@@ -93,6 +94,18 @@ internal sealed partial class NatTopology : IAsyncDisposable
 
         await host.WaitReadyAsync(TimeSpan.FromSeconds(30));
         return host;
+    }
+
+    /// <summary>Starts the router program (src/Router) in the public namespace, listening on UDP <paramref name="port"/>; ended with the topology.</summary>
+    public async Task<RouterProcess> StartRouterProcessAsync(int port)
+    {
+        RouterProcess router = await RouterProcess.StartAsync(_ip, Public, port, TimeSpan.FromSeconds(30));
+        lock (_routers)
+        {
+            _routers.Add(router);
+        }
+
+        return router;
     }
 
     /// <summary>
@@ -175,14 +188,21 @@ internal sealed partial class NatTopology : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         HostProcess[] hosts;
+        RouterProcess[] routers;
         lock (_hosts)
         {
             hosts = [.. _hosts];
             _hosts.Clear();
         }
 
+        lock (_routers)
+        {
+            routers = [.. _routers];
+            _routers.Clear();
+        }
+
         // A process still inside a namespace keeps it alive after "ip netns del": end them first.
-        await Task.WhenAll(hosts.Select(h => h.DisposeAsync().AsTask()));
+        await Task.WhenAll(hosts.Select(h => h.DisposeAsync().AsTask()).Concat(routers.Select(r => r.DisposeAsync().AsTask())));
         DeleteNamespaces();
     }
 
