@@ -5,5 +5,6 @@ namespace PeerKit.Routing;
 /// <param name="Caller">The node that asked.</param>
 /// <param name="CallerRequestId">The caller's request id, echoed in the caller's answer.</param>
 /// <param name="Target">The node asked.</param>
+/// <param name="Mode">The caller's routing mode (no relay binding for <see cref="RoutingMode.P2POnly"/>).</param>
 /// <param name="Deadline">When the caller hears <see cref="RouterStatus.Unavailable"/> if the target has not answered.</param>
-internal sealed record PendingConnect(uint Id, NodeId Caller, uint CallerRequestId, NodeId Target, DateTimeOffset Deadline);
+internal sealed record PendingConnect(uint Id, NodeId Caller, uint CallerRequestId, NodeId Target, RoutingMode Mode, DateTimeOffset Deadline);

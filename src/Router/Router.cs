@@ -20,6 +20,8 @@ public sealed class Router : IAsyncDisposable
     private readonly PeerNode _node;
     private readonly CancellationTokenSource _stop = new();
     private Task _sweeper = Task.CompletedTask;
+    private Transports.UdpTransport? _udp;
+    private readonly List<(System.Net.Sockets.AddressFamily Family, Links.Udp.RelaySwitch Switch)> _relays = [];
     private int _disposed;
 
     /// <summary>Creates a router; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -38,6 +40,12 @@ public sealed class Router : IAsyncDisposable
         node.Protocols = [_service];
         node.MaxPeers = options.MaxSessions;
         node.DialRatio = 0;
+        if (options.EnableRelay && node.Transports.TryGetValue(NodeAddress.Udp, out Func<Transports.PeerTransportContext, Transports.IPeerTransport>? makeUdp))
+        {
+            // Keep the node's UDP transport, to start the relay switch on the endpoint its clients reach.
+            node.Transports[NodeAddress.Udp] = context => makeUdp(context) is var transport && transport is Transports.UdpTransport udp ? _udp = udp : transport;
+        }
+
         _node = new PeerNode(node);
     }
 
@@ -65,10 +73,31 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Malformed control messages refused (bad ids, names, addresses, answers to no request, router-only codes).</summary>
     public long MalformedCount => _service.MalformedCount;
 
+    /// <summary>What the relay forwarded and dropped (by cause), over every UDP endpoint; zeros when the router does not relay.</summary>
+    public IReadOnlyList<Links.Udp.RelayStatistics> GetRelayStatistics() => [.. _relays.Select(r => r.Switch.GetStatistics())];
+
+    /// <summary>Relay bindings (client pairs) now.</summary>
+    public int RelayBindingCount => _relays.Sum(r => r.Switch.BindingCount);
+
     /// <summary>Starts listening and serving.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _node.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_udp is { } udp)
+        {
+            foreach (NodeAddress address in _node.ListenAddresses.Where(a => a.Scheme == NodeAddress.Udp))
+            {
+                if (System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out System.Net.IPAddress? ip)
+                    && udp.GetEndpoint(ip.AddressFamily).StartRelaySwitch(_options.RelayLimits) is var relay && !_relays.Any(r => r.Switch == relay))
+                {
+                    _relays.Add((ip.AddressFamily, relay));
+                }
+            }
+
+            var relays = _relays.ToArray();
+            _service.Relay = family => relays.FirstOrDefault(r => r.Family == family).Switch ?? relays.FirstOrDefault().Switch;
+        }
+
         _sweeper = SweepAsync(_stop.Token);
     }
 

@@ -45,6 +45,12 @@ public sealed class RouterOptions
     /// <summary>How long a send to one client may wait for room on its link before that client is dropped (default 2 s), so a client that stops reading cannot stall the others.</summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Whether the router relays (binds a relay channel pair for every accepted connect whose caller is not <see cref="RoutingMode.P2POnly"/>, on its UDP endpoint). Default true.</summary>
+    public bool EnableRelay { get; set; } = true;
+
+    /// <summary>What each relay binding may carry (bytes per second, burst, total) and how many bindings exist at once; null for the defaults of <see cref="Links.Udp.RelayLimits"/>.</summary>
+    public Links.Udp.RelayLimits? RelayLimits { get; set; }
+
     /// <summary>The router's clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 

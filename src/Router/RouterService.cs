@@ -29,6 +29,9 @@ internal sealed class RouterService : IProtocol
 
     public ProtocolDescriptor Descriptor => RouterProtocol.Descriptor;
 
+    /// <summary>The relay switch for a client address's family, once the router started it; null when the router does not relay.</summary>
+    public Func<System.Net.Sockets.AddressFamily, Links.Udp.RelaySwitch?>? Relay { get; set; }
+
     public int OpenSessionCount
     {
         get
@@ -281,7 +284,7 @@ internal sealed class RouterService : IProtocol
             }
 
             uint id = ++_nextRequestId;
-            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, _options.Time.GetUtcNow() + _options.AnswerTimeout);
+            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout);
             session.PendingConnects++;
             PostLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room));
         }
@@ -307,8 +310,9 @@ internal sealed class RouterService : IProtocol
 
             if (answer.Accept)
             {
-                PostLocked(caller.Id, new P.Candidates(pending.CallerRequestId, session.Id.ToArray(), session.Candidates()));
-                PostLocked(session.Id, new P.Candidates(pending.Id, caller.Id.ToArray(), caller.Candidates()));
+                Links.Udp.RelayBinding? binding = pending.Mode == RoutingMode.P2POnly ? null : BindLocked(caller, session);
+                PostLocked(caller.Id, new P.Candidates(pending.CallerRequestId, session.Id.ToArray(), session.Candidates(), binding?.FirstChannel ?? 0, pending.Mode));
+                PostLocked(session.Id, new P.Candidates(pending.Id, caller.Id.ToArray(), caller.Candidates(), binding?.SecondChannel ?? 0, pending.Mode));
             }
             else
             {
@@ -316,6 +320,27 @@ internal sealed class RouterService : IProtocol
                     ? new P.Result(pending.CallerRequestId, RouterStatus.Refused, "the node refused the connection.")
                     : new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node is not online."));
             }
+        }
+    }
+
+    /// <summary>Binds a relay channel pair for two clients by their observed UDP addresses; null when either is not on UDP or the relay is full.</summary>
+    private Links.Udp.RelayBinding? BindLocked(RouterSession caller, RouterSession target)
+    {
+        if (caller.ObservedEndPoint is not { } a || target.ObservedEndPoint is not { } b || Relay?.Invoke(a.AddressFamily) is not { } relay)
+        {
+            return null;
+        }
+
+        try
+        {
+            Links.Udp.RelayBinding binding = relay.Bind(a, b);
+            caller.Bindings.Add(binding);
+            target.Bindings.Add(binding);
+            return binding;
+        }
+        catch (Exception e) when (e is Links.Udp.RelayLimitException or ArgumentException)
+        {
+            return null;
         }
     }
 
@@ -369,6 +394,11 @@ internal sealed class RouterService : IProtocol
 
             _sessions.Remove(session.Id);
             _outboxes.Remove(session.Id);
+            foreach (Links.Udp.RelayBinding binding in session.Bindings)
+            {
+                Relay?.Invoke(session.ObservedEndPoint!.AddressFamily)?.Unbind(binding);
+            }
+
             foreach (PendingConnect pending in _pending.Values.Where(p => p.Caller == session.Id || p.Target == session.Id).ToArray())
             {
                 EndPendingLocked(pending);

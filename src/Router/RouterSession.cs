@@ -12,6 +12,7 @@ internal sealed class RouterSession
         Notices = notices;
         if (peer.Link is Links.Udp.UdpLink && peer.RemoteAddress is IPEndPoint observed)
         {
+            ObservedEndPoint = observed;
             ObservedAddress = Format(observed);
         }
     }
@@ -30,6 +31,12 @@ internal sealed class RouterSession
 
     /// <summary>The client's UDP address as the router sees it (its server-reflexive candidate), or null over TCP.</summary>
     public string? ObservedAddress { get; }
+
+    /// <summary>The client's UDP address as the router sees it, or null over TCP.</summary>
+    public IPEndPoint? ObservedEndPoint { get; }
+
+    /// <summary>The relay bindings this client is part of; unbound when its session ends.</summary>
+    public List<Links.Udp.RelayBinding> Bindings { get; } = [];
 
     /// <summary>The client's own addresses, checked when it opened.</summary>
     public string[] LocalAddresses { get; set; } = [];

@@ -25,10 +25,10 @@ public class ConnectTests
             Assert.Equal(bob.Id, peer.Id);
             await EventuallyAsync(() => bob.IsConnected(alice.Id), $"alice {alice.Id:s} peers: {string.Join(", ", alice.Node.Peers)}; bob {bob.Id:s} peers: {string.Join(", ", bob.Node.Peers)}; peer {peer} {peer.State}; alice events {string.Join(" | ", aliceEvents)}; bob events {string.Join(" | ", bobEvents)}");
             Assert.Equal(3, alice.Node.PeerCount + bob.Node.PeerCount - 1); // each: the router and the other
-            Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
+            var udpLink = Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
 
-            Assert.Equal(SendResult.P2P, await alice.SendAsync(bob.Id, new TestChat.Line("hello")));
-            Assert.Equal(SendResult.P2P, await alice.SendPacketAsync(bob.Id, new byte[] { 1, 2, 3 }));
+            Assert.Contains(await alice.SendAsync(bob.Id, new TestChat.Line("hello")), (SendResult[])[SendResult.Relay, SendResult.P2P]);
+            Assert.Contains(await alice.SendPacketAsync(bob.Id, new byte[] { 1, 2, 3 }), (SendResult[])[SendResult.Relay, SendResult.P2P]);
             await EventuallyAsync(() => bobChat.Lines.Count == 1 && bobEvents.Any(e => e.Kind == RoutingEventKind.Data), "bob gets the line and the packet");
             Assert.Equal((alice.Id, "hello"), bobChat.Lines.Single());
             RoutingEvent data = bobEvents.Single(e => e.Kind == RoutingEventKind.Data);
@@ -107,6 +107,7 @@ public class ConnectTests
             Assert.Equal(Enumerable.Range(0, 20).Select(i => $"line {i}"), bobChat.Lines.Select(l => l.Text));
             Assert.Empty(bobChat.Ticks);
             Assert.True(alice.DroppedUnreliableCount >= 1);
+            await EventuallyAsync(() => alice.Node.TryGetPeer(bob.Id, out Peer? p) && p.Link is PeerKit.Links.Udp.UdpLink { ActivePath: PeerKit.Links.Udp.LinkPath.Direct }, "the link goes direct");
             Assert.Equal(SendResult.P2P, await alice.SendAsync(bob.Id, new TestChat.Line("after")));
         }
     }
@@ -130,9 +131,80 @@ public class ConnectTests
     }
 
     [Fact]
-    public async Task Server_only_fails_with_a_reason_while_this_build_has_no_relay_path()
+    public async Task Server_only_always_relays_and_the_router_counts_the_bytes_without_seeing_them()
     {
         await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.RoutingMode = RoutingMode.ServerOnly);
+        var (bob, bobChat) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        {
+            Peer peer = await alice.ConnectAsync(bob.Id);
+            Assert.Equal(1, router.RelayBindingCount);
+            var link = Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.Equal(SendResult.Relay, await alice.SendAsync(bob.Id, new TestChat.Line($"secret-marker-{i}")));
+            }
+
+            await EventuallyAsync(() => bobChat.Lines.Count == 20, "bob gets the 20 relayed lines");
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"secret-marker-{i}"), bobChat.Lines.Select(l => l.Text));
+            long relayed = router.GetRelayStatistics().Sum(s => s.BytesRelayed);
+            Assert.True(relayed > 20 * 16, $"the router relayed {relayed} bytes");
+            await Task.Delay(500);
+            Assert.Equal(PeerKit.Links.Udp.LinkPath.Relay, link.ActivePath);
+            Assert.Equal(SendResult.Relay, await alice.SendAsync(bob.Id, new TestChat.Line("still relayed")));
+        }
+    }
+
+    [Fact]
+    public async Task Prefer_p2p_starts_on_the_relay_and_moves_to_the_direct_path()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        var (bob, bobChat) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        {
+            Peer peer = await alice.ConnectAsync(bob.Id);
+            Assert.Equal(1, router.RelayBindingCount);
+            var link = Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
+            Assert.NotNull(link.RelayChannel);
+            await EventuallyAsync(() => link.ActivePath == PeerKit.Links.Udp.LinkPath.Direct, "the link validates the direct path and moves to it");
+            await Task.Delay(200);
+            long before = router.GetRelayStatistics().Sum(s => s.BytesRelayed);
+            for (int i = 0; i < 50; i++)
+            {
+                Assert.Equal(SendResult.P2P, await alice.SendAsync(bob.Id, new TestChat.Line($"direct {i}")));
+            }
+
+            await EventuallyAsync(() => bobChat.Lines.Count == 50, "bob gets the 50 direct lines");
+            Assert.Equal(before, router.GetRelayStatistics().Sum(s => s.BytesRelayed));
+        }
+    }
+
+    [Fact]
+    public async Task P2p_only_connects_directly_without_a_relay_binding()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        var (bob, _) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        {
+            alice.SetRoutingMode(bob.Id, RoutingMode.P2POnly);
+            Assert.Equal(RoutingMode.P2POnly, alice.GetRoutingMode(bob.Id));
+            Peer peer = await alice.ConnectAsync(bob.Id);
+            Assert.Equal(0, router.RelayBindingCount);
+            Assert.Null(Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link).RelayChannel);
+            Assert.Equal(SendResult.P2P, await alice.SendAsync(bob.Id, new TestChat.Line("direct")));
+        }
+    }
+
+    [Fact]
+    public async Task Server_only_fails_with_relay_unavailable_when_the_router_does_not_relay()
+    {
+        await using var router = await StartRouterAsync(o => o.EnableRelay = false);
         var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.RoutingMode = RoutingMode.ServerOnly);
         var (bob, _) = await StartClientAsync(router.ListenAddresses[0]);
         await using (alice)
@@ -140,9 +212,6 @@ public class ConnectTests
         {
             RoutedConnectException error = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(bob.Id));
             Assert.Equal(ConnectFailure.RelayUnavailable, error.Failure);
-            alice.SetRoutingMode(bob.Id, RoutingMode.P2POnly);
-            Assert.Equal(RoutingMode.P2POnly, alice.GetRoutingMode(bob.Id));
-            Assert.Equal(bob.Id, (await alice.ConnectAsync(bob.Id)).Id);
         }
     }
 }

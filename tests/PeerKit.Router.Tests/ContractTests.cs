@@ -56,12 +56,12 @@ public class InteropTests
     public void Signaling_messages_are_byte_for_byte_google_protobuf()
     {
         byte[] id = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
-        AssertSame(new PeerkitRouter.V1.Connect { RequestId = uint.MaxValue, Target = Google.Protobuf.ByteString.CopyFrom(id), Room = "lobby ✓" },
-            new RouterProtocol.Connect(uint.MaxValue, id, "lobby ✓"));
+        AssertSame(new PeerkitRouter.V1.Connect { RequestId = uint.MaxValue, Target = Google.Protobuf.ByteString.CopyFrom(id), Room = "lobby ✓", Mode = PeerkitRouter.V1.RoutingMode.ServerOnly },
+            new RouterProtocol.Connect(uint.MaxValue, id, "lobby ✓", RoutingMode.ServerOnly));
         AssertSame(new PeerkitRouter.V1.Answer { RequestId = 7, Accept = false, RevealRefusal = true }, new RouterProtocol.Answer(7, false, true));
-        var candidates = new PeerkitRouter.V1.Candidates { RequestId = 3, Peer = Google.Protobuf.ByteString.CopyFrom(id) };
+        var candidates = new PeerkitRouter.V1.Candidates { RequestId = 3, Peer = Google.Protobuf.ByteString.CopyFrom(id), RelayChannel = 0xDEADBEEF, Mode = PeerkitRouter.V1.RoutingMode.PreferP2P };
         candidates.Addresses.Add(["udp://1.2.3.4:5", "udp://192.168.1.2:6"]);
-        AssertSame(candidates, new RouterProtocol.Candidates(3, id, ["udp://1.2.3.4:5", "udp://192.168.1.2:6"]));
+        AssertSame(candidates, new RouterProtocol.Candidates(3, id, ["udp://1.2.3.4:5", "udp://192.168.1.2:6"], 0xDEADBEEF, RoutingMode.PreferP2P));
         var who = new PeerkitRouter.V1.Who { RequestId = 1 };
         who.NodeIds.Add([Google.Protobuf.ByteString.CopyFrom(id), Google.Protobuf.ByteString.CopyFrom(new byte[32])]);
         AssertSame(who, new RouterProtocol.Who(1, [id, new byte[32]]));

@@ -104,7 +104,8 @@ public class RoomTests
         {
             await alice.CreateRoomAsync("team");
             await bob.JoinRoomAsync("team");
-            await alice.ConnectAsync(bob.Id);
+            Peer toBob = await alice.ConnectAsync(bob.Id);
+            await EventuallyAsync(() => toBob.Link is PeerKit.Links.Udp.UdpLink { ActivePath: PeerKit.Links.Udp.LinkPath.Direct }, "alice's link to bob goes direct");
 
             var states = new ConcurrentQueue<RouterState>();
             alice.RouterStateChanged += (_, s) => states.Enqueue(s);

@@ -163,7 +163,7 @@ public class SessionTests
             long before = router.MalformedCount;
             RoutedConnectException bad = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(alice.Id));
             Assert.Equal(ConnectFailure.Unavailable, bad.Failure);
-            await routerPeer.SendAsync(new RouterProtocol.Connect(77, [1, 2, 3], ""));
+            await routerPeer.SendAsync(new RouterProtocol.Connect(77, [1, 2, 3], "", RoutingMode.PreferP2P));
             await routerPeer.SendAsync(new RouterProtocol.Answer(12345, true, false));
             var roomError = await Assert.ThrowsAsync<RouterRequestException>(() => alice.CreateRoomAsync(new string('x', 65)));
             Assert.Equal(RouterStatus.Malformed, roomError.Status);

@@ -15,7 +15,7 @@ public enum ConnectFailure
     /// <summary>No direct path validated and the routing mode does not allow the relay (<see cref="RoutingMode.P2POnly"/>).</summary>
     NoDirectPath = 3,
 
-    /// <summary>The routing mode asks for the relay and this build has no relay path (<see cref="RoutingMode.ServerOnly"/>).</summary>
+    /// <summary>The routing mode asks for the relay (<see cref="RoutingMode.ServerOnly"/>) and the router bound no relay channel: it does not relay, its relay is full, or a client is not on UDP.</summary>
     RelayUnavailable = 4,
 
     /// <summary>The client is not attached to its router (it is reconnecting, or was closed).</summary>

@@ -43,7 +43,9 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly PendingSends _pending;
     private readonly RouterReconnectBackoff _backoff;
     private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<NodeId, string[]> _probeOnArrival = new();
     private TaskCompletionSource<P.Opened>? _opening;
+    private Transports.UdpTransport? _udp;
     private Peer? _router;
     private NodeId? _routerId;
     private RouterState _state;
@@ -69,6 +71,12 @@ public sealed class RouterClient : IAsyncDisposable
         nodeOptions.Protocols.Add(new ControlChannel(this));
         nodeOptions.Protocols.Add(new PacketChannel(this));
         nodeOptions.AcceptPolicy = AcceptSessionAsync;
+        if (nodeOptions.Transports.TryGetValue(NodeAddress.Udp, out Func<Transports.PeerTransportContext, Transports.IPeerTransport>? makeUdp))
+        {
+            // Keep the node's UDP transport: relay channels open on the endpoint the router session leaves from.
+            nodeOptions.Transports[NodeAddress.Udp] = context => makeUdp(context) is var transport && transport is Transports.UdpTransport udp ? _udp = udp : transport;
+        }
+
         Node = new PeerNode(nodeOptions);
         Node.PeerAdded += OnPeerAdded;
         Node.PeerDropped += OnPeerDropped;
@@ -329,16 +337,11 @@ public sealed class RouterClient : IAsyncDisposable
         try
         {
             RoutingMode mode = GetRoutingMode(peer);
-            if (mode == RoutingMode.ServerOnly)
-            {
-                throw new RoutedConnectException(peer, ConnectFailure.RelayUnavailable, "this build has no relay path; use PreferP2P or P2POnly.");
-            }
-
             uint id = NextRequestId();
             object answer;
             try
             {
-                answer = await RequestAsync(id, new P.Connect(id, peer.ToArray(), room), timeout.Token).ConfigureAwait(false);
+                answer = await RequestAsync(id, new P.Connect(id, peer.ToArray(), room, mode), timeout.Token).ConfigureAwait(false);
             }
             catch (RouterUnavailableException e)
             {
@@ -356,6 +359,16 @@ public sealed class RouterClient : IAsyncDisposable
                     _ => ConnectFailure.RouterRefused,
                 };
                 throw new RoutedConnectException(peer, failure, result.Detail);
+            }
+
+            if (mode != RoutingMode.P2POnly && candidates.RelayChannel != 0)
+            {
+                return await ConnectViaRelayAsync(peer, candidates, mode, timeout.Token).ConfigureAwait(false);
+            }
+
+            if (mode == RoutingMode.ServerOnly)
+            {
+                throw new RoutedConnectException(peer, ConnectFailure.RelayUnavailable, "the router bound no relay channel (it does not relay, its relay is full, or a client is not on UDP).");
             }
 
             Peer? session = await DialAsync(peer, candidates.Addresses, timeout.Token).ConfigureAwait(false);
@@ -382,6 +395,51 @@ public sealed class RouterClient : IAsyncDisposable
                 _connecting.Remove(peer);
             }
         }
+    }
+
+    /// <summary>
+    /// Dials <paramref name="peer"/> through the router's relay (the link's handshake goes through the router; the router
+    /// never holds its keys), runs the session over it, and with <see cref="RoutingMode.PreferP2P"/> probes the peer's
+    /// observed address so the link moves to a direct path when one validates.
+    /// </summary>
+    private async Task<Peer> ConnectViaRelayAsync(NodeId peer, P.Candidates candidates, RoutingMode mode, CancellationToken cancellationToken)
+    {
+        if (_router?.RemoteAddress is not IPEndPoint router || _udp is null)
+        {
+            throw new RoutedConnectException(peer, ConnectFailure.RelayUnavailable, "the router session is not on UDP, so there is no relay path.");
+        }
+
+        Links.Udp.UdpEndpoint endpoint = _udp.GetEndpoint(router.AddressFamily);
+        Links.Udp.UdpLink link;
+        try
+        {
+            link = await endpoint.ConnectViaRelayAsync(router, candidates.RelayChannel, peer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Links.HandshakeException e)
+        {
+            throw new RoutedConnectException(peer, ConnectFailure.Timeout, $"the handshake through the relay failed ({e.Failure}).", e);
+        }
+
+        Peer session = await Node.AddLinkAsync(link, isInbound: false, expectedId: peer, cancellationToken).ConfigureAwait(false);
+        if (mode == RoutingMode.PreferP2P)
+        {
+            Probe(session, candidates.Addresses);
+        }
+
+        return session;
+    }
+
+    /// <summary>Starts hole punching on a relayed session: probes the peer's first candidate (its observed address).</summary>
+    private void Probe(Peer session, string[] addresses)
+    {
+        if (session.Link is not Links.Udp.UdpLink link || addresses.Length == 0 || !NodeAddress.TryParse(addresses[0], out NodeAddress? address)
+            || !IPAddress.TryParse(address.Host.Trim('[', ']'), out IPAddress? ip))
+        {
+            return;
+        }
+
+        _ = link.ProbeDirectPathAsync(new IPEndPoint(ip, address.Port), _stop.Token)
+            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Dials every candidate at once and waits for the first session with <paramref name="peer"/>, dialed or arrived; null when none came before the token.</summary>
@@ -480,7 +538,8 @@ public sealed class RouterClient : IAsyncDisposable
         return queued ? SendResult.Queued : SendResult.Dropped;
     }
 
-    private static SendResult PathOf(Peer peer) => SendResult.P2P;
+    private static SendResult PathOf(Peer peer) =>
+        peer.Link is Links.Udp.UdpLink { ActivePath: Links.Udp.LinkPath.Relay } ? SendResult.Relay : SendResult.P2P;
 
     /// <summary>Sends what waited for <paramref name="peer"/>, in order, then lets sends go straight to its session.</summary>
     private async Task FlushAsync(NodeId peer)
@@ -757,6 +816,11 @@ public sealed class RouterClient : IAsyncDisposable
             _expected.Remove(peer.Id);
         }
 
+        if (_probeOnArrival.TryRemove(peer.Id, out string[]? candidates))
+        {
+            Probe(peer, candidates);
+        }
+
         _ = FlushAsync(peer.Id);
         Raise(new RoutingEvent(RoutingEventKind.Connected, peer.Id) { Path = PathOf(peer) });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer.Id) { State = ConnectionState.Connected });
@@ -845,10 +909,32 @@ public sealed class RouterClient : IAsyncDisposable
                 return;
             case 12:
                 P.Candidates candidates = message.Decode<P.Candidates>();
-                if (!Answer(candidates.RequestId, candidates) && candidates.Peer.Length == NodeId.Size)
+                if (Answer(candidates.RequestId, candidates) || candidates.Peer.Length != NodeId.Size)
                 {
-                    // The target's side of an accepted connect: dial the caller at once too.
-                    var caller = new NodeId(candidates.Peer);
+                    return;
+                }
+
+                var caller = new NodeId(candidates.Peer);
+                if (candidates.Mode != RoutingMode.P2POnly && candidates.RelayChannel != 0 && _udp is not null && from.RemoteAddress is IPEndPoint relayRouter)
+                {
+                    // The target's side of a relayed connect: open its channel; the caller's handshake comes through it.
+                    if (candidates.Mode == RoutingMode.PreferP2P)
+                    {
+                        _probeOnArrival[caller] = candidates.Addresses;
+                    }
+
+                    try
+                    {
+                        _udp.GetEndpoint(relayRouter.AddressFamily).OpenRelayChannel(relayRouter, candidates.RelayChannel);
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+                    {
+                        // A channel number in use with another router, or the node is closing: the caller's connect times out.
+                    }
+                }
+                else
+                {
+                    // The target's side of a direct connect: dial the caller at once too.
                     _ = Task.Run(async () =>
                     {
                         using var dial = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);

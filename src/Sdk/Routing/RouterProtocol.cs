@@ -38,8 +38,9 @@ public sealed partial class RouterProtocol
     /// <param name="RequestId">Echoed in the <see cref="Candidates"/> or <see cref="Result"/> answer.</param>
     /// <param name="Target">The 32-byte node id to connect to.</param>
     /// <param name="Room">The room the request is made for, or empty (a target may accept every member of its room).</param>
+    /// <param name="Mode">The caller's routing mode for the target: with <see cref="RoutingMode.P2POnly"/> the router binds no relay channels.</param>
     [Message(Code = 2)]
-    public sealed partial record Connect(uint RequestId, byte[] Target, string Room);
+    public sealed partial record Connect(uint RequestId, byte[] Target, string Room, RoutingMode Mode);
 
     /// <summary>A target's answer to an <see cref="Incoming"/> request.</summary>
     /// <param name="RequestId">The router's request id from <see cref="Incoming"/>.</param>
@@ -105,8 +106,10 @@ public sealed partial class RouterProtocol
     /// <param name="RequestId">The caller's request id on the caller's side; the router's id on the target's.</param>
     /// <param name="Peer">The other node's id.</param>
     /// <param name="Addresses">The other node's candidates (<c>udp://host:port</c>).</param>
+    /// <param name="RelayChannel">This node's channel on the router's relay binding for the pair, or 0 when the router binds none (the caller asked for <see cref="RoutingMode.P2POnly"/>, a client is not on UDP, or the relay is full). The caller dials through it; the target opens it.</param>
+    /// <param name="Mode">The caller's routing mode: the target probes a direct path with <see cref="RoutingMode.PreferP2P"/>, stays on the relay with <see cref="RoutingMode.ServerOnly"/>, and dials the candidates with <see cref="RoutingMode.P2POnly"/> (or when there is no channel).</param>
     [Message(Code = 12)]
-    public sealed partial record Candidates(uint RequestId, byte[] Peer, string[] Addresses);
+    public sealed partial record Candidates(uint RequestId, byte[] Peer, string[] Addresses, uint RelayChannel, RoutingMode Mode);
 
     /// <summary>The answer to <see cref="CreateRoom"/> and <see cref="JoinRoom"/>.</summary>
     /// <param name="RequestId">The request's id.</param>

@@ -21,7 +21,7 @@ public enum RouterStatus
     /// <summary>The target refused the connection and let the caller know.</summary>
     Refused = 5,
 
-    /// <summary>The target did not answer in time.</summary>
+    /// <summary>Not sent by this router: a target that does not answer in time is reported as <see cref="Unavailable"/>, so that it is not revealed as online. Kept so the numbers stay stable.</summary>
     Timeout = 6,
 
     /// <summary>The client sent more signaling than its rate allows; the request was not served.</summary>

@@ -94,6 +94,14 @@ public sealed class UdpTransport : IPeerTransport
         }
     }
 
+    /// <summary>
+    /// The endpoint this transport dials from for <paramref name="family"/>: the first listen endpoint of that family,
+    /// else a dial-only one (made on first use). A router client opens relay channels on it, and a router starts its relay
+    /// switch on it, because its socket is the one the router observes (docs/router.md).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The transport was disposed.</exception>
+    public UdpEndpoint GetEndpoint(AddressFamily family) => EndpointFor(family);
+
     /// <summary>Forgets a listen endpoint its listener closed.</summary>
     internal void Forget(UdpEndpoint endpoint)
     {

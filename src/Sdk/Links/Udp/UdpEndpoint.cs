@@ -22,12 +22,12 @@ namespace PeerKit.Links.Udp;
 /// <para><b>Bad input.</b> Garbage, short, tampered, replayed datagrams and datagrams for unknown connections are
 /// dropped and counted (<see cref="GetStatistics"/>); they never throw.</para>
 /// </remarks>
-public sealed class UdpEndpoint : IAsyncDisposable
+public sealed partial class UdpEndpoint : IAsyncDisposable
 {
     private static readonly IPEndPoint s_v4 = new(IPAddress.Any, 0);
     private static readonly IPEndPoint s_v6 = new(IPAddress.IPv6Any, 0);
 
-    private readonly IDatagramTransport _transport;
+    private readonly IDatagramTransport _transport; // the relay layer over the socket (Relay/RelayTransport.cs)
     private readonly NodeKey _localKey;
     private readonly UdpLinkOptions _options;
     private readonly ConcurrentDictionary<uint, UdpLink> _links = new();
@@ -56,7 +56,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     private UdpEndpoint(IDatagramTransport transport, NodeKey localKey, UdpLinkOptions options)
     {
-        _transport = transport;
+        _relay = new RelayTransport(transport);
+        _transport = _relay;
         _localKey = localKey;
         _options = options;
         LocalEndPoint = transport.LocalEndPoint;

@@ -45,7 +45,11 @@ public sealed partial class UdpLink
 
         _replay.Mark(pn);
         _packetSource = source;
-        if (!source.Equals(_remote))
+        if (source.Equals(_remote))
+        {
+            _upgrade.OnHeardDirect(now); // what a direct path's death is measured by (Relay: UdpLink.Paths.cs)
+        }
+        else if (!OnPacketFromOtherPathLocked(source, now))
         {
             // The peer's address changed (NAT rebinding), or someone on the path forwarded a copy of its packet:
             // the link moves only once the peer answers a challenge sent to the new address.
@@ -243,8 +247,8 @@ public sealed partial class UdpLink
             return;
         }
 
-        _remote = address;
-        _remoteEndPoint = UdpEndpoint.ToEndPoint(address);
+        SetRemoteLocked(address);
+        OnMovedLocked(address, now);
         _received.AckNow(); // tell the peer at once, from the new path, what arrived meanwhile
         if (_pmtu!.Restart(now, delay: 0)) // a new path: its MTU is unknown
         {

@@ -70,6 +70,7 @@ public sealed partial class UdpLink
         }
 
         OnLossesLocked(now, timeout);
+        TickPathsLocked(now); // hole-punching probes, the direct path's death (UdpLink.Paths.cs)
         _protection!.OnTick(now); // the next packet sealed updates the key once its interval has passed
         if (_pmtu!.OnTick(now, _recovery.LargestAcked, _recovery.Rtt.Rto, _recovery.BackedOffRto))
         {

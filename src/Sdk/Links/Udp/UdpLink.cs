@@ -108,6 +108,8 @@ public sealed partial class UdpLink : IMessageLink
         _recovery = new LossDetection(new RttEstimator(UdpClock.Micros(options.InitialRetransmitTimeout), UdpClock.Micros(options.MinRetransmitTimeout), UdpClock.Micros(options.MaxRetransmitTimeout)));
         _received = new ReceivedPackets(UdpClock.Micros(options.MaxAckDelay));
         _credit = new FlowCredit(options.ReceiveWindow, 0, options.IgnoreFlowControl);
+        _upgrade = new PathUpgrade(UdpClock.Micros(options.DirectProbeInterval), UdpClock.Micros(options.DirectProbeTimeout), UdpClock.Micros(options.DirectPathRetryInterval), UdpClock.Micros(options.DirectPathTimeout));
+        InitRelayPath(_remote);
         LocalId = localKey.Id;
     }
 
@@ -548,6 +550,7 @@ public sealed partial class UdpLink : IMessageLink
         _receiveLanes.Release();
         _protection?.Dispose();
         _endpoint.Remove(this);
+        ClosePathsLocked();
         DeferInboxCloseLocked(reason, cause, discardPending);
     }
 

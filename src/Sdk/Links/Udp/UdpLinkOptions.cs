@@ -27,6 +27,10 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly int _cookieThreshold = 64;
     private readonly long _keyUpdatePackets = 1L << 22;
     private readonly TimeSpan _keyUpdateInterval = TimeSpan.FromMinutes(10);
+    private readonly TimeSpan _directProbeInterval = TimeSpan.FromMilliseconds(100);
+    private readonly TimeSpan _directProbeTimeout = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _directPathRetryInterval = TimeSpan.FromSeconds(60);
+    private readonly TimeSpan _directPathTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The base packet size, in bytes of UDP payload: every link starts with packets up to the smaller of the two
@@ -276,6 +280,31 @@ public sealed class UdpLinkOptions : LinkOptions
     /// code that blocks or computes for long there delays every peer. Default false.
     /// </summary>
     public bool ReceiveInline { get; init; }
+
+    /// <summary>
+    /// How often a link probing a direct path (<see cref="UdpLink.ProbeDirectPathAsync"/>) sends a path challenge to
+    /// the candidate address: the hole-punching pace. Default 100 ms.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan DirectProbeInterval { get => _directProbeInterval; init => _directProbeInterval = Positive(value); }
+
+    /// <summary>How long a round of direct-path probing lasts before it gives up (the link stays on the relay). Default 5 s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan DirectProbeTimeout { get => _directProbeTimeout; init => _directProbeTimeout = Positive(value); }
+
+    /// <summary>
+    /// How long after a direct path failed (probing gave up, or the path died and the link fell back to the relay) the
+    /// link probes it again. Default 60 s (CLASP's).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan DirectPathRetryInterval { get => _directPathRetryInterval; init => _directPathRetryInterval = Positive(value); }
+
+    /// <summary>
+    /// A link on a direct path that also has a relay path falls back to the relay when nothing arrived on the direct
+    /// path for this long (or three retransmission timeouts, if longer) while packets await acknowledgement. Default 1 s.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan DirectPathTimeout { get => _directPathTimeout; init => _directPathTimeout = Positive(value); }
 
     private static TimeSpan Positive(TimeSpan value)
     {

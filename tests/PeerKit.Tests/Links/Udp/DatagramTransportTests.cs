@@ -140,7 +140,7 @@ public sealed class DatagramTransportTests
         }
 
         await receiving.WaitAsync(Timeout);
-        var transport = (SocketDatagramTransport)client.Transport;
+        var transport = (SocketDatagramTransport)client.Socket;
         if (LinuxUdp.IsSupported)
         {
             // Far fewer send calls than packets: a flush of several full packets leaves in one sendmsg.
