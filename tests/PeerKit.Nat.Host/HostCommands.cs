@@ -52,6 +52,7 @@ public sealed class HostCommands : IAsyncDisposable
                 "send-wait" => await SendWait(words),
                 "received" => "ok received " + _protocol.Received.WaitFor(Id(words[1]), Int(words, 2), Ms(words, 3)),
                 "link" => Link(words),
+                "wait-path" => await WaitPath(words),
                 "probe-listen" => ProbeListen(words),
                 "probe-results" => await ProbeResults(words),
                 "probe-send" => ProbeSend(words),
@@ -102,11 +103,13 @@ public sealed class HostCommands : IAsyncDisposable
         return $"ok router {_router.Id} {_router.ListenAddresses[0].Port}";
     }
 
-    // router-stats: ok router-stats sessions=<n> throttled=<n> refused=<n> malformed=<n>
+    // router-stats: ok router-stats sessions=<n> throttled=<n> refused=<n> malformed=<n> relayed=<bytes> datagrams=<n> bindings=<n>
     private string RouterStats()
     {
         Router router = _router ?? throw new InvalidOperationException("no router: send 'router <listen-address>' first");
-        return $"ok router-stats sessions={router.SessionCount} throttled={router.ThrottledCount} refused={router.RefusedSessionCount} malformed={router.MalformedCount}";
+        IReadOnlyList<RelayStatistics> relays = router.GetRelayStatistics();
+        return $"ok router-stats sessions={router.SessionCount} throttled={router.ThrottledCount} refused={router.RefusedSessionCount} malformed={router.MalformedCount}" +
+            $" relayed={relays.Sum(r => r.BytesRelayed)} datagrams={relays.Sum(r => r.DatagramsRelayed)} bindings={router.RelayBindingCount}";
     }
 
     // client <router-address> <mode> <connect-timeout> [listen-port]: a RouterClient (its node listens on UDP, default
@@ -332,14 +335,39 @@ public sealed class HostCommands : IAsyncDisposable
         }
     }
 
-    // link <id>: ok link <remote> migrations=<n> (UDP links)
+    // link <id>: ok link <remote> [path=<Direct|Relay> migrations=<n> challenges=<n>] (the last three for UDP links)
     private string Link(string[] words)
     {
         Peer peer = Node.Peers.Single(p => p.Id == Id(words[1]));
         string udp = peer.Link is UdpLink link
-            ? $" migrations={link.GetStatus().PathMigrations} challenges={link.GetStatus().PathChallengesSent}"
+            ? $" path={link.ActivePath} migrations={link.GetStatus().PathMigrations} challenges={link.GetStatus().PathChallengesSent}"
             : "";
         return $"ok link {peer.RemoteAddress}{udp}";
+    }
+
+    // wait-path <id> <Direct|Relay> <timeout-ms>: waits until the UDP link's active path is that one; ok path <path> <ms>
+    private async Task<string> WaitPath(string[] words)
+    {
+        NodeId id = Id(words[1]);
+        LinkPath wanted = Enum.Parse<LinkPath>(words[2]);
+        TimeSpan timeout = Ms(words, 3);
+        var clock = Stopwatch.StartNew();
+        LinkPath? last = null;
+        while (clock.Elapsed < timeout)
+        {
+            if (Node.TryGetPeer(id, out Peer? peer) && peer.Link is UdpLink link)
+            {
+                last = link.ActivePath;
+                if (last == wanted)
+                {
+                    return $"ok path {wanted} {clock.ElapsedMilliseconds}";
+                }
+            }
+
+            await Task.Delay(20);
+        }
+
+        return $"error TimeoutException the path to {id:s} is {last?.ToString() ?? "unknown (no UDP session)"} after {timeout.TotalMilliseconds} ms";
     }
 
     // probe-listen <ip:port> …: ok listening

@@ -5,6 +5,7 @@
 //   node <listen-address> [dial-timeout]      start a node (udp://0.0.0.0:PORT) → ok node <id> <port>
 //   router <listen-address>                   an embedded router (src/Router) → ok router <id> <port>
 //   router-stats                              → ok router-stats sessions=<n> throttled=<n> refused=<n> malformed=<n>
+//                                               relayed=<bytes> datagrams=<n> bindings=<n>
 //   client <router> <mode> <timeout> [port]   a RouterClient (RoutingMode, connect timeout) attached to the router
 //                                             → ok client <id> <port> <observed address>
 //   route-connect <id>                        connect by id through the router → ok connected <id> <remote> <ms>
@@ -21,7 +22,8 @@
 //   send-start <id> <count> <interval>        the same in the background, one per interval → ok started
 //   send-wait <timeout>                       the background send's reply once it ends
 //   received <id> <expected> <timeout>        → ok received count=<n> last=<n> inorder=<true|false> [broken=…]
-//   link <id>                                 → ok link <remote> [migrations=<n> challenges=<n>]
+//   link <id>                                 → ok link <remote> [path=<Direct|Relay> migrations=<n> challenges=<n>]
+//   wait-path <id> <Direct|Relay> <timeout>   until the link's active path is that one → ok path <path> <ms>
 //   probe-listen <ip:port> …                  plain UDP sockets → ok listening
 //   probe-results <timeout>                   → ok seen <local>=<remote> … (the source each socket saw first)
 //   probe-send <local-port> <ip:port> …       one plain datagram to each → ok sent
