@@ -19,6 +19,12 @@ try
             new PeerNodeOptions { Name = names[i], ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") }, Protocols = { chats[i] } },
             new RouterClientOptions { Router = router.ListenAddresses[0] });
         clients.Add(client);
+        string me = names[i];
+        if (Environment.GetEnvironmentVariable("CHAT_DEBUG") is not null)
+        {
+            client.Event += (_, e) => Console.WriteLine($"[{me}] {e}");
+        }
+
         await client.StartAsync();
         if (i == 0)
         {
@@ -66,6 +72,16 @@ try
 catch (OperationCanceledException)
 {
     Console.WriteLine("FAILED: timed out");
+    foreach (RouterClient client in clients)
+    {
+        Console.WriteLine($"  {client.Node.Name}: peers {string.Join(", ", client.Node.Peers)}");
+    }
+
+    for (int i = 0; i < chats.Length; i++)
+    {
+        Console.WriteLine($"  {names[i]} heard {string.Join("; ", chats[i].Heard)}");
+    }
+
     return 1;
 }
 finally

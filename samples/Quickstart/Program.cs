@@ -217,6 +217,33 @@ catch (WifiP2pException e)
     Console.WriteLine($"   WifiP2pException {(int)e.Code} ({e.Failure}): {e.Message}");
 }
 
+// Step 11. A router (docs/router.md): signaling, presence and rooms for nodes that attach with a RouterClient. Alice
+// connects to bob by node id alone: the connect starts on the router's relay (the router forwards their encrypted UDP
+// link packets and never holds a key) and the link moves to the direct path once hole punching validates it.
+Step("11. Two nodes through an embedded router: relayed first, then direct");
+await using (var router = new PeerKit.Routing.Router(new PeerKit.Routing.RouterOptions { ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") } }))
+{
+    await router.StartAsync();
+    PeerKit.Routing.RouterClient Attach(string name) => new(
+        new PeerNodeOptions { Name = name, ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") }, Protocols = { new TourProtocol(name) } },
+        new PeerKit.Routing.RouterClientOptions { Router = router.ListenAddresses[0] });
+    await using PeerKit.Routing.RouterClient routedAlice = Attach("alice"), routedBob = Attach("bob");
+    await routedAlice.StartAsync();
+    await routedBob.StartAsync();
+    Console.WriteLine($"   alice attached; the router sees her at {routedAlice.ObservedAddress}; online: {(await routedAlice.WhoIsOnlineAsync([routedBob.Id])).Count} of 1");
+    Peer viaRouter = await routedAlice.ConnectAsync(routedBob.Id);
+    var routedLink = (PeerKit.Links.Udp.UdpLink)viaRouter.Link;
+    Console.WriteLine($"   alice connected to bob by id, first path: {(routedLink.RelayChannel is null ? "direct" : "relay")}");
+    using var upgrade = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+    while (routedLink.ActivePath != PeerKit.Links.Udp.LinkPath.Direct)
+    {
+        await Task.Delay(20, upgrade.Token);
+    }
+
+    PeerKit.Routing.SendResult result = await routedAlice.SendAsync(routedBob.Id, new ChatMessage(1, 2, "lobby", "hello through the router"));
+    Console.WriteLine($"   after the upgrade: SendResult {result}; the router relayed {router.GetRelayStatistics().Sum(r => r.BytesRelayed)} bytes before it");
+}
+
 static async Task<(long Updates, long Packets, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
 {
     using NodeKey aliceKey = NodeKey.Generate();

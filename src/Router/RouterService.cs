@@ -312,7 +312,8 @@ internal sealed class RouterService : IProtocol
             {
                 Links.Udp.RelayBinding? binding = pending.Mode == RoutingMode.P2POnly ? null : BindLocked(caller, session);
                 PostLocked(caller.Id, new P.Candidates(pending.CallerRequestId, session.Id.ToArray(), session.Candidates(), binding?.FirstChannel ?? 0, pending.Mode));
-                PostLocked(session.Id, new P.Candidates(pending.Id, caller.Id.ToArray(), caller.Candidates(), binding?.SecondChannel ?? 0, pending.Mode));
+                // Request id 0 on the target's side: it answers no request of the target's (whose ids start at 1).
+                PostLocked(session.Id, new P.Candidates(0, caller.Id.ToArray(), caller.Candidates(), binding?.SecondChannel ?? 0, pending.Mode));
             }
             else
             {

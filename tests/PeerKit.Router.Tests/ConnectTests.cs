@@ -117,9 +117,12 @@ public class ConnectTests
     {
         await using var router = await StartRouterAsync();
         var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.MaxPendingBytesPerPeer = 1000);
+        // A target that takes its time to refuse, so the first message is still waiting when the second comes.
+        var (slow, _) = await StartClientAsync(router.ListenAddresses[0], o => o.AcceptPolicy = async (_, _) => { await Task.Delay(1500); return false; });
+        await using (slow)
         await using (alice)
         {
-            NodeId nobody = NodeKey.Generate().Id;
+            NodeId nobody = slow.Id;
             var failures = new ConcurrentQueue<RoutingEvent>();
             alice.Event += (_, e) => { if (e.Kind == RoutingEventKind.ConnectionFailed) failures.Enqueue(e); };
             Assert.Equal(SendResult.Queued, await alice.SendAsync(nobody, new TestChat.Line(new string('a', 600))));
@@ -212,6 +215,55 @@ public class ConnectTests
         {
             RoutedConnectException error = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(bob.Id));
             Assert.Equal(ConnectFailure.RelayUnavailable, error.Failure);
+        }
+    }
+}
+
+public class RelayLimitTests
+{
+    [Fact]
+    public async Task A_pair_over_its_relay_limit_is_cut_off_while_another_pair_is_served()
+    {
+        await using var router = await StartRouterAsync(o => o.RelayLimits = new PeerKit.Links.Udp.RelayLimits { MaxBytesPerBinding = 64 * 1024 });
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.RoutingMode = RoutingMode.ServerOnly);
+        var (bob, bobChat) = await StartClientAsync(router.ListenAddresses[0]);
+        var (carol, _) = await StartClientAsync(router.ListenAddresses[0], o => o.RoutingMode = RoutingMode.ServerOnly);
+        var (dave, daveChat) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (bob)
+        await using (carol)
+        await using (dave)
+        {
+            await alice.ConnectAsync(bob.Id);
+            await carol.ConnectAsync(dave.Id);
+            Assert.Equal(2, router.RelayBindingCount);
+
+            // Alice pushes 256 KiB through a binding allowed 64 KiB.
+            using (var pushing = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+            {
+                string kib = new('x', 1024);
+                try
+                {
+                    for (int i = 0; i < 256; i++)
+                    {
+                        await alice.SendAsync(bob.Id, new TestChat.Line(kib), Reliability.ReliableOrdered, pushing.Token);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
+            await EventuallyAsync(() => router.GetRelayStatistics().Sum(s => s.DroppedLimitReached) > 0, "the relay drops what is over the binding's limit");
+            Assert.True(bobChat.Lines.Count < 256, $"bob got {bobChat.Lines.Count} KiB through a 64 KiB binding");
+
+            // The other pair's binding is untouched.
+            for (int i = 0; i < 10; i++)
+            {
+                Assert.Equal(SendResult.Relay, await carol.SendAsync(dave.Id, new TestChat.Line($"c{i}")));
+            }
+
+            await EventuallyAsync(() => daveChat.Lines.Count == 10, "dave gets carol's 10 lines through the relay");
         }
     }
 }

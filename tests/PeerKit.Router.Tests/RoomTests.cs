@@ -69,6 +69,46 @@ public class RoomTests
     }
 
     [Fact]
+    public async Task Members_that_all_send_to_the_room_at_once_get_one_session_per_pair_and_every_message()
+    {
+        await using var router = await StartRouterAsync();
+        var clients = new List<(RouterClient Client, TestChat Chat)>();
+        try
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                clients.Add(await StartClientAsync(router.ListenAddresses[0]));
+                await (i == 0 ? clients[i].Client.CreateRoomAsync("all") : clients[i].Client.JoinRoomAsync("all"));
+            }
+
+            await EventuallyAsync(() => clients.All(c => c.Client.RoomMembers("all").Count == 5), "everyone sees 5 members");
+
+            // Every pair connects from both ends at once (crossed connect requests).
+            await Task.WhenAll(clients.Select(c => c.Client.SendToRoomAsync("all", new TestChat.Line($"from {c.Client.Id:s}")).AsTask()));
+            foreach (var (client, chat) in clients)
+            {
+                await EventuallyAsync(() => chat.Lines.Count >= 4, $"{client.Id:s} hears the 4 others", 20_000);
+            }
+
+            await Task.Delay(300);
+            foreach (var (client, chat) in clients)
+            {
+                Assert.Equal(4, chat.Lines.Count);
+                Assert.Equal(4, chat.Lines.Select(l => l.From).Distinct().Count());
+                Assert.Equal(5, client.Node.PeerCount); // the router and the 4 others: one session each
+                Assert.Equal(0, client.DroppedReliableBytes);
+            }
+        }
+        finally
+        {
+            foreach (var (client, _) in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Room_requests_are_refused_with_reasons()
     {
         await using var router = await StartRouterAsync(o => o.MaxRoomMembers = 2);

@@ -27,6 +27,9 @@ public class QuickstartTests
         Assert.Contains("carol and dave dialed each other at once: 1 session at carol, 1 at dave, both calls returned it: True", text);
         Assert.Contains("drone 2 heard \"Hello World\" on port 0, rssi 61 (-61 dBm)", text);
         Assert.Contains("WifiP2pException 2801000 (SupplicantUnreachable): no wpa_supplicant control socket at", text);
+        Assert.Matches(@"alice attached; the router sees her at udp://127\.0\.0\.1:\d+; online: 1 of 1", text);
+        Assert.Contains("alice connected to bob by id, first path: relay", text);
+        Assert.Matches(@"after the upgrade: SendResult P2P; the router relayed [1-9]\d* bytes before it", text);
         Assert.Contains("over UdpLink (encrypted: True)", text);
         Assert.Contains("bob's handler got: \"hello over datagrams\" in lobby from alice (at bob)", text);
         Assert.Matches(@"link status: rtt \d+[.,]\d\d ms, loss", text);

@@ -337,6 +337,12 @@ public sealed class RouterClient : IAsyncDisposable
         try
         {
             RoutingMode mode = GetRoutingMode(peer);
+            if (IsExpected(peer) && await WaitForArrivalAsync(peer, timeout.Token).ConfigureAwait(false) is { } arrived)
+            {
+                // The peer is connecting to this node already (this node accepted its request): its session is the one.
+                return arrived;
+            }
+
             uint id = NextRequestId();
             object answer;
             try
@@ -346,6 +352,18 @@ public sealed class RouterClient : IAsyncDisposable
             catch (RouterUnavailableException e)
             {
                 throw new RoutedConnectException(peer, ConnectFailure.RouterUnavailable, e.Message, e);
+            }
+
+            if (answer is P.Result { Status: RouterStatus.Unavailable } && IsExpected(peer)
+                && await WaitForArrivalAsync(peer, timeout.Token).ConfigureAwait(false) is { } crossed)
+            {
+                // Both nodes asked at once; the one with the smaller id declined the other's request and its own goes on.
+                return crossed;
+            }
+
+            if (answer is P.Candidates { Peer: var about } && (about.Length != NodeId.Size || new NodeId(about) != peer))
+            {
+                throw new RoutedConnectException(peer, ConnectFailure.RouterRefused, "the router answered with another node's candidates.");
             }
 
             if (answer is not P.Candidates candidates)
@@ -440,6 +458,37 @@ public sealed class RouterClient : IAsyncDisposable
 
         _ = link.ProbeDirectPathAsync(new IPEndPoint(ip, address.Port), _stop.Token)
             .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    private bool IsExpected(NodeId peer)
+    {
+        lock (_gate)
+        {
+            return _expected.Contains(peer);
+        }
+    }
+
+    /// <summary>Waits for a session with <paramref name="peer"/> that the peer opens; null when none comes before the token.</summary>
+    private async Task<Peer?> WaitForArrivalAsync(NodeId peer, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<Peer> arrival = _arrivals.GetOrAdd(peer, _ => new TaskCompletionSource<Peer>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (Node.TryGetPeer(peer, out Peer? existing))
+        {
+            arrival.TrySetResult(existing);
+        }
+
+        try
+        {
+            return await arrival.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        finally
+        {
+            _arrivals.TryRemove(new KeyValuePair<NodeId, TaskCompletionSource<Peer>>(peer, arrival));
+        }
     }
 
     /// <summary>Dials every candidate at once and waits for the first session with <paramref name="peer"/>, dialed or arrived; null when none came before the token.</summary>
@@ -613,7 +662,17 @@ public sealed class RouterClient : IAsyncDisposable
         _ => new RouterRequestException(RouterStatus.Malformed, "the router sent an unexpected answer."),
     };
 
-    private uint NextRequestId() => (uint)Interlocked.Increment(ref _nextRequestId);
+    /// <summary>A request id: never 0, which the router uses for messages that answer no request.</summary>
+    private uint NextRequestId()
+    {
+        uint id;
+        do
+        {
+            id = (uint)Interlocked.Increment(ref _nextRequestId);
+        }
+        while (id == 0);
+        return id;
+    }
 
     private async Task<object> RequestAsync<T>(uint id, T message, CancellationToken cancellationToken) where T : IMessage<T>
     {
@@ -909,7 +968,7 @@ public sealed class RouterClient : IAsyncDisposable
                 return;
             case 12:
                 P.Candidates candidates = message.Decode<P.Candidates>();
-                if (Answer(candidates.RequestId, candidates) || candidates.Peer.Length != NodeId.Size)
+                if ((candidates.RequestId != 0 && Answer(candidates.RequestId, candidates)) || candidates.Peer.Length != NodeId.Size)
                 {
                     return;
                 }
@@ -1000,13 +1059,20 @@ public sealed class RouterClient : IAsyncDisposable
         }
 
         var caller = new NodeId(incoming.From);
-        bool accept;
+        bool accept, crossed;
         lock (_gate)
         {
             accept = _acceptRooms.Contains(incoming.Room) && _rooms.TryGetValue(incoming.Room, out HashSet<NodeId>? members) && members.Contains(caller);
+            // Both nodes asked at once: the smaller id keeps its own request and declines the other's (which then
+            // waits for the session this node opens), so only one link is set up.
+            crossed = _connecting.ContainsKey(caller) && string.CompareOrdinal(Id.ToString(), caller.ToString()) < 0;
         }
 
-        if (!accept)
+        if (crossed)
+        {
+            accept = false;
+        }
+        else if (!accept)
         {
             try
             {
@@ -1028,7 +1094,7 @@ public sealed class RouterClient : IAsyncDisposable
 
         try
         {
-            await router.SendAsync(new P.Answer(incoming.RequestId, accept, _options.RevealRefusals), _stop.Token).ConfigureAwait(false);
+            await router.SendAsync(new P.Answer(incoming.RequestId, accept, _options.RevealRefusals && !crossed), _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PeerDisconnectedException or OperationCanceledException)
         {

@@ -103,7 +103,7 @@ public sealed partial class RouterProtocol
     /// Sent to both sides of an accepted connect: the other node and its candidates (observed address first, then its
     /// local addresses). Both dial every candidate at once; the node's simultaneous-connect rule yields one session.
     /// </summary>
-    /// <param name="RequestId">The caller's request id on the caller's side; the router's id on the target's.</param>
+    /// <param name="RequestId">The caller's request id on the caller's side; 0 on the target's.</param>
     /// <param name="Peer">The other node's id.</param>
     /// <param name="Addresses">The other node's candidates (<c>udp://host:port</c>).</param>
     /// <param name="RelayChannel">This node's channel on the router's relay binding for the pair, or 0 when the router binds none (the caller asked for <see cref="RoutingMode.P2POnly"/>, a client is not on UDP, or the relay is full). The caller dials through it; the target opens it.</param>
