@@ -184,3 +184,61 @@ public class SessionTests
         }
     }
 }
+
+public class TcpSessionTests
+{
+    [Fact]
+    public async Task A_client_on_tcp_attaches_and_reaches_a_udp_client_directly_without_the_relay()
+    {
+        await using var router = await StartRouterAsync(o => o.ListenAddresses.Add(NodeAddress.Parse("tcp://127.0.0.1:0")));
+        NodeAddress tcp = router.ListenAddresses.Single(a => a.Scheme == NodeAddress.Tcp);
+        NodeAddress udp = router.ListenAddresses.Single(a => a.Scheme == NodeAddress.Udp);
+        var (onTcp, _) = await StartClientAsync(tcp);
+        var (onUdp, udpChat) = await StartClientAsync(udp);
+        await using (onTcp)
+        await using (onUdp)
+        {
+            Assert.Equal(RouterState.Attached, onTcp.State);
+            Assert.Null(onTcp.ObservedAddress);
+            Assert.NotNull(onUdp.ObservedAddress);
+            Assert.Equal([onUdp.Id], await onTcp.WhoIsOnlineAsync([onUdp.Id]));
+
+            Peer peer = await onTcp.ConnectAsync(onUdp.Id);
+            Assert.Equal(0, router.RelayBindingCount);
+            Assert.Equal(SendResult.P2P, await onTcp.SendAsync(onUdp.Id, new TestChat.Line("over a direct path")));
+            await EventuallyAsync(() => udpChat.Lines.Count == 1, "the UDP client gets the line");
+            Assert.IsType<PeerKit.Links.Udp.UdpLink>(peer.Link);
+        }
+    }
+}
+
+public class NoDirectPathTests
+{
+    [Fact]
+    public async Task P2p_only_fails_with_no_direct_path_within_the_connect_timeout_when_no_side_has_a_udp_candidate()
+    {
+        await using var router = await StartRouterAsync(o => o.ListenAddresses.Add(NodeAddress.Parse("tcp://127.0.0.1:0")));
+        NodeAddress tcp = router.ListenAddresses.Single(a => a.Scheme == NodeAddress.Tcp);
+        // Two nodes on TCP only: no observed UDP address and no UDP listen address on either side, so no candidate.
+        var alice = new RouterClient(
+            new PeerNodeOptions { ListenAddresses = { NodeAddress.Parse("tcp://127.0.0.1:0") } },
+            new RouterClientOptions { Router = tcp, RoutingMode = RoutingMode.P2POnly, ConnectTimeout = TimeSpan.FromSeconds(2) });
+        await alice.StartAsync();
+        await using var tcpOnly = new RouterClient(
+            new PeerNodeOptions { ListenAddresses = { NodeAddress.Parse("tcp://127.0.0.1:0") } },
+            new RouterClientOptions { Router = tcp });
+        await tcpOnly.StartAsync();
+        await using (alice)
+        {
+            var events = new System.Collections.Concurrent.ConcurrentQueue<RoutingEvent>();
+            alice.Event += (_, e) => events.Enqueue(e);
+            var clock = Stopwatch.StartNew();
+            RoutedConnectException error = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(tcpOnly.Id));
+            Assert.Equal(ConnectFailure.NoDirectPath, error.Failure);
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(8));
+            Assert.Contains(events, e => e.Kind == RoutingEventKind.ConnectionFailed && e.Failure == ConnectFailure.NoDirectPath);
+            Assert.Contains(events, e => e.Kind == RoutingEventKind.StateChanged && e.State == ConnectionState.Timeout);
+            Assert.Equal(0, router.RelayBindingCount);
+        }
+    }
+}
