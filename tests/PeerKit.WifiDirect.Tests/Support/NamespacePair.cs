@@ -35,14 +35,10 @@ internal sealed class NamespacePair : IDisposable
 
     public static NamespacePair Create()
     {
-        if (!SystemTools.IsRoot)
-        {
-            throw new InvalidOperationException("Creating network namespaces needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN); run the tests as root (CI does).");
-        }
-
+        NetworkNamespaces.RequireRoot();
         string ip = SystemTools.Require("ip", "iproute2");
-        RemoveLeftovers(ip);
-        string tag = Environment.ProcessId.ToString("x", CultureInfo.InvariantCulture) + Random.Shared.Next(0x1000).ToString("x3", CultureInfo.InvariantCulture);
+        NetworkNamespaces.RemoveLeftovers(ip, Prefix);
+        string tag = NetworkNamespaces.NewTag();
         var pair = new NamespacePair(ip, tag);
         try
         {
@@ -62,14 +58,10 @@ internal sealed class NamespacePair : IDisposable
     /// </summary>
     public static NamespacePair CreateSingle(string interfaceName)
     {
-        if (!SystemTools.IsRoot)
-        {
-            throw new InvalidOperationException("Creating a network namespace needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN); run the tests as root (CI does).");
-        }
-
+        NetworkNamespaces.RequireRoot();
         string ip = SystemTools.Require("ip", "iproute2");
-        RemoveLeftovers(ip);
-        string tag = Environment.ProcessId.ToString("x", CultureInfo.InvariantCulture) + Random.Shared.Next(0x1000).ToString("x3", CultureInfo.InvariantCulture);
+        NetworkNamespaces.RemoveLeftovers(ip, Prefix);
+        string tag = NetworkNamespaces.NewTag();
         var pair = new NamespacePair(ip, tag);
         try
         {
@@ -122,37 +114,5 @@ internal sealed class NamespacePair : IDisposable
         }
     }
 
-    private void Ip(string arguments)
-    {
-        (int code, string output) = SystemTools.Run(_ip, arguments, TimeSpan.FromSeconds(30));
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"ip {arguments} failed (exit {code}): {output}");
-        }
-    }
-
-    /// <summary>Namespaces of earlier runs whose process is gone (a killed test run cannot clean up after itself).</summary>
-    private static void RemoveLeftovers(string ip)
-    {
-        (int code, string output) = SystemTools.Run(ip, "netns list", TimeSpan.FromSeconds(10));
-        if (code != 0)
-        {
-            return;
-        }
-
-        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(1000))
-        {
-            string name = line.Split(' ')[0];
-            if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name.Length < Prefix.Length + 4)
-            {
-                continue;
-            }
-
-            string pidHex = name[Prefix.Length..^6];
-            if (int.TryParse(pidHex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
-            {
-                SystemTools.Run(ip, $"netns del {name}", TimeSpan.FromSeconds(30));
-            }
-        }
-    }
+    private void Ip(string arguments) => NetworkNamespaces.Ip(_ip, arguments);
 }

@@ -1,19 +1,12 @@
-using System.Reflection;
-
 namespace PeerKit.WifiDirect.Tests.Support;
 
 /// <summary>Where the processes the tests start were built (AssemblyMetadata of the project file).</summary>
 internal static class Paths
 {
-    public static string StandIn => Metadata("PeerKit.StandInPath");
+    public static string StandIn => BuiltPrograms.Metadata(typeof(Paths).Assembly, "PeerKit.StandInPath");
 
-    public static string Sample => Metadata("PeerKit.WifiDirectSamplePath");
+    public static string Sample => BuiltPrograms.Metadata(typeof(Paths).Assembly, "PeerKit.WifiDirectSamplePath");
 
     /// <summary>The dotnet host running the tests (so a child finds the same runtime), or "dotnet" from PATH.</summary>
-    public static string DotNet =>
-        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
-
-    private static string Metadata(string key) =>
-        typeof(Paths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
-        ?? throw new InvalidOperationException(key);
+    public static string DotNet => BuiltPrograms.DotNet;
 }

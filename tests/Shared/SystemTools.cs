@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace PeerKit.WifiDirect.Tests.Support;
+namespace PeerKit.Testing;
 
 /// <summary>
-/// The system programs the tests need (wpa_supplicant, ip), installed with apt-get when missing, as CI starts from a
+/// The system programs the tests need (wpa_supplicant, ip, nft), installed with apt-get when missing, as CI starts from a
 /// clean machine. When a program cannot be had, <see cref="Require"/> throws with exactly why, so the test fails
 /// saying so rather than passing without having run.
 /// </summary>
