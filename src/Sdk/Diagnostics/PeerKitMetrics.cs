@@ -91,6 +91,7 @@ internal static class PeerKitMetrics
         DisconnectReason.ConnectedToSelf => "connected_to_self",
         DisconnectReason.ReadTimeout => "read_timeout",
         DisconnectReason.SubprotocolError => "subprotocol_error",
+        DisconnectReason.MemoryBudgetExceeded => "memory_budget_exceeded",
         _ => "other",
     };
 
