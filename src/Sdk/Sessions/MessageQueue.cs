@@ -23,6 +23,7 @@ internal sealed class MessageQueue
     private int _count;
     private long _bytes;
     private TaskCompletionSource? _room;
+    private bool _completed;
 
     /// <param name="capacity">Messages the queue holds at most.</param>
     /// <param name="capacityBytes">Bytes (payload + 64 each) the queue holds at most; one larger message passes when it is empty.</param>
@@ -49,13 +50,13 @@ internal sealed class MessageQueue
         long cost = Cost(message);
         lock (_gate)
         {
+            if (_completed)
+            {
+                throw new ChannelClosedException();
+            }
+
             if (_count > 0 && (_count >= _capacity || _bytes + cost > _capacityBytes))
             {
-                if (_items.Reader.Completion.IsCompleted)
-                {
-                    throw new ChannelClosedException();
-                }
-
                 return false;
             }
 
@@ -112,6 +113,7 @@ internal sealed class MessageQueue
         TaskCompletionSource? room;
         lock (_gate)
         {
+            _completed = true;
             _items.Writer.TryComplete();
             room = _room;
             _room = null;
