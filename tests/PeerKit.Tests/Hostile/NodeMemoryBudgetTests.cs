@@ -6,7 +6,8 @@ namespace PeerKit.Tests.Hostile;
 /// <summary>
 /// Issue 13, "bytes, not counts" and "a node-wide memory budget": what peers make a node hold is bounded in bytes per
 /// peer (session queues) and across peers (<see cref="PeerNodeOptions.MemoryBudgetBytes"/>), with a policy when it is spent.
-/// Over TCP: its link charges the budget and stops reading when it is spent.
+/// Over TCP the link charges the budget and stops reading when it is spent; over UDP it leaves reliable packets
+/// unacknowledged and drops unreliable frames.
 /// </summary>
 public sealed class NodeMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -16,7 +17,8 @@ public sealed class NodeMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper o
     /// Caught: the session queues were bounded in messages only (256 each), so a peer whose messages nobody read made
     /// the node hold 256 messages per protocol queue plus 256 in the pull reader's (16 MiB of 32 KiB messages here;
     /// 8 GiB of 16 MiB ones). Now they stop at their bytes: the node holds their 2 × 256 KiB and the link's 4 MiB, the
-    /// sender waits, and every message still arrives, in order, once the application reads.
+    /// sender waits, and every message still arrives, in order, once the application reads (with the bytes ignored,
+    /// the same test saw 20.5 MiB held against its 4.6 MiB bound).
     /// </summary>
     [Fact]
     public async Task Session_queues_stop_at_their_bytes_and_the_sender_waits_without_loss()
@@ -72,10 +74,13 @@ public sealed class NodeMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper o
     /// holding the most is disconnected with <see cref="DisconnectReason.MemoryBudgetExceeded"/> when the budget is
     /// spent, and what it held comes back.
     /// </summary>
-    [Fact]
-    public async Task When_the_budget_is_spent_the_peer_holding_the_most_is_dropped_with_a_typed_reason()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task When_the_budget_is_spent_the_peer_holding_the_most_is_dropped_with_a_typed_reason(string scheme)
     {
-        PeerNodeOptions options = Options("reader", new ChatProtocol()).Listening();
+        PeerNodeOptions options = Options("reader", new ChatProtocol());
+        options.ListenAddresses.Add(NodeAddress.Parse(scheme + "://127.0.0.1:0"));
         options.MemoryBudgetBytes = 1024 * 1024;
         Assert.Equal(MemoryBudgetPolicy.DropLargestPeer, options.MemoryBudgetPolicy);
         await using PeerNode reader = await StartAsync(options);
@@ -110,6 +115,7 @@ public sealed class NodeMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper o
         output.WriteLine($"peak {status.Peak / 1024} KiB of {status.Limit / 1024} KiB; refused {status.RefusedCount}, evicted {status.EvictedCount}");
         Assert.Equal(1, status.EvictedCount);
         Assert.True(status.RefusedCount >= 1);
+        Assert.InRange(status.Peak, status.Limit, status.Limit + (128 * 1024)); // a frame (TCP) or a packet (UDP) may pass it
         await EventuallyAsync(() => reader.MemoryStatus.Used == 0, "the dropped peer's bytes come back");
         Assert.True(quietPeer.IsConnected, "the peer holding nothing stays");
         Assert.Equal(1, reader.PeerCount);

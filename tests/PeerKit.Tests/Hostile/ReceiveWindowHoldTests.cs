@@ -17,15 +17,16 @@ public sealed class ReceiveWindowHoldTests(Xunit.Abstractions.ITestOutputHelper 
         var inbox = new LinkInbox(0);
         var lanes = new ReceiveLanes(inbox, new FramePool(16), reliableWindow: 64, maxFrameSize: 1 << 20);
         byte[] frame = new byte[1000];
+        Assert.False(lanes.IsAwaited(0, 0)); // nothing waits for it: it may be deferred like any other
         for (ulong seq = 1; seq <= 10; seq++)
         {
             Assert.Null(lanes.ReceiveWhole(0, seq, frame)); // seq 0 missing: all ten wait for it
         }
 
         Assert.Equal(10 * (1000 + LinkInbox.FrameCost), lanes.ReliableHeldCost);
-        Assert.True(lanes.IsNextInOrder(0, 0));
-        Assert.False(lanes.IsNextInOrder(0, 11));
-        Assert.False(lanes.IsNextInOrder(1, 0)); // the unordered lane holds nothing back
+        Assert.True(lanes.IsAwaited(0, 0)); // ten frames wait for it
+        Assert.False(lanes.IsAwaited(0, 11));
+        Assert.False(lanes.IsAwaited(1, 0)); // the unordered lane holds nothing back
 
         // Half of a 4,000-byte reliable frame of the unordered lane: its bytes count, and the frame's 64 once.
         Assert.Null(lanes.ReceiveFragment(1, 0, 4000, 1000, 0, frame));

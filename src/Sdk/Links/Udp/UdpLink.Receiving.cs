@@ -74,8 +74,9 @@ public sealed partial class UdpLink : IAccountedLink
         // frames waiting in the inbox, frames held for reordering and the bytes of partial reliable frames. Unreliable
         // frames are dropped when UnreliableReceiveQueueBytes of them wait. When the node's memory budget is spent,
         // both happen whatever the window (reliable data is never dropped: it comes again once acknowledged). The next
-        // frame of the ordered lane is taken even when frames held for reordering fill the window or the budget: they
-        // wait for it (ReceiveLanes.IsNextInOrder).
+        // frame of the ordered lane is taken even then when frames held for reordering wait for it, or it is partly
+        // here (ReceiveLanes.IsAwaited), and the application has taken everything else: refusing it would leave them
+        // held forever. So what the link holds passes the window by one frame and a packet at most.
         // Frames reach the application after this run of datagrams, outside the lock (FlushAfterBatch): a receiver
         // waiting for frames is woken once per run and finds all of them, instead of waking for the first frame,
         // finding the queue empty again while the rest are decrypted, and parking once per frame. With
@@ -217,7 +218,7 @@ public sealed partial class UdpLink : IAccountedLink
                     }
 
                     result.Eliciting = true;
-                    if (frame.Class < 2 && (defer || (deferHeld && !_receiveLanes.IsNextInOrder(frame.Class, frame.Seq))))
+                    if (frame.Class < 2 && (defer || (deferHeld && !(_inbox.CountedCostWaiting == 0 && _receiveLanes.IsAwaited(frame.Class, frame.Seq)))))
                     {
                         result.DeferredData = true;
                     }

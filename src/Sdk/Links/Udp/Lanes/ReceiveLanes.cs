@@ -53,11 +53,13 @@ internal sealed class ReceiveLanes
     public long DroppedFull { get; private set; }
 
     /// <summary>
-    /// Whether frame <paramref name="seq"/> of reliable class <paramref name="cls"/> is the next the ordered lane
-    /// delivers: taking it (or its fragments) never leaves it held for reordering, and refusing it could leave the
-    /// frames held behind it waiting forever, so the link takes it even when it defers the others.
+    /// Whether frame <paramref name="seq"/> of reliable class <paramref name="cls"/> is awaited: it is the next the
+    /// ordered lane delivers, and frames are held for reordering behind it, or it is partly here already. Refusing it
+    /// could leave what is held waiting forever (nothing else frees it), so the link takes it even when it defers the
+    /// others, once the application has taken every frame waiting; that passes the limits by at most one frame.
     /// </summary>
-    public bool IsNextInOrder(int cls, ulong seq) => cls == 0 && seq == _reliable[0].Next;
+    public bool IsAwaited(int cls, ulong seq) =>
+        cls == 0 && seq == _reliable[0].Next && (_reliable[0].HeldCost > 0 || _reliable[0].Partial.ContainsKey(seq));
 
     /// <summary>An unreliable frame was dropped for a full receive queue.</summary>
     public void CountDropped() => DroppedFull++;
