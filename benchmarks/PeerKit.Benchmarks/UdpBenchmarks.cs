@@ -45,6 +45,10 @@ public class UdpBenchmarks
     private UdpEndpoint? _client;
     private UdpLink? _sender;
     private UdpLink? _receiver;
+    private UdpEndpoint? _defaultServer;
+    private UdpEndpoint? _defaultClient;
+    private UdpLink? _defaultSender;
+    private UdpLink? _defaultReceiver;
     private UdpLink? _pinger;
     private UdpLink? _echo;
     private Task? _echoLoop;
@@ -58,7 +62,8 @@ public class UdpBenchmarks
     public void Setup()
     {
         // ENet bounds none of its queues; these links get room for a whole 50,000-message burst of unreliable
-        // 64-byte frames (the defaults, 256 KiB and 256 frames, are sized for a game's steady traffic instead).
+        // 64-byte frames. Since issue 13 the defaults (8 MiB each way, in bytes) hold it too: the DefaultQueues
+        // benchmark below runs the burst over a pair with default queue sizes (before, 256 KiB and 256 frames lost 95%).
         var options = new UdpLinkOptions
         {
             Mtu = 1400,
@@ -75,6 +80,13 @@ public class UdpBenchmarks
         _sender = _client.ConnectAsync(_server.LocalEndPoint).GetAwaiter().GetResult();
         _receiver = _server.AcceptAsync().AsTask().GetAwaiter().GetResult();
         (_pinger, _echo, _echoLoop) = StartEcho(_client, _server);
+
+        // Default queue sizes and timers; only the MTU is pinned, as for ENet.
+        var defaults = new UdpLinkOptions { Mtu = 1400, MaxMtu = 1400 };
+        _defaultServer = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverKey, defaults);
+        _defaultClient = UdpEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), _clientKey, defaults);
+        _defaultSender = _defaultClient.ConnectAsync(_defaultServer.LocalEndPoint).GetAwaiter().GetResult();
+        _defaultReceiver = _defaultServer.AcceptAsync().AsTask().GetAwaiter().GetResult();
 
         // The latency-tuned pair: receive threads poll their sockets for 200 µs after each packet and resume waiting
         // receivers inline (UdpLinkOptions.ReceiveBusyPoll and ReceiveInline), as ENet's service loop polls.
@@ -158,6 +170,8 @@ public class UdpBenchmarks
 
         _client!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server!.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _defaultClient!.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _defaultServer!.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _echoLoop!.GetAwaiter().GetResult();
         _polled!.Dispose();
         _inline!.Dispose();
@@ -190,8 +204,16 @@ public class UdpBenchmarks
     [Benchmark(OperationsPerInvoke = Small), BenchmarkCategory(UnreliableSmall)]
     public async Task PeerKit_Unreliable64()
     {
-        int received = await UnreliableAsync();
+        int received = await UnreliableAsync(_sender!, _receiver!);
         Loss("PeerKit unreliable 64 B", received);
+    }
+
+    /// <summary>The same burst over links with the default queue sizes and timers (issue 13: the defaults must carry it).</summary>
+    [Benchmark(OperationsPerInvoke = Small), BenchmarkCategory(UnreliableSmall)]
+    public async Task PeerKit_Unreliable64_DefaultQueues()
+    {
+        int received = await UnreliableAsync(_defaultSender!, _defaultReceiver!);
+        Loss("PeerKit unreliable 64 B, default queues", received);
     }
 
     [Benchmark(OperationsPerInvoke = Small), BenchmarkCategory(UnreliableSmall)]
@@ -256,9 +278,8 @@ public class UdpBenchmarks
     /// counts what arrived before the marker. Every frame carries the invocation's number, so frames of an earlier
     /// invocation still on their way are not counted (the marker can overtake them: it travels on another lane).
     /// </summary>
-    private async Task<int> UnreliableAsync()
+    private async Task<int> UnreliableAsync(UdpLink sender, UdpLink receiver)
     {
-        UdpLink receiver = _receiver!;
         int epoch = ++_epoch;
         byte[] message = new byte[64];
         BitConverter.TryWriteBytes(message, epoch);
@@ -285,11 +306,11 @@ public class UdpBenchmarks
         });
         for (int i = 0; i < Small; i++)
         {
-            await _sender!.SendAsync(message, Reliability.Unreliable);
+            await sender.SendAsync(message, Reliability.Unreliable);
         }
 
-        await _sender!.FlushAsync(); // the whole burst has left the lane, so the marker cannot overtake any of it
-        await _sender.SendAsync(marker, Reliability.ReliableOrdered);
+        await sender.FlushAsync(); // the whole burst has left the lane, so the marker cannot overtake any of it
+        await sender.SendAsync(marker, Reliability.ReliableOrdered);
         return await receiving;
     }
 

@@ -82,6 +82,18 @@ public sealed class PeerNodeSettings
     /// <summary>See <see cref="PeerNodeOptions.ReadQueueCapacity"/>.</summary>
     public int ReadQueueCapacity { get; set; } = s_defaults.ReadQueueCapacity;
 
+    /// <summary>See <see cref="PeerNodeOptions.InboundQueueBytes"/>.</summary>
+    public long InboundQueueBytes { get; set; } = s_defaults.InboundQueueBytes;
+
+    /// <summary>See <see cref="PeerNodeOptions.ReadQueueBytes"/>.</summary>
+    public long ReadQueueBytes { get; set; } = s_defaults.ReadQueueBytes;
+
+    /// <summary>See <see cref="PeerNodeOptions.MemoryBudgetBytes"/>.</summary>
+    public long MemoryBudgetBytes { get; set; } = s_defaults.MemoryBudgetBytes;
+
+    /// <summary>See <see cref="PeerNodeOptions.MemoryBudgetPolicy"/>.</summary>
+    public MemoryBudgetPolicy MemoryBudgetPolicy { get; set; } = s_defaults.MemoryBudgetPolicy;
+
     /// <summary>See <see cref="PeerNodeOptions.EventQueueCapacity"/>.</summary>
     public int EventQueueCapacity { get; set; } = s_defaults.EventQueueCapacity;
 
@@ -118,6 +130,10 @@ public sealed class PeerNodeSettings
             StaticRedialMaxDelay = StaticRedialMaxDelay,
             InboundQueueCapacity = InboundQueueCapacity,
             ReadQueueCapacity = ReadQueueCapacity,
+            InboundQueueBytes = InboundQueueBytes,
+            ReadQueueBytes = ReadQueueBytes,
+            MemoryBudgetBytes = MemoryBudgetBytes,
+            MemoryBudgetPolicy = MemoryBudgetPolicy,
             EventQueueCapacity = EventQueueCapacity,
         };
         foreach (string address in ListenAddresses)

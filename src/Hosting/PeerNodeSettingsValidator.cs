@@ -29,6 +29,13 @@ public sealed class PeerNodeSettingsValidator : IValidateOptions<PeerNodeSetting
         AtLeast(errors, nameof(options.InboundQueueCapacity), options.InboundQueueCapacity, 1);
         AtLeast(errors, nameof(options.ReadQueueCapacity), options.ReadQueueCapacity, 1);
         AtLeast(errors, nameof(options.EventQueueCapacity), options.EventQueueCapacity, 1);
+        AtLeast(errors, nameof(options.InboundQueueBytes), options.InboundQueueBytes, 1024);
+        AtLeast(errors, nameof(options.ReadQueueBytes), options.ReadQueueBytes, 1024);
+        AtLeast(errors, nameof(options.MemoryBudgetBytes), options.MemoryBudgetBytes, 64 * 1024);
+        if (!Enum.IsDefined(options.MemoryBudgetPolicy))
+        {
+            errors.Add($"{_section}:{nameof(options.MemoryBudgetPolicy)} is {options.MemoryBudgetPolicy}; it must be Refuse or DropLargestPeer.");
+        }
         AtLeast(errors, nameof(options.PeerErrorLogLimit), options.PeerErrorLogLimit, 1);
         Positive(errors, nameof(options.HandshakeTimeout), options.HandshakeTimeout);
         Positive(errors, nameof(options.DialTimeout), options.DialTimeout);
@@ -62,7 +69,7 @@ public sealed class PeerNodeSettingsValidator : IValidateOptions<PeerNodeSetting
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private void AtLeast(List<string> errors, string key, int value, int minimum)
+    private void AtLeast(List<string> errors, string key, long value, long minimum)
     {
         if (value < minimum)
         {

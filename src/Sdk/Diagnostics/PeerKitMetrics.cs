@@ -30,7 +30,8 @@ internal static class PeerKitMetrics
         s_meter.CreateObservableUpDownCounter("peerkit.peers", ObservePeers, "{peer}", "Peers connected, by node.");
         s_meter.CreateObservableUpDownCounter("peerkit.handshakes.pending", ObservePending, "{handshake}", "Handshakes in progress, by node.");
         s_meter.CreateObservableGauge("peerkit.link.loss", ObserveLoss, "1", "Estimated packet loss of each UDP peer's link (0 to 1).");
-        s_meter.CreateObservableCounter("peerkit.drops", ObserveDrops, "{item}", "Things dropped, by cause: node events (event_queue_full) and, per UDP peer, unreliable messages and bad packets.");
+        s_meter.CreateObservableCounter("peerkit.drops", ObserveDrops, "{item}", "Things dropped, by cause: node events (event_queue_full), data and peers refused for a spent memory budget (memory_budget), and, per UDP peer, unreliable messages and bad packets.");
+        s_meter.CreateObservableUpDownCounter("peerkit.memory.used", ObserveMemory, "By", "Bytes the node's peers make it hold (queues, partial and reordered frames), by node; see PeerNodeOptions.MemoryBudgetBytes.");
     }
 
     /// <summary>Whether anyone collects message counts (checked before looking up a message's protocol).</summary>
@@ -91,6 +92,7 @@ internal static class PeerKitMetrics
         DisconnectReason.ConnectedToSelf => "connected_to_self",
         DisconnectReason.ReadTimeout => "read_timeout",
         DisconnectReason.SubprotocolError => "subprotocol_error",
+        DisconnectReason.MemoryBudgetExceeded => "memory_budget_exceeded",
         _ => "other",
     };
 
@@ -109,6 +111,14 @@ internal static class PeerKitMetrics
         foreach ((PeerNode node, _) in s_nodes)
         {
             yield return new Measurement<int>(node.PendingPeerCount, NodeTag(node));
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveMemory()
+    {
+        foreach ((PeerNode node, _) in s_nodes)
+        {
+            yield return new Measurement<long>(node.MemoryStatus.Used, NodeTag(node));
         }
     }
 
@@ -131,6 +141,7 @@ internal static class PeerKitMetrics
         foreach ((PeerNode node, _) in s_nodes)
         {
             yield return new Measurement<long>(node.DroppedEventCount, NodeTag(node), new("peerkit.drop.cause", "event_queue_full"));
+            yield return new Measurement<long>(node.MemoryStatus.RefusedCount, NodeTag(node), new("peerkit.drop.cause", "memory_budget"));
             foreach (Peer peer in node.Peers)
             {
                 if (peer.Link is not UdpLink udp)

@@ -5,8 +5,8 @@ using System.Numerics;
 namespace PeerKit.Links;
 
 /// <summary>
-/// A bounded, thread-safe pool of frame buffers up to <see cref="MaxLength"/> bytes, owned by one endpoint and
-/// shared by its links (larger buffers come from <see cref="ArrayPool{T}.Shared"/>). <see cref="ArrayPool{T}.Shared"/>
+/// A bounded, thread-safe pool of frame buffers up to <see cref="MaxLength"/> bytes (or the maximum it is made with),
+/// owned by one endpoint and shared by its links (larger buffers come from <see cref="FrameBuffer"/>). <see cref="ArrayPool{T}.Shared"/>
 /// keeps only a few dozen arrays per size, so a link with thousands of frames queued or in flight would allocate
 /// most of its buffers; this pool keeps up to <c>arraysPerSize</c> of each power-of-two size from 16 bytes instead,
 /// or more of the small sizes when a byte bound per size allows, so a burst of thousands of small frames waiting for
@@ -27,14 +27,24 @@ internal sealed class FramePool
 
     private const int MinShift = 4;
     private readonly Bucket[] _buckets;
+    private readonly int _maxLength;
 
     /// <param name="arraysPerSize">How many buffers of each size the pool keeps at most.</param>
     /// <param name="bytesPerSize">Keeps more of a size while they total at most this many bytes (0: no more).</param>
-    public FramePool(int arraysPerSize, int bytesPerSize = 0)
+    /// <param name="maxLength">The largest buffer kept, a power of two (default <see cref="MaxLength"/>); larger ones
+    /// come from <see cref="FrameBuffer"/>.</param>
+    public FramePool(int arraysPerSize, int bytesPerSize = 0, int maxLength = MaxLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(arraysPerSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(bytesPerSize);
-        _buckets = new Bucket[BitOperations.Log2(MaxLength) - MinShift + 1];
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, MinLength);
+        if (!BitOperations.IsPow2(maxLength))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "Must be a power of two.");
+        }
+
+        _maxLength = maxLength;
+        _buckets = new Bucket[BitOperations.Log2((uint)maxLength) - MinShift + 1];
         for (int i = 0; i < _buckets.Length; i++)
         {
             int size = MinLength << i;
@@ -50,7 +60,7 @@ internal sealed class FramePool
             return length == 0 ? null : throw new ArgumentOutOfRangeException(nameof(length));
         }
 
-        if (length > MaxLength)
+        if (length > _maxLength)
         {
             return FrameBuffer.Rent(length);
         }
@@ -76,7 +86,7 @@ internal sealed class FramePool
     public void Return(byte[] array)
     {
         int length = array.Length;
-        if (length > MaxLength)
+        if (length > _maxLength)
         {
             FrameBuffer.Return(array);
             return;

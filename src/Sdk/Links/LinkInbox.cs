@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using PeerKit.Memory;
 
 namespace PeerKit.Links;
 
@@ -11,7 +12,9 @@ namespace PeerKit.Links;
 /// <remarks>
 /// Frames queued as <em>counted</em> are tallied in cost units (<see cref="FrameCost"/> + length) when they are
 /// queued and when the application takes them, so a link can grant its peer credit for exactly what the
-/// application has consumed (the UDP link's flow control).
+/// application has consumed (the UDP link's flow control). Every frame queued once an <see cref="Account"/> is set is
+/// charged to it (<see cref="FrameCost"/> + length) until the application takes it or it is discarded: the node's
+/// memory budget across its peers.
 /// </remarks>
 internal sealed class LinkInbox
 {
@@ -28,6 +31,8 @@ internal sealed class LinkInbox
     private long _queuedCost;
     private long _consumedCost;
     private long _tallied;
+    private long _talliedCost;
+    private MemoryAccount? _account;
     private List<Entry> _held = new();
     private List<Entry> _delivering = new();
     private bool _holding;
@@ -63,6 +68,16 @@ internal sealed class LinkInbox
 
     /// <summary>How many frames queued with <see cref="TryEnqueueTallied"/> wait to be taken.</summary>
     public long TalliedWaiting => Interlocked.Read(ref _tallied);
+
+    /// <summary>The cost (<see cref="FrameCost"/> + length each) of the frames queued with <see cref="TryEnqueueTallied"/> and not yet taken.</summary>
+    public long TalliedCostWaiting => Interlocked.Read(ref _talliedCost);
+
+    /// <summary>The peer's share of its node's memory budget, charged for every frame queued from now on (null: none).</summary>
+    public MemoryAccount? Account
+    {
+        get => Volatile.Read(ref _account);
+        set => Volatile.Write(ref _account, value);
+    }
 
     public Task<LinkCloseReason> Completion => _completion.Task;
 
@@ -128,22 +143,23 @@ internal sealed class LinkInbox
     /// <returns>False (the frame disposed) when the link is closed.</returns>
     public ValueTask<bool> EnqueueAsync(LinkFrame frame, CancellationToken cancellationToken)
     {
-        if (_frames.Writer.TryWrite(new Entry(frame, Kind.Plain)))
+        Entry entry = Charge(frame, Kind.Plain);
+        if (_frames.Writer.TryWrite(entry))
         {
             return new ValueTask<bool>(true);
         }
 
-        return EnqueueSlowAsync(frame, cancellationToken);
+        return EnqueueSlowAsync(entry, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> EnqueueSlowAsync(LinkFrame frame, CancellationToken cancellationToken)
+    private async ValueTask<bool> EnqueueSlowAsync(Entry entry, CancellationToken cancellationToken)
     {
         try
         {
             while (await _frames.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (_frames.Writer.TryWrite(new Entry(frame, Kind.Plain)))
+                if (_frames.Writer.TryWrite(entry))
                 {
                     return true;
                 }
@@ -151,11 +167,11 @@ internal sealed class LinkInbox
         }
         catch
         {
-            frame.Dispose();
+            Discard(entry);
             throw;
         }
 
-        frame.Dispose();
+        Discard(entry);
         return false;
     }
 
@@ -191,7 +207,7 @@ internal sealed class LinkInbox
         return held;
     }
 
-    private static void DisposeAll(List<Entry>? frames)
+    private void DisposeAll(List<Entry>? frames)
     {
         if (frames is null)
         {
@@ -200,7 +216,7 @@ internal sealed class LinkInbox
 
         foreach (Entry entry in frames)
         {
-            entry.Frame.Dispose();
+            Discard(entry);
         }
 
         frames.Clear();
@@ -213,7 +229,7 @@ internal sealed class LinkInbox
         {
             if (!_frames.Writer.TryWrite(entry))
             {
-                entry.Frame.Dispose();
+                Discard(entry);
             }
         }
 
@@ -227,39 +243,42 @@ internal sealed class LinkInbox
     {
         long cost = counted ? FrameCost + frame.Length : 0;
         Volatile.Write(ref _queuedCost, _queuedCost + cost); // before the frame can be taken: consumed never passes queued
+        Entry entry = Charge(frame, counted ? Kind.Counted : Kind.Plain);
         if (_holding && !IsClosed)
         {
-            _held.Add(new Entry(frame, counted ? Kind.Counted : Kind.Plain));
+            _held.Add(entry);
             return true;
         }
 
-        if (_frames.Writer.TryWrite(new Entry(frame, counted ? Kind.Counted : Kind.Plain)))
+        if (_frames.Writer.TryWrite(entry))
         {
             return true;
         }
 
         Volatile.Write(ref _queuedCost, _queuedCost - cost);
-        frame.Dispose();
+        Discard(entry);
         return false;
     }
 
-    /// <summary>Queues a frame whose presence is tallied in <see cref="TalliedWaiting"/> until it is taken (the UDP link's unreliable frames).</summary>
+    /// <summary>Queues a frame whose presence is tallied in <see cref="TalliedWaiting"/> and <see cref="TalliedCostWaiting"/>
+    /// until it is taken or discarded (the UDP link's unreliable frames).</summary>
     public bool TryEnqueueTallied(LinkFrame frame)
     {
+        Entry entry = Charge(frame, Kind.Tallied);
         Interlocked.Increment(ref _tallied);
+        Interlocked.Add(ref _talliedCost, FrameCost + frame.Length);
         if (_holding && !IsClosed)
         {
-            _held.Add(new Entry(frame, Kind.Tallied));
+            _held.Add(entry);
             return true;
         }
 
-        if (_frames.Writer.TryWrite(new Entry(frame, Kind.Tallied)))
+        if (_frames.Writer.TryWrite(entry))
         {
             return true;
         }
 
-        Interlocked.Decrement(ref _tallied);
-        frame.Dispose();
+        Discard(entry);
         return false;
     }
 
@@ -322,6 +341,7 @@ internal sealed class LinkInbox
     /// <summary>Accounts for an entry the application takes.</summary>
     internal LinkFrame Take(Entry entry)
     {
+        entry.Account?.Release(FrameCost + entry.Frame.Length);
         if (entry.Kind == Kind.Counted)
         {
             Interlocked.Add(ref _consumedCost, FrameCost + entry.Frame.Length);
@@ -329,7 +349,7 @@ internal sealed class LinkInbox
         }
         else if (entry.Kind == Kind.Tallied)
         {
-            Interlocked.Decrement(ref _tallied);
+            Untally(entry);
         }
 
         return entry.Frame;
@@ -358,8 +378,34 @@ internal sealed class LinkInbox
     {
         while (_frames.Reader.TryRead(out Entry entry))
         {
-            entry.Frame.Dispose();
+            Discard(entry);
         }
+    }
+
+    /// <summary>An entry for a frame about to be queued, charged to the account, if any.</summary>
+    private Entry Charge(LinkFrame frame, Kind kind)
+    {
+        MemoryAccount? account = Volatile.Read(ref _account);
+        account?.Charge(FrameCost + frame.Length);
+        return new Entry(frame, kind, account);
+    }
+
+    /// <summary>Drops an entry that will never be taken: its frame back to the pool, its charge and tally undone.</summary>
+    private void Discard(Entry entry)
+    {
+        entry.Account?.Release(FrameCost + entry.Frame.Length);
+        if (entry.Kind == Kind.Tallied)
+        {
+            Untally(entry);
+        }
+
+        entry.Frame.Dispose();
+    }
+
+    private void Untally(Entry entry)
+    {
+        Interlocked.Decrement(ref _tallied);
+        Interlocked.Add(ref _talliedCost, -(FrameCost + entry.Frame.Length));
     }
 
     internal enum Kind : byte
@@ -369,6 +415,6 @@ internal sealed class LinkInbox
         Tallied,
     }
 
-    /// <summary>A queued frame and how it is accounted.</summary>
-    internal readonly record struct Entry(LinkFrame Frame, Kind Kind);
+    /// <summary>A queued frame, how it is accounted, and the memory account it was charged to (if any).</summary>
+    internal readonly record struct Entry(LinkFrame Frame, Kind Kind, MemoryAccount? Account);
 }

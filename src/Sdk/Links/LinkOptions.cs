@@ -31,9 +31,10 @@ public class LinkOptions
 
     /// <summary>
     /// How many received frames may wait for the receiver before the link stops reading from its transport
-    /// (and, for the memory pair, before the sender waits). Default 256. The UDP link bounds reliable frames by
-    /// flow control instead (<see cref="Udp.UdpLinkOptions.ReceiveWindow"/>) and applies this limit to unreliable
-    /// frames, dropping and counting those beyond it.
+    /// (and, for the memory pair, before the sender waits). Default 256. A count of frames does not bound memory:
+    /// the TCP link also stops at <see cref="Tcp.TcpLinkOptions.ReceiveQueueBytes"/>, and the UDP link ignores this
+    /// limit, bounding reliable frames by flow control (<see cref="Udp.UdpLinkOptions.ReceiveWindow"/>) and unreliable
+    /// frames in bytes (<see cref="Udp.UdpLinkOptions.UnreliableReceiveQueueBytes"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int ReceiveQueueCapacity

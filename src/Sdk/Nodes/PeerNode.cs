@@ -41,6 +41,7 @@ public sealed class PeerNode : IAsyncDisposable
     private readonly Dialer _dialer;
     private readonly NodeEvents _events;
     private readonly SessionSetup _sessions;
+    private readonly Memory.MemoryBudget _budget;
     private readonly object _gate = new();
     private readonly List<IPeerListener> _listeners = [];
     private readonly List<NodeAddress> _listenAddresses = [];
@@ -70,7 +71,8 @@ public sealed class PeerNode : IAsyncDisposable
         _admission = new Admission<Peer>(_key.Id, options.MaxPeers, options.DialRatio, options.TrustedPeers);
         _dialer = new Dialer(ConnectAsync, options.StaticRedialMinDelay, options.StaticRedialMaxDelay);
         _events = new NodeEvents(options.EventQueueCapacity, Dispatch);
-        _sessions = new SessionSetup(options, _key.Id, _admission, _dialer, _addresses, _events, FirstListenPort, _stop.Token);
+        _budget = new Memory.MemoryBudget(options.MemoryBudgetBytes, options.MemoryBudgetPolicy);
+        _sessions = new SessionSetup(options, _key.Id, _admission, _dialer, _addresses, _events, FirstListenPort, _stop.Token, _budget);
         _inbound = new InboundAcceptor(options.MaxPendingPeers, _sessions, _events, _stop.Token);
 
         var context = new PeerTransportContext(_key, options);
@@ -193,6 +195,19 @@ public sealed class PeerNode : IAsyncDisposable
 
     /// <summary>Events dropped because a callback or subscriber fell <see cref="PeerNodeOptions.EventQueueCapacity"/> behind.</summary>
     public long DroppedEventCount => _events.DroppedCount;
+
+    /// <summary>
+    /// What the peers make the node hold now, against <see cref="PeerNodeOptions.MemoryBudgetBytes"/>, and how often
+    /// the budget refused data or dropped a peer (docs/security.md).
+    /// </summary>
+    public MemoryBudgetStatus MemoryStatus => new()
+    {
+        Limit = _budget.Limit,
+        Used = _budget.Used,
+        Peak = _budget.Peak,
+        RefusedCount = _budget.RefusedCount,
+        EvictedCount = _budget.EvictedCount,
+    };
 
     /// <summary>The connected peer with id <paramref name="id"/>, if any.</summary>
     public bool TryGetPeer(NodeId id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Peer? peer)

@@ -80,11 +80,56 @@ public sealed class PeerNodeOptions
     /// <summary>The longest delay between redials of a static peer. Default 30 s.</summary>
     public TimeSpan StaticRedialMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Messages waiting per peer and protocol for the handlers or read loop; when full, the link pushes back. Default 256.</summary>
+    /// <summary>The default <see cref="InboundQueueBytes"/> and <see cref="ReadQueueBytes"/>: 4 MiB.</summary>
+    public const long DefaultQueueBytes = 4 * 1024 * 1024;
+
+    /// <summary>The default <see cref="MemoryBudgetBytes"/>: 256 MiB.</summary>
+    public const long DefaultMemoryBudgetBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Messages waiting per peer and protocol for the handlers or read loop; when full, the peer's read loop waits and
+    /// the link pushes back. Default 256. A second bound beside <see cref="InboundQueueBytes"/>, which is the one that
+    /// bounds memory (a count alone allowed 256 messages of up to 16 MiB each).
+    /// </summary>
     public int InboundQueueCapacity { get; set; } = 256;
 
-    /// <summary>Messages waiting per peer for the pull reader (<see cref="Peer.ReadAsync"/>). Default 256.</summary>
+    /// <summary>
+    /// Bytes of messages waiting per peer and protocol for the handlers or read loop, each counted as its payload plus
+    /// 64; when they are reached, the peer's read loop waits and the link pushes back (no message is dropped). One
+    /// message larger than this passes when the queue is empty. Default 4 MiB (<see cref="DefaultQueueBytes"/>).
+    /// </summary>
+    public long InboundQueueBytes { get; set; } = DefaultQueueBytes;
+
+    /// <summary>
+    /// Messages waiting per peer for the pull reader (<see cref="Peer.ReadAsync"/>). Default 256. A second bound beside
+    /// <see cref="ReadQueueBytes"/>, which bounds memory.
+    /// </summary>
     public int ReadQueueCapacity { get; set; } = 256;
+
+    /// <summary>
+    /// Bytes of messages waiting per peer for the pull reader, each counted as its payload plus 64; when they are
+    /// reached, the protocols that feed it wait and the link pushes back. One message larger than this passes when the
+    /// queue is empty. Default 4 MiB (<see cref="DefaultQueueBytes"/>).
+    /// </summary>
+    public long ReadQueueBytes { get; set; } = DefaultQueueBytes;
+
+    /// <summary>
+    /// The bytes all peers together may make the node hold: frames waiting in link receive queues, partial and
+    /// reordered UDP frames, and messages waiting in session queues, each frame counted as its length plus 64. When it
+    /// is spent, links refuse new data (TCP stops reading; UDP leaves reliable packets unacknowledged, to be sent again,
+    /// and drops unreliable frames), and <see cref="MemoryBudgetPolicy"/> says what else happens. Each peer is also
+    /// bounded on its own by its link's and session's limits. Default 256 MiB (<see cref="DefaultMemoryBudgetBytes"/>):
+    /// 50 peers each at the default UDP receive window (4 MiB) and unreliable queue (8 MiB) fit 21 at once, and a
+    /// node under a 512 MiB heap limit keeps half of it for the application.
+    /// </summary>
+    public long MemoryBudgetBytes { get; set; } = DefaultMemoryBudgetBytes;
+
+    /// <summary>
+    /// What happens when the peers hold all of <see cref="MemoryBudgetBytes"/>. Default
+    /// <see cref="MemoryBudgetPolicy.DropLargestPeer"/>: the peer holding the most is disconnected with
+    /// <see cref="DisconnectReason.MemoryBudgetExceeded"/>, so that one peer cannot stall the others.
+    /// </summary>
+    public MemoryBudgetPolicy MemoryBudgetPolicy { get; set; } = MemoryBudgetPolicy.DropLargestPeer;
 
     /// <summary>Events waiting for the event callbacks and each subscriber; when full, the oldest are dropped and counted. Default 4096.</summary>
     public int EventQueueCapacity { get; set; } = 4096;
@@ -120,6 +165,14 @@ public sealed class PeerNodeOptions
         ArgumentOutOfRangeException.ThrowIfNegative(DialRatio, nameof(DialRatio));
         ArgumentOutOfRangeException.ThrowIfLessThan(InboundQueueCapacity, 1, nameof(InboundQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadQueueCapacity, 1, nameof(ReadQueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(InboundQueueBytes, 1024, nameof(InboundQueueBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadQueueBytes, 1024, nameof(ReadQueueBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MemoryBudgetBytes, 64 * 1024, nameof(MemoryBudgetBytes));
+        if (!Enum.IsDefined(MemoryBudgetPolicy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetPolicy), MemoryBudgetPolicy, "Not a MemoryBudgetPolicy.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(EventQueueCapacity, 1, nameof(EventQueueCapacity));
         foreach ((TimeSpan value, string name) in new[]
         {

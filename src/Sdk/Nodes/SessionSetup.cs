@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.CompilerServices;
 using PeerKit.Links;
+using PeerKit.Memory;
 using PeerKit.Sessions;
 
 namespace PeerKit;
@@ -25,9 +27,11 @@ internal sealed class SessionSetup
     private readonly CancellationToken _stop;
     private readonly PeerSettings _peerSettings;
     private readonly ConcurrentDictionary<Peer, Task> _watchers = new();
+    private readonly MemoryBudget? _budget; // the node's, which each session's link and queues charge
 
-    public SessionSetup(PeerNodeOptions options, NodeId localId, Admission<Peer> admission, Dialer dialer, AddressBook addresses, NodeEvents events, Func<int> listenPort, CancellationToken stop)
+    public SessionSetup(PeerNodeOptions options, NodeId localId, Admission<Peer> admission, Dialer dialer, AddressBook addresses, NodeEvents events, Func<int> listenPort, CancellationToken stop, MemoryBudget? budget = null)
     {
+        _budget = budget;
         _options = options;
         _localId = localId;
         _protocols = [.. options.Protocols];
@@ -45,6 +49,7 @@ internal sealed class SessionSetup
             IdleTimeout = options.IdleTimeout,
             DisconnectTimeout = options.DisconnectTimeout,
             ReadQueueCapacity = options.ReadQueueCapacity,
+            ReadQueueBytes = options.ReadQueueBytes,
             Establish = OnEstablished,
             MessageEvents = options.EnableMessageEvents ? events.Message : null,
         };
@@ -64,8 +69,27 @@ internal sealed class SessionSetup
         handshake.CancelAfter(_options.HandshakeTimeout);
         using System.Diagnostics.Activity? trace = Diagnostics.PeerKitActivities.StartHandshake(isInbound, address);
         Peer? peer = null;
+        StrongBox<Peer?>? owner = null;
+        MemoryAccount? account = null;
         try
         {
+            if (_budget is { } budget)
+            {
+                if (budget.Policy == MemoryBudgetPolicy.Refuse && !budget.HasRoom)
+                {
+                    budget.OnExhausted();
+                    throw await RefuseAsync(link, address, DisconnectReason.MemoryBudgetExceeded).ConfigureAwait(false);
+                }
+
+                // From here on, what the link holds counts against the node's budget; the policy may end the session.
+                owner = new StrongBox<Peer?>();
+                account = budget.Open(() => Evict(link, owner));
+                if (link is IAccountedLink accounted)
+                {
+                    accounted.ChargeTo(account);
+                }
+            }
+
             if (expectedId is { } expected && link.RemoteId != expected)
             {
                 throw await RefuseAsync(link, address, DisconnectReason.UnexpectedIdentity).ConfigureAwait(false);
@@ -128,8 +152,8 @@ internal sealed class SessionSetup
                 }
             }
 
-            ProtocolSlot[] slots = [.. outcome.Shared.Select(s => new ProtocolSlot(s.Protocol, s.Protocol.Descriptor, s.Offset, _options.InboundQueueCapacity))];
-            var candidate = new Peer(link, isInbound, _admission.IsTrusted(link.RemoteId), remote, slots, _peerSettings);
+            ProtocolSlot[] slots = [.. outcome.Shared.Select(s => new ProtocolSlot(s.Protocol, s.Protocol.Descriptor, s.Offset, _options.InboundQueueCapacity, _options.InboundQueueBytes, account))];
+            var candidate = new Peer(link, isInbound, _admission.IsTrusted(link.RemoteId), remote, slots, _peerSettings, account);
             DisconnectReason? admission = _admission.Admit(candidate, candidate.Id, isInbound);
             dial?.Dispose();
             if (admission is { } refused)
@@ -145,6 +169,11 @@ internal sealed class SessionSetup
             }
 
             peer = candidate;
+            if (owner is not null)
+            {
+                Volatile.Write(ref owner.Value, peer);
+            }
+
             _watchers[peer] = WatchAsync(peer);
             bool confirmed = await peer.StartAsync().WaitAsync(handshake.Token).ConfigureAwait(false);
             if (!confirmed)
@@ -206,6 +235,26 @@ internal sealed class SessionSetup
             }
 
             throw;
+        }
+        finally
+        {
+            if (peer is null)
+            {
+                account?.Close(); // a peer closes its own account when it ends
+            }
+        }
+    }
+
+    /// <summary>The memory budget's policy chose this session: ends the peer, or the link before there is one.</summary>
+    private void Evict(IMessageLink link, StrongBox<Peer?> owner)
+    {
+        if (Volatile.Read(ref owner.Value) is { } peer)
+        {
+            _ = peer.CloseAsync(DisconnectReason.MemoryBudgetExceeded, isRemote: false, sendDisconnect: true);
+        }
+        else
+        {
+            _ = link.DisposeAsync().AsTask();
         }
     }
 

@@ -41,4 +41,12 @@ public enum DisconnectReason
 
     /// <summary>0x10: a protocol's handler or read loop failed.</summary>
     SubprotocolError = 0x10,
+
+    /// <summary>
+    /// 0x11 (PeerKit's own; devp2p has no such code): the node's peers held all of
+    /// <see cref="PeerNodeOptions.MemoryBudgetBytes"/>, and this peer held the most
+    /// (<see cref="MemoryBudgetPolicy.DropLargestPeer"/>), or a new peer came while it was spent
+    /// (<see cref="MemoryBudgetPolicy.Refuse"/>).
+    /// </summary>
+    MemoryBudgetExceeded = 0x11,
 }

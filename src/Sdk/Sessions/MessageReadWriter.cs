@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using PeerKit.Sessions;
 
 namespace PeerKit;
 
@@ -24,9 +24,9 @@ namespace PeerKit;
 public sealed class MessageReadWriter
 {
     private readonly Peer _peer;
-    private readonly ChannelReader<ProtocolMessage> _inbox;
+    private readonly MessageQueue _inbox;
 
-    internal MessageReadWriter(Peer peer, ProtocolDescriptor protocol, int offset, ChannelReader<ProtocolMessage> inbox)
+    internal MessageReadWriter(Peer peer, ProtocolDescriptor protocol, int offset, MessageQueue inbox)
     {
         _peer = peer;
         Protocol = protocol;

@@ -25,7 +25,8 @@ public sealed class Peer
     private readonly CancellationTokenSource _stop = new();
     private readonly ProtocolSlot[] _slots;
     private readonly FrozenDictionary<Type, int> _codes;
-    private readonly Channel<ProtocolMessage> _pull;
+    private readonly MessageQueue _pull;
+    private readonly Memory.MemoryAccount? _account;
     private readonly ConcurrentDictionary<ulong, PendingPing> _pings = new();
     private readonly TaskCompletionSource<PeerDisconnect> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<bool> _confirmed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,8 +46,9 @@ public sealed class Peer
     private int _remoteConfirmed;
     private DateTimeOffset _connectedAt;
 
-    internal Peer(IMessageLink link, bool isInbound, bool isTrusted, BaseProtocol.Hello hello, ProtocolSlot[] slots, PeerSettings settings)
+    internal Peer(IMessageLink link, bool isInbound, bool isTrusted, BaseProtocol.Hello hello, ProtocolSlot[] slots, PeerSettings settings, Memory.MemoryAccount? account = null)
     {
+        _account = account;
         _settings = settings;
         _link = link;
         IsInbound = isInbound;
@@ -55,14 +57,14 @@ public sealed class Peer
         RemoteCapabilities = hello.Capabilities;
         ListenPort = hello.ListenPort;
         _slots = slots;
-        _pull = Channel.CreateBounded<ProtocolMessage>(new BoundedChannelOptions(settings.ReadQueueCapacity) { SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
+        _pull = new MessageQueue(settings.ReadQueueCapacity, settings.ReadQueueBytes, account);
 
         var codes = new Dictionary<Type, int>();
         var protocols = new NegotiatedProtocol[slots.Length];
         for (int i = 0; i < slots.Length; i++)
         {
             ProtocolSlot slot = slots[i];
-            slot.ReadWriter = new MessageReadWriter(this, slot.Descriptor, slot.Offset, slot.Inbox.Reader);
+            slot.ReadWriter = new MessageReadWriter(this, slot.Descriptor, slot.Offset, slot.Inbox);
             protocols[i] = new NegotiatedProtocol(slot.Descriptor, slot.Offset);
             foreach (ProtocolMessageInfo message in slot.Descriptor.Messages)
             {
@@ -182,15 +184,16 @@ public sealed class Peer
     /// The caller disposes the message.
     /// </summary>
     /// <remarks>
-    /// Messages wait in a bounded queue (<see cref="PeerNodeOptions.ReadQueueCapacity"/>); while it is full, the
-    /// protocols that feed it stop, and the link pushes back on the peer. A peer whose messages nobody reads stalls.
+    /// Messages wait in a queue bounded in bytes and messages (<see cref="PeerNodeOptions.ReadQueueBytes"/>,
+    /// <see cref="PeerNodeOptions.ReadQueueCapacity"/>); while it is full, the protocols that feed it stop, and the
+    /// link pushes back on the peer. A peer whose messages nobody reads stalls.
     /// </remarks>
     /// <exception cref="PeerDisconnectedException">The peer is disconnected and every message it sent has been read.</exception>
     public async ValueTask<ProtocolMessage> ReadAsync(CancellationToken cancellationToken = default)
     {
-        while (await _pull.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await _pull.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_pull.Reader.TryRead(out ProtocolMessage message))
+            if (_pull.TryRead(out ProtocolMessage message))
             {
                 return message;
             }
@@ -200,7 +203,7 @@ public sealed class Peer
     }
 
     /// <summary>Takes the next pull-model message if one is waiting. The caller disposes it.</summary>
-    public bool TryRead(out ProtocolMessage message) => _pull.Reader.TryRead(out message);
+    public bool TryRead(out ProtocolMessage message) => _pull.TryRead(out message);
 
     /// <summary>Sends a Disconnect with <paramref name="reason"/> and closes the session (the Oculus <c>Close</c>).</summary>
     /// <remarks>Returns once the peer is gone; calling it again, or on a disconnected peer, does nothing.</remarks>
@@ -289,9 +292,17 @@ public sealed class Peer
 
     internal ValueTask ForwardToReaderAsync(ProtocolMessage message, CancellationToken cancellationToken)
     {
-        if (_pull.Writer.TryWrite(message))
+        try
         {
-            return default;
+            if (_pull.TryWrite(message))
+            {
+                return default;
+            }
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
         }
 
         return WaitAndForward(message, cancellationToken);
@@ -300,7 +311,7 @@ public sealed class Peer
         {
             try
             {
-                await _pull.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                await _pull.WriteAsync(message, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -333,12 +344,13 @@ public sealed class Peer
         _stop.Cancel();
         foreach (ProtocolSlot slot in _slots)
         {
-            slot.Inbox.Writer.TryComplete();
+            slot.Inbox.Complete();
         }
 
-        _pull.Writer.TryComplete();
+        _pull.Complete();
         _confirmed.TrySetResult(false);
         await _link.DisposeAsync().ConfigureAwait(false);
+        _account?.Close(); // what the peer still holds (messages left unread) no longer counts against the node
         _completion.TrySetResult(disconnect);
     }
 
@@ -523,17 +535,14 @@ public sealed class Peer
                 var message = new ProtocolMessage(this, slot.Descriptor, code - slot.Offset, frame, header, Stopwatch.GetTimestamp());
                 _settings.MessageEvents?.Invoke(PeerEventKind.MessageReceived, this, slot.Descriptor, message.Code, frame.Length);
 
-                if (!slot.Inbox.Writer.TryWrite(message))
+                try
                 {
-                    try
-                    {
-                        await slot.Inbox.Writer.WriteAsync(message, _stop.Token).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        message.Dispose();
-                        throw;
-                    }
+                    await slot.Inbox.WriteAsync(message, _stop.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    message.Dispose();
+                    throw;
                 }
             }
         }

@@ -21,6 +21,9 @@ internal sealed class PeerSettings
     /// <summary>Messages waiting for the pull reader.</summary>
     public required int ReadQueueCapacity { get; init; }
 
+    /// <summary>Bytes waiting for the pull reader (payload + 64 each).</summary>
+    public required long ReadQueueBytes { get; init; }
+
     /// <summary>
     /// Lists the peer once both sides admitted it (called once, from the peer's read loop); <c>false</c> refuses it
     /// (the node stopped, or dropped the session in the meantime).

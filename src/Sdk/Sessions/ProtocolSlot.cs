@@ -1,9 +1,16 @@
-using System.Threading.Channels;
+using PeerKit.Memory;
+using PeerKit.Sessions;
 
 namespace PeerKit;
 
 /// <summary>One protocol's state with one peer.</summary>
-internal sealed class ProtocolSlot(IProtocol protocol, ProtocolDescriptor descriptor, int offset, int capacity)
+/// <param name="protocol">The protocol.</param>
+/// <param name="descriptor">Its descriptor.</param>
+/// <param name="offset">Its negotiated code offset.</param>
+/// <param name="capacity">Messages its inbox holds.</param>
+/// <param name="capacityBytes">Bytes its inbox holds (payload + 64 each).</param>
+/// <param name="account">The peer's memory account, charged for the messages waiting; null for none.</param>
+internal sealed class ProtocolSlot(IProtocol protocol, ProtocolDescriptor descriptor, int offset, int capacity, long capacityBytes, MemoryAccount? account = null)
 {
     public IProtocol Protocol { get; } = protocol;
 
@@ -11,8 +18,7 @@ internal sealed class ProtocolSlot(IProtocol protocol, ProtocolDescriptor descri
 
     public int Offset { get; } = offset;
 
-    public Channel<ProtocolMessage> Inbox { get; } = Channel.CreateBounded<ProtocolMessage>(
-        new BoundedChannelOptions(capacity) { SingleReader = false, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    public MessageQueue Inbox { get; } = new(capacity, capacityBytes, account);
 
     public MessageReadWriter ReadWriter { get; set; } = null!;
 }

@@ -28,7 +28,7 @@ namespace PeerKit.Links.Tcp;
 /// (one frame may pass the byte limit); beyond that the link stops reading the socket. A frame that fails authentication (tampered, replayed, reordered) closes it with
 /// <see cref="LinkCloseReason.ProtocolError"/>.</para>
 /// </remarks>
-public sealed class TcpLink : IMessageLink
+public sealed class TcpLink : IMessageLink, IAccountedLink
 {
     private const int HeaderSize = 4;
     private const int TagSize = NoiseCipherState.TagSize;
@@ -111,6 +111,13 @@ public sealed class TcpLink : IMessageLink
 
     /// <inheritdoc/>
     public Task<LinkCloseReason> Completion => _inbox.Completion;
+
+    /// <inheritdoc/>
+    void IAccountedLink.ChargeTo(Memory.MemoryAccount account)
+    {
+        _inbox.Account = account;
+        _room.Release(); // a read loop waiting for room looks again, now at the budget too
+    }
 
     /// <summary>The bytes of received frames waiting for the application, each counted as its length plus 64 (tests).</summary>
     internal long QueuedBytes => _inbox.CountedCostWaiting;
@@ -491,6 +498,13 @@ public sealed class TcpLink : IMessageLink
 
     private async ValueTask WaitForRoomAsync(CancellationToken stop)
     {
+        while (_inbox.Account is { HasRoom: false } account && !_inbox.IsClosed)
+        {
+            // The node's memory budget is spent (by this peer or others): stop reading until it has room again.
+            account.OnExhausted();
+            await account.Budget.WhenRoomAsync().WaitAsync(stop).ConfigureAwait(false);
+        }
+
         while (!HasRoom() && !_inbox.IsClosed)
         {
             Volatile.Write(ref _awaitingRoom, 1);

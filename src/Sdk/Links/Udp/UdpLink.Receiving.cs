@@ -1,11 +1,15 @@
 using System.Buffers.Binary;
 using System.Net;
+using PeerKit.Memory;
 
 namespace PeerKit.Links.Udp;
 
 /// <content>Receiving: data packets routed frame by frame to the parts, acknowledgements and losses.</content>
-public sealed partial class UdpLink
+public sealed partial class UdpLink : IAccountedLink
 {
+    /// <inheritdoc/>
+    void IAccountedLink.ChargeTo(MemoryAccount account) => _inbox.Account = account;
+
     internal PacketVerdict OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
         try
@@ -70,8 +74,13 @@ public sealed partial class UdpLink
         }
 
         // A peer within its flow-control credit never gets reliable frames deferred; one that ignores it gets its
-        // packets left unacknowledged until the application catches up. Unreliable frames are dropped when
-        // ReceiveQueueCapacity of them wait.
+        // packets left unacknowledged until the application catches up. What counts against the window: reliable
+        // frames waiting in the inbox, frames held for reordering and the bytes of partial reliable frames. Unreliable
+        // frames are dropped when UnreliableReceiveQueueBytes of them wait. When the node's memory budget is spent,
+        // both happen whatever the window (reliable data is never dropped: it comes again once acknowledged). The next
+        // frame of the ordered lane is taken even then when frames held for reordering wait for it, or it is partly
+        // here (ReceiveLanes.IsAwaited), and the application has taken everything else: refusing it would leave them
+        // held forever. So what the link holds passes the window by one frame and a packet at most.
         // Frames reach the application after this run of datagrams, outside the lock (FlushAfterBatch): a receiver
         // waiting for frames is woken once per run and finds all of them, instead of waking for the first frame,
         // finding the queue empty again while the rest are decrypted, and parking once per frame. With
@@ -84,9 +93,18 @@ public sealed partial class UdpLink
             _endpoint.FlushAfterBatch(this);
         }
 
-        bool defer = _inbox.CountedCostWaiting > (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
-        bool dropUnreliable = _inbox.TalliedWaiting >= _options.ReceiveQueueCapacity;
-        FrameResult result = ReadFramesLocked(_receivePlain.AsSpan(0, ciphertextLength - UdpWire.TagSize), defer, dropUnreliable, now);
+        long window = (long)_options.ReceiveWindow + Capabilities.MaxFrameSize + LinkInbox.FrameCost;
+        bool defer = _inbox.CountedCostWaiting > window;
+        bool deferHeld = _inbox.CountedCostWaiting + _receiveLanes.ReliableHeldCost > window;
+        bool dropUnreliable = _inbox.TalliedCostWaiting >= _options.UnreliableReceiveQueueBytes;
+        if (_inbox.Account is { HasRoom: false } account)
+        {
+            deferHeld = true;
+            dropUnreliable = true;
+            account.OnExhausted();
+        }
+
+        FrameResult result = ReadFramesLocked(_receivePlain.AsSpan(0, ciphertextLength - UdpWire.TagSize), defer, deferHeld, dropUnreliable, now);
         _packetSource = null; // the transport reuses it after this call
         if (result.Error is { } error)
         {
@@ -151,7 +169,7 @@ public sealed partial class UdpLink
     }
 
     /// <summary>Routes each frame of a packet, as <see cref="FrameReader"/> reads it, to the part it concerns.</summary>
-    private FrameResult ReadFramesLocked(ReadOnlySpan<byte> packet, bool defer, bool dropUnreliable, long now)
+    private FrameResult ReadFramesLocked(ReadOnlySpan<byte> packet, bool defer, bool deferHeld, bool dropUnreliable, long now)
     {
         var result = default(FrameResult);
         var reader = new FrameReader(packet);
@@ -204,7 +222,7 @@ public sealed partial class UdpLink
                     }
 
                     result.Eliciting = true;
-                    if (defer && frame.Class < 2)
+                    if (frame.Class < 2 && (defer || (deferHeld && !(_inbox.CountedCostWaiting == 0 && _receiveLanes.IsAwaited(frame.Class, frame.Seq)))))
                     {
                         result.DeferredData = true;
                     }

@@ -19,7 +19,8 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly TimeSpan _timerResolution = TimeSpan.FromMilliseconds(5);
     private readonly TimeSpan _closeTimeout = TimeSpan.FromSeconds(1);
     private readonly int _sendQueueLimit = 4 * 1024 * 1024;
-    private readonly int _unreliableQueueLimit = 256 * 1024;
+    private readonly int _unreliableQueueLimit = DefaultUnreliableQueueLimit;
+    private readonly long _unreliableReceiveQueueBytes = DefaultUnreliableReceiveQueueBytes;
     private readonly int _reliableWindow = 4096;
     private readonly int _receiveWindow = 4 * 1024 * 1024;
     private readonly int _maxPendingHandshakes = 1024;
@@ -34,6 +35,12 @@ public sealed class UdpLinkOptions : LinkOptions
     private readonly TimeSpan _directProbeTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan _directPathRetryInterval = TimeSpan.FromSeconds(60);
     private readonly TimeSpan _directPathTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The default <see cref="UnreliableQueueLimit"/>: 8 MiB.</summary>
+    public const int DefaultUnreliableQueueLimit = 8 * 1024 * 1024;
+
+    /// <summary>The default <see cref="UnreliableReceiveQueueBytes"/>: 8 MiB.</summary>
+    public const long DefaultUnreliableReceiveQueueBytes = 8 * 1024 * 1024;
 
     /// <summary>
     /// The base packet size, in bytes of UDP payload: every link starts with packets up to the smaller of the two
@@ -155,10 +162,32 @@ public sealed class UdpLinkOptions : LinkOptions
     /// <summary>
     /// Bytes that may wait in each unreliable lane, counting every frame as 64 bytes more than its length; an
     /// unreliable frame beyond it is dropped (never waited for) and counted in
-    /// <see cref="UdpLinkStatus.UnreliableDropped"/>. Default 256 KiB.
+    /// <see cref="UdpLinkStatus.UnreliableDropped"/>. Default 8 MiB (<see cref="DefaultUnreliableQueueLimit"/>): room
+    /// for a burst of 65,536 frames of 64 bytes, so that an application sending 50,000 at once loses none of them
+    /// (the default was 256 KiB, which dropped 95% of such a burst). A lane that holds fewer bytes holds less memory;
+    /// a frame larger than the limit is accepted when its lane is empty.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
     public int UnreliableQueueLimit { get => _unreliableQueueLimit; init => _unreliableQueueLimit = AtLeastOne(value); }
+
+    /// <summary>
+    /// Bytes of unreliable frames that may wait for the receiving application, counting every frame as 64 bytes
+    /// more than its length; once they are reached, further unreliable frames are dropped and counted in
+    /// <see cref="UdpLinkStatus.UnreliableDroppedOnReceive"/> until the application takes some (the frames of one
+    /// packet may pass it). Default 8 MiB (<see cref="DefaultUnreliableReceiveQueueBytes"/>): room for a 50,000-frame
+    /// burst of 64-byte messages. Reliable frames are bounded by flow control instead (<see cref="ReceiveWindow"/>).
+    /// This replaces <see cref="LinkOptions.ReceiveQueueCapacity"/>, a count of frames, which the UDP link ignores.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1,024.</exception>
+    public long UnreliableReceiveQueueBytes
+    {
+        get => _unreliableReceiveQueueBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1024);
+            _unreliableReceiveQueueBytes = value;
+        }
+    }
 
     /// <summary>
     /// Flow control: how much reliable data the peer may send beyond what this side's application has received,

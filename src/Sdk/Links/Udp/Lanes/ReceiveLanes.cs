@@ -5,6 +5,12 @@ namespace PeerKit.Links.Udp;
 /// order for the ordered one), unreliable frames once (sequenced ones never older than the newest delivered), and
 /// fragments reassembled by byte offset. Complete frames go to the inbox. Owned by one link and used under its lock.
 /// </summary>
+/// <remarks>
+/// What the lanes hold besides the inbox (partial frames' buffers, frames held for reordering) is charged to the
+/// inbox's memory account (<see cref="LinkInbox.Account"/>), and the reliable part of it, in flow-control cost units,
+/// is <see cref="ReliableHeldCost"/>: the link counts it against its receive window with the frames waiting in the
+/// inbox (issue 13: partial reassembly counts against flow control).
+/// </remarks>
 internal sealed class ReceiveLanes
 {
     private readonly ReliableReceiveLane[] _reliable;
@@ -14,6 +20,8 @@ internal sealed class ReceiveLanes
     private readonly int _maxFrameSize;
     private readonly long _maxPartialBytes;
     private long _partialBytes;
+    private long _reliablePartialCost;
+    private long _charged;
 
     /// <param name="inbox">Where complete frames go.</param>
     /// <param name="buffers">Where whole frames are copied to.</param>
@@ -34,8 +42,24 @@ internal sealed class ReceiveLanes
     /// <summary>Unreliable frames dropped: a full receive queue, or fragments that never completed.</summary>
     public long Dropped => DroppedFull + _unreliable[0].IncompleteDropped + _unreliable[1].IncompleteDropped;
 
+    /// <summary>
+    /// The flow-control cost (<see cref="LinkInbox.FrameCost"/> + bytes) of the reliable data held here: the bytes of
+    /// partial reliable frames that arrived, and frames held for reordering. A peer within its credit never makes the
+    /// link's total (this and the inbox's counted frames) exceed its receive window plus one frame.
+    /// </summary>
+    public long ReliableHeldCost => _reliablePartialCost + _reliable[0].HeldCost + _reliable[1].HeldCost;
+
     /// <summary>Unreliable frames dropped because the receive queue was full.</summary>
     public long DroppedFull { get; private set; }
+
+    /// <summary>
+    /// Whether frame <paramref name="seq"/> of reliable class <paramref name="cls"/> is awaited: it is the next the
+    /// ordered lane delivers, and frames are held for reordering behind it, or it is partly here already. Refusing it
+    /// could leave what is held waiting forever (nothing else frees it), so the link takes it even when it defers the
+    /// others, once the application has taken every frame waiting; that passes the limits by at most one frame.
+    /// </summary>
+    public bool IsAwaited(int cls, ulong seq) =>
+        cls == 0 && seq == _reliable[0].Next && (_reliable[0].HeldCost > 0 || _reliable[0].Partial.ContainsKey(seq));
 
     /// <summary>An unreliable frame was dropped for a full receive queue.</summary>
     public void CountDropped() => DroppedFull++;
@@ -62,10 +86,11 @@ internal sealed class ReceiveLanes
                 // Fragments may have come first: the sender cut the frame anew when its path MTU changed.
                 if (lane.Partial.Remove(seq, out Reassembly? partial))
                 {
-                    Drop(partial);
+                    Drop(partial, reliable: true);
                 }
 
                 lane.Complete(seq, LinkFrame.Copy(data, _buffers), _inbox);
+                SyncCharge();
             }
 
             return null;
@@ -130,7 +155,7 @@ internal sealed class ReceiveLanes
                     }
 
                     partial.Remove(oldest, out Reassembly? evicted);
-                    Drop(evicted!);
+                    Drop(evicted!, reliable: false);
                     unreliable.IncompleteDropped++;
                 }
             }
@@ -148,19 +173,33 @@ internal sealed class ReceiveLanes
 
         // Chunk sizes may differ between fragments of one frame (the sender's path MTU changed): offsets are in bytes.
         long held = reassembly.HeldBytes;
+        long flowCost = FlowCost(reassembly);
         bool added = reassembly.Add(index * chunkSize, data);
         _partialBytes += reassembly.HeldBytes - held;
+        if (cls < 2)
+        {
+            _reliablePartialCost += FlowCost(reassembly) - flowCost;
+        }
+
         if (!added || !reassembly.IsComplete)
         {
-            return _partialBytes > _maxPartialBytes ? MakeRoom(cls, seq, partial) : null;
+            FrameError? overflow = _partialBytes > _maxPartialBytes ? MakeRoom(cls, seq, partial) : null;
+            SyncCharge();
+            return overflow;
         }
 
         partial.Remove(seq);
         _partialBytes -= reassembly.HeldBytes;
+        if (cls < 2)
+        {
+            _reliablePartialCost -= FlowCost(reassembly);
+        }
+
         LinkFrame frame = reassembly.TakeFrame();
         if (cls < 2)
         {
             _reliable[cls].Complete(seq, frame, _inbox);
+            SyncCharge();
             return null;
         }
 
@@ -180,12 +219,13 @@ internal sealed class ReceiveLanes
             {
                 if (key < seq && sequenced.Partial.Remove(key, out Reassembly? stale))
                 {
-                    Drop(stale);
+                    Drop(stale, reliable: false);
                     sequenced.IncompleteDropped++;
                 }
             }
         }
 
+        SyncCharge();
         _inbox.TryEnqueueTallied(frame);
         return null;
     }
@@ -196,10 +236,39 @@ internal sealed class ReceiveLanes
     /// <summary>Partial frames dropped because the link's partial frames held more than their byte limit.</summary>
     public long PartialOverflowDropped { get; private set; }
 
-    private void Drop(Reassembly reassembly)
+    private void Drop(Reassembly reassembly, bool reliable)
     {
         _partialBytes -= reassembly.HeldBytes;
+        if (reliable)
+        {
+            _reliablePartialCost -= FlowCost(reassembly);
+        }
+
         reassembly.Release();
+    }
+
+    /// <summary>What a partial reliable frame counts against flow control: the bytes that arrived, plus the frame's
+    /// <see cref="LinkInbox.FrameCost"/> once any did (the sender counted the whole frame when it started it).</summary>
+    private static long FlowCost(Reassembly reassembly) =>
+        reassembly.Received == 0 ? 0 : LinkInbox.FrameCost + Math.Min((long)reassembly.Received * UdpWire.FragmentGranule, reassembly.Total);
+
+    /// <summary>
+    /// Brings the memory account's charge to what the lanes hold now (partial frames' buffers and frames held for
+    /// reordering). The account may be attached after the lanes started holding bytes: the first sync charges them.
+    /// </summary>
+    private void SyncCharge()
+    {
+        if (_inbox.Account is not { } account)
+        {
+            return;
+        }
+
+        long target = _partialBytes + _reliable[0].HeldCost + _reliable[1].HeldCost;
+        if (target != _charged)
+        {
+            account.Charge(target - _charged);
+            _charged = target;
+        }
     }
 
     /// <summary>Over the byte limit: drops unreliable partial frames, oldest first, then fails a reliable fragment.</summary>
@@ -216,7 +285,7 @@ internal sealed class ReceiveLanes
                 }
 
                 lane.Partial.Remove(oldest, out Reassembly? evicted);
-                Drop(evicted!);
+                Drop(evicted!, reliable: false);
                 lane.IncompleteDropped++;
                 PartialOverflowDropped++;
             }
@@ -229,7 +298,7 @@ internal sealed class ReceiveLanes
 
         if (current.Remove(seq, out Reassembly? mine))
         {
-            Drop(mine);
+            Drop(mine, reliable: cls < 2);
         }
 
         return cls < 2
@@ -249,5 +318,14 @@ internal sealed class ReceiveLanes
         {
             lane.Release();
         }
+
+        _partialBytes = 0;
+        _reliablePartialCost = 0;
+        if (_inbox.Account is { } account && _charged != 0)
+        {
+            account.Release(_charged);
+        }
+
+        _charged = 0;
     }
 }

@@ -21,6 +21,9 @@ internal sealed class ReliableReceiveLane
 
     public readonly Dictionary<ulong, Reassembly> Partial = new();
 
+    /// <summary>The cost (<see cref="LinkInbox.FrameCost"/> + length each) of the frames held for reordering.</summary>
+    public long HeldCost { get; private set; }
+
     public bool InWindow(ulong seq) => seq < Next + (ulong)_window;
 
     public bool IsDone(ulong seq) => seq < Next || _present[(int)(seq % (ulong)_window)];
@@ -35,6 +38,7 @@ internal sealed class ReliableReceiveLane
             {
                 _slots[slot] = frame;
                 _present[slot] = true;
+                HeldCost += LinkInbox.FrameCost + frame.Length;
                 return;
             }
 
@@ -43,6 +47,7 @@ internal sealed class ReliableReceiveLane
             while (_present[slot = (int)(Next % (ulong)_window)])
             {
                 _present[slot] = false;
+                HeldCost -= LinkInbox.FrameCost + _slots[slot].Length;
                 inbox.TryEnqueue(_slots[slot], counted: true);
                 _slots[slot] = default;
                 Next++;
@@ -80,5 +85,7 @@ internal sealed class ReliableReceiveLane
                 }
             }
         }
+
+        HeldCost = 0;
     }
 }

@@ -1,0 +1,151 @@
+using System.Threading.Channels;
+using PeerKit.Links;
+using PeerKit.Memory;
+
+namespace PeerKit.Sessions;
+
+/// <summary>
+/// A session's queue of received messages (a protocol's inbox, or the pull reader's), bounded in bytes and in
+/// messages: a writer waits while the queue is full, which stops the peer's read loop, which stops reading the link,
+/// so the link pushes back on the peer (reliable data is never dropped here). Each message counts as its payload plus
+/// <see cref="LinkInbox.FrameCost"/> bytes; one message larger than the byte limit passes when the queue is empty.
+/// Messages waiting are charged to the peer's memory account, if any.
+/// </summary>
+internal sealed class MessageQueue
+{
+    private readonly Channel<ProtocolMessage> _items = Channel.CreateUnbounded<ProtocolMessage>(
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false });
+
+    private readonly Lock _gate = new();
+    private readonly int _capacity;
+    private readonly long _capacityBytes;
+    private readonly MemoryAccount? _account;
+    private int _count;
+    private long _bytes;
+    private TaskCompletionSource? _room;
+    private bool _completed;
+
+    /// <param name="capacity">Messages the queue holds at most.</param>
+    /// <param name="capacityBytes">Bytes (payload + 64 each) the queue holds at most; one larger message passes when it is empty.</param>
+    /// <param name="account">Charged for the messages waiting; null for none.</param>
+    public MessageQueue(int capacity, long capacityBytes, MemoryAccount? account = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1);
+        _capacity = capacity;
+        _capacityBytes = capacityBytes;
+        _account = account;
+    }
+
+    /// <summary>The messages waiting.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The bytes waiting (payload + 64 each).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Queues <paramref name="message"/> if there is room; the caller keeps it when this returns false.</summary>
+    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    public bool TryWrite(ProtocolMessage message)
+    {
+        long cost = Cost(message);
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                throw new ChannelClosedException();
+            }
+
+            if (_count > 0 && (_count >= _capacity || _bytes + cost > _capacityBytes))
+            {
+                return false;
+            }
+
+            if (!_items.Writer.TryWrite(message))
+            {
+                throw new ChannelClosedException();
+            }
+
+            _count++;
+            _bytes += cost;
+        }
+
+        _account?.Charge(cost);
+        return true;
+    }
+
+    /// <summary>Queues <paramref name="message"/>, waiting while the queue is full. The caller keeps it when this throws.</summary>
+    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask WriteAsync(ProtocolMessage message, CancellationToken cancellationToken)
+    {
+        return TryWrite(message) ? default : WaitAndWriteAsync(message, cancellationToken);
+    }
+
+    /// <summary>Waits until a message may be read (true) or the queue is completed and empty (false).</summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _items.Reader.WaitToReadAsync(cancellationToken);
+
+    /// <summary>Takes the next message, if any; it then no longer counts against the queue or the account.</summary>
+    public bool TryRead(out ProtocolMessage message)
+    {
+        if (!_items.Reader.TryRead(out message))
+        {
+            return false;
+        }
+
+        long cost = Cost(message);
+        TaskCompletionSource? room;
+        lock (_gate)
+        {
+            _count--;
+            _bytes -= cost;
+            room = _room;
+            _room = null;
+        }
+
+        _account?.Release(cost);
+        room?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Completes the queue: writers fail, readers take what is left and then see the end.</summary>
+    public void Complete()
+    {
+        TaskCompletionSource? room;
+        lock (_gate)
+        {
+            _completed = true;
+            _items.Writer.TryComplete();
+            room = _room;
+            _room = null;
+        }
+
+        room?.TrySetResult();
+    }
+
+    private static long Cost(ProtocolMessage message) => LinkInbox.FrameCost + message.Size;
+
+    private async ValueTask WaitAndWriteAsync(ProtocolMessage message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task room;
+            lock (_gate)
+            {
+                _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room = _room.Task;
+            }
+
+            // Room may have come between TryWrite and taking the wait; trying again first closes that gap.
+            if (TryWrite(message))
+            {
+                return;
+            }
+
+            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (TryWrite(message))
+            {
+                return;
+            }
+        }
+    }
+}
