@@ -11,8 +11,8 @@ namespace PeerKit.Benchmarks.Routers;
 /// packet is delivered, and until the link has moved to the direct path.
 /// </summary>
 /// <remarks>
-/// One invocation per iteration: before each, the two clients' session is closed and both sides wait (bounded)
-/// until neither holds it, so every measured send starts a new connect. Run with <c>--iterationCount 15</c> or
+/// One invocation per iteration: before each, the caller closes the session, both sides wait (bounded) until
+/// neither holds it, then 20 ms more, so every measured send starts a new connect. Run with <c>--iterationCount 15</c> or
 /// more: each iteration is one sample.
 /// </remarks>
 [MemoryDiagnoser]
@@ -27,6 +27,7 @@ public class RouterConnectBenchmarks
     private RouterClient? _bob;
     private TaskCompletionSource _delivered = NewSignal();
     private NodeId[] _bobOnly = null!;
+    private readonly Queue<string> _events = new();
     private int _connects;
 
     [GlobalSetup]
@@ -38,8 +39,10 @@ public class RouterConnectBenchmarks
             _router.StartAsync().GetAwaiter().GetResult();
             _alice = StartClient(_router.ListenAddresses[0]);
             _bob = StartClient(_router.ListenAddresses[0]);
+            _alice.Event += (_, e) => Note("alice", e);
             _bob.Event += (_, e) =>
             {
+                Note("bob", e);
                 if (e.Kind == RoutingEventKind.Data)
                 {
                     _delivered.TrySetResult();
@@ -61,7 +64,7 @@ public class RouterConnectBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        Console.WriteLine($"// connects measured: {_connects}; relay: {_router?.GetRelayStatistics()}");
+        Console.WriteLine($"// connects measured: {_connects}; relay: {string.Join(", ", _router?.GetRelayStatistics() ?? [])}");
         _alice?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _bob?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _router?.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -73,7 +76,6 @@ public class RouterConnectBenchmarks
     public void Disconnect()
     {
         _alice!.CloseAsync(_bob!.Id).GetAwaiter().GetResult();
-        _bob.CloseAsync(_alice.Id).GetAwaiter().GetResult();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (_alice.IsConnected(_bob.Id) || _bob.IsConnected(_alice.Id))
         {
@@ -85,6 +87,7 @@ public class RouterConnectBenchmarks
             Thread.Sleep(1);
         }
 
+        Thread.Sleep(20);
         _delivered = NewSignal();
     }
 
@@ -104,7 +107,7 @@ public class RouterConnectBenchmarks
 
         if (!_delivered.Task.Wait(Bound))
         {
-            throw new TimeoutException("The first packet did not arrive.");
+            throw new TimeoutException($"The first packet ({result}) did not arrive after {_connects} connects: alice connected {_alice.IsConnected(_bob.Id)}, bob connected {_bob.IsConnected(_alice.Id)}; events: {string.Join("; ", _events)}");
         }
 
         _connects++;
@@ -127,6 +130,18 @@ public class RouterConnectBenchmarks
         }
 
         _connects++;
+    }
+
+    private void Note(string who, RoutingEvent e)
+    {
+        lock (_events)
+        {
+            _events.Enqueue($"{who}: {e}");
+            if (_events.Count > 12)
+            {
+                _events.Dequeue();
+            }
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
