@@ -17,6 +17,16 @@ public static class Program
             return Probe.Run(args);
         }
 
+        if (args is ["--router-sessions", ..])
+        {
+            return Routers.RouterSessionMemory.Run(args);
+        }
+
+        if (args is ["--router-session-clients", ..])
+        {
+            return Routers.RouterSessionMemory.RunClients(args);
+        }
+
         Fixtures.Verify(Console.Out);
         ShapeFixtures.Verify(Console.Out);
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create(args));
