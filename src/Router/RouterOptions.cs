@@ -48,6 +48,15 @@ public sealed class RouterOptions
     /// <summary>Whether the router relays (binds a relay channel pair for every accepted connect whose caller is not <see cref="RoutingMode.P2POnly"/>, on its UDP endpoint). Default true.</summary>
     public bool EnableRelay { get; set; } = true;
 
+    /// <summary>Relay bindings one session may be part of at once (default 32); a connect that would need one more is refused with <see cref="RouterStatus.Busy"/>. A new connect between the same pair replaces the pair's binding.</summary>
+    public int MaxRelayBindingsPerSession { get; set; } = 32;
+
+    /// <summary>How long a new relay binding may go without relaying a byte before the router unbinds it (default 40 s: the answer timeout and a client's 30 s connect timeout).</summary>
+    public TimeSpan RelayUnusedTimeout { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>How long a relay binding may relay nothing new before the router unbinds it (default 60 s).</summary>
+    public TimeSpan RelayIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>What each relay binding may carry (bytes per second, burst, total) and how many bindings exist at once; null for the defaults of <see cref="Links.Udp.RelayLimits"/>.</summary>
     public Links.Udp.RelayLimits? RelayLimits { get; set; }
 
@@ -72,5 +81,8 @@ public sealed class RouterOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomMembers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsPerSession);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPresenceAnswer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRelayBindingsPerSession);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayUnusedTimeout, TimeSpan.Zero, nameof(RelayUnusedTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayIdleTimeout, TimeSpan.Zero, nameof(RelayIdleTimeout));
     }
 }

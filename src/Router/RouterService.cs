@@ -15,6 +15,7 @@ internal sealed class RouterService : IProtocol
     private readonly Dictionary<NodeId, RouterSession> _sessions = [];
     private readonly Dictionary<NodeId, SessionOutbox> _outboxes = [];
     private readonly Dictionary<uint, PendingConnect> _pending = [];
+    private readonly Dictionary<(NodeId Low, NodeId High), RouterRelayBinding> _bindings = [];
     private readonly RoomDirectory _rooms;
     private uint _nextRequestId;
     private long _throttled;
@@ -90,7 +91,7 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    /// <summary>Ends connect requests whose target did not answer by their deadline.</summary>
+    /// <summary>Ends connect requests whose target did not answer by their deadline, and unbinds relay bindings that carried nothing.</summary>
     public void Sweep(DateTimeOffset now)
     {
         lock (_gate)
@@ -99,6 +100,11 @@ internal sealed class RouterService : IProtocol
             {
                 EndPendingLocked(pending);
                 PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node did not answer."));
+            }
+
+            foreach (RouterRelayBinding binding in _bindings.Values.Where(b => b.IsStale(now, _options.RelayUnusedTimeout, _options.RelayIdleTimeout)).ToArray())
+            {
+                UnbindLocked(binding);
             }
         }
     }
@@ -283,6 +289,12 @@ internal sealed class RouterService : IProtocol
                 return;
             }
 
+            if (connect.Mode != RoutingMode.P2POnly && session.ObservedEndPoint is not null && Relay is not null && IsAtBindingCapLocked(session, target))
+            {
+                PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Busy, $"this session is part of {_options.MaxRelayBindingsPerSession} relay bindings already."));
+                return;
+            }
+
             uint id = ++_nextRequestId;
             _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout);
             session.PendingConnects++;
@@ -324,7 +336,11 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    /// <summary>Binds a relay channel pair for two clients by their observed UDP addresses; null when either is not on UDP or the relay is full.</summary>
+    /// <summary>
+    /// Binds a relay channel pair for two clients by their observed UDP addresses, replacing the pair's earlier binding;
+    /// null when either is not on UDP, either is part of <see cref="RouterOptions.MaxRelayBindingsPerSession"/> other
+    /// bindings, or the relay is full.
+    /// </summary>
     private Links.Udp.RelayBinding? BindLocked(RouterSession caller, RouterSession target)
     {
         if (caller.ObservedEndPoint is not { } a || target.ObservedEndPoint is not { } b || Relay?.Invoke(a.AddressFamily) is not { } relay)
@@ -332,17 +348,46 @@ internal sealed class RouterService : IProtocol
             return null;
         }
 
+        (NodeId, NodeId) pair = RouterRelayBinding.KeyOf(caller.Id, target.Id);
+        if (_bindings.TryGetValue(pair, out RouterRelayBinding? old))
+        {
+            UnbindLocked(old);
+        }
+
+        if (IsAtBindingCapLocked(caller, target.Id) || IsAtBindingCapLocked(target, caller.Id))
+        {
+            return null;
+        }
+
         try
         {
-            Links.Udp.RelayBinding binding = relay.Bind(a, b);
+            var binding = new RouterRelayBinding(pair, relay, relay.Bind(a, b), caller, target, _options.Time.GetUtcNow());
+            _bindings[pair] = binding;
             caller.Bindings.Add(binding);
             target.Bindings.Add(binding);
-            return binding;
+            return binding.Binding;
         }
         catch (Exception e) when (e is Links.Udp.RelayLimitException or ArgumentException)
         {
             return null;
         }
+    }
+
+    /// <summary>Whether a new binding between <paramref name="session"/> and <paramref name="other"/> would put the session over its cap (the pair's own binding is replaced, so it does not count).</summary>
+    private bool IsAtBindingCapLocked(RouterSession session, NodeId other) =>
+        session.Bindings.Count(b => b.First.Id != other && b.Second.Id != other) >= _options.MaxRelayBindingsPerSession;
+
+    /// <summary>Unbinds on the switch the binding was made on and forgets it on both sessions.</summary>
+    private void UnbindLocked(RouterRelayBinding binding)
+    {
+        binding.Switch.Unbind(binding.Binding);
+        if (_bindings.TryGetValue(binding.Pair, out RouterRelayBinding? current) && current == binding)
+        {
+            _bindings.Remove(binding.Pair);
+        }
+
+        binding.First.Bindings.Remove(binding);
+        binding.Second.Bindings.Remove(binding);
     }
 
     private void EnterRoom(RouterSession session, SessionOutbox outbox, uint requestId, string name, bool create)
@@ -395,9 +440,9 @@ internal sealed class RouterService : IProtocol
 
             _sessions.Remove(session.Id);
             _outboxes.Remove(session.Id);
-            foreach (Links.Udp.RelayBinding binding in session.Bindings)
+            foreach (RouterRelayBinding binding in session.Bindings.ToArray())
             {
-                Relay?.Invoke(session.ObservedEndPoint!.AddressFamily)?.Unbind(binding);
+                UnbindLocked(binding);
             }
 
             foreach (PendingConnect pending in _pending.Values.Where(p => p.Caller == session.Id || p.Target == session.Id).ToArray())

@@ -36,7 +36,7 @@ internal sealed class RouterSession
     public IPEndPoint? ObservedEndPoint { get; }
 
     /// <summary>The relay bindings this client is part of; unbound when its session ends.</summary>
-    public List<Links.Udp.RelayBinding> Bindings { get; } = [];
+    public List<RouterRelayBinding> Bindings { get; } = [];
 
     /// <summary>The client's own addresses, checked when it opened.</summary>
     public string[] LocalAddresses { get; set; } = [];
