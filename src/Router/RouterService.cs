@@ -296,7 +296,7 @@ internal sealed class RouterService : IProtocol
             }
 
             uint id = ++_nextRequestId;
-            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout);
+            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout, session, to);
             session.PendingConnects++;
             PostLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room));
         }
@@ -307,7 +307,7 @@ internal sealed class RouterService : IProtocol
         lock (_gate)
         {
             // Only the node asked may answer: the answerer is the session, never a field of the message.
-            if (!_pending.TryGetValue(answer.RequestId, out PendingConnect? pending) || pending.Target != session.Id)
+            if (!_pending.TryGetValue(answer.RequestId, out PendingConnect? pending) || pending.TargetSession != session)
             {
                 Interlocked.Increment(ref _malformed);
                 PostLocked(session.Id, new P.Result(answer.RequestId, RouterStatus.Malformed, "no connect request with that id waits for this node's answer."));
@@ -315,7 +315,7 @@ internal sealed class RouterService : IProtocol
             }
 
             EndPendingLocked(pending);
-            if (!_sessions.TryGetValue(pending.Caller, out RouterSession? caller))
+            if (!_sessions.TryGetValue(pending.Caller, out RouterSession? caller) || caller != pending.CallerSession)
             {
                 return;
             }
@@ -429,29 +429,38 @@ internal sealed class RouterService : IProtocol
         }
     }
 
+    /// <summary>
+    /// Ends a session: its relay bindings and its pending connects (as caller or target) always go; its slot, outbox
+    /// and rooms only when no newer session of the same node took them (a fast reconnect).
+    /// </summary>
     private void Remove(RouterSession session)
     {
         lock (_gate)
         {
-            if (!_sessions.TryGetValue(session.Id, out RouterSession? current) || current != session)
+            bool owner = _sessions.TryGetValue(session.Id, out RouterSession? current) && current == session;
+            if (owner)
             {
-                return;
+                _sessions.Remove(session.Id);
+                _outboxes.Remove(session.Id);
             }
 
-            _sessions.Remove(session.Id);
-            _outboxes.Remove(session.Id);
             foreach (RouterRelayBinding binding in session.Bindings.ToArray())
             {
                 UnbindLocked(binding);
             }
 
-            foreach (PendingConnect pending in _pending.Values.Where(p => p.Caller == session.Id || p.Target == session.Id).ToArray())
+            foreach (PendingConnect pending in _pending.Values.Where(p => p.CallerSession == session || p.TargetSession == session).ToArray())
             {
                 EndPendingLocked(pending);
-                if (pending.Target == session.Id)
+                if (pending.TargetSession == session && _sessions.TryGetValue(pending.Caller, out RouterSession? caller) && caller == pending.CallerSession)
                 {
                     PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node is not online."));
                 }
+            }
+
+            if (!owner)
+            {
+                return;
             }
 
             foreach (string room in _rooms.LeaveAll(session.Id))
@@ -463,10 +472,9 @@ internal sealed class RouterService : IProtocol
 
     private void EndPendingLocked(PendingConnect pending)
     {
-        _pending.Remove(pending.Id);
-        if (_sessions.TryGetValue(pending.Caller, out RouterSession? caller) && caller.PendingConnects > 0)
+        if (_pending.Remove(pending.Id) && pending.CallerSession.PendingConnects > 0)
         {
-            caller.PendingConnects--;
+            pending.CallerSession.PendingConnects--;
         }
     }
 
