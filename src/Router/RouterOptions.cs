@@ -18,6 +18,9 @@ public sealed class RouterOptions
     /// <summary>Sessions at once (default 10,000).</summary>
     public int MaxSessions { get; set; } = 10_000;
 
+    /// <summary>How long a client has to open its session (with a valid token, when asked for one) before the router drops it (default 10 s), so sessions that never open cannot hold <see cref="MaxSessions"/> slots.</summary>
+    public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Control messages a session may send per second on average (default 50).</summary>
     public double SignalingRate { get; set; } = 50;
 
@@ -82,6 +85,7 @@ public sealed class RouterOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsPerSession);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPresenceAnswer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRelayBindingsPerSession);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OpenTimeout, TimeSpan.Zero, nameof(OpenTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayUnusedTimeout, TimeSpan.Zero, nameof(RelayUnusedTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayIdleTimeout, TimeSpan.Zero, nameof(RelayIdleTimeout));
     }

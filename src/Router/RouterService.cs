@@ -66,7 +66,8 @@ internal sealed class RouterService : IProtocol
         DateTimeOffset now = _options.Time.GetUtcNow();
         var session = new RouterSession(peer,
             new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now),
-            new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now));
+            new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now),
+            now);
         var outbox = new SessionOutbox();
         lock (_gate)
         {
@@ -91,11 +92,13 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    /// <summary>Ends connect requests whose target did not answer by their deadline, and unbinds relay bindings that carried nothing.</summary>
+    /// <summary>Ends connect requests whose target did not answer by their deadline, unbinds relay bindings that carried nothing, and drops sessions that did not open in time.</summary>
     public void Sweep(DateTimeOffset now)
     {
+        RouterSession[] unopened;
         lock (_gate)
         {
+            unopened = [.. _sessions.Values.Where(s => !s.IsOpen && now - s.Started >= _options.OpenTimeout)];
             foreach (PendingConnect pending in _pending.Values.Where(p => p.Deadline <= now).ToArray())
             {
                 EndPendingLocked(pending);
@@ -106,6 +109,12 @@ internal sealed class RouterService : IProtocol
             {
                 UnbindLocked(binding);
             }
+        }
+
+        // Outside the lock: a disconnect runs the session's end (Remove), which takes it.
+        foreach (RouterSession session in unopened)
+        {
+            _ = session.Peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask();
         }
     }
 
@@ -226,7 +235,12 @@ internal sealed class RouterService : IProtocol
             {
                 Interlocked.Increment(ref _refusedSessions);
                 string detail = status == RouterStatus.Expired ? "the access token has expired." : "a valid access token is required.";
-                Post(session, outbox, new P.Opened(status, detail, string.Empty));
+                // The refusal goes out, then the session ends: a refused session must not hold a MaxSessions slot.
+                if (!outbox.TryPostThenDisconnect(new P.Opened(status, detail, string.Empty), DisconnectReason.UselessPeer))
+                {
+                    _ = session.Peer.DisconnectAsync(DisconnectReason.UselessPeer).AsTask();
+                }
+
                 return;
             }
         }
