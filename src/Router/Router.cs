@@ -40,6 +40,9 @@ public sealed class Router : IAsyncDisposable
         node.Protocols = [_service];
         node.MaxPeers = options.MaxSessions;
         node.DialRatio = 0;
+        // A client session carries control messages only: a small frame limit keeps one client from making the router hold megabytes.
+        node.Udp ??= new Links.Udp.UdpLinkOptions { MaxFrameSize = options.MaxFrameSize };
+        node.Tcp ??= new Links.Tcp.TcpLinkOptions { MaxFrameSize = options.MaxFrameSize };
         if (options.EnableRelay && node.Transports.TryGetValue(NodeAddress.Udp, out Func<Transports.PeerTransportContext, Transports.IPeerTransport>? makeUdp))
         {
             // Keep the node's UDP transport, to start the relay switch on the endpoint its clients reach.

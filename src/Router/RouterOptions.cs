@@ -42,6 +42,12 @@ public sealed class RouterOptions
     /// <summary>Rooms one session may be in (default 16).</summary>
     public int MaxRoomsPerSession { get; set; } = 16;
 
+    /// <summary>Room names a room listing answers with at most, the first in ordinal order (default 256).</summary>
+    public int MaxRoomsListed { get; set; } = 256;
+
+    /// <summary>The largest frame the router's node sends or accepts on a client session (default 64 KiB; every control message fits), applied when <see cref="Node"/> sets no UDP or TCP link options of its own. Relayed packets do not pass through sessions and are not bounded by it.</summary>
+    public int MaxFrameSize { get; set; } = 64 * 1024;
+
     /// <summary>Node ids a presence answer lists at most (default 1,000).</summary>
     public int MaxPresenceAnswer { get; set; } = 1000;
 
@@ -85,6 +91,9 @@ public sealed class RouterOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsPerSession);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPresenceAnswer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRelayBindingsPerSession);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsListed);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameSize, 16 * 1024);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxFrameSize, Links.LinkOptions.MaxAllowedFrameSize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OpenTimeout, TimeSpan.Zero, nameof(OpenTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayUnusedTimeout, TimeSpan.Zero, nameof(RelayUnusedTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayIdleTimeout, TimeSpan.Zero, nameof(RelayIdleTimeout));

@@ -181,7 +181,7 @@ internal sealed class RouterService : IProtocol
                     string[] names;
                     lock (_gate)
                     {
-                        names = _rooms.Names();
+                        names = _rooms.Names(_options.MaxRoomsListed);
                     }
 
                     Post(session, outbox, new P.Rooms(list.RequestId, names));

@@ -13,6 +13,10 @@ public sealed partial class RawRouterClient
     [Message(Code = 0)]
     public sealed partial record Open(RouterAccessToken? Token, string[] LocalAddresses);
 
+    /// <summary>A presence query without the router's bound on the number of ids, to send too many.</summary>
+    [Message(Code = 1)]
+    public sealed partial record Who(uint RequestId, byte[][] NodeIds);
+
     [Message(Code = 2)]
     public sealed partial record Connect(uint RequestId, byte[] Target, string Room, RoutingMode Mode);
 
