@@ -15,7 +15,7 @@ internal sealed class RouterService : IProtocol
     private readonly Dictionary<NodeId, RouterSession> _sessions = [];
     private readonly Dictionary<NodeId, SessionOutbox> _outboxes = [];
     private readonly Dictionary<uint, PendingConnect> _pending = [];
-    private readonly Dictionary<(NodeId Low, NodeId High), RouterRelayBinding> _bindings = [];
+    private readonly Dictionary<(NodeId Low, NodeId High), List<RouterRelayBinding>> _bindings = [];
     private readonly RoomDirectory _rooms;
     private uint _nextRequestId;
     private long _throttled;
@@ -105,7 +105,7 @@ internal sealed class RouterService : IProtocol
                 PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node did not answer."));
             }
 
-            foreach (RouterRelayBinding binding in _bindings.Values.Where(b => b.IsStale(now, _options.RelayUnusedTimeout, _options.RelayIdleTimeout)).ToArray())
+            foreach (RouterRelayBinding binding in _bindings.Values.SelectMany(b => b).Where(b => b.IsStale(now, _options.RelayUnusedTimeout, _options.RelayIdleTimeout)).ToArray())
             {
                 UnbindLocked(binding);
             }
@@ -362,10 +362,15 @@ internal sealed class RouterService : IProtocol
             return null;
         }
 
+        // A pair keeps its newest two bindings: crossed connect requests (each end asks at once) each keep theirs, and
+        // repeated connects between the same two nodes do not pile up. At a session's cap, the pair's binding is replaced.
         (NodeId, NodeId) pair = RouterRelayBinding.KeyOf(caller.Id, target.Id);
-        if (_bindings.TryGetValue(pair, out RouterRelayBinding? old))
+        List<RouterRelayBinding> existing = _bindings.TryGetValue(pair, out List<RouterRelayBinding>? held) ? held : [];
+
+        while (existing.Count >= 2
+            || (existing.Count > 0 && (caller.Bindings.Count >= _options.MaxRelayBindingsPerSession || target.Bindings.Count >= _options.MaxRelayBindingsPerSession)))
         {
-            UnbindLocked(old);
+            UnbindLocked(existing[0]);
         }
 
         if (IsAtBindingCapLocked(caller, target.Id) || IsAtBindingCapLocked(target, caller.Id))
@@ -376,7 +381,8 @@ internal sealed class RouterService : IProtocol
         try
         {
             var binding = new RouterRelayBinding(pair, relay, relay.Bind(a, b), caller, target, _options.Time.GetUtcNow());
-            _bindings[pair] = binding;
+            existing.Add(binding);
+            _bindings[pair] = existing; // again: unbinding the pair's last binding above removed its entry
             caller.Bindings.Add(binding);
             target.Bindings.Add(binding);
             return binding.Binding;
@@ -395,7 +401,7 @@ internal sealed class RouterService : IProtocol
     private void UnbindLocked(RouterRelayBinding binding)
     {
         binding.Switch.Unbind(binding.Binding);
-        if (_bindings.TryGetValue(binding.Pair, out RouterRelayBinding? current) && current == binding)
+        if (_bindings.TryGetValue(binding.Pair, out List<RouterRelayBinding>? pair) && pair.Remove(binding) && pair.Count == 0)
         {
             _bindings.Remove(binding.Pair);
         }
