@@ -73,6 +73,9 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Sessions refused for a missing, wrong or expired token.</summary>
     public long RefusedSessionCount => _service.RefusedSessionCount;
 
+    /// <summary>Notices (an incoming connect request, a room membership change) dropped because the client they were for was not reading its control messages; that client stays connected.</summary>
+    public long DroppedNoticeCount => _service.DroppedNoticeCount;
+
     /// <summary>Malformed control messages refused (bad ids, names, addresses, answers to no request, router-only codes).</summary>
     public long MalformedCount => _service.MalformedCount;
 

@@ -21,6 +21,7 @@ internal sealed class RouterService : IProtocol
     private long _throttled;
     private long _refusedSessions;
     private long _malformed;
+    private long _droppedNotices;
 
     public RouterService(RouterOptions options)
     {
@@ -49,6 +50,8 @@ internal sealed class RouterService : IProtocol
     public long RefusedSessionCount => Interlocked.Read(ref _refusedSessions);
 
     public long MalformedCount => Interlocked.Read(ref _malformed);
+
+    public long DroppedNoticeCount => Interlocked.Read(ref _droppedNotices);
 
     public int RoomCount
     {
@@ -312,7 +315,12 @@ internal sealed class RouterService : IProtocol
             uint id = ++_nextRequestId;
             _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout, session, to);
             session.PendingConnects++;
-            PostLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room));
+            if (!PostNoticeLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room)))
+            {
+                // The target is not reading: the caller hears at once what it would hear at the deadline.
+                EndPendingLocked(_pending[id]);
+                PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Unavailable, "the node did not answer."));
+            }
         }
     }
 
@@ -505,7 +513,7 @@ internal sealed class RouterService : IProtocol
         {
             if (member != who)
             {
-                PostLocked(member, new P.RoomChanged(room, id, joined));
+                PostNoticeLocked(member, new P.RoomChanged(room, id, joined));
             }
         }
     }
@@ -528,12 +536,28 @@ internal sealed class RouterService : IProtocol
         }
     }
 
+    /// <summary>
+    /// Posts a notice another session's request caused (<see cref="P.Incoming"/>, <see cref="P.RoomChanged"/>): when
+    /// the outbox is full it is dropped and counted, so one session's churn cannot get another disconnected.
+    /// </summary>
+    private bool PostNoticeLocked<T>(NodeId to, T message) where T : IMessage<T>
+    {
+        if (_outboxes.TryGetValue(to, out SessionOutbox? outbox) && !outbox.TryPost(message))
+        {
+            Interlocked.Increment(ref _droppedNotices);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Posts an answer to the session's own request; a full outbox means the client stopped reading its answers, and it is dropped.</summary>
     private static void Post<T>(RouterSession session, SessionOutbox outbox, T message) where T : IMessage<T>
     {
         if (!outbox.TryPost(message))
         {
-            // The client stopped reading its control messages: drop it rather than hold them.
-            _ = session.Peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask();
+            // Never disconnect under _gate (the session's end takes it): from the thread pool.
+            ThreadPool.UnsafeQueueUserWorkItem(static peer => _ = peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask(), session.Peer, preferLocal: false);
         }
     }
 
