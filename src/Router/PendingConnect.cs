@@ -7,4 +7,7 @@ namespace PeerKit.Routing;
 /// <param name="Target">The node asked.</param>
 /// <param name="Mode">The caller's routing mode (no relay binding for <see cref="RoutingMode.P2POnly"/>).</param>
 /// <param name="Deadline">When the caller hears <see cref="RouterStatus.Unavailable"/> if the target has not answered.</param>
-internal sealed record PendingConnect(uint Id, NodeId Caller, uint CallerRequestId, NodeId Target, RoutingMode Mode, DateTimeOffset Deadline);
+/// <param name="CallerSession">The caller's session that asked (a reconnect makes a new one, which this request is not part of).</param>
+/// <param name="TargetSession">The target's session that was asked.</param>
+internal sealed record PendingConnect(uint Id, NodeId Caller, uint CallerRequestId, NodeId Target, RoutingMode Mode, DateTimeOffset Deadline,
+    RouterSession CallerSession, RouterSession TargetSession);

@@ -124,7 +124,7 @@ internal sealed class RoomDirectory
     public NodeId[] Members(string name) => _rooms.TryGetValue(name, out List<NodeId>? members) ? [.. members] : [];
 
     /// <summary>The names of every room, in ordinal order.</summary>
-    public string[] Names() => [.. _rooms.Keys.Order(StringComparer.Ordinal)];
+    public string[] Names(int max) => [.. _rooms.Keys.Order(StringComparer.Ordinal).Take(max)];
 
     /// <summary>Whether <paramref name="member"/> is in room <paramref name="name"/>.</summary>
     public bool IsMember(string name, NodeId member) => _rooms.TryGetValue(name, out List<NodeId>? members) && members.Contains(member);

@@ -40,6 +40,9 @@ public sealed class Router : IAsyncDisposable
         node.Protocols = [_service];
         node.MaxPeers = options.MaxSessions;
         node.DialRatio = 0;
+        // A client session carries control messages only: a small frame limit keeps one client from making the router hold megabytes.
+        node.Udp ??= new Links.Udp.UdpLinkOptions { MaxFrameSize = options.MaxFrameSize };
+        node.Tcp ??= new Links.Tcp.TcpLinkOptions { MaxFrameSize = options.MaxFrameSize };
         if (options.EnableRelay && node.Transports.TryGetValue(NodeAddress.Udp, out Func<Transports.PeerTransportContext, Transports.IPeerTransport>? makeUdp))
         {
             // Keep the node's UDP transport, to start the relay switch on the endpoint its clients reach.
@@ -69,6 +72,9 @@ public sealed class Router : IAsyncDisposable
 
     /// <summary>Sessions refused for a missing, wrong or expired token.</summary>
     public long RefusedSessionCount => _service.RefusedSessionCount;
+
+    /// <summary>Notices (an incoming connect request, a room membership change) dropped because the client they were for was not reading its control messages; that client stays connected.</summary>
+    public long DroppedNoticeCount => _service.DroppedNoticeCount;
 
     /// <summary>Malformed control messages refused (bad ids, names, addresses, answers to no request, router-only codes).</summary>
     public long MalformedCount => _service.MalformedCount;

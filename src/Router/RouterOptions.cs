@@ -18,6 +18,9 @@ public sealed class RouterOptions
     /// <summary>Sessions at once (default 10,000).</summary>
     public int MaxSessions { get; set; } = 10_000;
 
+    /// <summary>How long a client has to open its session (with a valid token, when asked for one) before the router drops it (default 10 s), so sessions that never open cannot hold <see cref="MaxSessions"/> slots.</summary>
+    public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Control messages a session may send per second on average (default 50).</summary>
     public double SignalingRate { get; set; } = 50;
 
@@ -39,6 +42,12 @@ public sealed class RouterOptions
     /// <summary>Rooms one session may be in (default 16).</summary>
     public int MaxRoomsPerSession { get; set; } = 16;
 
+    /// <summary>Room names a room listing answers with at most, the first in ordinal order (default 256).</summary>
+    public int MaxRoomsListed { get; set; } = 256;
+
+    /// <summary>The largest frame the router's node sends or accepts on a client session (default 64 KiB; every control message fits), applied when <see cref="Node"/> sets no UDP or TCP link options of its own. Relayed packets do not pass through sessions and are not bounded by it.</summary>
+    public int MaxFrameSize { get; set; } = 64 * 1024;
+
     /// <summary>Node ids a presence answer lists at most (default 1,000).</summary>
     public int MaxPresenceAnswer { get; set; } = 1000;
 
@@ -47,6 +56,15 @@ public sealed class RouterOptions
 
     /// <summary>Whether the router relays (binds a relay channel pair for every accepted connect whose caller is not <see cref="RoutingMode.P2POnly"/>, on its UDP endpoint). Default true.</summary>
     public bool EnableRelay { get; set; } = true;
+
+    /// <summary>Relay bindings one session may be part of at once (default 32); a connect that would need one more is refused with <see cref="RouterStatus.Busy"/>. A new connect between the same pair replaces the pair's binding.</summary>
+    public int MaxRelayBindingsPerSession { get; set; } = 32;
+
+    /// <summary>How long a new relay binding may go without relaying a byte before the router unbinds it (default 40 s: the answer timeout and a client's 30 s connect timeout).</summary>
+    public TimeSpan RelayUnusedTimeout { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>How long a relay binding may relay nothing new before the router unbinds it (default 60 s).</summary>
+    public TimeSpan RelayIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>What each relay binding may carry (bytes per second, burst, total) and how many bindings exist at once; null for the defaults of <see cref="Links.Udp.RelayLimits"/>.</summary>
     public Links.Udp.RelayLimits? RelayLimits { get; set; }
@@ -72,5 +90,12 @@ public sealed class RouterOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomMembers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsPerSession);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPresenceAnswer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRelayBindingsPerSession);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRoomsListed);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameSize, 16 * 1024);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxFrameSize, Links.LinkOptions.MaxAllowedFrameSize);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OpenTimeout, TimeSpan.Zero, nameof(OpenTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayUnusedTimeout, TimeSpan.Zero, nameof(RelayUnusedTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayIdleTimeout, TimeSpan.Zero, nameof(RelayIdleTimeout));
     }
 }

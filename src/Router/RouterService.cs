@@ -15,11 +15,13 @@ internal sealed class RouterService : IProtocol
     private readonly Dictionary<NodeId, RouterSession> _sessions = [];
     private readonly Dictionary<NodeId, SessionOutbox> _outboxes = [];
     private readonly Dictionary<uint, PendingConnect> _pending = [];
+    private readonly Dictionary<(NodeId Low, NodeId High), List<RouterRelayBinding>> _bindings = [];
     private readonly RoomDirectory _rooms;
     private uint _nextRequestId;
     private long _throttled;
     private long _refusedSessions;
     private long _malformed;
+    private long _droppedNotices;
 
     public RouterService(RouterOptions options)
     {
@@ -49,6 +51,8 @@ internal sealed class RouterService : IProtocol
 
     public long MalformedCount => Interlocked.Read(ref _malformed);
 
+    public long DroppedNoticeCount => Interlocked.Read(ref _droppedNotices);
+
     public int RoomCount
     {
         get
@@ -65,7 +69,8 @@ internal sealed class RouterService : IProtocol
         DateTimeOffset now = _options.Time.GetUtcNow();
         var session = new RouterSession(peer,
             new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now),
-            new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now));
+            new SignalingRateLimit(_options.SignalingRate, _options.SignalingBurst, now),
+            now);
         var outbox = new SessionOutbox();
         lock (_gate)
         {
@@ -90,16 +95,29 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    /// <summary>Ends connect requests whose target did not answer by their deadline.</summary>
+    /// <summary>Ends connect requests whose target did not answer by their deadline, unbinds relay bindings that carried nothing, and drops sessions that did not open in time.</summary>
     public void Sweep(DateTimeOffset now)
     {
+        RouterSession[] unopened;
         lock (_gate)
         {
+            unopened = [.. _sessions.Values.Where(s => !s.IsOpen && now - s.Started >= _options.OpenTimeout)];
             foreach (PendingConnect pending in _pending.Values.Where(p => p.Deadline <= now).ToArray())
             {
                 EndPendingLocked(pending);
                 PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node did not answer."));
             }
+
+            foreach (RouterRelayBinding binding in _bindings.Values.SelectMany(b => b).Where(b => b.IsStale(now, _options.RelayUnusedTimeout, _options.RelayIdleTimeout)).ToArray())
+            {
+                UnbindLocked(binding);
+            }
+        }
+
+        // Outside the lock: a disconnect runs the session's end (Remove), which takes it.
+        foreach (RouterSession session in unopened)
+        {
+            _ = session.Peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask();
         }
     }
 
@@ -166,7 +184,7 @@ internal sealed class RouterService : IProtocol
                     string[] names;
                     lock (_gate)
                     {
-                        names = _rooms.Names();
+                        names = _rooms.Names(_options.MaxRoomsListed);
                     }
 
                     Post(session, outbox, new P.Rooms(list.RequestId, names));
@@ -220,7 +238,12 @@ internal sealed class RouterService : IProtocol
             {
                 Interlocked.Increment(ref _refusedSessions);
                 string detail = status == RouterStatus.Expired ? "the access token has expired." : "a valid access token is required.";
-                Post(session, outbox, new P.Opened(status, detail, string.Empty));
+                // The refusal goes out, then the session ends: a refused session must not hold a MaxSessions slot.
+                if (!outbox.TryPostThenDisconnect(new P.Opened(status, detail, string.Empty), DisconnectReason.UselessPeer))
+                {
+                    _ = session.Peer.DisconnectAsync(DisconnectReason.UselessPeer).AsTask();
+                }
+
                 return;
             }
         }
@@ -283,10 +306,21 @@ internal sealed class RouterService : IProtocol
                 return;
             }
 
+            if (connect.Mode != RoutingMode.P2POnly && session.ObservedEndPoint is not null && Relay is not null && IsAtBindingCapLocked(session, target))
+            {
+                PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Busy, $"this session is part of {_options.MaxRelayBindingsPerSession} relay bindings already."));
+                return;
+            }
+
             uint id = ++_nextRequestId;
-            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout);
+            _pending[id] = new PendingConnect(id, session.Id, connect.RequestId, target, connect.Mode, _options.Time.GetUtcNow() + _options.AnswerTimeout, session, to);
             session.PendingConnects++;
-            PostLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room));
+            if (!PostNoticeLocked(target, new P.Incoming(id, session.Id.ToArray(), connect.Room)))
+            {
+                // The target is not reading: the caller hears at once what it would hear at the deadline.
+                EndPendingLocked(_pending[id]);
+                PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Unavailable, "the node did not answer."));
+            }
         }
     }
 
@@ -295,7 +329,7 @@ internal sealed class RouterService : IProtocol
         lock (_gate)
         {
             // Only the node asked may answer: the answerer is the session, never a field of the message.
-            if (!_pending.TryGetValue(answer.RequestId, out PendingConnect? pending) || pending.Target != session.Id)
+            if (!_pending.TryGetValue(answer.RequestId, out PendingConnect? pending) || pending.TargetSession != session)
             {
                 Interlocked.Increment(ref _malformed);
                 PostLocked(session.Id, new P.Result(answer.RequestId, RouterStatus.Malformed, "no connect request with that id waits for this node's answer."));
@@ -303,7 +337,7 @@ internal sealed class RouterService : IProtocol
             }
 
             EndPendingLocked(pending);
-            if (!_sessions.TryGetValue(pending.Caller, out RouterSession? caller))
+            if (!_sessions.TryGetValue(pending.Caller, out RouterSession? caller) || caller != pending.CallerSession)
             {
                 return;
             }
@@ -324,7 +358,11 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    /// <summary>Binds a relay channel pair for two clients by their observed UDP addresses; null when either is not on UDP or the relay is full.</summary>
+    /// <summary>
+    /// Binds a relay channel pair for two clients by their observed UDP addresses, replacing the pair's earlier binding;
+    /// null when either is not on UDP, either is part of <see cref="RouterOptions.MaxRelayBindingsPerSession"/> other
+    /// bindings, or the relay is full.
+    /// </summary>
     private Links.Udp.RelayBinding? BindLocked(RouterSession caller, RouterSession target)
     {
         if (caller.ObservedEndPoint is not { } a || target.ObservedEndPoint is not { } b || Relay?.Invoke(a.AddressFamily) is not { } relay)
@@ -332,17 +370,52 @@ internal sealed class RouterService : IProtocol
             return null;
         }
 
+        // A pair keeps its newest two bindings: crossed connect requests (each end asks at once) each keep theirs, and
+        // repeated connects between the same two nodes do not pile up. At a session's cap, the pair's binding is replaced.
+        (NodeId, NodeId) pair = RouterRelayBinding.KeyOf(caller.Id, target.Id);
+        List<RouterRelayBinding> existing = _bindings.TryGetValue(pair, out List<RouterRelayBinding>? held) ? held : [];
+
+        while (existing.Count >= 2
+            || (existing.Count > 0 && (caller.Bindings.Count >= _options.MaxRelayBindingsPerSession || target.Bindings.Count >= _options.MaxRelayBindingsPerSession)))
+        {
+            UnbindLocked(existing[0]);
+        }
+
+        if (IsAtBindingCapLocked(caller, target.Id) || IsAtBindingCapLocked(target, caller.Id))
+        {
+            return null;
+        }
+
         try
         {
-            Links.Udp.RelayBinding binding = relay.Bind(a, b);
+            var binding = new RouterRelayBinding(pair, relay, relay.Bind(a, b), caller, target, _options.Time.GetUtcNow());
+            existing.Add(binding);
+            _bindings[pair] = existing; // again: unbinding the pair's last binding above removed its entry
             caller.Bindings.Add(binding);
             target.Bindings.Add(binding);
-            return binding;
+            return binding.Binding;
         }
         catch (Exception e) when (e is Links.Udp.RelayLimitException or ArgumentException)
         {
             return null;
         }
+    }
+
+    /// <summary>Whether a new binding between <paramref name="session"/> and <paramref name="other"/> would put the session over its cap (the pair's own binding is replaced, so it does not count).</summary>
+    private bool IsAtBindingCapLocked(RouterSession session, NodeId other) =>
+        session.Bindings.Count(b => b.First.Id != other && b.Second.Id != other) >= _options.MaxRelayBindingsPerSession;
+
+    /// <summary>Unbinds on the switch the binding was made on and forgets it on both sessions.</summary>
+    private void UnbindLocked(RouterRelayBinding binding)
+    {
+        binding.Switch.Unbind(binding.Binding);
+        if (_bindings.TryGetValue(binding.Pair, out List<RouterRelayBinding>? pair) && pair.Remove(binding) && pair.Count == 0)
+        {
+            _bindings.Remove(binding.Pair);
+        }
+
+        binding.First.Bindings.Remove(binding);
+        binding.Second.Bindings.Remove(binding);
     }
 
     private void EnterRoom(RouterSession session, SessionOutbox outbox, uint requestId, string name, bool create)
@@ -384,29 +457,38 @@ internal sealed class RouterService : IProtocol
         }
     }
 
+    /// <summary>
+    /// Ends a session: its relay bindings and its pending connects (as caller or target) always go; its slot, outbox
+    /// and rooms only when no newer session of the same node took them (a fast reconnect).
+    /// </summary>
     private void Remove(RouterSession session)
     {
         lock (_gate)
         {
-            if (!_sessions.TryGetValue(session.Id, out RouterSession? current) || current != session)
+            bool owner = _sessions.TryGetValue(session.Id, out RouterSession? current) && current == session;
+            if (owner)
             {
-                return;
+                _sessions.Remove(session.Id);
+                _outboxes.Remove(session.Id);
             }
 
-            _sessions.Remove(session.Id);
-            _outboxes.Remove(session.Id);
-            foreach (Links.Udp.RelayBinding binding in session.Bindings)
+            foreach (RouterRelayBinding binding in session.Bindings.ToArray())
             {
-                Relay?.Invoke(session.ObservedEndPoint!.AddressFamily)?.Unbind(binding);
+                UnbindLocked(binding);
             }
 
-            foreach (PendingConnect pending in _pending.Values.Where(p => p.Caller == session.Id || p.Target == session.Id).ToArray())
+            foreach (PendingConnect pending in _pending.Values.Where(p => p.CallerSession == session || p.TargetSession == session).ToArray())
             {
                 EndPendingLocked(pending);
-                if (pending.Target == session.Id)
+                if (pending.TargetSession == session && _sessions.TryGetValue(pending.Caller, out RouterSession? caller) && caller == pending.CallerSession)
                 {
                     PostLocked(pending.Caller, new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node is not online."));
                 }
+            }
+
+            if (!owner)
+            {
+                return;
             }
 
             foreach (string room in _rooms.LeaveAll(session.Id))
@@ -418,10 +500,9 @@ internal sealed class RouterService : IProtocol
 
     private void EndPendingLocked(PendingConnect pending)
     {
-        _pending.Remove(pending.Id);
-        if (_sessions.TryGetValue(pending.Caller, out RouterSession? caller) && caller.PendingConnects > 0)
+        if (_pending.Remove(pending.Id) && pending.CallerSession.PendingConnects > 0)
         {
-            caller.PendingConnects--;
+            pending.CallerSession.PendingConnects--;
         }
     }
 
@@ -432,7 +513,7 @@ internal sealed class RouterService : IProtocol
         {
             if (member != who)
             {
-                PostLocked(member, new P.RoomChanged(room, id, joined));
+                PostNoticeLocked(member, new P.RoomChanged(room, id, joined));
             }
         }
     }
@@ -455,12 +536,28 @@ internal sealed class RouterService : IProtocol
         }
     }
 
+    /// <summary>
+    /// Posts a notice another session's request caused (<see cref="P.Incoming"/>, <see cref="P.RoomChanged"/>): when
+    /// the outbox is full it is dropped and counted, so one session's churn cannot get another disconnected.
+    /// </summary>
+    private bool PostNoticeLocked<T>(NodeId to, T message) where T : IMessage<T>
+    {
+        if (_outboxes.TryGetValue(to, out SessionOutbox? outbox) && !outbox.TryPost(message))
+        {
+            Interlocked.Increment(ref _droppedNotices);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Posts an answer to the session's own request; a full outbox means the client stopped reading its answers, and it is dropped.</summary>
     private static void Post<T>(RouterSession session, SessionOutbox outbox, T message) where T : IMessage<T>
     {
         if (!outbox.TryPost(message))
         {
-            // The client stopped reading its control messages: drop it rather than hold them.
-            _ = session.Peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask();
+            // Never disconnect under _gate (the session's end takes it): from the thread pool.
+            ThreadPool.UnsafeQueueUserWorkItem(static peer => _ = peer.DisconnectAsync(DisconnectReason.ReadTimeout).AsTask(), session.Peer, preferLocal: false);
         }
     }
 

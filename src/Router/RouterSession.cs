@@ -5,9 +5,10 @@ namespace PeerKit.Routing;
 /// <summary>One client's session with the router: its peer, whether it opened, its candidates, its rate limit.</summary>
 internal sealed class RouterSession
 {
-    public RouterSession(Peer peer, SignalingRateLimit rate, SignalingRateLimit notices)
+    public RouterSession(Peer peer, SignalingRateLimit rate, SignalingRateLimit notices, DateTimeOffset started)
     {
         Peer = peer;
+        Started = started;
         Rate = rate;
         Notices = notices;
         if (peer.Link is Links.Udp.UdpLink && peer.RemoteAddress is IPEndPoint observed)
@@ -18,6 +19,9 @@ internal sealed class RouterSession
     }
 
     public Peer Peer { get; }
+
+    /// <summary>When the session began (it has <see cref="RouterOptions.OpenTimeout"/> from then to open).</summary>
+    public DateTimeOffset Started { get; }
 
     public NodeId Id => Peer.Id;
 
@@ -36,7 +40,7 @@ internal sealed class RouterSession
     public IPEndPoint? ObservedEndPoint { get; }
 
     /// <summary>The relay bindings this client is part of; unbound when its session ends.</summary>
-    public List<Links.Udp.RelayBinding> Bindings { get; } = [];
+    public List<RouterRelayBinding> Bindings { get; } = [];
 
     /// <summary>The client's own addresses, checked when it opened.</summary>
     public string[] LocalAddresses { get; set; } = [];

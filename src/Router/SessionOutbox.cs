@@ -18,6 +18,20 @@ internal sealed class SessionOutbox
     public bool TryPost<T>(T message) where T : IMessage<T> =>
         _queue.Writer.TryWrite((peer, ct) => peer.SendAsync(message, ct));
 
+    /// <summary>Queues a last message: once it is sent (or its send failed), the client is disconnected with <paramref name="reason"/>; <c>false</c> when the outbox is full.</summary>
+    public bool TryPostThenDisconnect<T>(T message, DisconnectReason reason) where T : IMessage<T> =>
+        _queue.Writer.TryWrite(async (peer, ct) =>
+        {
+            try
+            {
+                await peer.SendAsync(message, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                await peer.DisconnectAsync(reason).ConfigureAwait(false);
+            }
+        });
+
     /// <summary>Sends until the session ends; a send that waits longer than <paramref name="sendTimeout"/> drops the client.</summary>
     public async Task RunAsync(Peer peer, TimeSpan sendTimeout, CancellationToken cancellationToken)
     {

@@ -72,7 +72,7 @@ public class PartsTests
         Assert.Equal(["x"], rooms.LeaveAll(a));
         Assert.Equal([b], rooms.Members("x"));
         Assert.Equal(RouterStatus.Ok, rooms.Leave("x", b));
-        Assert.Equal(["y"], rooms.Names());
+        Assert.Equal(["y"], rooms.Names(100));
         Assert.Equal(RouterStatus.NotInRoom, rooms.Leave("y", a));
     }
 }

@@ -171,10 +171,10 @@ public class SessionTests
             Assert.True(routerPeer.IsConnected);
 
             // Bytes that do not decode (invalid UTF-8 in a room name): a breach of protocol, that session ends.
-            await using var hostile = new PeerNode(new PeerNodeOptions { Protocols = { new HostileRouterProtocol() } });
+            await using var hostile = new PeerNode(new PeerNodeOptions { Protocols = { new RawRouterClient() } });
             await hostile.StartAsync();
             Peer hostileSession = await hostile.ConnectAsync(router.ListenAddresses[0]);
-            await hostileSession.SendAsync(new HostileRouterProtocol.BadJoinRoom(1, [0xFF, 0xFE, 0x80]));
+            await hostileSession.SendAsync(new RawRouterClient.BadJoinRoom(1, [0xFF, 0xFE, 0x80]));
             PeerDisconnect end = await hostileSession.Completion.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(DisconnectReason.BreachOfProtocol, end.Reason);
 

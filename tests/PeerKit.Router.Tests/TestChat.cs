@@ -22,11 +22,3 @@ public sealed partial class TestChat
     [Handler]
     private void OnTick(Peer peer, Tick tick) => Ticks.Enqueue((peer.Id, tick.N));
 }
-
-/// <summary>A protocol with the router's name whose JoinRoom carries bytes where the router expects text: invalid UTF-8 makes it malformed.</summary>
-[Protocol("peerkit-router", Version = 1)]
-public sealed partial class HostileRouterProtocol
-{
-    [Message(Code = 5)]
-    public sealed partial record BadJoinRoom(uint RequestId, byte[] Name);
-}

@@ -26,13 +26,13 @@ public sealed partial class RouterProtocol
     /// <param name="Token">An access token (<see cref="RouterAccessToken"/>), when the router asks for one.</param>
     /// <param name="LocalAddresses">The client's own addresses (<c>udp://host:port</c>), its host candidates.</param>
     [Message(Code = 0)]
-    public sealed partial record Open(RouterAccessToken? Token, string[] LocalAddresses);
+    public sealed partial record Open(RouterAccessToken? Token, [MaxLength(MaxLocalAddresses)] string[] LocalAddresses);
 
     /// <summary>Asks which of the named nodes are online (presence); none named asks for every node, up to a limit.</summary>
     /// <param name="RequestId">Echoed in the <see cref="Online"/> answer.</param>
     /// <param name="NodeIds">The 32-byte node ids to check.</param>
     [Message(Code = 1)]
-    public sealed partial record Who(uint RequestId, byte[][] NodeIds);
+    public sealed partial record Who(uint RequestId, [MaxLength(MaxPresenceQuery)] byte[][] NodeIds);
 
     /// <summary>Asks the router to join this client with another node (the Oculus connect request).</summary>
     /// <param name="RequestId">Echoed in the <see cref="Candidates"/> or <see cref="Result"/> answer.</param>
