@@ -63,8 +63,13 @@ public sealed class RouterOptions
     /// <summary>How long a new relay binding may go without relaying a byte before the router unbinds it (default 40 s: the answer timeout and a client's 30 s connect timeout).</summary>
     public TimeSpan RelayUnusedTimeout { get; set; } = TimeSpan.FromSeconds(40);
 
-    /// <summary>How long a relay binding may relay nothing new before the router unbinds it (default 60 s).</summary>
-    public TimeSpan RelayIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a relay binding that has relayed may then relay nothing new before the router unbinds it; default
+    /// <see cref="Timeout.InfiniteTimeSpan"/> (never): a link that moved to the direct path keeps its binding, so it can
+    /// fall back to the relay whenever the direct path dies. Bindings stay bounded without it: one pair keeps at most two,
+    /// a session is part of at most <see cref="MaxRelayBindingsPerSession"/>, and a session's end unbinds its bindings.
+    /// </summary>
+    public TimeSpan RelayIdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>What each relay binding may carry (bytes per second, burst, total) and how many bindings exist at once; null for the defaults of <see cref="Links.Udp.RelayLimits"/>.</summary>
     public Links.Udp.RelayLimits? RelayLimits { get; set; }
@@ -96,6 +101,9 @@ public sealed class RouterOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxFrameSize, Links.LinkOptions.MaxAllowedFrameSize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OpenTimeout, TimeSpan.Zero, nameof(OpenTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayUnusedTimeout, TimeSpan.Zero, nameof(RelayUnusedTimeout));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayIdleTimeout, TimeSpan.Zero, nameof(RelayIdleTimeout));
+        if (RelayIdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelayIdleTimeout, TimeSpan.Zero, nameof(RelayIdleTimeout));
+        }
     }
 }

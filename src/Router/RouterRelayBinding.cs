@@ -47,7 +47,7 @@ internal sealed class RouterRelayBinding
             LastActive = now;
         }
 
-        return bytes == 0 ? now - Created >= unused : now - LastActive >= idle;
+        return bytes == 0 ? now - Created >= unused : idle != Timeout.InfiniteTimeSpan && now - LastActive >= idle;
     }
 
     /// <summary>The pair key of two node ids: the smaller (bytewise) first.</summary>
