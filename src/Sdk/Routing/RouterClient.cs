@@ -36,11 +36,10 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly Dictionary<NodeId, Task<Peer>> _connecting = [];
     private readonly Dictionary<NodeId, RoutingMode> _modes = [];
     private readonly HashSet<NodeId> _expected = [];
-    private readonly HashSet<NodeId> _ready = [];
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
-    private readonly PendingSends _pending;
+    private readonly ImplicitSends<Peer> _sends;
     private readonly RouterReconnectBackoff _backoff;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<NodeId, string[]> _probeOnArrival = new();
@@ -51,8 +50,6 @@ public sealed class RouterClient : IAsyncDisposable
     private RouterState _state;
     private Task _reconnecting = Task.CompletedTask;
     private int _nextRequestId;
-    private long _droppedUnreliable;
-    private long _droppedReliableBytes;
 
     /// <summary>Makes the client and its node from <paramref name="nodeOptions"/> (to which it adds its protocols).</summary>
     /// <exception cref="ArgumentException"><see cref="RouterClientOptions.Router"/> is missing or not a udp/tcp address; or a node option is invalid.</exception>
@@ -65,7 +62,7 @@ public sealed class RouterClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttachTimeout, TimeSpan.Zero, nameof(options.AttachTimeout));
         _options = options;
         _routerId = _routerAddress.Id;
-        _pending = new PendingSends(options.MaxPendingBytesPerPeer, options.MaxPendingBytes);
+        _sends = new ImplicitSends<Peer>(id => Node!.TryGetPeer(id, out Peer? p) ? p : null, options.MaxPendingBytesPerPeer, options.MaxPendingBytes, _stop.Token);
         _backoff = new RouterReconnectBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay);
         _userAcceptPolicy = nodeOptions.AcceptPolicy;
         nodeOptions.Protocols.Add(new ControlChannel(this));
@@ -101,10 +98,10 @@ public sealed class RouterClient : IAsyncDisposable
     public RoutingMode RoutingMode { get; set; }
 
     /// <summary>Unreliable messages dropped because no connection was up (the Oculus rule).</summary>
-    public long DroppedUnreliableCount => Interlocked.Read(ref _droppedUnreliable);
+    public long DroppedUnreliableCount => _sends.DroppedUnreliableCount;
 
     /// <summary>Bytes of reliable messages dropped because the connection they waited for failed (each failure is also a <see cref="RoutingEventKind.ConnectionFailed"/> event).</summary>
-    public long DroppedReliableBytes => Interlocked.Read(ref _droppedReliableBytes);
+    public long DroppedReliableBytes => _sends.DroppedReliableBytes;
 
     /// <summary>Raised for CLASP's events (Connected, Data, Disconnected, ConnectionFailed) and the Oculus state changes. Handlers run on the node's event thread or a protocol task: keep them short.</summary>
     public event EventHandler<RoutingEvent>? Event;
@@ -558,43 +555,16 @@ public sealed class RouterClient : IAsyncDisposable
 
     private async ValueTask<SendResult> SendCoreAsync(NodeId peer, Func<Peer, CancellationToken, ValueTask> send, Reliability reliability, int bytes, CancellationToken cancellationToken, string room = "")
     {
-        Peer? session = null;
-        bool queued = false, direct = false;
-        lock (_gate)
+        bool reliable = reliability is not (Reliability.Unreliable or Reliability.UnreliableSequenced);
+        (Peer? session, bool queued) = await _sends.SendAsync(peer, send, reliable, bytes, cancellationToken).ConfigureAwait(false);
+        if (session is not null)
         {
-            if (Node.TryGetPeer(peer, out session) && (_ready.Contains(peer) || !_pending.Any(peer)))
-            {
-                // Nothing waits for this peer, so sending at once keeps the order.
-                _ready.Add(peer);
-                direct = true;
-            }
-            else if (reliability is Reliability.Unreliable or Reliability.UnreliableSequenced)
-            {
-                Interlocked.Increment(ref _droppedUnreliable);
-            }
-            else if (_pending.TryEnqueue(peer, send, bytes))
-            {
-                queued = true;
-            }
-            else
-            {
-                throw new PendingSendsFullException(peer, _pending.BytesFor(peer), _pending.TotalBytes);
-            }
-        }
-
-        if (direct && session is not null)
-        {
-            await send(session, cancellationToken).ConfigureAwait(false);
             return PathOf(session);
         }
 
         if (!Node.TryGetPeer(peer, out _))
         {
             _ = ConnectAsync(peer, room, CancellationToken.None).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-        else
-        {
-            _ = FlushAsync(peer);
         }
 
         return queued ? SendResult.Queued : SendResult.Dropped;
@@ -603,42 +573,9 @@ public sealed class RouterClient : IAsyncDisposable
     private static SendResult PathOf(Peer peer) =>
         peer.Link is Links.Udp.UdpLink { ActivePath: Links.Udp.LinkPath.Relay } ? SendResult.Relay : SendResult.P2P;
 
-    /// <summary>Sends what waited for <paramref name="peer"/>, in order, then lets sends go straight to its session.</summary>
-    private async Task FlushAsync(NodeId peer)
-    {
-        await Task.Yield();
-        while (Node.TryGetPeer(peer, out Peer? session))
-        {
-            Func<Peer, CancellationToken, ValueTask> send;
-            lock (_gate)
-            {
-                if (!_pending.TryDequeue(peer, out send))
-                {
-                    _ready.Add(peer);
-                    return;
-                }
-            }
-
-            try
-            {
-                await send(session, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is PeerDisconnectedException or OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
     private void Fail(NodeId peer, RoutedConnectException error)
     {
-        long dropped;
-        lock (_gate)
-        {
-            dropped = _pending.Drop(peer);
-        }
-
-        Interlocked.Add(ref _droppedReliableBytes, dropped);
+        long dropped = _sends.Drop(peer);
         string detail = dropped > 0 ? $"{error.Message} ({dropped} bytes of reliable messages that waited were dropped.)" : error.Message;
         Raise(new RoutingEvent(RoutingEventKind.ConnectionFailed, peer) { Failure = error.Failure, Detail = detail });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer)
@@ -893,7 +830,7 @@ public sealed class RouterClient : IAsyncDisposable
             Probe(peer, candidates);
         }
 
-        _ = FlushAsync(peer.Id);
+        _sends.SessionUp(peer.Id);
         Raise(new RoutingEvent(RoutingEventKind.Connected, peer.Id) { Path = PathOf(peer) });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer.Id) { State = ConnectionState.Connected });
     }
@@ -919,11 +856,6 @@ public sealed class RouterClient : IAsyncDisposable
             }
 
             return;
-        }
-
-        lock (_gate)
-        {
-            _ready.Remove(peer.Id);
         }
 
         Raise(new RoutingEvent(RoutingEventKind.Disconnected, peer.Id) { Detail = e.Reason?.ToString() });
