@@ -303,8 +303,9 @@ public sealed class RouterClient : IAsyncDisposable
         {
             await _reconnecting.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // Disposing: a reconnect that failed or was cancelled has nothing left to report.
         }
 
         await Node.DisposeAsync().ConfigureAwait(false);
@@ -694,6 +695,26 @@ public sealed class RouterClient : IAsyncDisposable
         SetState(RouterState.Attached);
     }
 
+    /// <summary>Joins <paramref name="room"/> again after a reconnect, creating it when the router no longer has it.</summary>
+    private async Task RejoinAsync(string room, CancellationToken stop)
+    {
+        try
+        {
+            await JoinRoomAsync(room, stop).ConfigureAwait(false);
+        }
+        catch (RouterRequestException e) when (e.Status == RouterStatus.NoSuchRoom)
+        {
+            try
+            {
+                await CreateRoomAsync(room, stop).ConfigureAwait(false);
+            }
+            catch (RouterRequestException again) when (again.Status == RouterStatus.RoomExists)
+            {
+                await JoinRoomAsync(room, stop).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task ReconnectAsync()
     {
         CancellationToken stop = _stop.Token;
@@ -704,8 +725,9 @@ public sealed class RouterClient : IAsyncDisposable
             {
                 await AttachAsync(stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RouterUnavailableException or RouterRequestException)
+            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
+                // Unavailable, refused, or a session that failed on the way: back off and try again.
                 continue;
             }
 
@@ -719,25 +741,11 @@ public sealed class RouterClient : IAsyncDisposable
             {
                 try
                 {
-                    await JoinRoomAsync(room, stop).ConfigureAwait(false);
+                    await RejoinAsync(room, stop).ConfigureAwait(false);
                 }
-                catch (RouterRequestException e) when (e.Status == RouterStatus.NoSuchRoom)
+                catch (Exception e) when (e is RouterRequestException or RouterUnavailableException && !stop.IsCancellationRequested)
                 {
-                    try
-                    {
-                        await CreateRoomAsync(room, stop).ConfigureAwait(false);
-                    }
-                    catch (RouterRequestException again) when (again.Status == RouterStatus.RoomExists)
-                    {
-                        await JoinRoomAsync(room, stop).ConfigureAwait(false);
-                    }
-                }
-                catch (RouterRequestException)
-                {
-                    lock (_gate)
-                    {
-                        _rooms.Remove(room);
-                    }
+                    // Keep the room: the next reconnect tries it again.
                 }
             }
 
