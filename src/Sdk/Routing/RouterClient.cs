@@ -35,7 +35,8 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<object>> _requests = new();
     private readonly Dictionary<NodeId, Task<Peer>> _connecting = [];
     private readonly Dictionary<NodeId, RoutingMode> _modes = [];
-    private readonly HashSet<NodeId> _expected = [];
+    private readonly Dictionary<NodeId, ExpectedConnect> _expected = [];
+    private readonly Timer _expiry;
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
@@ -75,6 +76,7 @@ public sealed class RouterClient : IAsyncDisposable
         }
 
         Node = new PeerNode(nodeOptions);
+        _expiry = new Timer(static c => ((RouterClient)c!).ExpireExpected(), this, options.ConnectTimeout, options.ConnectTimeout);
         Node.PeerAdded += OnPeerAdded;
         Node.PeerDropped += OnPeerDropped;
     }
@@ -299,6 +301,7 @@ public sealed class RouterClient : IAsyncDisposable
     {
         SetState(RouterState.Closed);
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _expiry.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _reconnecting.ConfigureAwait(false);
@@ -471,11 +474,71 @@ public sealed class RouterClient : IAsyncDisposable
             .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
+    /// <summary>Keeps the relay channel opened for <paramref name="caller"/>'s accepted request, to close it if the caller never comes.</summary>
+    private void RecordRelayChannel(NodeId caller, Links.Udp.UdpEndpoint endpoint, uint channel)
+    {
+        (Links.Udp.UdpEndpoint? Endpoint, uint Channel) replaced = (null, 0);
+        lock (_gate)
+        {
+            if (!_expected.TryGetValue(caller, out ExpectedConnect? expected))
+            {
+                expected = _expected[caller] = new ExpectedConnect(Environment.TickCount64 + (long)_options.ConnectTimeout.TotalMilliseconds);
+            }
+
+            if (expected.RelayChannel != 0 && (expected.RelayChannel != channel || expected.RelayEndpoint != endpoint))
+            {
+                replaced = (expected.RelayEndpoint, expected.RelayChannel);
+            }
+
+            expected.RelayChannel = channel;
+            expected.RelayEndpoint = endpoint;
+        }
+
+        replaced.Endpoint?.CloseRelayChannel(replaced.Channel);
+    }
+
+    /// <summary>Forgets accepted connect requests whose caller never came before the deadline, and closes their relay channels.</summary>
+    private void ExpireExpected()
+    {
+        long now = Environment.TickCount64;
+        List<(NodeId Peer, ExpectedConnect Expected)>? expired = null;
+        lock (_gate)
+        {
+            foreach ((NodeId peer, ExpectedConnect expected) in _expected)
+            {
+                if (expected.Deadline <= now)
+                {
+                    (expired ??= []).Add((peer, expected));
+                }
+            }
+
+            foreach ((NodeId peer, _) in expired ?? [])
+            {
+                _expected.Remove(peer);
+            }
+        }
+
+        foreach ((NodeId peer, ExpectedConnect expected) in expired ?? [])
+        {
+            _probeOnArrival.TryRemove(peer, out _);
+            if (expected.RelayChannel != 0 && !Node.TryGetPeer(peer, out _))
+            {
+                try
+                {
+                    expected.RelayEndpoint?.CloseRelayChannel(expected.RelayChannel);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+        }
+    }
+
     private bool IsExpected(NodeId peer)
     {
         lock (_gate)
         {
-            return _expected.Contains(peer);
+            return _expected.TryGetValue(peer, out ExpectedConnect? expected) && expected.Deadline > Environment.TickCount64;
         }
     }
 
@@ -807,8 +870,15 @@ public sealed class RouterClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (request.PeerId == _routerId || _expected.Contains(request.PeerId) || _connecting.ContainsKey(request.PeerId))
+            if (request.PeerId == _routerId || _connecting.ContainsKey(request.PeerId))
             {
+                return true;
+            }
+
+            // An accepted connect request lets one session in, before its deadline; later ones ask the policy again.
+            if (_expected.TryGetValue(request.PeerId, out ExpectedConnect? expected) && !expected.Accepted && expected.Deadline > Environment.TickCount64)
+            {
+                expected.Accepted = true;
                 return true;
             }
         }
@@ -937,7 +1007,9 @@ public sealed class RouterClient : IAsyncDisposable
 
                     try
                     {
-                        _udp.GetEndpoint(relayRouter.AddressFamily).OpenRelayChannel(relayRouter, candidates.RelayChannel);
+                        Links.Udp.UdpEndpoint endpoint = _udp.GetEndpoint(relayRouter.AddressFamily);
+                        endpoint.OpenRelayChannel(relayRouter, candidates.RelayChannel);
+                        RecordRelayChannel(caller, endpoint, candidates.RelayChannel);
                     }
                     catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
                     {
@@ -1039,9 +1111,12 @@ public sealed class RouterClient : IAsyncDisposable
 
         if (accept)
         {
+            ExpireExpected();
             lock (_gate)
             {
-                _expected.Add(caller);
+                ExpectedConnect expected = _expected.TryGetValue(caller, out ExpectedConnect? earlier) ? earlier : _expected[caller] = new ExpectedConnect(0);
+                expected.Deadline = Environment.TickCount64 + (long)_options.ConnectTimeout.TotalMilliseconds;
+                expected.Accepted = false;
             }
         }
 
