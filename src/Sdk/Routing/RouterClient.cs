@@ -28,6 +28,9 @@ namespace PeerKit.Routing;
 /// </example>
 public sealed class RouterClient : IAsyncDisposable
 {
+    /// <summary>Connect requests the accept policy decides at once; more are refused.</summary>
+    private const int MaxAnswering = 16;
+
     private readonly RouterClientOptions _options;
     private readonly NodeAddress _routerAddress;
     private readonly Func<ConnectRequest, CancellationToken, ValueTask<bool>>? _userAcceptPolicy;
@@ -37,6 +40,7 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly Dictionary<NodeId, RoutingMode> _modes = [];
     private readonly Dictionary<NodeId, ExpectedConnect> _expected = [];
     private readonly Timer _expiry;
+    private readonly SemaphoreSlim _answering = new(MaxAnswering);
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
@@ -61,6 +65,7 @@ public sealed class RouterClient : IAsyncDisposable
         _routerAddress = options.Router ?? throw new ArgumentException("RouterClientOptions.Router is required.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ConnectTimeout, TimeSpan.Zero, nameof(options.ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttachTimeout, TimeSpan.Zero, nameof(options.AttachTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AnswerTimeout, TimeSpan.Zero, nameof(options.AnswerTimeout));
         _options = options;
         _routerId = _routerAddress.Id;
         _sends = new ImplicitSends<Peer>(id => Node!.TryGetPeer(id, out Peer? p) ? p : null, options.MaxPendingBytesPerPeer, options.MaxPendingBytes, _stop.Token);
@@ -987,7 +992,23 @@ public sealed class RouterClient : IAsyncDisposable
                 Answer(online.RequestId, online);
                 return;
             case 11:
-                await OnIncomingAsync(from, message.Decode<P.Incoming>()).ConfigureAwait(false);
+                // The accept policy is the user's code: it runs off the read loop, bounded and timed.
+                P.Incoming incoming = message.Decode<P.Incoming>();
+                bool slot = _answering.Wait(0);
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await OnIncomingAsync(from, incoming, slot).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (slot)
+                        {
+                            _answering.Release();
+                        }
+                    }
+                });
                 return;
             case 12:
                 P.Candidates candidates = message.Decode<P.Candidates>();
@@ -1076,7 +1097,7 @@ public sealed class RouterClient : IAsyncDisposable
 
     private bool Answer(uint requestId, object answer) => _requests.TryGetValue(requestId, out TaskCompletionSource<object>? request) && request.TrySetResult(answer);
 
-    private async ValueTask OnIncomingAsync(Peer router, P.Incoming incoming)
+    private async Task OnIncomingAsync(Peer router, P.Incoming incoming, bool slot)
     {
         if (incoming.From.Length != NodeId.Size)
         {
@@ -1097,11 +1118,17 @@ public sealed class RouterClient : IAsyncDisposable
         {
             accept = false;
         }
+        else if (!accept && !slot)
+        {
+            // Too many requests are being decided: refuse this one rather than queue without bound.
+            accept = false;
+        }
         else if (!accept)
         {
             try
             {
-                accept = _options.AcceptPolicy is null || await _options.AcceptPolicy(caller, incoming.Room).ConfigureAwait(false);
+                accept = _options.AcceptPolicy is null
+                    || await _options.AcceptPolicy(caller, incoming.Room).AsTask().WaitAsync(_options.AnswerTimeout, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception)
             {
