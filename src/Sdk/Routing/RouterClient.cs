@@ -880,8 +880,10 @@ public sealed class RouterClient : IAsyncDisposable
                 return true;
             }
 
-            // An accepted connect request lets one session in, before its deadline; later ones ask the policy again.
-            if (_expected.TryGetValue(request.PeerId, out ExpectedConnect? expected) && !expected.Accepted && expected.Deadline > Environment.TickCount64)
+            // An accepted connect request lets the caller's session in until it arrives (PeerAdded consumes the entry) or
+            // its deadline passes; later sessions ask the policy again. Several links may race for that one session (the
+            // caller dials every candidate), so the entry is not consumed by the first of them.
+            if (_expected.TryGetValue(request.PeerId, out ExpectedConnect? expected) && expected.Deadline > Environment.TickCount64)
             {
                 expected.Accepted = true;
                 return true;
