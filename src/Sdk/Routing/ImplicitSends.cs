@@ -140,8 +140,14 @@ internal sealed class ImplicitSends<TSession>
             }
             catch (Exception e) when (e is PeerDisconnectedException or OperationCanceledException)
             {
-                // The session ended while the message was sent: it is lost, and counted; the rest waits for the next session.
+                // The session ended while the message was sent: it is lost, and counted. When another session is up
+                // already (a duplicate link won), the rest goes on it; otherwise it waits for the next SessionUp.
                 Interlocked.Add(ref _droppedReliableBytes, bytes);
+                if (!ReferenceEquals(_sessionOf(peer), session))
+                {
+                    continue;
+                }
+
                 lock (_gate)
                 {
                     _flushing.Remove(peer);

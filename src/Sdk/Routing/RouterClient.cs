@@ -943,6 +943,8 @@ public sealed class RouterClient : IAsyncDisposable
             return;
         }
 
+        // A duplicate session may have ended under a flusher: what still waits goes on the session that is up, if any.
+        _sends.SessionUp(peer.Id);
         Raise(new RoutingEvent(RoutingEventKind.Disconnected, peer.Id) { Detail = e.Reason?.ToString() });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer.Id) { State = e.State == ConnectionState.Timeout ? ConnectionState.Timeout : ConnectionState.Closed });
     }
