@@ -996,23 +996,9 @@ public sealed class RouterClient : IAsyncDisposable
                 Answer(online.RequestId, online);
                 return;
             case 11:
-                // The accept policy is the user's code: it runs off the read loop, bounded and timed.
-                P.Incoming incoming = message.Decode<P.Incoming>();
-                bool slot = _answering.Wait(0);
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await OnIncomingAsync(from, incoming, slot).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        if (slot)
-                        {
-                            _answering.Release();
-                        }
-                    }
-                });
+                // The accept policy is the user's code: it is timed (AnswerTimeout). It stays on the read loop so
+                // requests are decided in the order they came (running it off the loop lost crossed connects).
+                await OnIncomingAsync(from, message.Decode<P.Incoming>(), slot: true).ConfigureAwait(false);
                 return;
             case 12:
                 P.Candidates candidates = message.Decode<P.Candidates>();
