@@ -6,7 +6,7 @@ namespace PeerKit.Router.Tests;
 public sealed class AcceptPolicyTests
 {
     [Fact]
-    public async Task A_policy_that_never_decides_is_timed_out_and_does_not_hold_up_other_requests()
+    public async Task A_policy_that_never_decides_is_timed_out_refuses_and_the_next_request_is_decided()
     {
         await using var router = await StartRouterAsync();
         var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
@@ -35,7 +35,7 @@ public sealed class AcceptPolicyTests
             Task<Peer> aliceConnect = alice.ConnectAsync(bob.Id);
             await asked.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-            // Bob's policy is stuck on alice's request; carol's is decided meanwhile.
+            // Bob's policy is stuck on alice's request until AnswerTimeout (1 s); carol's is decided after it.
             Peer toBob = await carol.ConnectAsync(bob.Id).WaitAsync(TimeSpan.FromSeconds(8));
             Assert.Equal(bob.Id, toBob.Id);
 

@@ -28,8 +28,6 @@ namespace PeerKit.Routing;
 /// </example>
 public sealed class RouterClient : IAsyncDisposable
 {
-    /// <summary>Connect requests the accept policy decides at once; more are refused.</summary>
-    private const int MaxAnswering = 16;
 
     private readonly RouterClientOptions _options;
     private readonly NodeAddress _routerAddress;
@@ -40,7 +38,6 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly Dictionary<NodeId, RoutingMode> _modes = [];
     private readonly Dictionary<NodeId, ExpectedConnect> _expected = [];
     private readonly Timer _expiry;
-    private readonly SemaphoreSlim _answering = new(MaxAnswering);
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
@@ -998,7 +995,7 @@ public sealed class RouterClient : IAsyncDisposable
             case 11:
                 // The accept policy is the user's code: it is timed (AnswerTimeout). It stays on the read loop so
                 // requests are decided in the order they came (running it off the loop lost crossed connects).
-                await OnIncomingAsync(from, message.Decode<P.Incoming>(), slot: true).ConfigureAwait(false);
+                await OnIncomingAsync(from, message.Decode<P.Incoming>()).ConfigureAwait(false);
                 return;
             case 12:
                 P.Candidates candidates = message.Decode<P.Candidates>();
@@ -1087,7 +1084,7 @@ public sealed class RouterClient : IAsyncDisposable
 
     private bool Answer(uint requestId, object answer) => _requests.TryGetValue(requestId, out TaskCompletionSource<object>? request) && request.TrySetResult(answer);
 
-    private async Task OnIncomingAsync(Peer router, P.Incoming incoming, bool slot)
+    private async Task OnIncomingAsync(Peer router, P.Incoming incoming)
     {
         if (incoming.From.Length != NodeId.Size)
         {
@@ -1106,11 +1103,6 @@ public sealed class RouterClient : IAsyncDisposable
 
         if (crossed)
         {
-            accept = false;
-        }
-        else if (!accept && !slot)
-        {
-            // Too many requests are being decided: refuse this one rather than queue without bound.
             accept = false;
         }
         else if (!accept)

@@ -42,7 +42,7 @@ public sealed class RouterClientOptions
 
     /// <summary>
     /// How long <see cref="AcceptPolicy"/> may take to decide (default 5 s; keep it below the router's answer timeout).
-    /// A policy that takes longer, or throws, refuses. At most 16 requests are decided at once; more are refused.
+    /// A policy that takes longer, or throws, refuses. Requests are decided one at a time, in order.
     /// </summary>
     public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
