@@ -28,6 +28,7 @@ namespace PeerKit.Routing;
 /// </example>
 public sealed class RouterClient : IAsyncDisposable
 {
+
     private readonly RouterClientOptions _options;
     private readonly NodeAddress _routerAddress;
     private readonly Func<ConnectRequest, CancellationToken, ValueTask<bool>>? _userAcceptPolicy;
@@ -35,12 +36,12 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<object>> _requests = new();
     private readonly Dictionary<NodeId, Task<Peer>> _connecting = [];
     private readonly Dictionary<NodeId, RoutingMode> _modes = [];
-    private readonly HashSet<NodeId> _expected = [];
-    private readonly HashSet<NodeId> _ready = [];
+    private readonly Dictionary<NodeId, ExpectedConnect> _expected = [];
+    private readonly Timer _expiry;
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
-    private readonly PendingSends _pending;
+    private readonly ImplicitSends<Peer> _sends;
     private readonly RouterReconnectBackoff _backoff;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<NodeId, string[]> _probeOnArrival = new();
@@ -51,8 +52,6 @@ public sealed class RouterClient : IAsyncDisposable
     private RouterState _state;
     private Task _reconnecting = Task.CompletedTask;
     private int _nextRequestId;
-    private long _droppedUnreliable;
-    private long _droppedReliableBytes;
 
     /// <summary>Makes the client and its node from <paramref name="nodeOptions"/> (to which it adds its protocols).</summary>
     /// <exception cref="ArgumentException"><see cref="RouterClientOptions.Router"/> is missing or not a udp/tcp address; or a node option is invalid.</exception>
@@ -63,9 +62,10 @@ public sealed class RouterClient : IAsyncDisposable
         _routerAddress = options.Router ?? throw new ArgumentException("RouterClientOptions.Router is required.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ConnectTimeout, TimeSpan.Zero, nameof(options.ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttachTimeout, TimeSpan.Zero, nameof(options.AttachTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AnswerTimeout, TimeSpan.Zero, nameof(options.AnswerTimeout));
         _options = options;
         _routerId = _routerAddress.Id;
-        _pending = new PendingSends(options.MaxPendingBytesPerPeer, options.MaxPendingBytes);
+        _sends = new ImplicitSends<Peer>(id => Node!.TryGetPeer(id, out Peer? p) ? p : null, options.MaxPendingBytesPerPeer, options.MaxPendingBytes, _stop.Token);
         _backoff = new RouterReconnectBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay);
         _userAcceptPolicy = nodeOptions.AcceptPolicy;
         nodeOptions.Protocols.Add(new ControlChannel(this));
@@ -78,6 +78,7 @@ public sealed class RouterClient : IAsyncDisposable
         }
 
         Node = new PeerNode(nodeOptions);
+        _expiry = new Timer(static c => ((RouterClient)c!).ExpireExpected(), this, options.ConnectTimeout, options.ConnectTimeout);
         Node.PeerAdded += OnPeerAdded;
         Node.PeerDropped += OnPeerDropped;
     }
@@ -101,10 +102,10 @@ public sealed class RouterClient : IAsyncDisposable
     public RoutingMode RoutingMode { get; set; }
 
     /// <summary>Unreliable messages dropped because no connection was up (the Oculus rule).</summary>
-    public long DroppedUnreliableCount => Interlocked.Read(ref _droppedUnreliable);
+    public long DroppedUnreliableCount => _sends.DroppedUnreliableCount;
 
     /// <summary>Bytes of reliable messages dropped because the connection they waited for failed (each failure is also a <see cref="RoutingEventKind.ConnectionFailed"/> event).</summary>
-    public long DroppedReliableBytes => Interlocked.Read(ref _droppedReliableBytes);
+    public long DroppedReliableBytes => _sends.DroppedReliableBytes;
 
     /// <summary>Raised for CLASP's events (Connected, Data, Disconnected, ConnectionFailed) and the Oculus state changes. Handlers run on the node's event thread or a protocol task: keep them short.</summary>
     public event EventHandler<RoutingEvent>? Event;
@@ -302,12 +303,14 @@ public sealed class RouterClient : IAsyncDisposable
     {
         SetState(RouterState.Closed);
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _expiry.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _reconnecting.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // Disposing: a reconnect that failed or was cancelled has nothing left to report.
         }
 
         await Node.DisposeAsync().ConfigureAwait(false);
@@ -473,11 +476,71 @@ public sealed class RouterClient : IAsyncDisposable
             .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
+    /// <summary>Keeps the relay channel opened for <paramref name="caller"/>'s accepted request, to close it if the caller never comes.</summary>
+    private void RecordRelayChannel(NodeId caller, Links.Udp.UdpEndpoint endpoint, uint channel)
+    {
+        (Links.Udp.UdpEndpoint? Endpoint, uint Channel) replaced = (null, 0);
+        lock (_gate)
+        {
+            if (!_expected.TryGetValue(caller, out ExpectedConnect? expected))
+            {
+                expected = _expected[caller] = new ExpectedConnect(Environment.TickCount64 + (long)_options.ConnectTimeout.TotalMilliseconds);
+            }
+
+            if (expected.RelayChannel != 0 && (expected.RelayChannel != channel || expected.RelayEndpoint != endpoint))
+            {
+                replaced = (expected.RelayEndpoint, expected.RelayChannel);
+            }
+
+            expected.RelayChannel = channel;
+            expected.RelayEndpoint = endpoint;
+        }
+
+        replaced.Endpoint?.CloseRelayChannel(replaced.Channel);
+    }
+
+    /// <summary>Forgets accepted connect requests whose caller never came before the deadline, and closes their relay channels.</summary>
+    private void ExpireExpected()
+    {
+        long now = Environment.TickCount64;
+        List<(NodeId Peer, ExpectedConnect Expected)>? expired = null;
+        lock (_gate)
+        {
+            foreach ((NodeId peer, ExpectedConnect expected) in _expected)
+            {
+                if (expected.Deadline <= now)
+                {
+                    (expired ??= []).Add((peer, expected));
+                }
+            }
+
+            foreach ((NodeId peer, _) in expired ?? [])
+            {
+                _expected.Remove(peer);
+            }
+        }
+
+        foreach ((NodeId peer, ExpectedConnect expected) in expired ?? [])
+        {
+            _probeOnArrival.TryRemove(peer, out _);
+            if (expected.RelayChannel != 0 && !Node.TryGetPeer(peer, out _))
+            {
+                try
+                {
+                    expected.RelayEndpoint?.CloseRelayChannel(expected.RelayChannel);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+        }
+    }
+
     private bool IsExpected(NodeId peer)
     {
         lock (_gate)
         {
-            return _expected.Contains(peer);
+            return _expected.TryGetValue(peer, out ExpectedConnect? expected) && expected.Deadline > Environment.TickCount64;
         }
     }
 
@@ -558,43 +621,16 @@ public sealed class RouterClient : IAsyncDisposable
 
     private async ValueTask<SendResult> SendCoreAsync(NodeId peer, Func<Peer, CancellationToken, ValueTask> send, Reliability reliability, int bytes, CancellationToken cancellationToken, string room = "")
     {
-        Peer? session = null;
-        bool queued = false, direct = false;
-        lock (_gate)
+        bool reliable = reliability is not (Reliability.Unreliable or Reliability.UnreliableSequenced);
+        (Peer? session, bool queued) = await _sends.SendAsync(peer, send, reliable, bytes, cancellationToken).ConfigureAwait(false);
+        if (session is not null)
         {
-            if (Node.TryGetPeer(peer, out session) && (_ready.Contains(peer) || !_pending.Any(peer)))
-            {
-                // Nothing waits for this peer, so sending at once keeps the order.
-                _ready.Add(peer);
-                direct = true;
-            }
-            else if (reliability is Reliability.Unreliable or Reliability.UnreliableSequenced)
-            {
-                Interlocked.Increment(ref _droppedUnreliable);
-            }
-            else if (_pending.TryEnqueue(peer, send, bytes))
-            {
-                queued = true;
-            }
-            else
-            {
-                throw new PendingSendsFullException(peer, _pending.BytesFor(peer), _pending.TotalBytes);
-            }
-        }
-
-        if (direct && session is not null)
-        {
-            await send(session, cancellationToken).ConfigureAwait(false);
             return PathOf(session);
         }
 
         if (!Node.TryGetPeer(peer, out _))
         {
             _ = ConnectAsync(peer, room, CancellationToken.None).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-        else
-        {
-            _ = FlushAsync(peer);
         }
 
         return queued ? SendResult.Queued : SendResult.Dropped;
@@ -603,42 +639,9 @@ public sealed class RouterClient : IAsyncDisposable
     private static SendResult PathOf(Peer peer) =>
         peer.Link is Links.Udp.UdpLink { ActivePath: Links.Udp.LinkPath.Relay } ? SendResult.Relay : SendResult.P2P;
 
-    /// <summary>Sends what waited for <paramref name="peer"/>, in order, then lets sends go straight to its session.</summary>
-    private async Task FlushAsync(NodeId peer)
-    {
-        await Task.Yield();
-        while (Node.TryGetPeer(peer, out Peer? session))
-        {
-            Func<Peer, CancellationToken, ValueTask> send;
-            lock (_gate)
-            {
-                if (!_pending.TryDequeue(peer, out send))
-                {
-                    _ready.Add(peer);
-                    return;
-                }
-            }
-
-            try
-            {
-                await send(session, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is PeerDisconnectedException or OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
     private void Fail(NodeId peer, RoutedConnectException error)
     {
-        long dropped;
-        lock (_gate)
-        {
-            dropped = _pending.Drop(peer);
-        }
-
-        Interlocked.Add(ref _droppedReliableBytes, dropped);
+        long dropped = _sends.Drop(peer);
         string detail = dropped > 0 ? $"{error.Message} ({dropped} bytes of reliable messages that waited were dropped.)" : error.Message;
         Raise(new RoutingEvent(RoutingEventKind.ConnectionFailed, peer) { Failure = error.Failure, Detail = detail });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer)
@@ -757,6 +760,26 @@ public sealed class RouterClient : IAsyncDisposable
         SetState(RouterState.Attached);
     }
 
+    /// <summary>Joins <paramref name="room"/> again after a reconnect, creating it when the router no longer has it.</summary>
+    private async Task RejoinAsync(string room, CancellationToken stop)
+    {
+        try
+        {
+            await JoinRoomAsync(room, stop).ConfigureAwait(false);
+        }
+        catch (RouterRequestException e) when (e.Status == RouterStatus.NoSuchRoom)
+        {
+            try
+            {
+                await CreateRoomAsync(room, stop).ConfigureAwait(false);
+            }
+            catch (RouterRequestException again) when (again.Status == RouterStatus.RoomExists)
+            {
+                await JoinRoomAsync(room, stop).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task ReconnectAsync()
     {
         CancellationToken stop = _stop.Token;
@@ -767,8 +790,9 @@ public sealed class RouterClient : IAsyncDisposable
             {
                 await AttachAsync(stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RouterUnavailableException or RouterRequestException)
+            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
+                // Unavailable, refused, or a session that failed on the way: back off and try again.
                 continue;
             }
 
@@ -782,25 +806,11 @@ public sealed class RouterClient : IAsyncDisposable
             {
                 try
                 {
-                    await JoinRoomAsync(room, stop).ConfigureAwait(false);
+                    await RejoinAsync(room, stop).ConfigureAwait(false);
                 }
-                catch (RouterRequestException e) when (e.Status == RouterStatus.NoSuchRoom)
+                catch (Exception e) when (e is RouterRequestException or RouterUnavailableException && !stop.IsCancellationRequested)
                 {
-                    try
-                    {
-                        await CreateRoomAsync(room, stop).ConfigureAwait(false);
-                    }
-                    catch (RouterRequestException again) when (again.Status == RouterStatus.RoomExists)
-                    {
-                        await JoinRoomAsync(room, stop).ConfigureAwait(false);
-                    }
-                }
-                catch (RouterRequestException)
-                {
-                    lock (_gate)
-                    {
-                        _rooms.Remove(room);
-                    }
+                    // Keep the room: the next reconnect tries it again.
                 }
             }
 
@@ -862,8 +872,17 @@ public sealed class RouterClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (request.PeerId == _routerId || _expected.Contains(request.PeerId) || _connecting.ContainsKey(request.PeerId))
+            if (request.PeerId == _routerId || _connecting.ContainsKey(request.PeerId))
             {
+                return true;
+            }
+
+            // An accepted connect request lets the caller's session in until it arrives (PeerAdded consumes the entry) or
+            // its deadline passes; later sessions ask the policy again. Several links may race for that one session (the
+            // caller dials every candidate), so the entry is not consumed by the first of them.
+            if (_expected.TryGetValue(request.PeerId, out ExpectedConnect? expected) && expected.Deadline > Environment.TickCount64)
+            {
+                expected.Accepted = true;
                 return true;
             }
         }
@@ -893,7 +912,7 @@ public sealed class RouterClient : IAsyncDisposable
             Probe(peer, candidates);
         }
 
-        _ = FlushAsync(peer.Id);
+        _sends.SessionUp(peer.Id);
         Raise(new RoutingEvent(RoutingEventKind.Connected, peer.Id) { Path = PathOf(peer) });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer.Id) { State = ConnectionState.Connected });
     }
@@ -921,11 +940,8 @@ public sealed class RouterClient : IAsyncDisposable
             return;
         }
 
-        lock (_gate)
-        {
-            _ready.Remove(peer.Id);
-        }
-
+        // A duplicate session may have ended under a flusher: what still waits goes on the session that is up, if any.
+        _sends.SessionUp(peer.Id);
         Raise(new RoutingEvent(RoutingEventKind.Disconnected, peer.Id) { Detail = e.Reason?.ToString() });
         Raise(new RoutingEvent(RoutingEventKind.StateChanged, peer.Id) { State = e.State == ConnectionState.Timeout ? ConnectionState.Timeout : ConnectionState.Closed });
     }
@@ -977,6 +993,8 @@ public sealed class RouterClient : IAsyncDisposable
                 Answer(online.RequestId, online);
                 return;
             case 11:
+                // The accept policy is the user's code: it is timed (AnswerTimeout). It stays on the read loop so
+                // requests are decided in the order they came (running it off the loop lost crossed connects).
                 await OnIncomingAsync(from, message.Decode<P.Incoming>()).ConfigureAwait(false);
                 return;
             case 12:
@@ -997,7 +1015,9 @@ public sealed class RouterClient : IAsyncDisposable
 
                     try
                     {
-                        _udp.GetEndpoint(relayRouter.AddressFamily).OpenRelayChannel(relayRouter, candidates.RelayChannel);
+                        Links.Udp.UdpEndpoint endpoint = _udp.GetEndpoint(relayRouter.AddressFamily);
+                        endpoint.OpenRelayChannel(relayRouter, candidates.RelayChannel);
+                        RecordRelayChannel(caller, endpoint, candidates.RelayChannel);
                     }
                     catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
                     {
@@ -1064,7 +1084,7 @@ public sealed class RouterClient : IAsyncDisposable
 
     private bool Answer(uint requestId, object answer) => _requests.TryGetValue(requestId, out TaskCompletionSource<object>? request) && request.TrySetResult(answer);
 
-    private async ValueTask OnIncomingAsync(Peer router, P.Incoming incoming)
+    private async Task OnIncomingAsync(Peer router, P.Incoming incoming)
     {
         if (incoming.From.Length != NodeId.Size)
         {
@@ -1089,7 +1109,8 @@ public sealed class RouterClient : IAsyncDisposable
         {
             try
             {
-                accept = _options.AcceptPolicy is null || await _options.AcceptPolicy(caller, incoming.Room).ConfigureAwait(false);
+                accept = _options.AcceptPolicy is null
+                    || await _options.AcceptPolicy(caller, incoming.Room).AsTask().WaitAsync(_options.AnswerTimeout, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception)
             {
@@ -1099,9 +1120,12 @@ public sealed class RouterClient : IAsyncDisposable
 
         if (accept)
         {
+            ExpireExpected();
             lock (_gate)
             {
-                _expected.Add(caller);
+                ExpectedConnect expected = _expected.TryGetValue(caller, out ExpectedConnect? earlier) ? earlier : _expected[caller] = new ExpectedConnect(0);
+                expected.Deadline = Environment.TickCount64 + (long)_options.ConnectTimeout.TotalMilliseconds;
+                expected.Accepted = false;
             }
         }
 

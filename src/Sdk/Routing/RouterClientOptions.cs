@@ -40,6 +40,12 @@ public sealed class RouterClientOptions
     /// </summary>
     public Func<NodeId, string, ValueTask<bool>>? AcceptPolicy { get; set; }
 
+    /// <summary>
+    /// How long <see cref="AcceptPolicy"/> may take to decide (default 5 s; keep it below the router's answer timeout).
+    /// A policy that takes longer, or throws, refuses. Requests are decided one at a time, in order.
+    /// </summary>
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether a refused caller may learn that this node refused (and so is online); by default it hears "unavailable".</summary>
     public bool RevealRefusals { get; set; }
 }

@@ -3,16 +3,19 @@ namespace PeerKit.Links.Udp;
 /// <summary>
 /// A token bucket in bytes: a binding's allowance of <see cref="RelayLimits.MaxBytesPerSecond"/> with a burst of
 /// <see cref="RelayLimits.BurstBytes"/>. Used by one thread (the router's receive thread); times in microseconds.
+/// The bucket counts in millionths of a byte (a byte per second for a microsecond), so a refill smaller than a byte is
+/// kept, not rounded away: at low rates with datagrams microseconds apart the bucket still refills at the rate.
 /// </summary>
 internal struct RelayRate
 {
-    private long _tokens;
+    private const long Scale = 1_000_000;
+    private long _credit;
     private long _updated;
 
     /// <summary>A full bucket at <paramref name="now"/>.</summary>
     public RelayRate(long burst, long now)
     {
-        _tokens = burst;
+        _credit = burst * Scale;
         _updated = now;
     }
 
@@ -23,17 +26,18 @@ internal struct RelayRate
         if (elapsed > 0)
         {
             // Past the time a full refill takes, the bucket is full: no product that could overflow.
-            double refill = elapsed * (bytesPerSecond / 1_000_000.0);
-            _tokens = refill >= burst ? burst : Math.Min(burst, _tokens + (long)refill);
+            long full = burst * Scale;
+            _credit = elapsed * (double)bytesPerSecond >= full ? full : Math.Min(full, _credit + (elapsed * bytesPerSecond));
             _updated = now;
         }
 
-        if (_tokens < bytes)
+        long cost = bytes * Scale;
+        if (_credit < cost)
         {
             return false;
         }
 
-        _tokens -= bytes;
+        _credit -= cost;
         return true;
     }
 }

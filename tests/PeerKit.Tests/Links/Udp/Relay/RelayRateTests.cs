@@ -44,4 +44,23 @@ public sealed class RelayRateTests
         Assert.False(rate.TryTake(2000, now: 0, Rate, Burst));
         Assert.True(rate.TryTake(1000, now: 0, Rate, Burst)); // the 1,000 left are still there
     }
+
+    [Fact]
+    public void A_low_rate_refills_even_when_datagrams_come_microseconds_apart()
+    {
+        const long rate = 64 * 1024; // 64 KiB/s: 0.065 bytes per µs, so each 10 µs step refills less than a whole byte
+        const long burst = 1200;
+        var bucket = new RelayRate(burst, now: 0);
+        long passed = 0;
+        for (long now = 0; now <= 1_000_000; now += 10)
+        {
+            if (bucket.TryTake(100, now, rate, burst))
+            {
+                passed += 100;
+            }
+        }
+
+        // One second: the burst plus about a second's worth of the rate.
+        Assert.InRange(passed, rate - 200, rate + burst + 100);
+    }
 }
