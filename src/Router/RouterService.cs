@@ -345,11 +345,9 @@ internal sealed class RouterService : IProtocol
             if (answer.Accept)
             {
                 Links.Udp.RelayBinding? binding = pending.Mode == RoutingMode.P2POnly ? null : BindLocked(caller, session);
-                // The target hears first: it must open its relay channel before the caller's first relayed packet
-                // arrives (a packet on a channel not yet open is dropped and sent again after the handshake's 250 ms).
+                PostLocked(caller.Id, new P.Candidates(pending.CallerRequestId, session.Id.ToArray(), session.Candidates(), binding?.FirstChannel ?? 0, pending.Mode));
                 // Request id 0 on the target's side: it answers no request of the target's (whose ids start at 1).
                 PostLocked(session.Id, new P.Candidates(0, caller.Id.ToArray(), caller.Candidates(), binding?.SecondChannel ?? 0, pending.Mode));
-                PostLocked(caller.Id, new P.Candidates(pending.CallerRequestId, session.Id.ToArray(), session.Candidates(), binding?.FirstChannel ?? 0, pending.Mode));
             }
             else
             {
