@@ -93,7 +93,7 @@ public sealed class Router : IAsyncDisposable
         {
             foreach (NodeAddress address in _node.ListenAddresses.Where(a => a.Scheme == NodeAddress.Udp))
             {
-                if (System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out System.Net.IPAddress? ip)
+                if (System.Net.IPAddress.TryParse(address.Host, out System.Net.IPAddress? ip)
                     && udp.GetEndpoint(ip.AddressFamily).StartRelaySwitch(_options.RelayLimits) is var relay && !_relays.Any(r => r.Switch == relay))
                 {
                     _relays.Add((ip.AddressFamily, relay));

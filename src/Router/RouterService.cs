@@ -572,7 +572,7 @@ internal sealed class RouterService : IProtocol
         foreach (string address in addresses)
         {
             if (address.Length > 64 || !NodeAddress.TryParse(address, out NodeAddress? parsed) || parsed.Scheme != NodeAddress.Udp || parsed.Id is not null
-                || !System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out _) || parsed.Port is <= 0 or > 65535)
+                || !parsed.TryGetIPEndPoint(out _) || parsed.Port is <= 0)
             {
                 problem = $"\"{(address.Length > 64 ? address[..64] + "…" : address)}\" is not a udp://ip:port address.";
                 return false;

@@ -14,7 +14,7 @@ internal sealed class RouterSession
         if (peer.Link is Links.Udp.UdpLink && peer.RemoteAddress is IPEndPoint observed)
         {
             ObservedEndPoint = observed;
-            ObservedAddress = Format(observed);
+            ObservedAddress = NodeAddress.ForUdp(observed).ToString();
         }
     }
 
@@ -54,12 +54,4 @@ internal sealed class RouterSession
     /// <summary>Every candidate, the observed address first, without repeats.</summary>
     public string[] Candidates() =>
         ObservedAddress is { } observed ? [observed, .. LocalAddresses.Where(a => a != observed)] : LocalAddresses;
-
-    public static string Format(IPEndPoint endPoint)
-    {
-        IPAddress address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
-        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"udp://[{address}]:{endPoint.Port}"
-            : $"udp://{address}:{endPoint.Port}";
-    }
 }

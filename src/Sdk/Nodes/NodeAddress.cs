@@ -87,6 +87,21 @@ public sealed record NodeAddress(string Scheme, string Host, int Port, NodeId? I
         return true;
     }
 
+    /// <summary>A <c>udp://</c> address for <paramref name="endPoint"/> (an IPv4-mapped IPv6 address written as IPv4).</summary>
+    public static NodeAddress ForUdp(IPEndPoint endPoint, NodeId? id = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        IPAddress address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        return new NodeAddress(Udp, address.ToString(), endPoint.Port, id);
+    }
+
+    /// <summary>The IP end point when the host is an IP address (no name to resolve).</summary>
+    public bool TryGetIPEndPoint([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPEndPoint? endPoint)
+    {
+        endPoint = IPAddress.TryParse(Host, out IPAddress? ip) ? new IPEndPoint(ip, Port) : null;
+        return endPoint is not null;
+    }
+
     /// <summary>Resolves the host to an IP end point.</summary>
     /// <exception cref="System.Net.Sockets.SocketException">The host name does not resolve.</exception>
     public async Task<IPEndPoint> ResolveAsync(CancellationToken cancellationToken = default)

@@ -467,12 +467,12 @@ public sealed class RouterClient : IAsyncDisposable
     private void Probe(Peer session, string[] addresses)
     {
         if (session.Link is not Links.Udp.UdpLink link || addresses.Length == 0 || !NodeAddress.TryParse(addresses[0], out NodeAddress? address)
-            || !IPAddress.TryParse(address.Host.Trim('[', ']'), out IPAddress? ip))
+            || !address.TryGetIPEndPoint(out IPEndPoint? candidate))
         {
             return;
         }
 
-        _ = link.ProbeDirectPathAsync(new IPEndPoint(ip, address.Port), _stop.Token)
+        _ = link.ProbeDirectPathAsync(candidate, _stop.Token)
             .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
@@ -823,7 +823,7 @@ public sealed class RouterClient : IAsyncDisposable
         var addresses = new List<string>();
         foreach (NodeAddress listen in Node.ListenAddresses.Where(a => a.Scheme == NodeAddress.Udp))
         {
-            if (!IPAddress.TryParse(listen.Host.Trim('[', ']'), out IPAddress? ip))
+            if (!IPAddress.TryParse(listen.Host, out IPAddress? ip))
             {
                 continue;
             }
@@ -833,12 +833,12 @@ public sealed class RouterClient : IAsyncDisposable
                 AddressFamily family = ip.AddressFamily;
                 foreach (IPAddress local in InterfaceAddresses(family))
                 {
-                    addresses.Add(Format(local, listen.Port));
+                    addresses.Add(NodeAddress.ForUdp(new IPEndPoint(local, listen.Port)).ToString());
                 }
             }
             else
             {
-                addresses.Add(Format(ip, listen.Port));
+                addresses.Add(NodeAddress.ForUdp(new IPEndPoint(ip, listen.Port)).ToString());
             }
         }
 
@@ -865,8 +865,6 @@ public sealed class RouterClient : IAsyncDisposable
         return all.OrderBy(a => IPAddress.IsLoopback(a) ? 1 : 0);
     }
 
-    private static string Format(IPAddress address, int port) =>
-        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"udp://[{address}]:{port}" : $"udp://{address}:{port}";
 
     private async ValueTask<bool> AcceptSessionAsync(ConnectRequest request, CancellationToken cancellationToken)
     {
