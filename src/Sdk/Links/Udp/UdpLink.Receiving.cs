@@ -297,6 +297,7 @@ public sealed partial class UdpLink : IAccountedLink
         _recovery.OnAckFrame(ack.Largest, largestSentAt, (long)Math.Min(ack.Delay, (ulong)UdpClock.Micros(_options.MaxAckDelay)), ackedAny, now);
         if (ackedAny)
         {
+            _upgrade.OnAcknowledged(now);
             _recovery.DetectLosses(now, _lost);
             OnLossesLocked(now, timeout: false);
             _packer.TrimFinished();

@@ -6,9 +6,9 @@ namespace PeerKit.Links.Udp;
 /// Start on the relay, upgrade to direct (libp2p's DCUtR, ICE's nomination), fall back when the direct path dies: the
 /// schedule of a link that has a relay path. It sends hole-punching probes (path challenges from the link's own socket
 /// to the peer's server-reflexive address) every probe interval until the link's path validation moves it to a direct
-/// address, or gives up after the probe timeout; it declares a direct path dead when nothing arrived on it for the
-/// failure timeout while packets await acknowledgement, or when the peer's packets come through the relay and the
-/// direct path has been quiet for half of it; a failed direct path is probed again after the retry interval (60 s by
+/// address, or gives up after the probe timeout; it declares a direct path dead when nothing arrived on it and nothing
+/// was newly acknowledged for the failure timeout while packets await acknowledgement, or when the peer, once heard on
+/// the direct path, sends through the relay again and the direct path has been quiet for half of it; a failed direct path is probed again after the retry interval (60 s by
 /// default, CLASP's). Owned by one link and used under its lock; takes the time (µs) and returns decisions.
 /// </summary>
 internal sealed class PathUpgrade
@@ -21,6 +21,7 @@ internal sealed class PathUpgrade
     private long _deadline;
     private long _retryAt;
     private long _lastHeard;
+    private bool _peerOnDirect; // the peer's packets came on the direct path since the move: it moved too
 
     /// <param name="probeInterval">Time between two probes of the candidate.</param>
     /// <param name="probeTimeout">How long a round of probing lasts before it gives up.</param>
@@ -112,18 +113,37 @@ internal sealed class PathUpgrade
         Candidate = address;
         State = PathUpgradeState.Direct;
         _lastHeard = now;
+        _peerOnDirect = false;
     }
 
-    /// <summary>An authenticated packet arrived on the direct path the link is on.</summary>
-    public void OnHeardDirect(long now) => _lastHeard = now;
+    /// <summary>An authenticated packet arrived on the direct path the link is on: the peer is on it too.</summary>
+    public void OnHeardDirect(long now)
+    {
+        _lastHeard = now;
+        _peerOnDirect = true;
+    }
 
     /// <summary>
-    /// An authenticated packet arrived through the relay while the link is on a direct path: the peer fell back (or has
-    /// not moved yet). True when the direct path has been quiet for half the failure timeout: fall back too.
+    /// An acknowledgement (on either path) newly acknowledged packets: what the link sends arrives, so its direct path
+    /// is not dead, even while the peer, not moved yet, answers through the relay.
+    /// </summary>
+    public void OnAcknowledged(long now)
+    {
+        if (State == PathUpgradeState.Direct)
+        {
+            _lastHeard = now;
+        }
+    }
+
+    /// <summary>
+    /// An authenticated packet arrived through the relay while the link is on a direct path: the peer fell back, if it
+    /// had been heard on the direct path since the move (before that it has not moved yet: its own validation of the
+    /// direct path is still under way). True when it fell back and the direct path has been quiet for half the failure
+    /// timeout: fall back too.
     /// </summary>
     public bool OnRelayedPacket(long now, long rto)
     {
-        if (State != PathUpgradeState.Direct || now - _lastHeard < FailureTimeout(rto) / 2)
+        if (State != PathUpgradeState.Direct || !_peerOnDirect || now - _lastHeard < FailureTimeout(rto) / 2)
         {
             return false;
         }

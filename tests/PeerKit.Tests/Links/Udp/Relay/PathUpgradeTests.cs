@@ -85,12 +85,38 @@ public sealed class PathUpgradeTests
     {
         PathUpgrade upgrade = Create();
         upgrade.OnMovedDirect(Candidate, now: 0);
-        Assert.False(upgrade.OnRelayedPacket((Failure / 2) - 1, Rto)); // the peer has not moved yet
+        upgrade.OnHeardDirect(1000);
+        Assert.False(upgrade.OnRelayedPacket((Failure / 2) - 1, Rto)); // quiet for less than half the timeout
         upgrade.OnHeardDirect(Failure);
         Assert.False(upgrade.OnRelayedPacket(Failure + 1000, Rto));
         Assert.True(upgrade.OnRelayedPacket(Failure + (Failure / 2), Rto)); // the peer fell back
         Assert.Equal(PathUpgradeState.Failed, upgrade.State);
         Assert.False(upgrade.OnRelayedPacket(Failure * 10, Rto)); // once
+    }
+
+    [Fact]
+    public void Packets_through_the_relay_from_a_peer_not_yet_heard_on_the_direct_path_never_make_it_fall_back()
+    {
+        // The link validated the direct path first; the peer's own validation is slower, and until it moves its
+        // acknowledgements come through the relay. That is no sign of a dead direct path, however long it lasts.
+        PathUpgrade upgrade = Create();
+        upgrade.OnMovedDirect(Candidate, now: 0);
+        Assert.False(upgrade.OnRelayedPacket(Failure * 10, Rto));
+        Assert.Equal(PathUpgradeState.Direct, upgrade.State);
+        upgrade.OnHeardDirect(Failure * 11); // it moved
+        Assert.True(upgrade.OnRelayedPacket((Failure * 11) + (Failure / 2), Rto)); // and fell back
+    }
+
+    [Fact]
+    public void Acknowledgements_keep_a_direct_path_alive_whichever_path_they_come_on()
+    {
+        PathUpgrade upgrade = Create();
+        upgrade.OnMovedDirect(Candidate, now: 0);
+        upgrade.OnAcknowledged(Failure - 1);
+        Assert.Equal(PathUpgradeAction.None, upgrade.OnTick(Failure + 1000, awaitingAck: true, Rto));
+        Assert.Equal(PathUpgradeAction.FallBack, upgrade.OnTick((Failure * 2) - 1, awaitingAck: true, Rto));
+        upgrade.OnAcknowledged(Failure * 3); // failed: nothing to keep alive
+        Assert.Equal(PathUpgradeState.Failed, upgrade.State);
     }
 
     [Fact]
