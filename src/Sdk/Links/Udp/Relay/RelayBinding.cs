@@ -26,6 +26,11 @@ public sealed class RelayBinding
     private long _droppedForged;
     private long _lastRateDrop; // valid once _droppedRate > 0
     private volatile bool _unbound;
+    private bool _firstHeard; // the switch's receive thread only: a datagram or open notice came from that side
+    private bool _secondHeard;
+    private byte[]? _held; // the last datagram forwarded to a side not heard from yet, as sent (receive thread only)
+    private int _heldLength;
+    private bool _heldForFirst;
 
     internal RelayBinding(uint firstChannel, SocketAddress first, uint secondChannel, SocketAddress second, RelayLimits limits, long now)
     {
@@ -95,6 +100,57 @@ public sealed class RelayBinding
         {
             Volatile.Write(ref _second, address);
         }
+    }
+
+    /// <summary>
+    /// A datagram or an open notice came from one side: it reads its channel from now on. Returns the datagram
+    /// forwarded to that side before (which it dropped if its channel was not open yet), or an empty span.
+    /// </summary>
+    internal ReadOnlySpan<byte> OnHeard(bool first)
+    {
+        if (first ? _firstHeard : _secondHeard)
+        {
+            return default;
+        }
+
+        if (first)
+        {
+            _firstHeard = true;
+        }
+        else
+        {
+            _secondHeard = true;
+        }
+
+        if (_held is not { } held || _heldForFirst != first)
+        {
+            return default;
+        }
+
+        _held = null;
+        return held.AsSpan(0, _heldLength);
+    }
+
+    /// <summary>
+    /// Keeps a copy of <paramref name="outgoing"/>, forwarded to a side not heard from yet: it may arrive before that
+    /// client opened its channel. One datagram at most (the latest: a handshake Init, or its retransmission), and
+    /// nothing once the side was heard from.
+    /// </summary>
+    internal void HoldIfUnheard(bool toFirst, ReadOnlySpan<byte> outgoing)
+    {
+        if (toFirst ? _firstHeard : _secondHeard)
+        {
+            return;
+        }
+
+        if (_held is null || _held.Length < outgoing.Length)
+        {
+            _held = new byte[Math.Max(outgoing.Length, 256)];
+        }
+
+        outgoing.CopyTo(_held);
+        _heldLength = outgoing.Length;
+        _heldForFirst = toFirst;
     }
 
     internal void CountForged() => Interlocked.Increment(ref _droppedForged);

@@ -160,6 +160,12 @@ public sealed class RelaySwitch
     internal void Forward(ReadOnlySpan<byte> datagram, SocketAddress source, long now)
     {
         Interlocked.Increment(ref _received);
+        if (RelayWire.IsOpenNotice(datagram, out uint opened))
+        {
+            OnOpenNotice(opened, source);
+            return;
+        }
+
         if (!RelayWire.TryRead(datagram, out uint channel) || datagram.Length > _scratch.Length)
         {
             Interlocked.Increment(ref _malformed);
@@ -180,6 +186,8 @@ public sealed class RelaySwitch
             return;
         }
 
+        // A client that sends reads its channel: what it was sent before reached it (it answers) or comes again.
+        binding.OnHeard(fromFirst);
         switch (binding.Admit(fromFirst, datagram.Length, now))
         {
             case RelayStatus.Active:
@@ -205,6 +213,7 @@ public sealed class RelaySwitch
             Span<byte> outgoing = _scratch.AsSpan(0, datagram.Length);
             RelayWire.WriteHeader(outgoing, outChannel);
             datagram[RelayWire.HeaderSize..].CopyTo(outgoing[RelayWire.HeaderSize..]);
+            binding.HoldIfUnheard(!fromFirst, outgoing);
             _socket.Send(outgoing, to);
             return;
         }
@@ -227,9 +236,39 @@ public sealed class RelaySwitch
         Span<byte> slot = _batch.AsSpan(_batchLength, size);
         RelayWire.WriteHeader(slot, outChannel);
         datagram[RelayWire.HeaderSize..].CopyTo(slot[RelayWire.HeaderSize..]);
+        binding.HoldIfUnheard(!fromFirst, slot);
         _batchLength += size;
         _batchCount++;
         _batchClosed = size < _batchSegment;
+    }
+
+    /// <summary>
+    /// A client opened its channel (<see cref="RelayWire.WriteOpenNotice"/>): if the other client's datagram reached it
+    /// before (dropped there: a handshake Init that overtook the signaling), it goes again now rather than after the
+    /// handshake's retransmission interval. Not forwarded; from an address not bound to the channel, counted as forged.
+    /// </summary>
+    private void OnOpenNotice(uint channel, SocketAddress source)
+    {
+        if (!_byChannel.TryGetValue(channel, out RelayBinding? binding))
+        {
+            Interlocked.Increment(ref _unknown);
+            return;
+        }
+
+        bool first = channel == binding.FirstChannel;
+        if (!source.Equals(first ? binding.FirstAddress : binding.SecondAddress))
+        {
+            binding.CountForged();
+            Interlocked.Increment(ref _forged);
+            return;
+        }
+
+        ReadOnlySpan<byte> missed = binding.OnHeard(first);
+        if (!missed.IsEmpty)
+        {
+            FlushBatch();
+            _socket.Send(missed, source);
+        }
     }
 
     /// <summary>Sends the datagrams batched during a receive run (receive thread, at the end of the run).</summary>

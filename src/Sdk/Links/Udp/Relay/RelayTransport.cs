@@ -65,6 +65,12 @@ internal sealed class RelayTransport : IDatagramTransport
         }
 
         _byAddress[created.PathAddress] = created;
+
+        // Tell the router this channel is read now: a datagram it relayed here before (dropped above as for an unknown
+        // channel: a handshake Init that overtook the signaling) comes again at once. Lost, it costs a retransmission.
+        Span<byte> notice = stackalloc byte[RelayWire.OpenNoticeSize];
+        RelayWire.WriteOpenNotice(notice, channel);
+        _inner.Send(notice, routerAddress);
         return created;
     }
 

@@ -19,6 +19,35 @@ internal static class RelayWire
     /// <summary>The smallest datagram a relay carries: the 5 bytes every PeerKit UDP endpoint requires.</summary>
     public const int MinPayload = 5;
 
+    /// <summary>The size of an open notice: a header and <see cref="MinPayload"/> bytes.</summary>
+    public const int OpenNoticeSize = HeaderSize + MinPayload;
+
+    /// <summary>
+    /// Writes the open notice for <paramref name="channel"/>: <c>header ‖ marker ‖ "open"</c>, which a client sends
+    /// its router when it opens the channel. The router's switch does not forward it (a payload starting with the
+    /// marker is never relayed); it learns that the client now reads the channel and sends it again the last datagram
+    /// the other client sent before that, which the client dropped (a handshake Init that overtook the signaling).
+    /// </summary>
+    public static void WriteOpenNotice(Span<byte> destination, uint channel)
+    {
+        WriteHeader(destination, channel);
+        destination[HeaderSize] = Marker;
+        "open"u8.CopyTo(destination[(HeaderSize + 1)..]);
+    }
+
+    /// <summary>Whether <paramref name="datagram"/> is an open notice (<see cref="WriteOpenNotice"/>), and its channel.</summary>
+    public static bool IsOpenNotice(ReadOnlySpan<byte> datagram, out uint channel)
+    {
+        channel = 0;
+        if (datagram.Length != OpenNoticeSize || datagram[0] != Marker || datagram[HeaderSize] != Marker || !datagram[(HeaderSize + 1)..].SequenceEqual("open"u8))
+        {
+            return false;
+        }
+
+        channel = BinaryPrimitives.ReadUInt32BigEndian(datagram[1..]);
+        return channel != 0;
+    }
+
     /// <summary>Writes the header for <paramref name="channel"/> into the first <see cref="HeaderSize"/> bytes.</summary>
     public static void WriteHeader(Span<byte> destination, uint channel)
     {

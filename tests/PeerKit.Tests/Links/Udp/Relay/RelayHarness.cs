@@ -72,12 +72,13 @@ internal sealed class RelayHarness : IAsyncDisposable
     }
 
     /// <summary><see cref="UdpHarness.FastOptions"/> with hole punching and fall back as fast.</summary>
-    public static UdpLinkOptions RelayOptions(TimeSpan? probeTimeout = null, TimeSpan? retry = null) => new()
+    public static UdpLinkOptions RelayOptions(TimeSpan? probeTimeout = null, TimeSpan? retry = null, TimeSpan? handshakeRetransmit = null) => new()
     {
         TimerResolution = TimeSpan.FromMilliseconds(1),
         MinRetransmitTimeout = TimeSpan.FromMilliseconds(15),
         InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100),
-        HandshakeRetransmitInterval = TimeSpan.FromMilliseconds(40),
+        HandshakeRetransmitInterval = handshakeRetransmit ?? TimeSpan.FromMilliseconds(40),
+        HandshakeTimeout = handshakeRetransmit is { } interval ? interval * 2 : new UdpLinkOptions().HandshakeTimeout,
         MaxAckDelay = TimeSpan.FromMilliseconds(2),
         CloseTimeout = TimeSpan.FromMilliseconds(500),
         DirectProbeInterval = TimeSpan.FromMilliseconds(20),

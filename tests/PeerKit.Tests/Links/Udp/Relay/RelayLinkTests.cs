@@ -339,6 +339,36 @@ public sealed class RelayLinkTests
     }
 
     [Fact]
+    public async Task A_dial_whose_Init_overtook_the_peers_channel_completes_when_the_peer_opens_it_not_at_the_next_retransmission()
+    {
+        // One Init only (the next would go after 60 s): the router keeps it and sends it again when B's open notice
+        // says B reads its channel now. Without that the dial could not complete within the test's 30 s.
+        UdpLinkOptions options = RelayHarness.RelayOptions(handshakeRetransmit: TimeSpan.FromSeconds(60));
+        await using var h = new RelayHarness(seed: 21, options: options);
+        RelayBinding binding = h.Switch.Bind(h.ATransport.LocalEndPoint, h.BTransport.LocalEndPoint);
+        Task<UdpLink> dialing = h.A.ConnectViaRelayAsync(h.RouterAddress, binding.FirstChannel, h.BKey.Id);
+        await PeerKit.Tests.Nodes.NodeTestKit.EventuallyAsync(() => h.B.GetRelayStatistics().DroppedUnknownChannel > 0, "the Init dropped at B"); // the Init reached B first
+        Assert.False(dialing.IsCompleted);
+        h.B.OpenRelayChannel(h.RouterAddress, binding.SecondChannel);
+        UdpLink a = await dialing.WaitAsync(UdpHarness.Timeout);
+        UdpLink b = await h.B.AcceptAsync().AsTask().WaitAsync(UdpHarness.Timeout);
+        Assert.Equal(LinkPath.Relay, a.ActivePath);
+        await UdpHarness.SendNumbersAsync(a, 20, Reliability.ReliableOrdered);
+        await ReceiveNumbersAsync(b, 20);
+    }
+
+    [Fact]
+    public async Task An_open_notice_from_an_address_not_bound_to_the_channel_is_counted_as_forged_and_sends_nothing()
+    {
+        await using var h = new RelayHarness(seed: 22);
+        RelayBinding binding = h.Switch.Bind(h.ATransport.LocalEndPoint, h.BTransport.LocalEndPoint);
+        long before = h.Switch.GetStatistics().DatagramsRelayed;
+        h.A.OpenRelayChannel(h.RouterAddress, binding.SecondChannel); // B's channel, from A's address
+        await PeerKit.Tests.Nodes.NodeTestKit.EventuallyAsync(() => binding.GetCounters().DroppedForged > 0, "the forged open notice counted");
+        Assert.Equal(before, h.Switch.GetStatistics().DatagramsRelayed);
+    }
+
+    [Fact]
     public async Task A_client_whose_nat_mapping_changed_is_served_again_once_the_router_rebinds_its_channel()
     {
         await using var h = new RelayHarness(seed: 13);

@@ -47,6 +47,51 @@ public sealed class RelaySwitchTests
     }
 
     [Fact]
+    public void An_open_notice_sends_again_the_last_datagram_that_reached_the_client_before_it_opened_its_channel()
+    {
+        var socket = new RecordingTransport();
+        var relay = new RelaySwitch(socket, new RelayLimits());
+        RelayBinding binding = relay.Bind(Alice, Bob);
+        relay.Forward(Notice(binding.FirstChannel), Alice.Serialize(), now: 0); // Alice dials: her channel is open
+        relay.Forward(Datagram(binding.FirstChannel, fill: 1), Alice.Serialize(), now: 1); // her Init
+        relay.Forward(Datagram(binding.FirstChannel, fill: 2), Alice.Serialize(), now: 2); // its retransmission
+        Assert.Equal(2, socket.Sent.Count); // forwarded at once, whether Bob reads his channel yet or not
+
+        relay.Forward(Notice(binding.SecondChannel), Bob.Serialize(), now: 3); // Bob opens his channel
+        Assert.Equal(3, socket.Sent.Count);
+        Assert.Equal(Bob, socket.Sent[2].To);
+        Assert.Equal(socket.Sent[1].Data, socket.Sent[2].Data); // the latest, as sent, once
+        Assert.Equal(2, binding.GetCounters().DatagramsRelayed); // a notice is not relayed, nor counted as relayed
+
+        relay.Forward(Notice(binding.SecondChannel), Bob.Serialize(), now: 4); // again: nothing more
+        relay.Forward(Notice(binding.FirstChannel), Alice.Serialize(), now: 4); // nothing was held for Alice
+        relay.Forward(Datagram(binding.FirstChannel, fill: 3), Alice.Serialize(), now: 5);
+        relay.Forward(Notice(binding.SecondChannel), Bob.Serialize(), now: 6);
+        Assert.Equal(4, socket.Sent.Count); // Bob was heard: nothing is held for him any more
+    }
+
+    [Fact]
+    public void A_client_that_sends_reads_its_channel_and_is_not_sent_a_held_datagram_again()
+    {
+        var socket = new RecordingTransport();
+        var relay = new RelaySwitch(socket, new RelayLimits());
+        RelayBinding binding = relay.Bind(Alice, Bob);
+        relay.Forward(Datagram(binding.FirstChannel), Alice.Serialize(), now: 0);
+        relay.Forward(Datagram(binding.SecondChannel), Bob.Serialize(), now: 1); // Bob answers: he got it
+        relay.Forward(Notice(binding.SecondChannel), Bob.Serialize(), now: 2); // a late notice
+        Assert.Equal(2, socket.Sent.Count);
+        relay.Forward(Notice(0xDEAD), Bob.Serialize(), now: 3);
+        Assert.Equal(1, relay.GetStatistics().DroppedUnknownChannel);
+    }
+
+    private static byte[] Notice(uint channel)
+    {
+        byte[] notice = new byte[RelayWire.OpenNoticeSize];
+        RelayWire.WriteOpenNotice(notice, channel);
+        return notice;
+    }
+
+    [Fact]
     public void A_datagram_on_a_bound_channel_from_another_address_is_dropped_and_counted()
     {
         var socket = new RecordingTransport();

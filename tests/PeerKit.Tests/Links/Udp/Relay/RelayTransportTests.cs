@@ -19,11 +19,24 @@ public sealed class RelayTransportTests
         return (relay, socket, delivered);
     }
 
+    /// <summary>Opens <paramref name="number"/> and takes the open notice it sends the router off the socket's list.</summary>
+    private static RelayChannel OpenChannel(RelayTransport relay, FakeSocket socket, uint number)
+    {
+        RelayChannel channel = relay.Open(Router, Router.Serialize(), number);
+        var (notice, to) = Assert.Single(socket.Sent);
+        Assert.Equal(Router.Serialize(), to);
+        Assert.True(RelayWire.IsOpenNotice(notice, out uint noticed));
+        Assert.Equal(number, noticed);
+        Assert.False(RelayWire.TryRead(notice, out _)); // never relayed: its payload starts with the marker
+        socket.Sent.Clear();
+        return channel;
+    }
+
     [Fact]
     public void A_send_to_a_relay_path_goes_to_the_router_with_the_channel_header_and_others_pass_through()
     {
         var (relay, socket, _) = Create();
-        RelayChannel channel = relay.Open(Router, Router.Serialize(), 77);
+        RelayChannel channel = OpenChannel(relay, socket, 77);
         byte[] packet = [UdpWire.TypeData, 1, 2, 3, 4, 5, 6];
         Assert.True(relay.Send(packet, channel.Address.Serialize()));
         var (sent, to) = Assert.Single(socket.Sent);
@@ -42,7 +55,7 @@ public sealed class RelayTransportTests
     public void A_batch_to_a_relay_path_goes_as_one_batch_with_a_header_before_every_segment()
     {
         var (relay, socket, _) = Create();
-        RelayChannel channel = relay.Open(Router, Router.Serialize(), 78);
+        RelayChannel channel = OpenChannel(relay, socket, 78);
         byte[] batch = new byte[(3 * 100) + 30];
         for (int i = 0; i < batch.Length; i++)
         {
@@ -68,7 +81,7 @@ public sealed class RelayTransportTests
     public void A_relay_datagram_from_the_router_is_delivered_from_the_relay_path_and_from_anyone_else_is_dropped()
     {
         var (relay, socket, delivered) = Create();
-        RelayChannel channel = relay.Open(Router, Router.Serialize(), 79);
+        RelayChannel channel = OpenChannel(relay, socket, 79);
         byte[] datagram = new byte[RelayWire.HeaderSize + 20];
         RelayWire.WriteHeader(datagram, 79);
         datagram[RelayWire.HeaderSize] = UdpWire.TypeData;
@@ -99,6 +112,8 @@ public sealed class RelayTransportTests
         RelayChannel channel = relay.Open(Router, Router.Serialize(), 81);
         Assert.Same(channel, relay.Open(Router, Router.Serialize(), 81));
         Assert.Throws<InvalidOperationException>(() => relay.Open(Peer, Peer.Serialize(), 81));
+        Assert.Single(socket.Sent); // one open notice, for the first open only
+        socket.Sent.Clear();
         Assert.True(relay.Close(81));
         Assert.False(relay.Close(81));
         Assert.False(relay.Send([UdpWire.TypeData, 1, 2, 3, 4], channel.Address.Serialize()));
