@@ -35,14 +35,17 @@ internal static class Loopback
     }
 
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds; fails with <paramref name="what"/> otherwise.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what, int timeoutMs = 10_000)
+    public static Task EventuallyAsync(Func<bool> condition, string what, int timeoutMs = 10_000) => EventuallyAsync(condition, () => what, timeoutMs);
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; fails with what <paramref name="what"/> says then (the state at the time).</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, Func<string> what, int timeoutMs = 10_000)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
             if (clock.ElapsedMilliseconds > timeoutMs)
             {
-                Assert.Fail($"Timed out after {timeoutMs} ms waiting for: {what}");
+                Assert.Fail($"Timed out after {timeoutMs} ms waiting for: {what()}");
             }
 
             await Task.Delay(20);

@@ -73,11 +73,20 @@ public class RoomTests
     {
         await using var router = await StartRouterAsync();
         var clients = new List<(RouterClient Client, TestChat Chat)>();
+        var events = new System.Collections.Concurrent.ConcurrentQueue<string>(); // what a failure reports
         try
         {
             for (int i = 0; i < 5; i++)
             {
                 clients.Add(await StartClientAsync(router.ListenAddresses[0]));
+                RouterClient added = clients[i].Client;
+                added.Event += (_, e) =>
+                {
+                    if (e.Kind != RoutingEventKind.Data)
+                    {
+                        events.Enqueue($"{added.Id:s}: {e.Kind} {e.PeerId:s} {e.State} {e.Failure} {e.Detail}");
+                    }
+                };
                 await (i == 0 ? clients[i].Client.CreateRoomAsync("all") : clients[i].Client.JoinRoomAsync("all"));
             }
 
@@ -87,7 +96,10 @@ public class RoomTests
             await Task.WhenAll(clients.Select(c => c.Client.SendToRoomAsync("all", new TestChat.Line($"from {c.Client.Id:s}")).AsTask()));
             foreach (var (client, chat) in clients)
             {
-                await EventuallyAsync(() => chat.Lines.Count >= 4, $"{client.Id:s} hears the 4 others", 20_000);
+                await EventuallyAsync(
+                    () => chat.Lines.Count >= 4,
+                    () => $"{client.Id:s} hears the 4 others (heard {string.Join(", ", chat.Lines.Select(l => l.From.ToString("s", null)))}); events: {string.Join(" | ", events)}",
+                    20_000);
             }
 
             await Task.Delay(300);
