@@ -76,6 +76,9 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Notices (an incoming connect request, a room membership change) dropped because the client they were for was not reading its control messages; that client stays connected.</summary>
     public long DroppedNoticeCount => _service.DroppedNoticeCount;
 
+    /// <summary>Relay channels rebound to a client's new address after its NAT mapping changed (its router session moved with it).</summary>
+    public long RebindCount => _service.RebindCount;
+
     /// <summary>Malformed control messages refused (bad ids, names, addresses, answers to no request, router-only codes).</summary>
     public long MalformedCount => _service.MalformedCount;
 

@@ -22,6 +22,7 @@ internal sealed class RouterService : IProtocol
     private long _refusedSessions;
     private long _malformed;
     private long _droppedNotices;
+    private long _rebinds;
 
     public RouterService(RouterOptions options)
     {
@@ -52,6 +53,8 @@ internal sealed class RouterService : IProtocol
     public long MalformedCount => Interlocked.Read(ref _malformed);
 
     public long DroppedNoticeCount => Interlocked.Read(ref _droppedNotices);
+
+    public long RebindCount => Interlocked.Read(ref _rebinds);
 
     public int RoomCount
     {
@@ -111,6 +114,15 @@ internal sealed class RouterService : IProtocol
             foreach (RouterRelayBinding binding in _bindings.Values.SelectMany(b => b).Where(b => b.IsStale(now, _options.RelayUnusedTimeout, _options.RelayIdleTimeout)).ToArray())
             {
                 UnbindLocked(binding);
+            }
+
+            // A client whose NAT mapping changed: its router link moved with it; its relay channels follow.
+            foreach (RouterSession session in _sessions.Values)
+            {
+                if (session.RefreshObserved())
+                {
+                    RebindLocked(session);
+                }
             }
         }
 
@@ -404,6 +416,21 @@ internal sealed class RouterService : IProtocol
     /// <summary>Whether a new binding between <paramref name="session"/> and <paramref name="other"/> would put the session over its cap (the pair's own binding is replaced, so it does not count).</summary>
     private bool IsAtBindingCapLocked(RouterSession session, NodeId other) =>
         session.Bindings.Count(b => b.First.Id != other && b.Second.Id != other) >= _options.MaxRelayBindingsPerSession;
+
+    /// <summary>Points the client's side of each of its relay bindings at the address its session is seen at now.</summary>
+    private void RebindLocked(RouterSession session)
+    {
+        if (session.ObservedEndPoint is not { } address)
+        {
+            return;
+        }
+
+        foreach (RouterRelayBinding binding in session.Bindings)
+        {
+            binding.Switch.Rebind(binding.First == session ? binding.Binding.FirstChannel : binding.Binding.SecondChannel, address);
+            Interlocked.Increment(ref _rebinds);
+        }
+    }
 
     /// <summary>Unbinds on the switch the binding was made on and forgets it on both sessions.</summary>
     private void UnbindLocked(RouterRelayBinding binding)

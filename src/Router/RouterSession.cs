@@ -18,6 +18,23 @@ internal sealed class RouterSession
         }
     }
 
+    /// <summary>
+    /// Reads the client's address again: its link with the router follows the client when its NAT mapping changes
+    /// (path validation), so the address seen now may differ from the one observed at the start. True when it moved
+    /// (the observed address and the client's candidates follow; its relay channels must be rebound).
+    /// </summary>
+    public bool RefreshObserved()
+    {
+        if (ObservedEndPoint is null || Peer.RemoteAddress is not IPEndPoint now || now.Equals(ObservedEndPoint))
+        {
+            return false;
+        }
+
+        ObservedEndPoint = now;
+        ObservedAddress = NodeAddress.ForUdp(now).ToString();
+        return true;
+    }
+
     public Peer Peer { get; }
 
     /// <summary>When the session began (it has <see cref="RouterOptions.OpenTimeout"/> from then to open).</summary>
@@ -34,10 +51,10 @@ internal sealed class RouterSession
     public bool IsOpen { get; set; }
 
     /// <summary>The client's UDP address as the router sees it (its server-reflexive candidate), or null over TCP.</summary>
-    public string? ObservedAddress { get; }
+    public string? ObservedAddress { get; private set; }
 
     /// <summary>The client's UDP address as the router sees it, or null over TCP.</summary>
-    public IPEndPoint? ObservedEndPoint { get; }
+    public IPEndPoint? ObservedEndPoint { get; private set; }
 
     /// <summary>The relay bindings this client is part of; unbound when its session ends.</summary>
     public List<RouterRelayBinding> Bindings { get; } = [];

@@ -109,7 +109,7 @@ public sealed class HostCommands : IAsyncDisposable
         Router router = _router ?? throw new InvalidOperationException("no router: send 'router <listen-address>' first");
         IReadOnlyList<RelayStatistics> relays = router.GetRelayStatistics();
         return $"ok router-stats sessions={router.SessionCount} throttled={router.ThrottledCount} refused={router.RefusedSessionCount} malformed={router.MalformedCount}" +
-            $" relayed={relays.Sum(r => r.BytesRelayed)} datagrams={relays.Sum(r => r.DatagramsRelayed)} bindings={router.RelayBindingCount}";
+            $" relayed={relays.Sum(r => r.BytesRelayed)} datagrams={relays.Sum(r => r.DatagramsRelayed)} bindings={router.RelayBindingCount} rebinds={router.RebindCount}";
     }
 
     // client <router-address> <mode> <connect-timeout> [listen-port]: a RouterClient (its node listens on UDP, default

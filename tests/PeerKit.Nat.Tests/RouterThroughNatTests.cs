@@ -117,6 +117,28 @@ public sealed class RouterThroughNatTests
     }
 
     [Fact]
+    public async Task A_relayed_client_whose_NAT_forgets_its_mapping_is_followed_by_the_router_and_every_message_arrives_once_in_order()
+    {
+        await using NatTopology topology = NatTopology.Create(NatKind.Symmetric, NatKind.Symmetric);
+        (HostProcess router, HostProcess first, HostProcess second, _) = await StartRouterAndClients(topology, "PreferP2P", TimeSpan.FromSeconds(10));
+        await first.OkAsync($"route-connect {second.Id}", Reply);
+        string[] before = await first.OkAsync($"route-send {second.Id} 50 1000", Reply);
+        Assert.Equal("p2p=0 relay=50 queued=0 dropped=0", string.Join(' ', before[3..]));
+        Assert.Equal("count=50 last=50 inorder=true", await Received(second, first.Id, 50));
+        Assert.Equal("0", await RouterStat(router, "rebinds"));
+
+        // The first NAT forgets: the first client's packets now reach the router from a new port. Its relay datagrams
+        // are forged ones until its router session moves there (its next packet to the router: at most the keep-alive
+        // interval, 5 s), and the router then rebinds its relay channel.
+        topology.ForgetMappings(topology.First);
+        string[] after = await first.OkAsync($"route-send {second.Id} 50 1000", Reply);
+        Assert.Equal("p2p=0 relay=50 queued=0 dropped=0", string.Join(' ', after[3..]));
+        Assert.Equal("count=100 last=100 inorder=true", await Received(second, first.Id, 100, 25_000));
+        Assert.NotEqual("0", await RouterStat(router, "rebinds"));
+        Assert.Contains("path=Relay", await first.OkAsync($"link {second.Id}", Reply));
+    }
+
+    [Fact]
     public async Task P2POnly_clients_behind_symmetric_NATs_get_ConnectionFailed_within_the_connect_timeout()
     {
         await using NatTopology topology = NatTopology.Create(NatKind.Symmetric, NatKind.Symmetric);
@@ -191,6 +213,12 @@ public sealed class RouterThroughNatTests
         string.Join(' ', (await host.OkAsync($"received {from} {expected} {timeoutMs}", Reply))[1..]);
 
     /// <summary>The bytes the embedded router in <paramref name="router"/> has relayed so far.</summary>
+    private static async Task<string> RouterStat(HostProcess router, string name)
+    {
+        string[] stats = await router.OkAsync("router-stats", Reply);
+        return stats.Single(w => w.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
+    }
+
     private static async Task<long> RelayedBytes(HostProcess router)
     {
         string[] stats = await router.OkAsync("router-stats", Reply);

@@ -174,6 +174,17 @@ internal sealed partial class NatTopology : IAsyncDisposable
         return ByteCounter().Matches(output).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// Makes <paramref name="client"/>'s NAT forget its mappings (its connection tracking table is flushed, with
+    /// <c>conntrack -F</c>, installed with apt-get when missing): the client's next packets leave from a new public port
+    /// on a random-port NAT, as when a NAT reboots or its mapping times out while the client is quiet.
+    /// </summary>
+    public void ForgetMappings(NatClient client)
+    {
+        string conntrack = SystemTools.Require("conntrack", "conntrack");
+        Run($"netns exec {client.NatNamespace} {conntrack} -F");
+    }
+
     /// <summary>Removes the cut: the direct path forwards again (the NATs' mappings were kept meanwhile).</summary>
     public void RestoreDirectPath()
     {
