@@ -99,7 +99,9 @@ public sealed class RadioNode : IDisposable
 
     /// <summary>
     /// Every received packet that no typed protocol took, in arrival order, through a queue bounded by
-    /// <see cref="RadioNodeOptions.QueueBytes"/>. Completes when the node is disposed.
+    /// <see cref="RadioNodeOptions.QueueBytes"/>. Completes when the node is disposed, and with the
+    /// <see cref="RadioException"/> (<see cref="ReceiveError"/>) when receiving stops for good: the dongle was unplugged
+    /// (<see cref="RadioError.NoDevice"/>) or the radio closed under the node.
     /// </summary>
     public ChannelReader<P2PPacket> Packets => _packets?.Reader ?? EmptyReader.Instance;
 
@@ -473,16 +475,31 @@ public sealed class RadioNode : IDisposable
                 Volatile.Write(ref _receiveError, e);
                 if (e.Error is RadioError.Unsupported or RadioError.NoDevice)
                 {
+                    StopReceiving(e);
                     return;
                 }
 
                 Thread.Sleep(ReceivePollMilliseconds);
                 continue;
             }
+            catch (ObjectDisposedException e)
+            {
+                // The radio was closed under the node (it owns it): as good as unplugged.
+                var closed = new RadioException(RadioError.NoDevice, $"The radio was closed while node {NodeId} was receiving: {e.Message}");
+                Volatile.Write(ref _receiveError, closed);
+                StopReceiving(closed);
+                return;
+            }
 
             Process(in frame);
         }
     }
+
+    /// <summary>
+    /// Receiving stopped for good (the dongle is gone): readers of <see cref="Packets"/> see the error instead of
+    /// waiting for packets that cannot come.
+    /// </summary>
+    private void StopReceiving(RadioException error) => _packets?.Writer.TryComplete(error);
 
     private sealed class Outgoing(byte firstSequence)
     {

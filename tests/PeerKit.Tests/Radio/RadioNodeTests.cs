@@ -127,6 +127,30 @@ public sealed class RadioNodeTests
     }
 
     [Fact]
+    public async Task A_radio_closed_under_the_node_ends_Packets_with_a_typed_error_instead_of_a_reader_waiting_forever()
+    {
+        using var medium = new SimulatedMedium();
+        Radio radio = medium.OpenRadio(1);
+        using RadioNode node = RadioNode.Open(radio);
+        Task<int> reading = Task.Run(async () =>
+        {
+            int count = 0;
+            await foreach (P2PPacket packet in node.Packets.ReadAllAsync())
+            {
+                count++;
+            }
+
+            return count;
+        });
+
+        radio.Dispose(); // as a dongle pulled out: the receive loop's next call fails
+        RadioException error = await Assert.ThrowsAsync<RadioException>(() => reading.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(RadioError.NoDevice, error.Error);
+        Assert.Same(error, node.ReceiveError);
+        Assert.True(node.Packets.Completion.IsCompleted);
+    }
+
+    [Fact]
     public void Receiving_allocates_nothing_per_packet()
     {
         using var medium = new SimulatedMedium(new SimulatedMediumOptions { ManualClock = true });
