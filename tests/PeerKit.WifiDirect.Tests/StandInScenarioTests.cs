@@ -180,6 +180,46 @@ public sealed class StandInScenarioTests
     }
 
     [Fact]
+    public async Task A_group_started_before_this_client_attached_is_found_through_INTERFACES_and_removed()
+    {
+        // The group was up before: no P2P-GROUP-STARTED reached this client, so it knows no current group.
+        using StandInProcess standIn = StandInProcess.Start("""
+            on INTERFACES
+              reply wlan0\np2p-dev-wlan0\np2p-wlan0-3
+            on P2P_GROUP_REMOVE p2p-wlan0-3
+              reply OK
+            """);
+        await using WifiP2p p2p = await WifiP2p.OpenAsync(standIn.Options());
+        Assert.Null(p2p.CurrentGroup);
+        await p2p.RemoveGroupAsync();
+        Assert.Contains("P2P_GROUP_REMOVE p2p-wlan0-3", standIn.Commands());
+        Assert.DoesNotContain(standIn.Commands(), c => c.StartsWith("P2P_GROUP_REMOVE p2p-dev", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_no_group_anywhere_RemoveGroupAsync_says_NoGroup_and_sends_no_remove()
+    {
+        using StandInProcess standIn = StandInProcess.Start("""
+            on INTERFACES
+              reply wlan0\np2p-dev-wlan0
+            """);
+        await using WifiP2p p2p = await WifiP2p.OpenAsync(standIn.Options());
+        WifiP2pException none = await Assert.ThrowsAsync<WifiP2pException>(() => p2p.RemoveGroupAsync());
+        Assert.Equal((WifiP2pErrorCode.OperationFailed, WifiP2pFailure.NoGroup), (none.Code, none.Failure));
+        Assert.DoesNotContain(standIn.Commands(), c => c.StartsWith("P2P_GROUP_REMOVE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_group_interface_named_by_the_caller_is_removed_even_when_unknown_here()
+    {
+        using StandInProcess standIn = StandInProcess.Start(Owner);
+        await using WifiP2p p2p = await WifiP2p.OpenAsync(standIn.Options());
+        await p2p.RemoveGroupAsync("p2p-wlan0-0");
+        Assert.Contains("P2P_GROUP_REMOVE p2p-wlan0-0", standIn.Commands());
+        await Assert.ThrowsAsync<ArgumentException>(() => p2p.RemoveGroupAsync(" "));
+    }
+
+    [Fact]
     public async Task Group_owner_cannot_initiate_a_connection()
     {
         using StandInProcess standIn = StandInProcess.Start(Owner);

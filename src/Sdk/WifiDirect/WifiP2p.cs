@@ -290,14 +290,60 @@ public sealed class WifiP2p : IAsyncDisposable
         await CommandOkAsync(SupplicantCommand.GroupAdd(config.NetId, frequency, _options.InterfaceName), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary><c>removeGroup</c>: P2P_GROUP_REMOVE of the current group's interface.</summary>
+    /// <summary>
+    /// <c>removeGroup</c>: P2P_GROUP_REMOVE of the current group's interface. A group this object did not see start
+    /// (started before it attached, or by another program) is found through the supplicant: a group interface
+    /// (<c>p2p-&lt;interface&gt;-&lt;n&gt;</c>) in <c>INTERFACES</c> on a global control socket, or the configured
+    /// interface itself when its <c>STATUS</c> says it runs a group (<c>mode=P2P GO</c> or <c>P2P client</c>, as with
+    /// <c>p2p_no_group_iface=1</c>).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>A task that completes once the supplicant accepted; the removal arrives through <see cref="P2pConnectionChange"/>.</returns>
     /// <exception cref="WifiP2pException">2801000 with <see cref="WifiP2pFailure.NoGroup"/> when there is no group.</exception>
     public async Task RemoveGroupAsync(CancellationToken cancellationToken = default)
     {
-        WifiP2pGroupInfo group = GetCurrentGroup();
-        await CommandOkAsync(SupplicantCommand.GroupRemove(group.Interface, _options.InterfaceName), cancellationToken).ConfigureAwait(false);
+        string groupInterface = CurrentGroup?.Interface
+            ?? await FindGroupInterfaceAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new WifiP2pException(WifiP2pErrorCode.OperationFailed, WifiP2pFailure.NoGroup,
+                "This device is in no P2P group (none was announced, the supplicant lists no group interface and the interface's STATUS shows no P2P mode).");
+        await RemoveGroupAsync(groupInterface, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>P2P_GROUP_REMOVE of the group on <paramref name="groupInterface"/>, known to this object or not.</summary>
+    /// <param name="groupInterface">The group's interface (<see cref="WifiP2pGroupInfo.Interface"/>, e.g. <c>p2p-wlan0-0</c>).</param>
+    /// <param name="cancellationToken">Cancels the wait for the reply.</param>
+    /// <returns>A task that completes once the supplicant accepted.</returns>
+    /// <exception cref="ArgumentException"><paramref name="groupInterface"/> is empty.</exception>
+    /// <exception cref="WifiP2pException">2801000 when the supplicant refuses (no group there).</exception>
+    public Task RemoveGroupAsync(string groupInterface, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupInterface);
+        return CommandOkAsync(SupplicantCommand.GroupRemove(groupInterface, _options.InterfaceName), cancellationToken);
+    }
+
+    /// <summary>A group interface the supplicant runs that this object was not told of, or null.</summary>
+    private async Task<string?> FindGroupInterfaceAsync(CancellationToken cancellationToken)
+    {
+        string interfaces = await RequestAsync("INTERFACES", cancellationToken).ConfigureAwait(false);
+        if (SupplicantControl.ReplyKind(interfaces) is not (WpaNative.ReplyFail or WpaNative.ReplyUnknownCommand))
+        {
+            foreach (string name in interfaces.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                // p2p-dev-<interface> is the P2P device interface, not a group.
+                if (name.StartsWith("p2p-", StringComparison.Ordinal) && !name.StartsWith("p2p-dev-", StringComparison.Ordinal))
+                {
+                    return name;
+                }
+            }
+        }
+
+        if (_options.InterfaceName is not { } own)
+        {
+            return null; // a per-interface socket: STATUS does not name the interface to remove
+        }
+
+        string status = await RequestAsync(SupplicantCommand.Status(own), cancellationToken).ConfigureAwait(false);
+        return SupplicantControl.ReplyValue(status, "mode") is "P2P GO" or "P2P client" ? own : null;
     }
 
     /// <summary><c>getP2pLinkedInfo</c>: connected or not, owner or not, the owner's IP address.</summary>
