@@ -363,7 +363,9 @@ internal sealed class RouterService : IProtocol
             }
             else
             {
-                PostLocked(caller.Id, answer.RevealRefusal
+                PostLocked(caller.Id, answer.Crossed
+                    ? new P.Result(pending.CallerRequestId, RouterStatus.Crossed, "the node is connecting to this node at the same time: its session is the one.")
+                    : answer.RevealRefusal
                     ? new P.Result(pending.CallerRequestId, RouterStatus.Refused, "the node refused the connection.")
                     : new P.Result(pending.CallerRequestId, RouterStatus.Unavailable, "the node is not online."));
             }

@@ -59,6 +59,7 @@ public class InteropTests
         AssertSame(new PeerkitRouter.V1.Connect { RequestId = uint.MaxValue, Target = Google.Protobuf.ByteString.CopyFrom(id), Room = "lobby ✓", Mode = PeerkitRouter.V1.RoutingMode.ServerOnly },
             new RouterProtocol.Connect(uint.MaxValue, id, "lobby ✓", RoutingMode.ServerOnly));
         AssertSame(new PeerkitRouter.V1.Answer { RequestId = 7, Accept = false, RevealRefusal = true }, new RouterProtocol.Answer(7, false, true));
+        AssertSame(new PeerkitRouter.V1.Answer { RequestId = 8, Accept = false, Crossed = true }, new RouterProtocol.Answer(8, false, false, Crossed: true));
         var candidates = new PeerkitRouter.V1.Candidates { RequestId = 3, Peer = Google.Protobuf.ByteString.CopyFrom(id), RelayChannel = 0xDEADBEEF, Mode = PeerkitRouter.V1.RoutingMode.PreferP2P };
         candidates.Addresses.Add(["udp://1.2.3.4:5", "udp://192.168.1.2:6"]);
         AssertSame(candidates, new RouterProtocol.Candidates(3, id, ["udp://1.2.3.4:5", "udp://192.168.1.2:6"], 0xDEADBEEF, RoutingMode.PreferP2P));

@@ -45,6 +45,24 @@ internal sealed class ImplicitSends<TSession>
     }
 
     /// <summary>
+    /// The session to send on at once, when one is up and nothing waits for it and no flusher runs (sending on it then
+    /// keeps the order); otherwise null. Lets a caller send without building a deferred send (no allocation).
+    /// </summary>
+    public TSession? SessionIfIdle(NodeId peer)
+    {
+        TSession? session = _sessionOf(peer);
+        if (session is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            return _flushing.Contains(peer) || _pending.Any(peer) ? null : session;
+        }
+    }
+
+    /// <summary>
     /// Sends, queues or drops one message. Returns the session when it was sent on one (straight away), or null with
     /// <c>Queued</c> saying whether it waits (reliable) or was dropped (unreliable).
     /// </summary>

@@ -173,8 +173,25 @@ public sealed class RouterClient : IAsyncDisposable
     public ValueTask<SendResult> SendAsync<T>(NodeId peer, in T message, Reliability reliability = Reliability.ReliableOrdered, CancellationToken cancellationToken = default)
         where T : IMessage<T>
     {
+        if (_sends.SessionIfIdle(peer) is { } session)
+        {
+            return SendNowAsync(session, session.SendAsync(in message, reliability, cancellationToken)); // no closure: nothing to defer
+        }
+
         T copy = message;
         return SendCoreAsync(peer, (p, ct) => p.SendAsync(copy, reliability, ct), reliability, MessageSerializer.GetSize(message), cancellationToken);
+    }
+
+    /// <summary>The result of a send made at once on <paramref name="session"/> (the message is encoded by then).</summary>
+    private static ValueTask<SendResult> SendNowAsync(Peer session, ValueTask sent)
+    {
+        return sent.IsCompletedSuccessfully ? new ValueTask<SendResult>(PathOf(session)) : AwaitAsync(session, sent);
+
+        static async ValueTask<SendResult> AwaitAsync(Peer session, ValueTask sent)
+        {
+            await sent.ConfigureAwait(false);
+            return PathOf(session);
+        }
     }
 
     /// <summary>Sends raw bytes to <paramref name="peer"/> (the Oculus <c>SendPacket</c>, CLASP's <c>send_p2p</c>); the peer gets a <see cref="RoutingEventKind.Data"/> event.</summary>
@@ -182,10 +199,23 @@ public sealed class RouterClient : IAsyncDisposable
     /// <param name="data">The bytes (reliable: up to 65,535; unreliable: keep within 1,200).</param>
     /// <param name="reliable">Reliable (ordered, buffered until connected) or unreliable (dropped before connected).</param>
     /// <param name="cancellationToken">Cancels the send.</param>
-    public ValueTask<SendResult> SendPacketAsync(NodeId peer, ReadOnlyMemory<byte> data, bool reliable = true, CancellationToken cancellationToken = default) =>
-        reliable
-            ? SendAsync(peer, new PacketProtocol.Packet(data.ToArray()), Reliability.ReliableOrdered, cancellationToken)
-            : SendAsync(peer, new PacketProtocol.UnreliablePacket(data), Reliability.Unreliable, cancellationToken);
+    public ValueTask<SendResult> SendPacketAsync(NodeId peer, ReadOnlyMemory<byte> data, bool reliable = true, CancellationToken cancellationToken = default)
+    {
+        if (!reliable)
+        {
+            // Never kept: sent at once (encoded before this returns) or dropped.
+            return SendAsync(peer, new PacketProtocol.UnreliablePacket(data), Reliability.Unreliable, cancellationToken);
+        }
+
+        if (_sends.SessionIfIdle(peer) is { } session)
+        {
+            // Encoded before this returns: the caller's bytes are not kept, so no copy.
+            return SendNowAsync(session, session.SendAsync(new PacketProtocol.Packet(data), Reliability.ReliableOrdered, cancellationToken));
+        }
+
+        // It may wait for the connection: keep a copy, the caller may reuse its buffer.
+        return SendAsync(peer, new PacketProtocol.Packet(data.ToArray()), Reliability.ReliableOrdered, cancellationToken);
+    }
 
     /// <summary>Creates a room and joins it; returns its members (this node).</summary>
     /// <exception cref="RouterRequestException">The router refused (<see cref="RouterStatus.RoomExists"/>, <see cref="RouterStatus.Malformed"/>…).</exception>
@@ -252,6 +282,12 @@ public sealed class RouterClient : IAsyncDisposable
 
         foreach (NodeId member in members)
         {
+            if (_sends.SessionIfIdle(member) is { } session)
+            {
+                await session.SendAsync(in message, reliability, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             await SendCoreAsync(member, (p, ct) => p.SendAsync(message, reliability, ct), reliability, MessageSerializer.GetSize(message), cancellationToken, room).ConfigureAwait(false);
         }
 
@@ -363,10 +399,19 @@ public sealed class RouterClient : IAsyncDisposable
                 throw new RoutedConnectException(peer, ConnectFailure.RouterUnavailable, e.Message, e);
             }
 
+            if (answer is P.Result { Status: RouterStatus.Crossed })
+            {
+                // Both nodes asked at once; the one with the smaller id declined this request and its own goes on
+                // (its request may reach this node after this answer): wait for its session.
+                Expect(peer);
+                return await WaitForArrivalAsync(peer, timeout.Token).ConfigureAwait(false)
+                    ?? throw new RoutedConnectException(peer, ConnectFailure.Timeout, $"the node connecting to this node at the same time did not within {_options.ConnectTimeout}.");
+            }
+
             if (answer is P.Result { Status: RouterStatus.Unavailable } && IsExpected(peer)
                 && await WaitForArrivalAsync(peer, timeout.Token).ConfigureAwait(false) is { } crossed)
             {
-                // Both nodes asked at once; the one with the smaller id declined the other's request and its own goes on.
+                // This node accepted the peer's request meanwhile: its session is the one.
                 return crossed;
             }
 
@@ -533,6 +578,16 @@ public sealed class RouterClient : IAsyncDisposable
                 {
                 }
             }
+        }
+    }
+
+    /// <summary>Expects a session that <paramref name="peer"/> opens, within the connect timeout (accepted without asking the accept policy).</summary>
+    private void Expect(NodeId peer)
+    {
+        lock (_gate)
+        {
+            ExpectedConnect expected = _expected.TryGetValue(peer, out ExpectedConnect? earlier) ? earlier : _expected[peer] = new ExpectedConnect(0);
+            expected.Deadline = Math.Max(expected.Deadline, Environment.TickCount64 + (long)_options.ConnectTimeout.TotalMilliseconds);
         }
     }
 
@@ -1093,10 +1148,13 @@ public sealed class RouterClient : IAsyncDisposable
         bool accept, crossed;
         lock (_gate)
         {
-            accept = _acceptRooms.Contains(incoming.Room) && _rooms.TryGetValue(incoming.Room, out HashSet<NodeId>? members) && members.Contains(caller);
             // Both nodes asked at once: the smaller id keeps its own request and declines the other's (which then
-            // waits for the session this node opens), so only one link is set up.
-            crossed = _connecting.ContainsKey(caller) && string.CompareOrdinal(Id.ToString(), caller.ToString()) < 0;
+            // waits for the session this node opens), so only one link is set up. The larger id accepts without
+            // asking its policy: it asked for this connection itself.
+            bool connecting = _connecting.ContainsKey(caller);
+            crossed = connecting && string.CompareOrdinal(Id.ToString(), caller.ToString()) < 0;
+            accept = connecting
+                || (_acceptRooms.Contains(incoming.Room) && _rooms.TryGetValue(incoming.Room, out HashSet<NodeId>? members) && members.Contains(caller));
         }
 
         if (crossed)
@@ -1129,7 +1187,7 @@ public sealed class RouterClient : IAsyncDisposable
 
         try
         {
-            await router.SendAsync(new P.Answer(incoming.RequestId, accept, _options.RevealRefusals && !crossed), _stop.Token).ConfigureAwait(false);
+            await router.SendAsync(new P.Answer(incoming.RequestId, accept, _options.RevealRefusals && !crossed, crossed), _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PeerDisconnectedException or OperationCanceledException)
         {

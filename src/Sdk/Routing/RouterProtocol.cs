@@ -46,8 +46,11 @@ public sealed partial class RouterProtocol
     /// <param name="RequestId">The router's request id from <see cref="Incoming"/>.</param>
     /// <param name="Accept">Whether the target accepts the connection.</param>
     /// <param name="RevealRefusal">When refusing: whether the caller may learn that the target refused (and so is online); otherwise the caller hears "unavailable", as for an offline node.</param>
+    /// <param name="Crossed">When refusing: the target is connecting to the caller at the same time (crossed requests;
+    /// the smaller node id keeps its own): the caller hears <see cref="RouterStatus.Crossed"/> and waits for the
+    /// target's session instead of failing.</param>
     [Message(Code = 3)]
-    public sealed partial record Answer(uint RequestId, bool Accept, bool RevealRefusal);
+    public sealed partial record Answer(uint RequestId, bool Accept, bool RevealRefusal, bool Crossed = false);
 
     /// <summary>Creates a room and joins it.</summary>
     /// <param name="RequestId">Echoed in the <see cref="Room"/> answer.</param>

@@ -44,4 +44,10 @@ public enum RouterStatus
 
     /// <summary>The router is at a limit (sessions, rooms, pending requests); try later.</summary>
     Busy = 13,
+
+    /// <summary>
+    /// A connect answer: the target is connecting to the caller at the same time (both asked at once) and keeps its own
+    /// request (the smaller node id does); the caller waits for the target's session (<c>RouterClient</c> does so).
+    /// </summary>
+    Crossed = 15,
 }
