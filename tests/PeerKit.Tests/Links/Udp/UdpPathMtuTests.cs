@@ -25,7 +25,7 @@ public sealed class UdpPathMtuTests
         return new UdpLinkOptions
         {
             TimerResolution = o.TimerResolution,
-            MinRetransmitTimeout = TimeSpan.FromMilliseconds(100),
+            MinRetransmitTimeout = TimeSpan.FromMilliseconds(250), // a stalled thread on a loaded machine must not look like a lost probe
             InitialRetransmitTimeout = o.InitialRetransmitTimeout,
             HandshakeRetransmitInterval = o.HandshakeRetransmitInterval,
             MaxAckDelay = o.MaxAckDelay,

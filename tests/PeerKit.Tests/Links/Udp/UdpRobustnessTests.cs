@@ -332,7 +332,9 @@ public sealed class UdpRobustnessTests
     [Fact]
     public async Task Congestion_window_does_not_grow_while_the_application_limits_sending()
     {
-        await using var h = new UdpHarness(seed: 204, options: Fast());
+        // A retransmission timeout of at least 1 s: a loaded machine that stalls the receive thread cannot fake a loss
+        // (which would shrink the window and hide growth).
+        await using var h = new UdpHarness(seed: 204, options: Fast(minRto: TimeSpan.FromSeconds(1)));
         (UdpLink client, UdpLink server) = await h.ConnectAsync();
         long initial = client.GetStatus().CongestionWindow;
         Assert.Equal(10L * client.Mtu, initial);
@@ -433,11 +435,33 @@ public sealed class UdpRobustnessTests
     public async Task Slow_reader_holds_the_sender_at_the_receive_window_without_deferrals_or_retransmissions()
     {
         const int window = 8192;
-        await using var h = new UdpHarness(seed: 207, options: Fast(receiveWindow: window));
+        // A retransmission timeout of at least 1 s: a stalled receive thread on a loaded machine cannot fake a loss.
+        await using var h = new UdpHarness(seed: 207, options: Fast(receiveWindow: window, minRto: TimeSpan.FromSeconds(1)));
         (UdpLink client, UdpLink server) = await h.ConnectAsync();
         const int count = 3000;
         Task sending = UdpHarness.SendNumbersAsync(client, count, Reliability.ReliableOrdered);
-        await Task.Delay(300); // nobody receives
+
+        // Nobody receives: wait (bounded) until the sender is out of credit and what waits at the receiver stopped
+        // changing, rather than a fixed time a loaded machine may not be done in.
+        var settle = System.Diagnostics.Stopwatch.StartNew();
+        long lastUsed = -1;
+        long stableSince = 0;
+        while (settle.Elapsed < Timeout)
+        {
+            long used = server.GetStatus().ReceiveWindowUsed;
+            if (used != lastUsed || client.GetStatus().SendCredit != 0)
+            {
+                lastUsed = used;
+                stableSince = settle.ElapsedMilliseconds;
+            }
+            else if (settle.ElapsedMilliseconds - stableSince >= 200)
+            {
+                break;
+            }
+
+            await Task.Delay(10);
+        }
+
         int waiting = 0;
         long waitingCost = 0;
         var early = new List<LinkFrame>();
