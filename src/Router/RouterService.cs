@@ -363,6 +363,9 @@ internal sealed class RouterService : IProtocol
             }
             else
             {
+                // Passed on as the target says: its own request to the caller may reach the router after this answer.
+                // A target that claims it falsely keeps the caller waiting no longer than one that accepts and never
+                // completes the handshake: the caller's connect timeout.
                 PostLocked(caller.Id, answer.Crossed
                     ? new P.Result(pending.CallerRequestId, RouterStatus.Crossed, "the node is connecting to this node at the same time: its session is the one.")
                     : answer.RevealRefusal
@@ -429,8 +432,10 @@ internal sealed class RouterService : IProtocol
 
         foreach (RouterRelayBinding binding in session.Bindings)
         {
-            binding.Switch.Rebind(binding.First == session ? binding.Binding.FirstChannel : binding.Binding.SecondChannel, address);
-            Interlocked.Increment(ref _rebinds);
+            if (binding.Switch.Rebind(binding.First == session ? binding.Binding.FirstChannel : binding.Binding.SecondChannel, address))
+            {
+                Interlocked.Increment(ref _rebinds);
+            }
         }
     }
 

@@ -47,6 +47,28 @@ public class ConnectTests
     }
 
     [Fact]
+    public async Task A_crossed_claim_that_no_session_follows_fails_within_the_connect_timeout_and_the_next_connect_asks_again()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0], o => o.ConnectTimeout = TimeSpan.FromSeconds(2));
+        (PeerNode liarNode, _, RawRouterClient liar) = await RawRouterClient.AttachAsync(router.ListenAddresses[0]);
+        await using (alice)
+        await using (liarNode)
+        {
+            liar.ClaimCrossed = true; // "I am connecting to you": no session ever comes
+            var clock = Stopwatch.StartNew();
+            RoutedConnectException failed = await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(liarNode.Id));
+            Assert.Equal(ConnectFailure.Timeout, failed.Failure);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"alice waited {clock.Elapsed}");
+            Assert.Equal(1, liar.IncomingCount);
+
+            // Not left expecting the liar: the next connect asks the router (and the liar) again.
+            await Assert.ThrowsAsync<RoutedConnectException>(() => alice.ConnectAsync(liarNode.Id));
+            Assert.Equal(2, liar.IncomingCount);
+        }
+    }
+
+    [Fact]
     public async Task An_offline_target_fails_at_once_with_unavailable()
     {
         await using var router = await StartRouterAsync();

@@ -21,7 +21,7 @@ public sealed partial class RawRouterClient
     public sealed partial record Connect(uint RequestId, byte[] Target, string Room, RoutingMode Mode);
 
     [Message(Code = 3)]
-    public sealed partial record Answer(uint RequestId, bool Accept, bool RevealRefusal);
+    public sealed partial record Answer(uint RequestId, bool Accept, bool RevealRefusal, bool Crossed = false);
 
     /// <summary>A JoinRoom whose name is bytes where the router expects text: invalid UTF-8 makes it malformed.</summary>
     [Message(Code = 5)]
@@ -41,6 +41,9 @@ public sealed partial class RawRouterClient
 
     public bool AcceptAll { get; set; } = true;
 
+    /// <summary>Declines every incoming connect claiming a crossed request (that this node never made).</summary>
+    public bool ClaimCrossed { get; set; }
+
     public ConcurrentQueue<Opened> OpenedAnswers { get; } = new();
 
     public ConcurrentQueue<Result> Results { get; } = new();
@@ -56,10 +59,20 @@ public sealed partial class RawRouterClient
     [Handler]
     private void OnCandidates(Peer peer, Candidates candidates) => CandidateAnswers.Enqueue(candidates);
 
+    /// <summary>Incoming connect requests seen.</summary>
+    public int IncomingCount => Volatile.Read(ref _incoming);
+
+    private int _incoming;
+
     [Handler]
     private async ValueTask OnIncoming(Peer peer, Incoming incoming, CancellationToken cancellationToken)
     {
-        if (AcceptAll)
+        Interlocked.Increment(ref _incoming);
+        if (ClaimCrossed)
+        {
+            await peer.SendAsync(new Answer(incoming.RequestId, false, false, Crossed: true), cancellationToken);
+        }
+        else if (AcceptAll)
         {
             await peer.SendAsync(new Answer(incoming.RequestId, true, false), cancellationToken);
         }

@@ -210,6 +210,40 @@ public sealed class StandInScenarioTests
     }
 
     [Fact]
+    public async Task Another_radios_group_on_the_same_global_socket_is_not_removed()
+    {
+        using StandInProcess standIn = StandInProcess.Start("""
+            on INTERFACES
+              reply wlan1\np2p-dev-wlan1\np2p-wlan1-0\nwlan0
+            """);
+        WifiP2pOptions options = standIn.Options();
+        options.InterfaceName = "wlan0";
+        await using WifiP2p p2p = await WifiP2p.OpenAsync(options);
+        WifiP2pException none = await Assert.ThrowsAsync<WifiP2pException>(() => p2p.RemoveGroupAsync());
+        Assert.Equal(WifiP2pFailure.NoGroup, none.Failure);
+        Assert.DoesNotContain(standIn.Commands(), c => c.Contains("P2P_GROUP_REMOVE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_group_on_the_interface_itself_is_found_through_its_STATUS_mode()
+    {
+        // p2p_no_group_iface=1: the group runs on wlan0 itself, which STATUS shows (here while it still forms).
+        using StandInProcess standIn = StandInProcess.Start("""
+            on INTERFACES
+              reply wlan0\np2p-dev-wlan0
+            on STATUS
+              reply wpa_state=COMPLETED\nmode=P2P GO - group formation\np2p_device_address=02:00:00:00:01:00
+            on P2P_GROUP_REMOVE wlan0
+              reply OK
+            """);
+        WifiP2pOptions options = standIn.Options();
+        options.InterfaceName = "wlan0";
+        await using WifiP2p p2p = await WifiP2p.OpenAsync(options);
+        await p2p.RemoveGroupAsync();
+        Assert.Contains(standIn.Commands(), c => c.EndsWith("P2P_GROUP_REMOVE wlan0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_group_interface_named_by_the_caller_is_removed_even_when_unknown_here()
     {
         using StandInProcess standIn = StandInProcess.Start(Owner);

@@ -491,7 +491,17 @@ public sealed class RadioNode : IDisposable
                 return;
             }
 
-            Process(in frame);
+            try
+            {
+                Process(in frame); // an addressed packet is acknowledged from here: a send on the radio
+            }
+            catch (ObjectDisposedException e)
+            {
+                var closed = new RadioException(RadioError.NoDevice, $"The radio was closed while node {NodeId} was receiving: {e.Message}");
+                Volatile.Write(ref _receiveError, closed);
+                StopReceiving(closed);
+                return;
+            }
         }
     }
 

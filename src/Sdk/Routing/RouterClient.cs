@@ -175,7 +175,17 @@ public sealed class RouterClient : IAsyncDisposable
     {
         if (_sends.SessionIfIdle(peer) is { } session)
         {
-            return SendNowAsync(session, session.SendAsync(in message, reliability, cancellationToken)); // no closure: nothing to defer
+            ValueTask sent;
+            try
+            {
+                sent = session.SendAsync(in message, reliability, cancellationToken); // no closure: nothing to defer
+            }
+            catch (Exception e)
+            {
+                return ValueTask.FromException<SendResult>(e); // as from the queued path: a faulted send, not a throw
+            }
+
+            return SendNowAsync(session, sent);
         }
 
         T copy = message;
@@ -210,7 +220,17 @@ public sealed class RouterClient : IAsyncDisposable
         if (_sends.SessionIfIdle(peer) is { } session)
         {
             // Encoded before this returns: the caller's bytes are not kept, so no copy.
-            return SendNowAsync(session, session.SendAsync(new PacketProtocol.Packet(data), Reliability.ReliableOrdered, cancellationToken));
+            ValueTask sent;
+            try
+            {
+                sent = session.SendAsync(new PacketProtocol.Packet(data), Reliability.ReliableOrdered, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                return ValueTask.FromException<SendResult>(e);
+            }
+
+            return SendNowAsync(session, sent);
         }
 
         // It may wait for the connection: keep a copy, the caller may reuse its buffer.
@@ -404,8 +424,22 @@ public sealed class RouterClient : IAsyncDisposable
                 // Both nodes asked at once; the one with the smaller id declined this request and its own goes on
                 // (its request may reach this node after this answer): wait for its session.
                 Expect(peer);
-                return await WaitForArrivalAsync(peer, timeout.Token).ConfigureAwait(false)
-                    ?? throw new RoutedConnectException(peer, ConnectFailure.Timeout, $"the node connecting to this node at the same time did not within {_options.ConnectTimeout}.");
+                if (await WaitForArrivalAsync(peer, timeout.Token).ConfigureAwait(false) is { } opened)
+                {
+                    return opened;
+                }
+
+                // Expect no more: a later connect must ask the router again, not wait for this one.
+                lock (_gate)
+                {
+                    if (_expected.TryGetValue(peer, out ExpectedConnect? stale))
+                    {
+                        stale.Deadline = 0;
+                    }
+                }
+
+                ExpireExpected();
+                throw new RoutedConnectException(peer, ConnectFailure.Timeout, $"the node connecting to this node at the same time did not within {_options.ConnectTimeout}.");
             }
 
             if (answer is P.Result { Status: RouterStatus.Unavailable } && IsExpected(peer)

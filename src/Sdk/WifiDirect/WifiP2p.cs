@@ -327,10 +327,14 @@ public sealed class WifiP2p : IAsyncDisposable
         string interfaces = await RequestAsync("INTERFACES", cancellationToken).ConfigureAwait(false);
         if (SupplicantControl.ReplyKind(interfaces) is not (WpaNative.ReplyFail or WpaNative.ReplyUnknownCommand))
         {
+            // Group interfaces are p2p-<interface>-<n> (or p2p-<n> when that name is too long); p2p-dev-<interface> is
+            // the P2P device interface, not a group. A global socket may serve several radios: with an interface set,
+            // only its own groups count.
+            string ours = _options.InterfaceName is { } mine ? $"p2p-{mine}-" : "p2p-";
             foreach (string name in interfaces.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                // p2p-dev-<interface> is the P2P device interface, not a group.
-                if (name.StartsWith("p2p-", StringComparison.Ordinal) && !name.StartsWith("p2p-dev-", StringComparison.Ordinal))
+                bool shortForm = name.Length > 4 && name.StartsWith("p2p-", StringComparison.Ordinal) && name.AsSpan(4).IndexOfAnyExceptInRange('0', '9') < 0;
+                if ((name.StartsWith(ours, StringComparison.Ordinal) || shortForm) && !name.StartsWith("p2p-dev-", StringComparison.Ordinal))
                 {
                     return name;
                 }
@@ -343,7 +347,8 @@ public sealed class WifiP2p : IAsyncDisposable
         }
 
         string status = await RequestAsync(SupplicantCommand.Status(own), cancellationToken).ConfigureAwait(false);
-        return SupplicantControl.ReplyValue(status, "mode") is "P2P GO" or "P2P client" ? own : null;
+        // "P2P GO", "P2P GO - group formation", "P2P client"…
+        return SupplicantControl.ReplyValue(status, "mode") is { } mode && mode.StartsWith("P2P ", StringComparison.Ordinal) ? own : null;
     }
 
     /// <summary><c>getP2pLinkedInfo</c>: connected or not, owner or not, the owner's IP address.</summary>

@@ -112,6 +112,13 @@ public sealed partial class UdpLink
         {
             FallBackLocked(now);
         }
+        else if (_upgrade.State == PathUpgradeState.Direct && _recovery.InFlightCount == 0)
+        {
+            // The peer has not moved yet (or fell back) and this side has nothing awaiting acknowledgement (it only
+            // acknowledges): an ack-eliciting packet on the direct path shows within the failure timeout whether the
+            // path still carries this side's packets, instead of only at the next keep-alive.
+            _pingPending = true;
+        }
 
         return true;
     }

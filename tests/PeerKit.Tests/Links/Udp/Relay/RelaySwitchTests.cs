@@ -84,6 +84,26 @@ public sealed class RelaySwitchTests
         Assert.Equal(1, relay.GetStatistics().DroppedUnknownChannel);
     }
 
+    [Fact]
+    public void An_open_notice_from_an_address_not_bound_to_the_channel_sends_nothing_and_keeps_the_held_datagram()
+    {
+        var socket = new RecordingTransport();
+        var relay = new RelaySwitch(socket, new RelayLimits());
+        RelayBinding binding = relay.Bind(Alice, Bob);
+        relay.Forward(Datagram(binding.FirstChannel, fill: 7), Alice.Serialize(), now: 0); // held for Bob
+        Assert.Single(socket.Sent);
+
+        relay.Forward(Notice(binding.SecondChannel), Mallory.Serialize(), now: 1); // Bob's channel, not Bob
+        relay.Forward(Notice(binding.SecondChannel), Alice.Serialize(), now: 2); // nor Alice
+        Assert.Single(socket.Sent);
+        Assert.Equal(2, binding.GetCounters().DroppedForged);
+
+        relay.Forward(Notice(binding.SecondChannel), Bob.Serialize(), now: 3); // Bob himself: the datagram, to Bob
+        Assert.Equal(2, socket.Sent.Count);
+        Assert.Equal(Bob, socket.Sent[1].To);
+        Assert.Equal(socket.Sent[0].Data, socket.Sent[1].Data);
+    }
+
     private static byte[] Notice(uint channel)
     {
         byte[] notice = new byte[RelayWire.OpenNoticeSize];
