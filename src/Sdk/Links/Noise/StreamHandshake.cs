@@ -288,7 +288,7 @@ internal static class StreamHandshake
                 await _stream.ReadExactlyAsync(buffer, _token).ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
             {
                 return Lost(e);
             }
@@ -302,7 +302,7 @@ internal static class StreamHandshake
                 await _stream.FlushAsync(_token).ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
             {
                 return Lost(e);
             }

@@ -122,9 +122,6 @@ public abstract class StreamLink : IMessageLink, IAccountedLink
     /// <summary>The bytes of received frames waiting for the application, each counted as its length plus 64 (tests).</summary>
     internal long QueuedBytes => _inbox.CountedCostWaiting;
 
-    /// <summary>Ends when the link no longer reads its connection (closed by either side, or failed): the connection may then go.</summary>
-    internal Task ReadLoop => _readLoop;
-
     /// <inheritdoc/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> frame, Reliability reliability = Reliability.ReliableOrdered, CancellationToken cancellationToken = default)
     {

@@ -17,9 +17,13 @@ namespace PeerKit.Links.WebSockets;
 internal sealed class WebSocketByteStream : Stream
 {
     private readonly WebSocket _webSocket;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     public WebSocketByteStream(WebSocket webSocket) => _webSocket = webSocket;
+
+    /// <summary>Completes when the stream is disposed and the WebSocket aborted: an HTTP server may then end the request under it.</summary>
+    public Task Closed => _closed.Task;
 
     public override bool CanRead => true;
 
@@ -46,7 +50,7 @@ internal sealed class WebSocketByteStream : Stream
             {
                 result = await _webSocket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
-            catch (WebSocketException e)
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
                 throw new IOException($"The WebSocket failed: {e.Message}", e);
             }
@@ -75,7 +79,7 @@ internal sealed class WebSocketByteStream : Stream
         {
             await _webSocket.SendAsync(buffer, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
         }
-        catch (WebSocketException e)
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
             throw new IOException($"The WebSocket failed: {e.Message}", e);
         }
@@ -116,7 +120,7 @@ internal sealed class WebSocketByteStream : Stream
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
         {
-            // Already failed, aborted or closed: the connection ends anyway.
+            // Already failed, aborted or closed (or the server's request ended): the connection ends anyway.
         }
     }
 
@@ -124,8 +128,19 @@ internal sealed class WebSocketByteStream : Stream
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _webSocket.Abort();
-            _webSocket.Dispose();
+            try
+            {
+                _webSocket.Abort();
+                _webSocket.Dispose();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or IOException or WebSocketException or InvalidOperationException)
+            {
+                // A server's WebSocket whose request already ended: nothing left to close.
+            }
+            finally
+            {
+                _closed.TrySetResult();
+            }
         }
 
         base.Dispose(disposing);

@@ -146,6 +146,9 @@ public sealed class WebSocketLink : StreamLink
         }
     }
 
+    /// <summary>Completes when the link has let go of its WebSocket (closed and aborted): the HTTP request under it may end then.</summary>
+    internal Task WebSocketReleased => _stream.Closed;
+
     /// <inheritdoc/>
     public override string ToString() => $"websocket link {LocalId:s} → {RemoteId:s} ({RemoteAddress})";
 

@@ -62,8 +62,10 @@ public sealed class WebSocketLinkAcceptor : IAsyncDisposable
 
     /// <summary>
     /// Serves one upgrade request: takes a handshake slot, accepts the WebSocket with <paramref name="upgrade"/>, runs
-    /// the handshake and queues the link; then waits until the link stops reading the connection (an HTTP server ends
-    /// the connection when its request handler returns). Never throws for what the client does.
+    /// the handshake and queues the link; then waits until the link has let go of the WebSocket (an HTTP server ends
+    /// the request, and what the WebSocket runs on, when its handler returns); when the acceptor is disposed or
+    /// <paramref name="cancellationToken"/> is cancelled first, it closes the link itself. Never throws for what the
+    /// client does.
     /// </summary>
     /// <param name="remoteEndPoint">The client's address (for the per-address share of handshake slots, and the link's <see cref="IMessageLink.RemoteAddress"/>).</param>
     /// <param name="upgrade">Accepts the WebSocket (for ASP.NET Core, <c>HttpContext.WebSockets.AcceptWebSocketAsync</c>).</param>
@@ -130,8 +132,16 @@ public sealed class WebSocketLinkAcceptor : IAsyncDisposable
             return true;
         }
 
-        // The link owns the WebSocket; the HTTP server's connection must outlive it.
-        await link.ReadLoop.WaitAsync(serving.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // The link owns the WebSocket, and the HTTP server ends the request (disposing what the WebSocket runs on) when
+        // this returns: wait until the link lets go of it. When the acceptor stops or the request is aborted first,
+        // close the link here (its owner closing it too is harmless) so the WebSocket is not used after the request.
+        await link.WebSocketReleased.WaitAsync(serving.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!link.WebSocketReleased.IsCompleted)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+            await link.WebSocketReleased.ConfigureAwait(false);
+        }
+
         return true;
     }
 
