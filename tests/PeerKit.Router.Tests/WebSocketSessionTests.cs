@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
-using System.Text.RegularExpressions;
 using PeerKit.Routing;
 using static PeerKit.Router.Tests.Loopback;
 
@@ -153,30 +152,16 @@ public class WebSocketSessionTests
     [Fact]
     public async Task The_router_program_listens_on_ws_and_serves_a_client_there()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "PeerKit.Router.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--listen", "ws://127.0.0.1:0/pk"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        try
+        var (program, address) = await RouterProgram.StartAsync(@"ws://[0-9a-f]{64}@127\.0\.0\.1:\d+/pk", "--listen", "ws://127.0.0.1:0/pk");
+        await using (program)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            Match match = Regex.Match(line ?? string.Empty, @"^router listening on (ws://[0-9a-f]{64}@127\.0\.0\.1:\d+/pk)$");
-            Assert.True(match.Success, $"first line: {line}");
-            var (client, _) = await StartClientAsync(NodeAddress.Parse(match.Groups[1].Value));
+            var (client, _) = await StartClientAsync(address);
             await using (client)
             {
                 Assert.Equal(RouterState.Attached, client.State);
+                Assert.IsType<PeerKit.Links.WebSockets.WebSocketLink>(client.Node.Peers.Single().Link);
                 Assert.Empty(await client.WhoIsOnlineAsync());
             }
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
         }
     }
 

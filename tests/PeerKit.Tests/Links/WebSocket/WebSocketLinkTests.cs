@@ -61,14 +61,7 @@ public sealed class WebSocketLinkTests : IAsyncLifetime
             Assert.True(client.Capabilities.IsReliableStream);
             Assert.Equal(Client, server.RemoteAddress);
 
-            const int count = 2_000;
-            await Task.WhenAll(
-                MemoryLinkTests.SendNumbersAsync(client, count),
-                MemoryLinkTests.SendNumbersAsync(server, count),
-                MemoryLinkTests.ReceiveNumbersAsync(server, count),
-                MemoryLinkTests.ReceiveNumbersAsync(client, count)).WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.False(client.Completion.IsCompleted);
-            Assert.False(server.Completion.IsCompleted);
+            await StreamLinkChecks.FramesTravelBothWaysInOrderAsync(client, server, 2_000);
         }
     }
 
@@ -79,24 +72,7 @@ public sealed class WebSocketLinkTests : IAsyncLifetime
         await using (client)
         await using (server)
         {
-            byte[] large = new byte[3 * 1024 * 1024 + 17];
-            Random.Shared.NextBytes(large);
-            Task sending = Task.Run(async () =>
-            {
-                await client.SendAsync(large);
-                await client.SendAsync(ReadOnlyMemory<byte>.Empty);
-            });
-            using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
-            {
-                Assert.True(frame.Span.SequenceEqual(large));
-            }
-
-            using (LinkFrame empty = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
-            {
-                Assert.Equal(0, empty.Length);
-            }
-
-            await sending.WaitAsync(Timeout);
+            await StreamLinkChecks.LargeAndEmptyFramesArriveIntactAsync(client, server);
         }
     }
 
@@ -145,7 +121,7 @@ public sealed class WebSocketLinkTests : IAsyncLifetime
             Assert.Equal(1024 * 1024, server.Capabilities.MaxFrameSize);
             await Assert.ThrowsAsync<FrameTooLargeException>(() => server.SendAsync(new byte[1024 * 1024 + 1]).AsTask());
 
-            await WriteFrame(stream, keys.Send, "before"u8.ToArray());
+            await StreamLinkChecks.WriteFrameAsync(stream, keys.Send, "before"u8.ToArray());
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             byte[] prefix = new byte[4];
             BinaryPrimitives.WriteInt32BigEndian(prefix, int.MaxValue - 64);
@@ -174,7 +150,7 @@ public sealed class WebSocketLinkTests : IAsyncLifetime
         using (keys)
         await using (WebSocketLink server = await _acceptor.AcceptAsync().AsTask().WaitAsync(Timeout))
         {
-            await WriteFrame(stream, keys.Send, "binary"u8.ToArray());
+            await StreamLinkChecks.WriteFrameAsync(stream, keys.Send, "binary"u8.ToArray());
             await raw.SendAsync("now some text"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
 
             Assert.Equal(LinkCloseReason.ProtocolError, await server.Completion.WaitAsync(Timeout));
@@ -309,14 +285,6 @@ public sealed class WebSocketLinkTests : IAsyncLifetime
         var stream = new WebSocketByteStream(socket);
         HandshakeResult keys = await StreamHandshake.RunAsync(stream, true, _clientKey, _serverKey.Id, LinkOptions.DefaultMaxFrameSize, NoiseCipherState.Default, CancellationToken.None).WaitAsync(Timeout);
         return (socket, stream, keys);
-    }
-
-    private static async Task WriteFrame(Stream stream, NoiseCipherState cipher, byte[] plaintext)
-    {
-        byte[] wire = new byte[4 + plaintext.Length + 16];
-        BinaryPrimitives.WriteInt32BigEndian(wire, plaintext.Length + 16);
-        cipher.Encrypt(default, plaintext, wire.AsSpan(4));
-        await stream.WriteAsync(wire);
     }
 
     private static async Task EventuallyAsync(Func<bool> condition)
