@@ -1,7 +1,7 @@
 using PeerKit;
 using PeerKit.Routing;
 
-// peerkit-router [--listen udp://0.0.0.0:7330]… [--key router.key] [--token-secret-file secret.bin]
+// peerkit-router [--listen udp://0.0.0.0:7330 | tcp://0.0.0.0:7331 | ws://0.0.0.0:7332/peerkit]… [--key router.key] [--token-secret-file secret.bin]
 var options = new RouterOptions();
 for (int i = 0; i < args.Length; i++)
 {
@@ -21,7 +21,14 @@ for (int i = 0; i < args.Length; i++)
             i++;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: PeerKit.Router [--listen udp://host:port | tcp://host:port]… [--key file] [--token-secret-file file]");
+            Console.WriteLine("""
+                usage: PeerKit.Router [--listen address]… [--key file] [--token-secret-file file]
+                  --listen udp://host:port        what clients use (default udp://0.0.0.0:7330)
+                  --listen tcp://host:port        for networks that block UDP
+                  --listen ws://host:port[/path]  WebSocket (Kestrel), for networks that block UDP and behind an HTTP proxy; path default /peerkit
+                  --key file                      the router's node key (created when missing): clients expect its id
+                  --token-secret-file file        check access tokens with this secret (at least 16 bytes)
+                """);
             return 0;
         default:
             Console.Error.WriteLine($"error: unknown or incomplete option \"{args[i]}\" (try --help).");
@@ -34,7 +41,7 @@ try
 {
     await router.StartAsync();
 }
-catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
+catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ArgumentException or NotSupportedException)
 {
     Console.Error.WriteLine($"error: the router could not start: {e.Message}");
     return 1;

@@ -4,7 +4,7 @@ namespace PeerKit.Routing;
 /// A PeerKit router: signaling (connect by node id, candidate exchange), presence and rooms for the nodes that attach
 /// to it with a <see cref="RouterClient"/>. It is itself a <see cref="PeerNode"/>: a client proves its node key in the
 /// ordinary session handshake, and its node id is its session id. Run it embedded (tests, samples) or as a process
-/// (<c>dotnet run --project src/Router -- --listen udp://0.0.0.0:7330</c>).
+/// (<c>dotnet run --project src/Router -- --listen udp://0.0.0.0:7330 --listen tcp://0.0.0.0:7331 --listen ws://0.0.0.0:7332/peerkit</c>).
 /// </summary>
 /// <example>
 /// <code>
@@ -43,6 +43,8 @@ public sealed class Router : IAsyncDisposable
         // A client session carries control messages only: a small frame limit keeps one client from making the router hold megabytes.
         node.Udp ??= new Links.Udp.UdpLinkOptions { MaxFrameSize = options.MaxFrameSize };
         node.Tcp ??= new Links.Tcp.TcpLinkOptions { MaxFrameSize = options.MaxFrameSize };
+        // ws:// listens with Kestrel (the SDK's WebSocket transport only dials); its links take the Tcp options above.
+        node.Transports[NodeAddress.WebSocket] = context => new RouterWebSocketTransport(context);
         if (options.EnableRelay && node.Transports.TryGetValue(NodeAddress.Udp, out Func<Transports.PeerTransportContext, Transports.IPeerTransport>? makeUdp))
         {
             // Keep the node's UDP transport, to start the relay switch on the endpoint its clients reach.

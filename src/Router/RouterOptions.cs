@@ -3,7 +3,7 @@ namespace PeerKit.Routing;
 /// <summary>Settings of a <see cref="Router"/>. Every limit is enforced per session or in total; none is unbounded.</summary>
 public sealed class RouterOptions
 {
-    /// <summary>Where the router listens: <c>udp://</c> (what clients use, from the socket their direct links use) and <c>tcp://</c> (networks that block UDP). Default <c>udp://0.0.0.0:7330</c>.</summary>
+    /// <summary>Where the router listens: <c>udp://</c> (what clients use, from the socket their direct links use), <c>tcp://</c> (networks that block UDP) and <c>ws://host:port/path</c> (WebSocket on Kestrel: networks that block UDP, HTTP proxies; path default <c>/peerkit</c>). Default <c>udp://0.0.0.0:7330</c>.</summary>
     public IList<NodeAddress> ListenAddresses { get; set; } = new List<NodeAddress>();
 
     /// <summary>The router's node key; generated when neither this nor <see cref="IdentityPath"/> is set. A router that restarts keeps its id only with a fixed key.</summary>
@@ -45,7 +45,7 @@ public sealed class RouterOptions
     /// <summary>Room names a room listing answers with at most, the first in ordinal order (default 256).</summary>
     public int MaxRoomsListed { get; set; } = 256;
 
-    /// <summary>The largest frame the router's node sends or accepts on a client session (default 64 KiB; every control message fits), applied when <see cref="Node"/> sets no UDP or TCP link options of its own. Relayed packets do not pass through sessions and are not bounded by it.</summary>
+    /// <summary>The largest frame the router's node sends or accepts on a client session (default 64 KiB; every control message fits), applied when <see cref="Node"/> sets no UDP or TCP link options of its own (WebSocket sessions take the TCP ones). Relayed packets do not pass through sessions and are not bounded by it.</summary>
     public int MaxFrameSize { get; set; } = 64 * 1024;
 
     /// <summary>Node ids a presence answer lists at most (default 1,000).</summary>

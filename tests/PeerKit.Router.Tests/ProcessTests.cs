@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using PeerKit.Routing;
 
 namespace PeerKit.Router.Tests;
@@ -9,30 +8,15 @@ public class ProcessTests
     [Fact]
     public async Task The_router_runs_as_a_process_and_serves_clients()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "PeerKit.Router.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--listen", "udp://127.0.0.1:0"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        try
+        var (program, address) = await RouterProgram.StartAsync(@"udp://[0-9a-f]{64}@127\.0\.0\.1:\d+", "--listen", "udp://127.0.0.1:0");
+        await using (program)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            Match match = Regex.Match(line ?? string.Empty, @"^router listening on (udp://[0-9a-f]{64}@127\.0\.0\.1:\d+)$");
-            Assert.True(match.Success, $"first line: {line}");
-            var (client, _) = await Loopback.StartClientAsync(NodeAddress.Parse(match.Groups[1].Value));
+            var (client, _) = await Loopback.StartClientAsync(address);
             await using (client)
             {
                 Assert.Equal(RouterState.Attached, client.State);
                 Assert.Empty(await client.WhoIsOnlineAsync());
             }
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
         }
     }
 

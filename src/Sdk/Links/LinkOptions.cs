@@ -32,7 +32,7 @@ public class LinkOptions
     /// <summary>
     /// How many received frames may wait for the receiver before the link stops reading from its transport
     /// (and, for the memory pair, before the sender waits). Default 256. A count of frames does not bound memory:
-    /// the TCP link also stops at <see cref="Tcp.TcpLinkOptions.ReceiveQueueBytes"/>, and the UDP link ignores this
+    /// the TCP link also stops at <see cref="PeerKit.Links.Streams.StreamLinkOptions.ReceiveQueueBytes"/>, and the UDP link ignores this
     /// limit, bounding reliable frames by flow control (<see cref="Udp.UdpLinkOptions.ReceiveWindow"/>) and unreliable
     /// frames in bytes (<see cref="Udp.UdpLinkOptions.UnreliableReceiveQueueBytes"/>).
     /// </summary>

@@ -142,8 +142,9 @@ public sealed class PeerNodeOptions
 
     /// <summary>
     /// The transports, by address scheme: each makes the node's <see cref="IPeerTransport"/> for that scheme when the
-    /// node is constructed. <c>tcp</c> (<see cref="TcpTransport"/>), <c>udp</c> (<see cref="UdpTransport"/>) and
-    /// <c>inproc</c> (<see cref="InProcessTransport"/>) are registered; add your own scheme, or replace one.
+    /// node is constructed. <c>tcp</c> (<see cref="TcpTransport"/>), <c>udp</c> (<see cref="UdpTransport"/>),
+    /// <c>inproc</c> (<see cref="InProcessTransport"/>) and, for dialing only, <c>ws</c> and <c>wss</c>
+    /// (<see cref="WebSocketTransport"/>) are registered; add your own scheme, or replace one.
     /// </summary>
     public IDictionary<string, Func<PeerTransportContext, IPeerTransport>> Transports { get; set; } =
         new Dictionary<string, Func<PeerTransportContext, IPeerTransport>>(StringComparer.OrdinalIgnoreCase)
@@ -151,6 +152,8 @@ public sealed class PeerNodeOptions
             [NodeAddress.Tcp] = context => new TcpTransport(context),
             [NodeAddress.Udp] = context => new UdpTransport(context),
             [NodeAddress.InProcess] = context => new InProcessTransport(context),
+            [NodeAddress.WebSocket] = context => new WebSocketTransport(context, NodeAddress.WebSocket),
+            [NodeAddress.SecureWebSocket] = context => new WebSocketTransport(context, NodeAddress.SecureWebSocket),
         };
 
     internal void Validate()

@@ -54,7 +54,7 @@ public sealed class RouterClient : IAsyncDisposable
     private int _nextRequestId;
 
     /// <summary>Makes the client and its node from <paramref name="nodeOptions"/> (to which it adds its protocols).</summary>
-    /// <exception cref="ArgumentException"><see cref="RouterClientOptions.Router"/> is missing or not a udp/tcp address; or a node option is invalid.</exception>
+    /// <exception cref="ArgumentException"><see cref="RouterClientOptions.Router"/> is missing; or a node option is invalid.</exception>
     public RouterClient(PeerNodeOptions nodeOptions, RouterClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(nodeOptions);

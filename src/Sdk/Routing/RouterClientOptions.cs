@@ -3,7 +3,13 @@ namespace PeerKit.Routing;
 /// <summary>Settings of a <see cref="RouterClient"/>.</summary>
 public sealed class RouterClientOptions
 {
-    /// <summary>The router's address, with its node id (<c>udp://&lt;router id&gt;@host:7330</c>): the client dials it from the node's UDP socket, so the router sees the address peers must punch to.</summary>
+    /// <summary>
+    /// The router's address, with its node id (<c>udp://&lt;router id&gt;@host:7330</c>): the client dials it from the
+    /// node's UDP socket, so the router sees the address peers must punch to. Where UDP is blocked,
+    /// <c>tcp://&lt;router id&gt;@host:7331</c> or <c>ws://&lt;router id&gt;@host:7332/peerkit</c> (<c>wss://</c> through a
+    /// TLS-terminating proxy) carry the session instead: signaling only, without an observed address or relay channels
+    /// (docs/router.md, "Listeners").
+    /// </summary>
     public NodeAddress? Router { get; set; }
 
     /// <summary>The access token, when the router asks for one.</summary>

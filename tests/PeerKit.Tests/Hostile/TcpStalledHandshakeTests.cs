@@ -9,7 +9,7 @@ namespace PeerKit.Tests.Hostile;
 
 /// <summary>
 /// Handshake floods over TCP: connections that send a genuine first message and then stall hold a handshake slot
-/// until <see cref="TcpLinkOptions.HandshakeTimeout"/>. From one address they hold at most half the slots, so a peer
+/// until <see cref="PeerKit.Links.Streams.StreamLinkOptions.HandshakeTimeout"/>. From one address they hold at most half the slots, so a peer
 /// from another address gets in at once.
 /// </summary>
 public sealed class TcpStalledHandshakeTests

@@ -69,14 +69,7 @@ public sealed class TcpLinkTests : IAsyncLifetime
         await using (client)
         await using (server)
         {
-            const int count = 10_000;
-            await Task.WhenAll(
-                MemoryLinkTests.SendNumbersAsync(client, count),
-                MemoryLinkTests.SendNumbersAsync(server, count),
-                MemoryLinkTests.ReceiveNumbersAsync(server, count),
-                MemoryLinkTests.ReceiveNumbersAsync(client, count)).WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.False(client.Completion.IsCompleted);
-            Assert.False(server.Completion.IsCompleted);
+            await StreamLinkChecks.FramesTravelBothWaysInOrderAsync(client, server, 10_000);
         }
     }
 
@@ -87,24 +80,7 @@ public sealed class TcpLinkTests : IAsyncLifetime
         await using (client)
         await using (server)
         {
-            byte[] large = new byte[3 * 1024 * 1024 + 17];
-            Random.Shared.NextBytes(large);
-            Task sending = Task.Run(async () =>
-            {
-                await client.SendAsync(large);
-                await client.SendAsync(ReadOnlyMemory<byte>.Empty);
-            });
-            using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
-            {
-                Assert.True(frame.Span.SequenceEqual(large));
-            }
-
-            using (LinkFrame empty = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
-            {
-                Assert.Equal(0, empty.Length);
-            }
-
-            await sending.WaitAsync(Timeout);
+            await StreamLinkChecks.LargeAndEmptyFramesArriveIntactAsync(client, server);
         }
     }
 
@@ -157,7 +133,7 @@ public sealed class TcpLinkTests : IAsyncLifetime
         using (keys)
         await using (TcpLink server = await _listener!.AcceptAsync().AsTask().WaitAsync(Timeout))
         {
-            await WriteFrame(stream, keys.Send, "before"u8.ToArray());
+            await StreamLinkChecks.WriteFrameAsync(stream, keys.Send, "before"u8.ToArray());
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             byte[] prefix = new byte[4];
             BinaryPrimitives.WriteInt32BigEndian(prefix, int.MaxValue - 64);
@@ -194,7 +170,7 @@ public sealed class TcpLinkTests : IAsyncLifetime
         using (keys)
         await using (TcpLink server = await _listener!.AcceptAsync().AsTask().WaitAsync(Timeout))
         {
-            byte[] wire = await WriteFrame(stream, keys.Send, "once"u8.ToArray());
+            byte[] wire = await StreamLinkChecks.WriteFrameAsync(stream, keys.Send, "once"u8.ToArray());
             await stream.WriteAsync(wire); // the same bytes again: a replay
 
             using (LinkFrame frame = await server.ReceiveAsync().AsTask().WaitAsync(Timeout))
@@ -440,15 +416,6 @@ public sealed class TcpLinkTests : IAsyncLifetime
         var stream = new NetworkStream(socket);
         HandshakeResult keys = await StreamHandshake.RunAsync(stream, true, _clientKey, _serverKey.Id, LinkOptions.DefaultMaxFrameSize, NoiseCipherState.Default, CancellationToken.None).WaitAsync(Timeout);
         return (socket, stream, keys);
-    }
-
-    private static async Task<byte[]> WriteFrame(NetworkStream stream, NoiseCipherState cipher, byte[] plaintext)
-    {
-        byte[] wire = new byte[4 + plaintext.Length + 16];
-        BinaryPrimitives.WriteInt32BigEndian(wire, plaintext.Length + 16);
-        cipher.Encrypt(default, plaintext, wire.AsSpan(4));
-        await stream.WriteAsync(wire);
-        return wire;
     }
 
     /// <summary>Reads until the peer closes; 0 when it closed (cleanly or with a reset).</summary>

@@ -49,7 +49,8 @@ internal static class StreamHandshake
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static async Task<HandshakeResult> RunAsync(Stream stream, bool initiator, NodeKey localKey, NodeId? expectedRemoteId, int maxFrameSize, NoiseCipher cipher, CancellationToken cancellationToken)
     {
-        HandshakeOutcome outcome = await RunAsync(new StreamTransport(stream, cancellationToken), initiator, localKey, expectedRemoteId, maxFrameSize, cipher).ConfigureAwait(false);
+        using var transport = new StreamTransport(stream, null, cancellationToken);
+        HandshakeOutcome outcome = await RunAsync(transport, initiator, localKey, expectedRemoteId, maxFrameSize, cipher).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return outcome.Result ?? throw outcome.ToException();
     }
@@ -187,7 +188,12 @@ internal static class StreamHandshake
     {
         Failure = transport.Failure,
         Cancelled = transport.Cancelled,
-        Message = transport.Failure == HandshakeFailure.Timeout ? "The handshake did not complete in time." : "The connection closed or failed during the handshake.",
+        Message = transport.Failure switch
+        {
+            HandshakeFailure.Timeout => "The handshake did not complete in time.",
+            HandshakeFailure.InvalidMessage => "The connection carried something the link does not speak (a WebSocket text message) during the handshake.",
+            _ => "The connection closed or failed during the handshake.",
+        },
     };
 
     private static HandshakeOutcome TooLargeOutcome() =>
@@ -243,23 +249,48 @@ internal static class StreamHandshake
         return await transport.ReadExactlyAsync(buffer.AsMemory(0, length)).ConfigureAwait(false) ? length : -1;
     }
 
-    /// <summary>A stream as a handshake transport (its failures are exceptions, turned into false here).</summary>
-    private sealed class StreamTransport(Stream stream, CancellationToken cancellationToken) : IHandshakeTransport
+    /// <summary>
+    /// A stream as a handshake transport (its failures are exceptions, turned into false here), with an optional
+    /// deadline for everything read and written through it. A stream that refuses what it carries (a WebSocket text
+    /// message: <see cref="InvalidDataException"/>) fails with <see cref="HandshakeFailure.InvalidMessage"/>.
+    /// </summary>
+    internal sealed class StreamTransport : IHandshakeTransport, IDisposable
     {
-        public HandshakeFailure Failure => HandshakeFailure.ConnectionClosed;
+        private readonly Stream _stream;
+        private readonly CancellationToken _cancellationToken;
+        private readonly CancellationTokenSource? _deadline;
+        private readonly CancellationToken _token;
 
-        public bool Cancelled => cancellationToken.IsCancellationRequested;
+        /// <param name="stream">The connection; not disposed by this.</param>
+        /// <param name="timeout">The deadline for the whole handshake, or null for none.</param>
+        /// <param name="cancellationToken">Ends reads and writes early.</param>
+        public StreamTransport(Stream stream, TimeSpan? timeout, CancellationToken cancellationToken)
+        {
+            _stream = stream;
+            _cancellationToken = cancellationToken;
+            if (timeout is { } limit)
+            {
+                _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _deadline.CancelAfter(limit);
+            }
+
+            _token = _deadline?.Token ?? cancellationToken;
+        }
+
+        public HandshakeFailure Failure { get; private set; } = HandshakeFailure.ConnectionClosed;
+
+        public bool Cancelled => _cancellationToken.IsCancellationRequested;
 
         public async ValueTask<bool> ReadExactlyAsync(Memory<byte> buffer)
         {
             try
             {
-                await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                await _stream.ReadExactlyAsync(buffer, _token).ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
             {
-                return false;
+                return Lost(e);
             }
         }
 
@@ -267,14 +298,24 @@ internal static class StreamHandshake
         {
             try
             {
-                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await _stream.WriteAsync(bytes, _token).ConfigureAwait(false);
+                await _stream.FlushAsync(_token).ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
             {
-                return false;
+                return Lost(e);
             }
+        }
+
+        public void Dispose() => _deadline?.Dispose();
+
+        private bool Lost(Exception e)
+        {
+            Failure = e is InvalidDataException ? HandshakeFailure.InvalidMessage
+                : _token.IsCancellationRequested && !_cancellationToken.IsCancellationRequested ? HandshakeFailure.Timeout
+                : HandshakeFailure.ConnectionClosed;
+            return false;
         }
     }
 }

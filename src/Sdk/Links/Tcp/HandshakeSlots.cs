@@ -6,7 +6,7 @@ namespace PeerKit.Links.Tcp;
 /// The TCP listener's handshake slots, shared fairly between addresses: one address may hold at most
 /// <see cref="MaxPerAddress"/> (half the slots), and a freed slot goes to the waiting connection whose address holds
 /// the fewest, the oldest first among equals. So connections from one address that stall in the middle of the
-/// handshake can hold half the slots for <see cref="TcpLinkOptions.HandshakeTimeout"/>, never all of them: a peer from
+/// handshake can hold half the slots for <see cref="PeerKit.Links.Streams.StreamLinkOptions.HandshakeTimeout"/>, never all of them: a peer from
 /// another address gets a slot at once. Waiting never throws: a wait that times out or is cancelled returns false.
 /// </summary>
 internal sealed class HandshakeSlots

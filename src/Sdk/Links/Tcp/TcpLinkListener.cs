@@ -7,7 +7,7 @@ namespace PeerKit.Links.Tcp;
 
 /// <summary>
 /// Accepts TCP connections and hands out authenticated <see cref="TcpLink"/>s. Each connection's handshake runs
-/// on its own, under <see cref="TcpLinkOptions.HandshakeTimeout"/>, so a slow, silent or hostile client cannot
+/// on its own, under <see cref="PeerKit.Links.Streams.StreamLinkOptions.HandshakeTimeout"/>, so a slow, silent or hostile client cannot
 /// hold up the others; failed handshakes are reported through <see cref="HandshakeFailed"/> and the listener
 /// keeps serving.
 /// </summary>
@@ -71,7 +71,7 @@ public sealed class TcpLinkListener : IAsyncDisposable
     /// <summary>The address the listener is bound to; the real port when it was started on port 0.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Accepted connections running their handshake now (after their first byte; at most <see cref="TcpLinkOptions.MaxPendingHandshakes"/>); see <see cref="UnauthenticatedCount"/> for all.</summary>
+    /// <summary>Accepted connections running their handshake now (after their first byte; at most <see cref="PeerKit.Links.Streams.StreamLinkOptions.MaxPendingHandshakes"/>); see <see cref="UnauthenticatedCount"/> for all.</summary>
     public int PendingHandshakeCount => Volatile.Read(ref _handshaking);
 
     /// <summary>This node's identity, which accepted links prove to their clients.</summary>
