@@ -158,7 +158,21 @@ internal sealed class InboxChannel<T> : Channel<T>
             others = _others.Task;
         }
 
-        return new ValueTask<bool>(cancellationToken.CanBeCanceled ? others.WaitAsync(cancellationToken) : others);
+        return cancellationToken.CanBeCanceled ? WaitAsync(others, cancellationToken) : new ValueTask<bool>(others);
+    }
+
+    /// <summary>Waits for <paramref name="readable"/> or the token; an item written before the token was cancelled wins
+    /// (as with the framework channel's waiter, which the token cannot take back once it completed).</summary>
+    private static async ValueTask<bool> WaitAsync(Task<bool> readable, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await readable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (readable.IsCompleted)
+        {
+            return await readable.ConfigureAwait(false);
+        }
     }
 
     /// <summary>The reader that waits without a token: reused, owned from the hand-out until its result is taken.</summary>

@@ -115,7 +115,24 @@ internal sealed class MessageQueue
             readable = _readable.Task;
         }
 
-        return new ValueTask<bool>(cancellationToken.CanBeCanceled ? readable.WaitAsync(cancellationToken) : readable);
+        return cancellationToken.CanBeCanceled ? WaitAsync(readable, cancellationToken) : new ValueTask<bool>(readable);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="readable"/> or the token. A message written before the token was cancelled wins (as
+    /// with a channel's waiter): the wait's own completion runs later, on the pool, and must not lose the message to a
+    /// session closing right after it arrived.
+    /// </summary>
+    private static async ValueTask<bool> WaitAsync(Task<bool> readable, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await readable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (readable.IsCompleted)
+        {
+            return await readable.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Takes the next message, if any; it then no longer counts against the queue or the account.</summary>
