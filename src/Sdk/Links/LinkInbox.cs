@@ -47,7 +47,7 @@ internal sealed class LinkInbox
         _consumed = consumed;
         _receiver = new LinkInboxReceiver(this);
         _frames = capacity == 0
-            ? Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = inlineContinuations })
+            ? new InboxChannel<Entry>(inlineContinuations) // an idle link's holds an empty array (docs/router.md, "Figures")
             : Channel.CreateBounded<Entry>(new BoundedChannelOptions(capacity)
             {
                 FullMode = BoundedChannelFullMode.Wait,

@@ -11,18 +11,26 @@ namespace PeerKit.Sessions;
 /// <see cref="LinkInbox.FrameCost"/> bytes; one message larger than the byte limit passes when the queue is empty.
 /// Messages waiting are charged to the peer's memory account, if any.
 /// </summary>
+/// <remarks>
+/// A queue under one lock rather than a channel: an idle session's queue holds an empty array and, while a reader
+/// waits, one task (a channel holds a 32-slot segment from the start; docs/router.md, "Figures"). The array grows with
+/// what waits, and is given back when the queue empties after holding more than <see cref="KeepMessages"/>.
+/// </remarks>
 internal sealed class MessageQueue
 {
-    private readonly Channel<ProtocolMessage> _items = Channel.CreateUnbounded<ProtocolMessage>(
-        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false });
+    /// <summary>The most messages whose room an empty queue keeps.</summary>
+    public const int KeepMessages = 32;
 
+    private readonly Queue<ProtocolMessage> _items = new();
     private readonly Lock _gate = new();
     private readonly int _capacity;
     private readonly long _capacityBytes;
     private readonly MemoryAccount? _account;
     private int _count;
     private long _bytes;
+    private int _peak; // the most messages waiting since the queue was last empty
     private TaskCompletionSource? _room;
+    private TaskCompletionSource<bool>? _readable; // readers waiting on an empty queue: true once a message comes
     private bool _completed;
 
     /// <param name="capacity">Messages the queue holds at most.</param>
@@ -48,6 +56,7 @@ internal sealed class MessageQueue
     public bool TryWrite(ProtocolMessage message)
     {
         long cost = Cost(message);
+        TaskCompletionSource<bool>? readable;
         lock (_gate)
         {
             if (_completed)
@@ -60,16 +69,16 @@ internal sealed class MessageQueue
                 return false;
             }
 
-            if (!_items.Writer.TryWrite(message))
-            {
-                throw new ChannelClosedException();
-            }
-
+            _items.Enqueue(message);
             _count++;
+            _peak = Math.Max(_peak, _count);
             _bytes += cost;
+            readable = _readable;
+            _readable = null;
         }
 
         _account?.Charge(cost);
+        readable?.TrySetResult(true);
         return true;
     }
 
@@ -82,22 +91,71 @@ internal sealed class MessageQueue
     }
 
     /// <summary>Waits until a message may be read (true) or the queue is completed and empty (false).</summary>
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _items.Reader.WaitToReadAsync(cancellationToken);
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        Task<bool> readable;
+        lock (_gate)
+        {
+            if (_count > 0)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            _readable ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            readable = _readable.Task;
+        }
+
+        return cancellationToken.CanBeCanceled ? WaitAsync(readable, cancellationToken) : new ValueTask<bool>(readable);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="readable"/> or the token. A message written before the token was cancelled wins (as
+    /// with a channel's waiter): the wait's own completion runs later, on the pool, and must not lose the message to a
+    /// session closing right after it arrived.
+    /// </summary>
+    private static async ValueTask<bool> WaitAsync(Task<bool> readable, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await readable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (readable.IsCompleted)
+        {
+            return await readable.ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Takes the next message, if any; it then no longer counts against the queue or the account.</summary>
     public bool TryRead(out ProtocolMessage message)
     {
-        if (!_items.Reader.TryRead(out message))
-        {
-            return false;
-        }
-
-        long cost = Cost(message);
+        long cost;
         TaskCompletionSource? room;
         lock (_gate)
         {
+            if (!_items.TryDequeue(out message))
+            {
+                return false;
+            }
+
+            cost = Cost(message);
             _count--;
             _bytes -= cost;
+            if (_count == 0 && _peak > KeepMessages)
+            {
+                _items.TrimExcess(); // a burst's array goes back once it is read
+                _peak = 0;
+            }
+
             room = _room;
             _room = null;
         }
@@ -111,15 +169,18 @@ internal sealed class MessageQueue
     public void Complete()
     {
         TaskCompletionSource? room;
+        TaskCompletionSource<bool>? readable;
         lock (_gate)
         {
             _completed = true;
-            _items.Writer.TryComplete();
             room = _room;
             _room = null;
+            readable = _readable; // waiting on an empty queue: the end
+            _readable = null;
         }
 
         room?.TrySetResult();
+        readable?.TrySetResult(false);
     }
 
     private static long Cost(ProtocolMessage message) => LinkInbox.FrameCost + message.Size;

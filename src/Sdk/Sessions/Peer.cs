@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
@@ -24,10 +23,9 @@ public sealed class Peer
     private readonly IMessageLink _link;
     private readonly CancellationTokenSource _stop = new();
     private readonly ProtocolSlot[] _slots;
-    private readonly FrozenDictionary<Type, int> _codes;
     private readonly MessageQueue _pull;
     private readonly Memory.MemoryAccount? _account;
-    private readonly ConcurrentDictionary<ulong, PendingPing> _pings = new();
+    private readonly ConcurrentDictionary<ulong, PendingPing> _pings = new(concurrencyLevel: 1, capacity: 4); // a keepalive ping or two at a time
     private readonly TaskCompletionSource<PeerDisconnect> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<bool> _confirmed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ulong _confirmNonce;
@@ -59,21 +57,14 @@ public sealed class Peer
         _slots = slots;
         _pull = new MessageQueue(settings.ReadQueueCapacity, settings.ReadQueueBytes, account);
 
-        var codes = new Dictionary<Type, int>();
         var protocols = new NegotiatedProtocol[slots.Length];
         for (int i = 0; i < slots.Length; i++)
         {
             ProtocolSlot slot = slots[i];
             slot.ReadWriter = new MessageReadWriter(this, slot.Descriptor, slot.Offset, slot.Inbox);
             protocols[i] = new NegotiatedProtocol(slot.Descriptor, slot.Offset);
-            foreach (ProtocolMessageInfo message in slot.Descriptor.Messages)
-            {
-                // A message type in two shared protocols is sent with the first (in negotiation order).
-                codes.TryAdd(message.MessageType, slot.Offset + message.Code);
-            }
         }
 
-        _codes = codes.ToFrozenDictionary();
         Protocols = protocols;
         _lastReceived = Stopwatch.GetTimestamp();
         _nextNonce = (ulong)Random.Shared.NextInt64();
@@ -144,12 +135,25 @@ public sealed class Peer
     /// <exception cref="PeerDisconnectedException">The peer is disconnected.</exception>
     public ValueTask SendAsync<T>(in T message, Reliability reliability, CancellationToken cancellationToken = default) where T : IMessage<T>
     {
-        if (!_codes.TryGetValue(typeof(T), out int code))
+        return SendMessageAsync(CodeOf(typeof(T)), in message, reliability, cancellationToken);
+    }
+
+    /// <summary>
+    /// The session code of <paramref name="messageType"/>: a message type in two shared protocols is sent with the
+    /// first (in negotiation order). Looked up in the protocols' own tables (shared by every session) rather than a
+    /// table per session.
+    /// </summary>
+    private int CodeOf(Type messageType)
+    {
+        foreach (ProtocolSlot slot in _slots)
         {
-            throw new ProtocolNotNegotiatedException(Id, typeof(T));
+            if (slot.Descriptor.TryGetMessage(messageType, out ProtocolMessageInfo info))
+            {
+                return slot.Offset + info.Code;
+            }
         }
 
-        return SendMessageAsync(code, in message, reliability, cancellationToken);
+        throw new ProtocolNotNegotiatedException(Id, messageType);
     }
 
     /// <summary>Measures the round-trip time with a base-protocol ping (the Oculus <c>Ping</c>).</summary>

@@ -77,4 +77,25 @@ public sealed class MessageQueueTests
         left.Dispose();
         Assert.False(await queue.WaitToReadAsync(CancellationToken.None));
     }
+
+    /// <summary>
+    /// Caught while replacing the channel: a session that closed right after a message arrived (the router's refusal,
+    /// then its Disconnect) cancelled the reader's wait after the message was written, and the message was never read.
+    /// </summary>
+    [Fact]
+    public async Task A_message_written_before_the_readers_token_is_cancelled_is_still_read()
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            var queue = new MessageQueue(capacity: 16, capacityBytes: 1 << 20);
+            using var stop = new CancellationTokenSource();
+            ValueTask<bool> waiting = queue.WaitToReadAsync(stop.Token);
+            Assert.False(waiting.IsCompleted);
+            Assert.True(queue.TryWrite(Message(10)));
+            stop.Cancel();
+            Assert.True(await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(queue.TryRead(out ProtocolMessage message));
+            message.Dispose();
+        }
+    }
 }

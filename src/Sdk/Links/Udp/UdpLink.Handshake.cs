@@ -111,9 +111,7 @@ public sealed partial class UdpLink
         int mtu = Math.Max(UdpWire.MinMtu, Math.Min(_options.Mtu, remote.Mtu));
         int maxPacketSize = Math.Max(mtu, Math.Min(_options.MaxMtu, remote.MaxMtu));
         _packer.SetBaseSize(mtu);
-        _probe = new byte[maxPacketSize];
-        _plain = new byte[maxPacketSize - UdpWire.PacketOverhead];
-        _receivePlain = new byte[maxPacketSize]; // the peer never sends more: its ceiling is the same smaller maximum
+        _maxPacketSize = maxPacketSize; // the peer never sends more: its ceiling is the same smaller maximum
         int maxFrame = Math.Min(_options.MaxFrameSize, remote.MaxFrame);
         Capabilities = new LinkCapabilities
         {

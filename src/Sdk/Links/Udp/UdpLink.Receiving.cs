@@ -40,8 +40,27 @@ public sealed partial class UdpLink : IAccountedLink
         }
 
         int ciphertextLength = datagram.Length - UdpWire.DataHeaderSize;
-        if (ciphertextLength < UdpWire.TagSize || ciphertextLength - UdpWire.TagSize > _receivePlain.Length
-            || !_protection!.TryOpen(pn, datagram, _receivePlain))
+        if (ciphertextLength < UdpWire.TagSize || ciphertextLength - UdpWire.TagSize > _maxPacketSize)
+        {
+            _droppedInvalid++;
+            return PacketVerdict.Invalid;
+        }
+
+        // The plaintext is read here and copied out frame by frame: the buffer is the thread's, not the link's.
+        byte[] plain = PlaintextScratch.TakeOpen(_maxPacketSize);
+        try
+        {
+            return OnOpenedPacketLocked(datagram, plain, pn, ciphertextLength - UdpWire.TagSize, source, now);
+        }
+        finally
+        {
+            PlaintextScratch.ReturnOpen(plain);
+        }
+    }
+
+    private PacketVerdict OnOpenedPacketLocked(ReadOnlySpan<byte> datagram, byte[] plain, ulong pn, int plainLength, SocketAddress source, long now)
+    {
+        if (!_protection!.TryOpen(pn, datagram, plain))
         {
             _droppedInvalid++;
             return PacketVerdict.Invalid;
@@ -104,7 +123,7 @@ public sealed partial class UdpLink : IAccountedLink
             account.OnExhausted();
         }
 
-        FrameResult result = ReadFramesLocked(_receivePlain.AsSpan(0, ciphertextLength - UdpWire.TagSize), defer, deferHeld, dropUnreliable, now);
+        FrameResult result = ReadFramesLocked(plain.AsSpan(0, plainLength), defer, deferHeld, dropUnreliable, now);
         _packetSource = null; // the transport reuses it after this call
         if (result.Error is { } error)
         {

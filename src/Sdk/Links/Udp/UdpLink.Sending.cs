@@ -59,6 +59,20 @@ public sealed partial class UdpLink
             SendProbeLocked(probe, now); // first, on its own: never part of a batch of smaller packets
         }
 
+        // The frames are built in the thread's buffer, not the link's, and sealed into the outbox's batch at once.
+        byte[] plain = PlaintextScratch.TakeSeal(_maxPacketSize);
+        try
+        {
+            FillDataPacketsLocked(plain, now);
+        }
+        finally
+        {
+            PlaintextScratch.ReturnSeal(plain);
+        }
+    }
+
+    private void FillDataPacketsLocked(byte[] plain, long now)
+    {
         for (int guard = 0; guard < 512; guard++)
         {
             bool canData = CanSendDataLocked();
@@ -69,7 +83,7 @@ public sealed partial class UdpLink
                 return;
             }
 
-            Span<byte> payload = _plain.AsSpan(0, _packer.PayloadCapacity);
+            Span<byte> payload = plain.AsSpan(0, _packer.PayloadCapacity);
             int pos = 0;
             bool acked = false;
             if ((_received.Pending > 0 || _credit.GrantPending) && _received.Any)
@@ -105,7 +119,7 @@ public sealed partial class UdpLink
                 return;
             }
 
-            ulong pn = SendPacketLocked(pos, now);
+            ulong pn = SendPacketLocked(payload[..pos], now);
             if (acked)
             {
                 _received.OnAckSent();
@@ -139,13 +153,13 @@ public sealed partial class UdpLink
     /// <summary>Writes the ACK frame owed, with the flow-control credit granted now.</summary>
     private int WriteAckLocked(Span<byte> payload, long now) => _received.WriteAck(payload, now, _credit.Advertise(_inbox.ConsumedCost));
 
-    /// <summary>Seals <c>_plain[..length]</c> into a data packet in the outbox's batch.</summary>
-    private ulong SendPacketLocked(int length, long now)
+    /// <summary>Seals <paramref name="frames"/> into a data packet in the outbox's batch.</summary>
+    private ulong SendPacketLocked(ReadOnlySpan<byte> frames, long now)
     {
         ulong pn = _nextPn++;
-        int size = length + UdpWire.PacketOverhead;
+        int size = frames.Length + UdpWire.PacketOverhead;
         Span<byte> packet = _outbox.Reserve(size, _endpoint.MaxSegments, _pmtu!.MaxSize, _remote);
-        SealLocked(pn, _plain.AsSpan(0, length), packet, now);
+        SealLocked(pn, frames, packet, now);
         _outbox.Commit(size);
         _traffic.OnSent(size);
         return pn;
@@ -180,25 +194,36 @@ public sealed partial class UdpLink
     /// </summary>
     private void SendProbeLocked(int size, long now)
     {
-        Span<byte> frames = _plain.AsSpan(0, size - UdpWire.PacketOverhead);
-        frames[0] = UdpWire.FramePing;
-        frames[1..].Clear(); // PADDING
-        ulong pn = _nextPn++;
-        Span<byte> packet = _probe.AsSpan(0, size);
-        SealLocked(pn, frames, packet, now);
-        _pmtu!.OnProbeSent(size, pn, now);
-        _traffic.OnSent(size);
-        _pacer.OnSent(size);
-        _lastSend = now;
-        switch (_endpoint.SendDatagramChecked(packet, _remote))
+        // Rare (a few per search, a search every PathMtuSearchInterval): the two buffers are rented for it.
+        byte[] plain = ArrayPool<byte>.Shared.Rent(size);
+        byte[] sealedPacket = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            case DatagramSendResult.TooLarge:
-                // EMSGSIZE: larger than the interface's MTU (the socket neither fragments nor clamps; docs/udp.md).
-                _pmtu.OnProbeTooLarge(now, _recovery.Rtt.Rto);
-                break;
-            case DatagramSendResult.Failed:
-                _pmtu.OnProbeNotSent(now, _recovery.Rtt.Rto);
-                break;
+            Span<byte> frames = plain.AsSpan(0, size - UdpWire.PacketOverhead);
+            frames[0] = UdpWire.FramePing;
+            frames[1..].Clear(); // PADDING
+            ulong pn = _nextPn++;
+            Span<byte> packet = sealedPacket.AsSpan(0, size);
+            SealLocked(pn, frames, packet, now);
+            _pmtu!.OnProbeSent(size, pn, now);
+            _traffic.OnSent(size);
+            _pacer.OnSent(size);
+            _lastSend = now;
+            switch (_endpoint.SendDatagramChecked(packet, _remote))
+            {
+                case DatagramSendResult.TooLarge:
+                    // EMSGSIZE: larger than the interface's MTU (the socket neither fragments nor clamps; docs/udp.md).
+                    _pmtu.OnProbeTooLarge(now, _recovery.Rtt.Rto);
+                    break;
+                case DatagramSendResult.Failed:
+                    _pmtu.OnProbeNotSent(now, _recovery.Rtt.Rto);
+                    break;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain);
+            ArrayPool<byte>.Shared.Return(sealedPacket);
         }
     }
 

@@ -90,7 +90,9 @@ public sealed partial class UdpLink
 
         if (_traffic.Tick(now, _recovery.PacketsLost))
         {
-            _packer.TrimIdle(); // a burst's buffer goes back after a quiet second
+            // What a burst left goes back after a quiet second (docs/udp.md, "Memory"): an idle link holds no large array.
+            _packer.TrimIdle();
+            _recovery.TrimIdle();
         }
 
         FlushLocked(now);

@@ -62,9 +62,7 @@ public sealed partial class UdpLink : IMessageLink
     private State _state;
     private UdpHandshake? _handshake; // the initiator's, until the responder confirms message 3
     private bool _confirmed;
-    private byte[] _probe = [];
-    private byte[] _plain = [];
-    private byte[] _receivePlain = [];
+    private int _maxPacketSize; // the largest packet either side sends (set by Establish)
     private ulong _nextPn;
     private bool _flushAfterBatch;
     private int _flushQueued;

@@ -6,17 +6,17 @@ namespace PeerKit.Links.Udp;
 /// <summary>
 /// Whole frames queued as bytes in one buffer, each behind a header (sequence number, time queued, length): an
 /// unreliable lane queues small frames without an object or a buffer per frame. The buffer doubles as needed (the
-/// lane's queue limit bounds it) and is compacted when the live part fits in half of it. A buffer larger than
-/// <see cref="KeepCapacity"/> is kept for the next burst, and goes back to <see cref="ArrayPool{T}.Shared"/> when
-/// <see cref="Trim"/> (the link's timer, once a second) finds the queue empty after a period that never needed it.
-/// Not thread-safe.
+/// lane's queue limit bounds it) and is compacted when the live part fits in half of it. The buffer goes back to
+/// <see cref="ArrayPool{T}.Shared"/> when <see cref="Trim"/> (the link's timer, once a second) finds the queue empty
+/// after a period in which nothing was queued (an idle link holds none), and one larger than
+/// <see cref="KeepCapacity"/> already after a period that never needed more than that. Not thread-safe.
 /// </summary>
 internal sealed class FrameQueue
 {
     private const int HeaderSize = 20;
     private const int InitialCapacity = 4096;
 
-    /// <summary>The largest buffer an empty queue keeps.</summary>
+    /// <summary>The largest buffer an empty queue keeps while frames still come.</summary>
     public const int KeepCapacity = 64 * 1024;
 
     private byte[] _buffer = [];
@@ -69,12 +69,13 @@ internal sealed class FrameQueue
     }
 
     /// <summary>
-    /// Gives a buffer larger than <see cref="KeepCapacity"/> back when the queue is empty and held at most
-    /// <see cref="KeepCapacity"/> bytes since the last call; starts the next period.
+    /// Gives the buffer back when the queue is empty and nothing was queued since the last call, or when it is larger
+    /// than <see cref="KeepCapacity"/> and the queue held at most <see cref="KeepCapacity"/> bytes since then; starts
+    /// the next period.
     /// </summary>
     public void Trim()
     {
-        if (Count == 0 && _buffer.Length > KeepCapacity && _peak <= KeepCapacity)
+        if (Count == 0 && (_peak == 0 || (_buffer.Length > KeepCapacity && _peak <= KeepCapacity)))
         {
             Clear();
         }

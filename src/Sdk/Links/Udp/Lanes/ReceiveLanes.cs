@@ -59,7 +59,7 @@ internal sealed class ReceiveLanes
     /// others, once the application has taken every frame waiting; that passes the limits by at most one frame.
     /// </summary>
     public bool IsAwaited(int cls, ulong seq) =>
-        cls == 0 && seq == _reliable[0].Next && (_reliable[0].HeldCost > 0 || _reliable[0].Partial.ContainsKey(seq));
+        cls == 0 && seq == _reliable[0].Next && (_reliable[0].HeldCost > 0 || (_reliable[0].HasPartial && _reliable[0].Partial.ContainsKey(seq)));
 
     /// <summary>An unreliable frame was dropped for a full receive queue.</summary>
     public void CountDropped() => DroppedFull++;
@@ -84,7 +84,7 @@ internal sealed class ReceiveLanes
             if (!lane.IsDone(seq))
             {
                 // Fragments may have come first: the sender cut the frame anew when its path MTU changed.
-                if (lane.Partial.Remove(seq, out Reassembly? partial))
+                if (lane.HasPartial && lane.Partial.Remove(seq, out Reassembly? partial))
                 {
                     Drop(partial, reliable: true);
                 }
@@ -215,7 +215,7 @@ internal sealed class ReceiveLanes
             sequenced.HasDelivered = true;
             sequenced.Newest = seq;
             // Older partial frames can no longer be delivered.
-            foreach (ulong key in sequenced.Partial.Keys)
+            foreach (ulong key in sequenced.Partial.Keys) // made by this frame's fragments
             {
                 if (key < seq && sequenced.Partial.Remove(key, out Reassembly? stale))
                 {
@@ -276,7 +276,7 @@ internal sealed class ReceiveLanes
     {
         foreach (UnreliableReceiveLane lane in _unreliable)
         {
-            while (_partialBytes > _maxPartialBytes && lane.Partial.Count > 0)
+            while (_partialBytes > _maxPartialBytes && lane.HasPartial)
             {
                 ulong oldest = ulong.MaxValue;
                 foreach (ulong key in lane.Partial.Keys)

@@ -17,6 +17,7 @@ internal sealed class PacketPacker
     private readonly ReliableSendLane[] _reliable = [new(), new()];
     private readonly UnreliableSendLane[] _unreliable = [new((int)Reliability.Unreliable), new((int)Reliability.UnreliableSequenced)];
     private readonly Stack<OutMessage> _messagePool = new();
+    private int _messagePoolLow; // the fewest messages the pool held since the last TrimIdle
     private readonly FramePool _buffers;
     private readonly long _sendQueueLimit;
     private readonly long _unreliableQueueLimit;
@@ -259,14 +260,47 @@ internal sealed class PacketPacker
         return freed;
     }
 
-    /// <summary>Gives the unreliable lanes' burst buffers back after a quiet period (the link's timer, once a second).</summary>
+    /// <summary>Messages an idle link keeps for reuse (<see cref="TrimIdle"/>).</summary>
+    public const int MessagePoolKeep = 4;
+
+    /// <summary>
+    /// Gives back what a burst left (the link's timer, once a second): the unreliable lanes' byte buffers, the message
+    /// records the pool held unused through the whole period past <see cref="MessagePoolKeep"/>, and the arrays of the
+    /// lanes' queues that are empty.
+    /// </summary>
     public void TrimIdle()
     {
         foreach (UnreliableSendLane lane in _unreliable)
         {
             lane.Whole.Trim();
+            if (lane.Pending.Count == 0)
+            {
+                lane.Pending.TrimExcess();
+            }
         }
+
+        foreach (ReliableSendLane lane in _reliable)
+        {
+            TrimInflight(lane);
+            lane.TrimExcess();
+        }
+
+        int surplus = _messagePoolLow - MessagePoolKeep;
+        if (surplus > 0)
+        {
+            for (int i = 0; i < surplus; i++)
+            {
+                _messagePool.Pop();
+            }
+
+            _messagePool.TrimExcess();
+        }
+
+        _messagePoolLow = _messagePool.Count;
     }
+
+    /// <summary>Message records pooled for reuse (for tests).</summary>
+    internal int PooledMessages => _messagePool.Count;
 
     /// <summary>
     /// After the packet size went down: frames partly or wholly sent with chunks that no longer fit a packet are cut
@@ -518,7 +552,18 @@ internal sealed class PacketPacker
         return any;
     }
 
-    private OutMessage RentMessage() => _messagePool.Count > 0 ? _messagePool.Pop() : new OutMessage(_buffers);
+    private OutMessage RentMessage()
+    {
+        if (_messagePool.Count == 0)
+        {
+            _messagePoolLow = 0;
+            return new OutMessage(_buffers);
+        }
+
+        OutMessage message = _messagePool.Pop();
+        _messagePoolLow = Math.Min(_messagePoolLow, _messagePool.Count);
+        return message;
+    }
 
     private void ReturnMessage(OutMessage message)
     {

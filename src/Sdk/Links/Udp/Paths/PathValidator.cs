@@ -20,7 +20,7 @@ internal sealed class PathValidator
     /// <summary>The size of a PATH_CHALLENGE or PATH_RESPONSE frame.</summary>
     public const int FrameSize = 9;
 
-    private readonly PathChallenge[] _challenges = new PathChallenge[Slots];
+    private PathChallenge[] _challenges = []; // made by the first challenge: most links never see a new address
 
     /// <summary>Challenges sent.</summary>
     public long ChallengesSent { get; private set; }
@@ -41,6 +41,11 @@ internal sealed class PathValidator
     /// <returns>Whether to send a challenge.</returns>
     public bool TryChallenge(SocketAddress source, long now, long interval, Span<byte> frame, out SocketAddress destination)
     {
+        if (_challenges.Length == 0)
+        {
+            _challenges = new PathChallenge[Slots];
+        }
+
         int slot = -1;
         int oldest = 0;
         for (int i = 0; i < _challenges.Length; i++)

@@ -14,8 +14,12 @@ internal sealed class LossDetection
     /// <summary>The largest factor the retransmission timeout backs off by.</summary>
     public const int MaxBackoff = 64;
 
+    /// <summary>Packet records an idle link keeps for reuse (<see cref="TrimIdle"/>).</summary>
+    public const int PoolKeep = 4;
+
     private readonly SentRing _sent = new();
     private readonly Stack<SentPacket> _pool = new();
+    private int _poolLow; // the fewest records the pool held since the last TrimIdle
 
     public LossDetection(RttEstimator rtt) => Rtt = rtt;
 
@@ -160,7 +164,42 @@ internal sealed class LossDetection
     }
 
     /// <summary>A packet record to fill (pooled).</summary>
-    public SentPacket Rent() => _pool.Count > 0 ? _pool.Pop() : new SentPacket();
+    public SentPacket Rent()
+    {
+        if (_pool.Count == 0)
+        {
+            _poolLow = 0;
+            return new SentPacket();
+        }
+
+        SentPacket packet = _pool.Pop();
+        _poolLow = Math.Min(_poolLow, _pool.Count);
+        return packet;
+    }
+
+    /// <summary>Records pooled for reuse (for tests).</summary>
+    internal int PooledCount => _pool.Count;
+
+    /// <summary>
+    /// Gives back what a burst left (the link's timer, once a second): the packet records the pool held unused through
+    /// the whole period past <see cref="PoolKeep"/>, and the ring of packets in flight when none is.
+    /// </summary>
+    public void TrimIdle()
+    {
+        int surplus = _poolLow - PoolKeep;
+        if (surplus > 0)
+        {
+            for (int i = 0; i < surplus; i++)
+            {
+                _pool.Pop();
+            }
+
+            _pool.TrimExcess();
+        }
+
+        _poolLow = _pool.Count;
+        _sent.Trim();
+    }
 
     /// <summary>Returns a packet record the caller is done with (acknowledged, lost, or never sent).</summary>
     public void Recycle(SentPacket? packet)

@@ -1,9 +1,16 @@
 namespace PeerKit.Links.Udp;
 
-/// <summary>The packets in flight, indexed by packet number in a ring that grows as needed.</summary>
+/// <summary>
+/// The packets in flight, indexed by packet number in a ring that grows as needed, from
+/// <see cref="InitialCapacity"/>: an idle link has a ping or two in flight. <see cref="Trim"/> shrinks it back once
+/// nothing is in flight.
+/// </summary>
 internal sealed class SentRing
 {
-    private SentPacket?[] _items = new SentPacket?[256];
+    /// <summary>The ring's size when the link starts, and what <see cref="Trim"/> brings an empty ring back to.</summary>
+    public const int InitialCapacity = 8;
+
+    private SentPacket?[] _items = new SentPacket?[InitialCapacity];
     private ulong _base;
     private int _span;
     private int _count;
@@ -51,6 +58,19 @@ internal sealed class SentRing
         }
 
         return packet;
+    }
+
+    /// <summary>The ring's size (for tests).</summary>
+    internal int Capacity => _items.Length;
+
+    /// <summary>Gives a grown ring back when nothing is in flight (the link's timer, once a second).</summary>
+    public void Trim()
+    {
+        if (_count == 0 && _items.Length > InitialCapacity)
+        {
+            _items = new SentPacket?[InitialCapacity];
+            _span = 0;
+        }
     }
 
     public SentPacket? Oldest() => _span == 0 ? null : _items[(int)(_base & (ulong)(_items.Length - 1))];
