@@ -167,7 +167,7 @@ public ref struct MessageReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadVarint32()
     {
-        // One- and two-byte varints (values below 16384) without a call; anything else reads a whole varint.
+        // Varints of one to three bytes (values below 2^21: ids, counts) without a call; anything else reads a whole varint.
         ReadOnlySpan<byte> buffer = _buffer;
         int position = _position;
         if ((uint)position < (uint)buffer.Length)
@@ -179,13 +179,20 @@ public ref struct MessageReader
                 return first;
             }
 
-            if ((uint)(position + 1) < (uint)buffer.Length)
+            if ((uint)(position + 2) < (uint)buffer.Length)
             {
                 uint second = buffer[position + 1];
                 if (second < 0x80)
                 {
                     _position = position + 2;
                     return (first & 0x7F) | (second << 7);
+                }
+
+                uint third = buffer[position + 2];
+                if (third < 0x80)
+                {
+                    _position = position + 3;
+                    return (first & 0x7F) | ((second & 0x7F) << 7) | (third << 14);
                 }
             }
         }
