@@ -61,9 +61,9 @@ internal static class PackedVarints
     }
 
     /// <summary>
-    /// Reads varints of up to 8 bytes into elements <paramref name="i"/> on while 8 bytes of input are left:
-    /// varints of one to three bytes by their bytes, longer ones as one word. A loop without calls, so that its
-    /// position and index stay in registers.
+    /// Reads varints into elements <paramref name="i"/> on: while 8 bytes of input are left, varints of one to three
+    /// bytes by their bytes and longer ones (up to 8 bytes) as one word; in the last bytes, those of one to three
+    /// bytes. Loops without calls, so that the position and index stay in registers.
     /// </summary>
     /// <returns>The index of the first element not read (<paramref name="count"/> when all were).</returns>
     private static int ReadRun<T>(ref MessageReader reader, ref T output, int i, int count)
@@ -107,6 +107,42 @@ internal static class PackedVarints
                     value = VarintWords.Decode(word, size);
                     position += size;
                 }
+            }
+
+            if (typeof(T) == typeof(uint))
+            {
+                Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
+            }
+            else
+            {
+                Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
+            }
+
+            i++;
+        }
+
+        // The last bytes: varints of one to three bytes that end within the input.
+        int length = buffer.Length;
+        while (i < count && position < length)
+        {
+            ulong value = Unsafe.Add(ref input, position);
+            if (value < 0x80)
+            {
+                position++;
+            }
+            else if (length - position >= 2 && Unsafe.Add(ref input, position + 1) < 0x80)
+            {
+                value = (value & 0x7F) | ((ulong)Unsafe.Add(ref input, position + 1) << 7);
+                position += 2;
+            }
+            else if (length - position >= 3 && Unsafe.Add(ref input, position + 1) >= 0x80 && Unsafe.Add(ref input, position + 2) < 0x80)
+            {
+                value = (value & 0x7F) | (((ulong)Unsafe.Add(ref input, position + 1) & 0x7F) << 7) | ((ulong)Unsafe.Add(ref input, position + 2) << 14);
+                position += 3;
+            }
+            else
+            {
+                break;
             }
 
             if (typeof(T) == typeof(uint))
