@@ -145,6 +145,42 @@ public class VarintWordsTests
         }
     }
 
+    [Fact]
+    public void Thirty_two_bit_reads_keep_the_low_bits_like_the_definition_at_every_distance_from_the_end()
+    {
+        // ReadVarint32 reads varints of one to three bytes inline (two- and three-byte ones only when the
+        // input holds three bytes from the varint's start), the rest through the 64-bit reader.
+        foreach (ulong value in Values(3))
+        {
+            byte[] encoded = Encode(value);
+            for (int after = 0; after < 4; after++)
+            {
+                byte[] input = [1, .. encoded, .. Enumerable.Repeat((byte)0xFF, after)];
+                for (int end = 1; end <= input.Length; end++)
+                {
+                    byte[] cut = input[..end];
+                    (ulong Value, long Offset)? expected = Reference(cut, 1, out string? expectedError);
+                    var reader = new MessageReader(cut);
+                    reader.ReadVarint32();
+                    string? actualError = null;
+                    (ulong Value, long Offset)? actual = null;
+                    try
+                    {
+                        uint read = reader.ReadVarint32();
+                        actual = (read, reader.Offset);
+                    }
+                    catch (MessageFormatException e)
+                    {
+                        actualError = $"{e.Offset}: {e.Reason}";
+                    }
+
+                    Assert.Equal(expectedError, actualError);
+                    Assert.Equal(expected is { } x ? ((ulong)(uint)x.Value, x.Offset) : null, actual);
+                }
+            }
+        }
+    }
+
     private delegate T ReadOneValue<T>(ref MessageReader reader);
 
     private delegate void ReadBulk<T>(ref MessageReader reader, Span<T> destination);

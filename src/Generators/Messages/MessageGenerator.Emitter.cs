@@ -284,7 +284,21 @@ internal sealed partial class MessageGenerator
 
         private static void EmitRead(SourceWriter w, MessageSpec spec, string contract)
         {
-            w.Open($"static {spec.FullyQualifiedName} {contract}.Read(ref {Serialization}.MessageReader reader)");
+            // A struct is read into its destination (ReadInto), and Read goes through that: returned by value, a
+            // struct of mixed integer and float fields is assembled on the stack and reloaded into registers, a
+            // store-forwarding stall that cost more than reading its fields.
+            bool inPlace = IsStruct(spec);
+            if (inPlace)
+            {
+                w.Line($"static {spec.FullyQualifiedName} {contract}.Read(ref {Serialization}.MessageReader reader) => {Serialization}.MessageReader.ReadInto<{spec.FullyQualifiedName}>(ref reader);");
+                w.Line();
+                w.Open($"static void {contract}.ReadInto(ref {Serialization}.MessageReader reader, out {spec.FullyQualifiedName} message)");
+            }
+            else
+            {
+                w.Open($"static {spec.FullyQualifiedName} {contract}.Read(ref {Serialization}.MessageReader reader)");
+            }
+
             foreach (MemberSpec member in spec.Members)
             {
                 w.Line($"{LocalType(member)} {Local(member)} = {LocalDefault(member)};");
@@ -324,6 +338,26 @@ internal sealed partial class MessageGenerator
                     w.Line(Merges(member) ? $"reader.AddOccurrence(ref {Occurrences(member)});" : $"{Local(member)} = {value ?? ReadValue(member, "reader")};");
                     w.Close();
                 }
+                else if (member.Collection != CollectionKind.None && (IsPacked(member) || ReadsRuns(member)))
+                {
+                    // A repeated field in its place: the packed run, or the run of elements, read at once.
+                    byte[] packedTag = Tag(member, 2);
+                    if (packedTag.Length == 1)
+                    {
+                        w.Open($"if (reader.TryReadTag(0x{packedTag[0].ToString("X2", CultureInfo.InvariantCulture)}))");
+                        if (IsPacked(member))
+                        {
+                            w.Line("var packed = reader.ReadPacked();");
+                            EmitReadPacked(w, member, Local(member));
+                        }
+                        else
+                        {
+                            EmitReadRun(w, member, Local(member));
+                        }
+
+                        w.Close();
+                    }
+                }
             }
 
             w.Line("uint tag;");
@@ -351,6 +385,14 @@ internal sealed partial class MessageGenerator
                     w.Line($"    {local}.Add({ReadValue(member, "reader")});");
                     w.Line("    break;");
                 }
+                else if (ReadsRuns(member))
+                {
+                    w.Line($"case {TagValue(member, 2)}:");
+                    w.Open(string.Empty);
+                    EmitReadRun(w, member, local);
+                    w.Line("break;");
+                    w.Close();
+                }
                 else
                 {
                     w.Line($"case {TagValue(member, 2)}:");
@@ -375,9 +417,10 @@ internal sealed partial class MessageGenerator
 
             var byName = spec.Members.ToDictionary(m => m.Name);
             string arguments = string.Join(", ", spec.ConstructorArguments.Select(name => FinalValue(byName[name])));
+            string result = inPlace ? "message =" : "return";
             if (spec.InitializedMembers.Count > 0)
             {
-                w.Line($"return new {spec.FullyQualifiedName}({arguments})");
+                w.Line($"{result} new {spec.FullyQualifiedName}({arguments})");
                 w.Line("{");
                 foreach (string name in spec.InitializedMembers)
                 {
@@ -388,7 +431,7 @@ internal sealed partial class MessageGenerator
             }
             else
             {
-                w.Line($"return new {spec.FullyQualifiedName}({arguments});");
+                w.Line($"{result} new {spec.FullyQualifiedName}({arguments});");
             }
 
             w.Close();
@@ -638,6 +681,8 @@ internal sealed partial class MessageGenerator
             _ => $"{reader}.ReadMessage<{member.ElementTypeName}>()",
         };
 
+        private static bool IsStruct(MessageSpec spec) => spec.Keyword.Contains("struct");
+
         /// <summary>A singular embedded message: a second occurrence in the input merges into the first.</summary>
         private static bool Merges(MemberSpec member) =>
             member.ProtoType == ProtoType.Message && member.Collection == CollectionKind.None;
@@ -702,6 +747,26 @@ internal sealed partial class MessageGenerator
             }
 
             w.Line($"{local}.Add({ReadValue(member, "packed")});");
+            w.Close();
+        }
+
+        /// <summary>
+        /// A repeated message, string or bytes field without [MaxLength] (whose offsets are reported per element)
+        /// and with a tag of one or two bytes: its elements that follow one another are counted first and read
+        /// into that many elements at once, straight into the final array when they are the field's first.
+        /// </summary>
+        private static bool ReadsRuns(MemberSpec member) =>
+            member.Collection != CollectionKind.None && !IsPacked(member) && member.MaxLength <= 0 && TagValue(member, 2) < 0x4000;
+
+        private static void EmitReadRun(SourceWriter w, MemberSpec member, string local)
+        {
+            uint tag = TagValue(member, 2);
+            w.Line($"var run = {local}.Append(reader.CountRun({tag}));");
+            bool inPlace = member.ProtoType == ProtoType.Message && member.ElementIsValueType;
+            w.Line(inPlace ? $"reader.ReadMessage(out run[0]);" : $"run[0] = {ReadValue(member, "reader")};");
+            w.Open("for (int i = 1; i < run.Length; i++)");
+            w.Line($"reader.ReadRunTag({tag});");
+            w.Line(inPlace ? $"reader.ReadMessage(out run[i]);" : $"run[i] = {ReadValue(member, "reader")};");
             w.Close();
         }
 

@@ -46,4 +46,11 @@ public interface IMessage<TSelf> where TSelf : IMessage<TSelf>
 
     /// <summary>Reads a message from the rest of <paramref name="reader"/>'s input.</summary>
     static abstract TSelf Read(ref MessageReader reader);
+
+    /// <summary>
+    /// Reads a message from the rest of <paramref name="reader"/>'s input into <paramref name="message"/>, as
+    /// <see cref="Read"/> does. Generated structs implement it (and <see cref="Read"/> through it): a struct written
+    /// in place, in an array element for example, is not first returned in registers assembled on the stack.
+    /// </summary>
+    static virtual void ReadInto(ref MessageReader reader, out TSelf message) => message = TSelf.Read(ref reader);
 }

@@ -27,10 +27,12 @@ public ref struct MessageReader
     /// </summary>
     public const int DefaultMaxDepth = 100;
 
-    private readonly ReadOnlySpan<byte> _buffer;
+    // The input up to the end of the message being read: an embedded message is read by the same reader with
+    // _buffer cut at its end (positions stay those of the outermost input), then the cut is undone.
+    private ReadOnlySpan<byte> _buffer;
     private readonly ReadOnlyMemory<byte> _memory;
     private readonly bool _hasMemory;
-    private readonly int _depth;
+    private int _depth;
     private readonly int _maxDepth;
     private readonly long _origin;
     private int _position;
@@ -165,21 +167,72 @@ public ref struct MessageReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadVarint32()
     {
-        if (_position < _buffer.Length)
+        // Varints of one to three bytes (values below 2^21: ids, counts) without a call; anything else reads a whole varint.
+        ReadOnlySpan<byte> buffer = _buffer;
+        int position = _position;
+        if ((uint)position < (uint)buffer.Length)
         {
-            uint first = _buffer[_position];
+            uint first = buffer[position];
             if (first < 0x80)
             {
-                _position++;
+                _position = position + 1;
                 return first;
+            }
+
+            if ((uint)(position + 2) < (uint)buffer.Length)
+            {
+                uint second = buffer[position + 1];
+                if (second < 0x80)
+                {
+                    _position = position + 2;
+                    return (first & 0x7F) | (second << 7);
+                }
+
+                uint third = buffer[position + 2];
+                if (third < 0x80)
+                {
+                    _position = position + 3;
+                    return (first & 0x7F) | ((second & 0x7F) << 7) | (third << 14);
+                }
             }
         }
 
-        return (uint)ReadVarint64();
+        return (uint)ReadLongVarint();
     }
 
     /// <summary>Reads a varint of up to ten bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ReadVarint64()
+    {
+        // As ReadVarint32: one- and two-byte varints without a call.
+        ReadOnlySpan<byte> buffer = _buffer;
+        int position = _position;
+        if ((uint)position < (uint)buffer.Length)
+        {
+            uint first = buffer[position];
+            if (first < 0x80)
+            {
+                _position = position + 1;
+                return first;
+            }
+
+            if ((uint)(position + 1) < (uint)buffer.Length)
+            {
+                uint second = buffer[position + 1];
+                if (second < 0x80)
+                {
+                    _position = position + 2;
+                    return (first & 0x7F) | (second << 7);
+                }
+            }
+        }
+
+        return ReadLongVarint();
+    }
+
+    // Varints of three bytes or more, and every varint near the end of the input.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong ReadLongVarint()
     {
         int position = _position;
         ReadOnlySpan<byte> buffer = _buffer;
@@ -463,6 +516,95 @@ public ref struct MessageReader
         return false;
     }
 
+    /// <summary>
+    /// Counts the elements of a repeated length-delimited field (messages, strings, bytes) that follow one another
+    /// from the position, which is just after the first one's tag: the first, then each next one whose tag is
+    /// <paramref name="tag"/> (below 16384: one or two bytes) and whose length prefix fits in the input. Generated
+    /// code sizes the field's array with it, then reads each element after <see cref="ReadRunTag"/>.
+    /// </summary>
+    /// <returns>At least 1 (the first element is counted even when malformed: reading it reports that).</returns>
+    public readonly int CountRun(uint tag)
+    {
+        ReadOnlySpan<byte> buffer = _buffer;
+        int position = _position;
+        int count = 1;
+        int tagLength = tag < 0x80 ? 1 : 2;
+        ushort twoBytes = (ushort)((tag & 0x7F) | 0x80 | ((tag >> 7) << 8));
+        while (true)
+        {
+            // Past this element's length prefix and bytes, when they fit.
+            if ((uint)position >= (uint)buffer.Length)
+            {
+                return count;
+            }
+
+            uint length = buffer[position];
+            position++;
+            if (length >= 0x80)
+            {
+                if ((uint)position >= (uint)buffer.Length || buffer[position] >= 0x80)
+                {
+                    return count; // lengths of 16384 or more end the count; their elements are read one by one
+                }
+
+                length = (length & 0x7F) | ((uint)buffer[position] << 7);
+                position++;
+            }
+
+            if (length > (uint)(buffer.Length - position))
+            {
+                return count;
+            }
+
+            position += (int)length;
+
+            // The next element's tag, and a whole length prefix after it.
+            if (buffer.Length - position <= tagLength)
+            {
+                return count;
+            }
+
+            bool same = tagLength == 1
+                ? buffer[position] == tag
+                : BinaryPrimitives.ReadUInt16LittleEndian(buffer.Slice(position)) == twoBytes;
+            if (!same)
+            {
+                return count;
+            }
+
+            position += tagLength;
+            count++;
+        }
+    }
+
+    /// <summary>
+    /// Reads the tag of the next element of a run counted by <see cref="CountRun"/>: <paramref name="tag"/>, which
+    /// must be next.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReadRunTag(uint tag)
+    {
+        int position = _position;
+        ReadOnlySpan<byte> buffer = _buffer;
+        if (tag < 0x80 && (uint)position < (uint)buffer.Length && buffer[position] == tag)
+        {
+            _position = position + 1;
+            return;
+        }
+
+        ReadRunTagSlow(tag);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReadRunTagSlow(uint tag)
+    {
+        int start = _position;
+        if (ReadTag() != tag)
+        {
+            throw Error(start, $"tag {tag} was expected");
+        }
+    }
+
     /// <summary>Reads a length-delimited field and returns its bytes without copying them.</summary>
     public ReadOnlySpan<byte> ReadLengthDelimited()
     {
@@ -599,9 +741,69 @@ public ref struct MessageReader
     /// <summary>Reads an embedded message.</summary>
     public T ReadMessage<T>() where T : IMessage<T>
     {
-        MessageReader nested = ReadNested();
-        return T.Read(ref nested);
+        int start = _position;
+        if (_depth >= _maxDepth)
+        {
+            ThrowTooDeep(start);
+        }
+
+        int length = ReadLength();
+        return ReadWithin<T>(_position + length);
     }
+
+    /// <summary>Reads an embedded message into <paramref name="message"/> (through <see cref="IMessage{TSelf}.ReadInto"/>: for structs, in place).</summary>
+    public void ReadMessage<T>(out T message) where T : IMessage<T>
+    {
+        int start = _position;
+        if (_depth >= _maxDepth)
+        {
+            ThrowTooDeep(start);
+        }
+
+        int length = ReadLength();
+        int end = _position + length;
+        ReadOnlySpan<byte> outer = _buffer;
+        _buffer = outer.Slice(0, end);
+        _depth++;
+        T.ReadInto(ref this, out message);
+        _depth--;
+        _buffer = outer;
+        _position = end;
+    }
+
+    /// <summary>
+    /// Reads a message of type <typeparamref name="T"/> from the rest of <paramref name="reader"/>'s input through
+    /// its <see cref="IMessage{TSelf}.ReadInto"/>: what the generated <c>Read</c> of a struct does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ReadInto<T>(ref MessageReader reader) where T : IMessage<T>
+    {
+        T.ReadInto(ref reader, out T message);
+        return message;
+    }
+
+    /// <summary>
+    /// Reads a message from the position to <paramref name="end"/> with this reader: the input is cut at
+    /// <paramref name="end"/> (so <see cref="ReadTag"/> returns 0 there) and one level deeper while
+    /// <typeparamref name="T"/>'s <c>Read</c> runs, then restored, with the position at <paramref name="end"/>.
+    /// Cheaper than a reader per embedded message. After an exception the reader is left cut: it is not used again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private T ReadWithin<T>(int end) where T : IMessage<T>
+    {
+        ReadOnlySpan<byte> outer = _buffer;
+        _buffer = outer.Slice(0, end);
+        _depth++;
+        T value = T.Read(ref this);
+        _depth--;
+        _buffer = outer;
+        _position = end;
+        return value;
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowTooDeep(int start) => throw Error(start, $"messages are nested deeper than {_maxDepth}");
 
     /// <summary>
     /// Notes an occurrence of a singular embedded message field without reading it yet: protobuf merges a field
@@ -643,8 +845,12 @@ public ref struct MessageReader
     {
         if (occurrences.Merged is null)
         {
-            MessageReader nested = Slice(occurrences.FirstStart, occurrences.FirstLength, _depth + 1);
-            return T.Read(ref nested);
+            // Read where it is, then come back: the fields are all read, so the position is the input's end.
+            int position = _position;
+            _position = occurrences.FirstStart;
+            T value = ReadWithin<T>(occurrences.FirstStart + occurrences.FirstLength);
+            _position = position;
+            return value;
         }
 
         return ReadMerged<T>(ref occurrences);
@@ -693,20 +899,6 @@ public ref struct MessageReader
         var packed = Slice(_position, length, _depth);
         _position += length;
         return packed;
-    }
-
-    private MessageReader ReadNested()
-    {
-        int start = _position;
-        if (_depth >= _maxDepth)
-        {
-            throw Error(start, $"messages are nested deeper than {_maxDepth}");
-        }
-
-        int length = ReadLength();
-        var nested = Slice(_position, length, _depth + 1);
-        _position += length;
-        return nested;
     }
 
     private readonly MessageReader Slice(int start, int length, int depth) =>

@@ -7,119 +7,158 @@ using System.Runtime.Intrinsics.X86;
 namespace PeerKit.Serialization;
 
 /// <summary>
-/// Decodes the varints of a packed repeated field many at a time: 64 input bytes per step through a bitmap of
-/// the bytes that end a varint, and sixteen short varints per step with AVX-512 where the machine has it.
+/// Decodes the varints of a packed repeated field: sixteen short varints per step with AVX-512 where the machine
+/// has it, else one at a time in a loop that keeps the position in a register and reads varints of one to
+/// three bytes (the common sizes) by their bytes, longer ones as one 8-byte word.
 /// <see cref="MessageReader"/>'s <c>ReadPacked…</c> methods call it; it fails exactly where reading the
 /// varints one at a time would.
 /// </summary>
 internal static class PackedVarints
 {
-    // Bytes copied to the stack to decode the last varints of a field the same way as the others: a
-    // block of 64 plus room for an 8-byte load at its last byte.
-    private const int PaddedBlock = 72;
-
     /// <summary>
     /// Reads varints into <paramref name="destination"/> (<see cref="uint"/>: their low 32 bits, or
-    /// <see cref="ulong"/>). Takes 64 bytes at a time: a bitmap of the bytes that end a varint gives
-    /// every varint's start and length without waiting for the one before it to be decoded.
+    /// <see cref="ulong"/>).
     /// </summary>
+    /// <remarks>
+    /// No <c>stackalloc</c> here: a method with one is compiled once, without tiering, and then tests
+    /// <c>static readonly</c> flags and class initialization inside its loop (it ran at 5 ns a varint).
+    /// </remarks>
     public static void Read<T>(ref MessageReader reader, Span<T> destination)
         where T : unmanaged
     {
-        ReadOnlySpan<byte> buffer = reader.Buffer;
         ref T output = ref MemoryMarshal.GetReference(destination);
         int count = destination.Length;
-        int position = reader.Position;
         int i = 0;
-        Span<byte> padded = stackalloc byte[PaddedBlock];
         if (typeof(T) == typeof(uint) && VarintWords.CanDecodeSixteen && count >= 16)
         {
-            i = ReadSixteens(buffer, ref position, ref Unsafe.As<T, uint>(ref output), count);
+            int position = reader.Position;
+            i = ReadSixteens(reader.Buffer, ref position, ref Unsafe.As<T, uint>(ref output), count);
+            reader.Position = position;
         }
 
-        while (i < count)
+        while (true)
         {
-            int available = buffer.Length - position;
-            scoped ref byte block = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), position);
-            ulong continuation;
-            ulong ends;
-            if (available >= PaddedBlock)
+            i = ReadRun(ref reader, ref output, i, count);
+            if (i == count)
             {
-                continuation = VarintWords.ContinuationBits64(ref block);
-                ends = ~continuation;
+                return;
+            }
+
+            // The last bytes of the field, varints of 9 or 10 bytes and malformed ones: the one-at-a-time
+            // reader decodes them or throws at the right offset.
+            ulong value = reader.ReadVarint64();
+            if (typeof(T) == typeof(uint))
+            {
+                Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
             }
             else
             {
-                padded.Clear();
-                buffer.Slice(position).CopyTo(padded);
-                block = ref MemoryMarshal.GetReference(padded);
-                continuation = VarintWords.ContinuationBits64(ref block);
-                ends = ~continuation;
-                if (available < 64)
-                {
-                    ends &= (1UL << available) - 1;
-                }
+                Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
             }
 
-            // The varints that end in this block, as many as are still wanted.
-            int take = Math.Min(BitOperations.PopCount(ends), count - i);
-            int start = 0;
-            int n = 0;
-            if (take != 0 && !VarintWords.HasLongRun(continuation))
+            i++;
+        }
+    }
+
+    /// <summary>
+    /// Reads varints into elements <paramref name="i"/> on: while 8 bytes of input are left, varints of one to three
+    /// bytes by their bytes and longer ones (up to 8 bytes) as one word; in the last bytes, those of one to three
+    /// bytes. Loops without calls, so that the position and index stay in registers.
+    /// </summary>
+    /// <returns>The index of the first element not read (<paramref name="count"/> when all were).</returns>
+    private static int ReadRun<T>(ref MessageReader reader, ref T output, int i, int count)
+        where T : unmanaged
+    {
+        ReadOnlySpan<byte> buffer = reader.Buffer;
+        ref byte input = ref MemoryMarshal.GetReference(buffer);
+        int last = buffer.Length - 8; // the last position with 8 bytes from it
+        int position = reader.Position;
+        while (i < count && position <= last)
+        {
+            ref byte at = ref Unsafe.Add(ref input, position);
+            ulong value = at;
+            if (value < 0x80)
             {
-                // No varint here is longer than 8 bytes: decode them without checking each one's length.
-                start = typeof(T) == typeof(uint)
-                    ? VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)))
-                    : VarintWords.DecodeEnds(ref block, ends, take, ref Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)));
-                n = take;
+                position++;
             }
-
-            for (; n < take; n++)
+            else
             {
-                int last = BitOperations.TrailingZeroCount(ends);
-                int length = last - start + 1;
-                if (length > 8)
+                ulong second = Unsafe.Add(ref at, 1);
+                ulong third = Unsafe.Add(ref at, 2);
+                if (second < 0x80)
                 {
-                    break;
+                    value = (value & 0x7F) | (second << 7);
+                    position += 2;
                 }
-
-                ulong value = VarintWords.Decode(VarintWords.Load(ref Unsafe.Add(ref block, start)), length);
-                if (typeof(T) == typeof(uint))
+                else if (third < 0x80)
                 {
-                    Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i + n)) = (uint)value;
+                    value = (value & 0x7F) | ((second & 0x7F) << 7) | (third << 14);
+                    position += 3;
                 }
                 else
                 {
-                    Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i + n)) = value;
-                }
+                    ulong word = VarintWords.Load(ref at);
+                    int size = VarintWords.Length(word);
+                    if (size == 0)
+                    {
+                        break;
+                    }
 
-                start = last + 1;
-                ends &= ends - 1;
+                    value = VarintWords.Decode(word, size);
+                    position += size;
+                }
             }
 
-            i += n;
-            position += start;
-            if (n < take || take == 0)
+            if (typeof(T) == typeof(uint))
             {
-                // A varint of 9 or 10 bytes, or one without an end in the block (too long, or cut by the
-                // end of the input): the one-at-a-time reader decodes it or throws at the right offset.
-                reader.Position = position;
-                ulong value = reader.ReadVarint64();
-                position = reader.Position;
-                if (typeof(T) == typeof(uint))
-                {
-                    Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
-                }
-                else
-                {
-                    Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
-                }
-
-                i++;
+                Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
             }
+            else
+            {
+                Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
+            }
+
+            i++;
+        }
+
+        // The last bytes: varints of one to three bytes that end within the input.
+        int length = buffer.Length;
+        while (i < count && position < length)
+        {
+            ulong value = Unsafe.Add(ref input, position);
+            if (value < 0x80)
+            {
+                position++;
+            }
+            else if (length - position >= 2 && Unsafe.Add(ref input, position + 1) < 0x80)
+            {
+                value = (value & 0x7F) | ((ulong)Unsafe.Add(ref input, position + 1) << 7);
+                position += 2;
+            }
+            else if (length - position >= 3 && Unsafe.Add(ref input, position + 1) >= 0x80 && Unsafe.Add(ref input, position + 2) < 0x80)
+            {
+                value = (value & 0x7F) | (((ulong)Unsafe.Add(ref input, position + 1) & 0x7F) << 7) | ((ulong)Unsafe.Add(ref input, position + 2) << 14);
+                position += 3;
+            }
+            else
+            {
+                break;
+            }
+
+            if (typeof(T) == typeof(uint))
+            {
+                Unsafe.As<T, uint>(ref Unsafe.Add(ref output, i)) = (uint)value;
+            }
+            else
+            {
+                Unsafe.As<T, ulong>(ref Unsafe.Add(ref output, i)) = value;
+            }
+
+            i++;
         }
 
         reader.Position = position;
+        return i;
     }
 
     /// <summary>

@@ -184,66 +184,6 @@ internal static class VarintWords
     }
 
     /// <summary>
-    /// True when <paramref name="continuation"/> (a bit per byte, set for a continuation bit) has eight set bits
-    /// in a row: a varint of nine bytes or more, or one that does not end within the bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasLongRun(ulong continuation)
-    {
-        ulong runs = continuation & (continuation >> 1); // bit i: bits i and i + 1 set
-        runs &= runs >> 2;                               // bits i to i + 3
-        return (runs & (runs >> 4)) != 0;                // bits i to i + 7
-    }
-
-    /// <summary>
-    /// Decodes the <paramref name="count"/> varints at <paramref name="block"/> whose last bytes are the lowest
-    /// <paramref name="count"/> set bits of <paramref name="ends"/> (bit <c>i</c>: byte <c>i</c>), none longer
-    /// than 8 bytes (see <see cref="HasLongRun"/>), into <paramref name="count"/> elements at <paramref name="output"/>
-    /// (their low 32 bits). Eight bytes are read at each varint's start.
-    /// </summary>
-    /// <returns>The bytes the varints take.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int DecodeEnds(ref byte block, ulong ends, int count, ref uint output)
-    {
-        int start = 0;
-        for (int k = 0; k < count; k++)
-        {
-            int next = BitOperations.TrailingZeroCount(ends) + 1;
-            Unsafe.Add(ref output, k) = (uint)DecodeBetween(ref block, start, next);
-            start = next;
-            ends &= ends - 1;
-        }
-
-        return start;
-    }
-
-    /// <summary><see cref="DecodeEnds(ref byte, ulong, int, ref uint)"/> into 64-bit elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int DecodeEnds(ref byte block, ulong ends, int count, ref ulong output)
-    {
-        int start = 0;
-        for (int k = 0; k < count; k++)
-        {
-            int next = BitOperations.TrailingZeroCount(ends) + 1;
-            Unsafe.Add(ref output, k) = DecodeBetween(ref block, start, next);
-            start = next;
-            ends &= ends - 1;
-        }
-
-        return start;
-    }
-
-    // The varint in bytes start to end - 1 of the block (1 to 8 bytes).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong DecodeBetween(ref byte block, int start, int end)
-    {
-        ulong word = Load(ref Unsafe.Add(ref block, start));
-        return FastBitExtract
-            ? Bmi2.X64.ParallelBitExtract(word, Bmi2.X64.ZeroHighBits(LowBits, (ulong)(uint)((end - start) << 3)))
-            : DecodeWithShifts(word, end - start);
-    }
-
-    /// <summary>
     /// A bit per byte of the 64 bytes at <paramref name="at"/>, set when the byte has its continuation bit
     /// (bit 7) set; bit <c>i</c> is byte <c>i</c>.
     /// </summary>

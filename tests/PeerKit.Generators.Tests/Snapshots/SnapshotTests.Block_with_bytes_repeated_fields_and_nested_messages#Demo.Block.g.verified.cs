@@ -236,6 +236,35 @@ namespace Demo
             {
                 f2 = reader.ReadBytesMemory();
             }
+            if (reader.TryReadTag(0x1A))
+            {
+                var packed = reader.ReadPacked();
+                packed.ReadPackedInt32(f3.Append(packed.CountVarints()));
+                while (!packed.IsAtEnd)
+                {
+                    f3.Add(packed.ReadInt32());
+                }
+            }
+            if (reader.TryReadTag(0x22))
+            {
+                var run = f4.Append(reader.CountRun(34));
+                run[0] = reader.ReadString();
+                for (int i = 1; i < run.Length; i++)
+                {
+                    reader.ReadRunTag(34);
+                    run[i] = reader.ReadString();
+                }
+            }
+            if (reader.TryReadTag(0x2A))
+            {
+                var run = f5.Append(reader.CountRun(42));
+                reader.ReadMessage(out run[0]);
+                for (int i = 1; i < run.Length; i++)
+                {
+                    reader.ReadRunTag(42);
+                    reader.ReadMessage(out run[i]);
+                }
+            }
             if (reader.TryReadTag(0x32))
             {
                 f6 = reader.ReadBytes();
@@ -243,6 +272,35 @@ namespace Demo
             if (reader.TryReadTag(0x3A))
             {
                 reader.AddOccurrence(ref m7);
+            }
+            if (reader.TryReadTag(0x42))
+            {
+                var run = f8.Append(reader.CountRun(66));
+                run[0] = reader.ReadBytes();
+                for (int i = 1; i < run.Length; i++)
+                {
+                    reader.ReadRunTag(66);
+                    run[i] = reader.ReadBytes();
+                }
+            }
+            if (reader.TryReadTag(0x4A))
+            {
+                var packed = reader.ReadPacked();
+                packed.ReadPackedFixed32(f9.Append(packed.Remaining / 4));
+                while (!packed.IsAtEnd)
+                {
+                    f9.Add(packed.ReadFixed32());
+                }
+            }
+            if (reader.TryReadTag(0x52))
+            {
+                var run = f10.Append(reader.CountRun(82));
+                run[0] = reader.ReadString();
+                for (int i = 1; i < run.Length; i++)
+                {
+                    reader.ReadRunTag(82);
+                    run[i] = reader.ReadString();
+                }
             }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
@@ -269,11 +327,27 @@ namespace Demo
                         f3.Add(reader.ReadInt32());
                         break;
                     case 34:
-                        f4.Add(reader.ReadString());
+                    {
+                        var run = f4.Append(reader.CountRun(34));
+                        run[0] = reader.ReadString();
+                        for (int i = 1; i < run.Length; i++)
+                        {
+                            reader.ReadRunTag(34);
+                            run[i] = reader.ReadString();
+                        }
                         break;
+                    }
                     case 42:
-                        f5.Add(reader.ReadMessage<global::Demo.Header>());
+                    {
+                        var run = f5.Append(reader.CountRun(42));
+                        reader.ReadMessage(out run[0]);
+                        for (int i = 1; i < run.Length; i++)
+                        {
+                            reader.ReadRunTag(42);
+                            reader.ReadMessage(out run[i]);
+                        }
                         break;
+                    }
                     case 50:
                         f6 = reader.ReadBytes();
                         break;
@@ -281,8 +355,16 @@ namespace Demo
                         reader.AddOccurrence(ref m7);
                         break;
                     case 66:
-                        f8.Add(reader.ReadBytes());
+                    {
+                        var run = f8.Append(reader.CountRun(66));
+                        run[0] = reader.ReadBytes();
+                        for (int i = 1; i < run.Length; i++)
+                        {
+                            reader.ReadRunTag(66);
+                            run[i] = reader.ReadBytes();
+                        }
                         break;
+                    }
                     case 74:
                     {
                         var packed = reader.ReadPacked();
@@ -297,8 +379,16 @@ namespace Demo
                         f9.Add(reader.ReadFixed32());
                         break;
                     case 82:
-                        f10.Add(reader.ReadString());
+                    {
+                        var run = f10.Append(reader.CountRun(82));
+                        run[0] = reader.ReadString();
+                        for (int i = 1; i < run.Length; i++)
+                        {
+                            reader.ReadRunTag(82);
+                            run[i] = reader.ReadString();
+                        }
                         break;
+                    }
                     default:
                         reader.SkipField(tag);
                         break;

@@ -65,7 +65,9 @@ namespace Demo
             return n;
         }
 
-        static global::Demo.Header global::PeerKit.IMessage<global::Demo.Header>.Read(ref global::PeerKit.Serialization.MessageReader reader)
+        static global::Demo.Header global::PeerKit.IMessage<global::Demo.Header>.Read(ref global::PeerKit.Serialization.MessageReader reader) => global::PeerKit.Serialization.MessageReader.ReadInto<global::Demo.Header>(ref reader);
+
+        static void global::PeerKit.IMessage<global::Demo.Header>.ReadInto(ref global::PeerKit.Serialization.MessageReader reader, out global::Demo.Header message)
         {
             ulong f1 = default;
             ulong f2 = default;
@@ -93,7 +95,7 @@ namespace Demo
                         break;
                 }
             }
-            return new global::Demo.Header()
+            message = new global::Demo.Header()
             {
                 Number = f1,
                 Hash = f2,

@@ -167,7 +167,9 @@ namespace Demo
             return n;
         }
 
-        static global::Demo.Pose global::PeerKit.IMessage<global::Demo.Pose>.Read(ref global::PeerKit.Serialization.MessageReader reader)
+        static global::Demo.Pose global::PeerKit.IMessage<global::Demo.Pose>.Read(ref global::PeerKit.Serialization.MessageReader reader) => global::PeerKit.Serialization.MessageReader.ReadInto<global::Demo.Pose>(ref reader);
+
+        static void global::PeerKit.IMessage<global::Demo.Pose>.ReadInto(ref global::PeerKit.Serialization.MessageReader reader, out global::Demo.Pose message)
         {
             uint f1 = default;
             global::Demo.Vec3? f2 = null;
@@ -270,7 +272,7 @@ namespace Demo
             {
                 f4 = reader.ReadOccurrences<global::Demo.Color>(ref m4);
             }
-            return new global::Demo.Pose(f1, f2 ?? global::PeerKit.Serialization.MessageReader.ReadDefault<global::Demo.Vec3>(), f3, f4, f5, f6, f7, f8, f9, f300);
+            message = new global::Demo.Pose(f1, f2 ?? global::PeerKit.Serialization.MessageReader.ReadDefault<global::Demo.Vec3>(), f3, f4, f5, f6, f7, f8, f9, f300);
         }
     }
 }

@@ -75,7 +75,9 @@ namespace Demo
             return n;
         }
 
-        static global::Demo.Vec3 global::PeerKit.IMessage<global::Demo.Vec3>.Read(ref global::PeerKit.Serialization.MessageReader reader)
+        static global::Demo.Vec3 global::PeerKit.IMessage<global::Demo.Vec3>.Read(ref global::PeerKit.Serialization.MessageReader reader) => global::PeerKit.Serialization.MessageReader.ReadInto<global::Demo.Vec3>(ref reader);
+
+        static void global::PeerKit.IMessage<global::Demo.Vec3>.ReadInto(ref global::PeerKit.Serialization.MessageReader reader, out global::Demo.Vec3 message)
         {
             float f1 = default;
             float f2 = default;
@@ -111,7 +113,7 @@ namespace Demo
                         break;
                 }
             }
-            return new global::Demo.Vec3(f1, f2, f3);
+            message = new global::Demo.Vec3(f1, f2, f3);
         }
     }
 }

@@ -119,6 +119,18 @@ namespace Demo
             {
                 f3 = reader.ReadBytes(8);
             }
+            if (reader.TryReadTag(0x22))
+            {
+                var packed = reader.ReadPacked();
+                int count = packed.CountVarints();
+                packed.CheckCount(f4.Count + count, 2);
+                packed.ReadPackedSInt32(f4.Append(count));
+                while (!packed.IsAtEnd)
+                {
+                    packed.CheckCount(f4.Count + 1, 2);
+                    f4.Add(packed.ReadSInt32());
+                }
+            }
             uint tag;
             while ((tag = reader.ReadTag()) != 0)
             {

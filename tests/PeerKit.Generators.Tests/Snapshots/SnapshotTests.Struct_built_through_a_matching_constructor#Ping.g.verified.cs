@@ -65,7 +65,9 @@ partial struct Ping : global::PeerKit.IMessage<global::Ping>
         return n;
     }
 
-    static global::Ping global::PeerKit.IMessage<global::Ping>.Read(ref global::PeerKit.Serialization.MessageReader reader)
+    static global::Ping global::PeerKit.IMessage<global::Ping>.Read(ref global::PeerKit.Serialization.MessageReader reader) => global::PeerKit.Serialization.MessageReader.ReadInto<global::Ping>(ref reader);
+
+    static void global::PeerKit.IMessage<global::Ping>.ReadInto(ref global::PeerKit.Serialization.MessageReader reader, out global::Ping message)
     {
         ulong f1 = default;
         long f2 = default;
@@ -93,6 +95,6 @@ partial struct Ping : global::PeerKit.IMessage<global::Ping>
                     break;
             }
         }
-        return new global::Ping(f1, f2);
+        message = new global::Ping(f1, f2);
     }
 }

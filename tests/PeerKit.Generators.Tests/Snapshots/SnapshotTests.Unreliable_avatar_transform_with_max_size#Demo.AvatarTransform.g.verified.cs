@@ -134,7 +134,9 @@ namespace Demo
             return n;
         }
 
-        static global::Demo.AvatarTransform global::PeerKit.IMessage<global::Demo.AvatarTransform>.Read(ref global::PeerKit.Serialization.MessageReader reader)
+        static global::Demo.AvatarTransform global::PeerKit.IMessage<global::Demo.AvatarTransform>.Read(ref global::PeerKit.Serialization.MessageReader reader) => global::PeerKit.Serialization.MessageReader.ReadInto<global::Demo.AvatarTransform>(ref reader);
+
+        static void global::PeerKit.IMessage<global::Demo.AvatarTransform>.ReadInto(ref global::PeerKit.Serialization.MessageReader reader, out global::Demo.AvatarTransform message)
         {
             uint f1 = default;
             float f2 = default;
@@ -210,7 +212,7 @@ namespace Demo
                         break;
                 }
             }
-            return new global::Demo.AvatarTransform(f1, f2, f3, f4, f5, f6, f7, f8);
+            message = new global::Demo.AvatarTransform(f1, f2, f3, f4, f5, f6, f7, f8);
         }
     }
 }
