@@ -1,7 +1,7 @@
 using PeerKit;
 using PeerKit.Routing;
 
-// peerkit-router [--listen udp://0.0.0.0:7330]… [--key router.key] [--token-secret-file secret.bin]
+// peerkit-router [--listen udp://0.0.0.0:7330]… [--key router.key] [--token-secret-file secret.bin] [--cluster redis://host:port [--router-id id]]
 var options = new RouterOptions();
 for (int i = 0; i < args.Length; i++)
 {
@@ -20,8 +20,18 @@ for (int i = 0; i < args.Length; i++)
             options.TokenSecret = File.ReadAllBytes(value);
             i++;
             break;
+        case "--cluster" when value is not null:
+            (options.Cluster ??= new RouterClusterOptions()).ConnectionString = value;
+            i++;
+            break;
+        case "--router-id" when value is not null:
+            (options.Cluster ??= new RouterClusterOptions()).RouterId = value;
+            i++;
+            break;
         case "--help" or "-h":
-            Console.WriteLine("usage: PeerKit.Router [--listen udp://host:port | tcp://host:port]… [--key file] [--token-secret-file file]");
+            Console.WriteLine("usage: PeerKit.Router [--listen udp://host:port | tcp://host:port]… [--key file] [--token-secret-file file] [--cluster redis://host:port [--router-id id]]");
+            Console.WriteLine("  --cluster redis://host:port   share sessions, rooms and relaying with the other routers on that Redis (docs/router.md, \"Cluster\")");
+            Console.WriteLine("  --router-id id                this router's id in the cluster (default: its node id)");
             return 0;
         default:
             Console.Error.WriteLine($"error: unknown or incomplete option \"{args[i]}\" (try --help).");
@@ -29,12 +39,23 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-await using var router = new Router(options);
+Router router;
+try
+{
+    router = new Router(options);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+await using var running = router;
 try
 {
     await router.StartAsync();
 }
-catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
+catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException or ClusterUnavailableException)
 {
     Console.Error.WriteLine($"error: the router could not start: {e.Message}");
     return 1;
@@ -43,6 +64,11 @@ catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentExc
 foreach (NodeAddress address in router.ListenAddresses)
 {
     Console.WriteLine($"router listening on {address}");
+}
+
+if (options.Cluster is { } clustered)
+{
+    Console.WriteLine($"router {router.ClusterRouterId} in the cluster on {clustered.ConnectionString}");
 }
 
 using var stop = new CancellationTokenSource();

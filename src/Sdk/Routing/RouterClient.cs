@@ -30,7 +30,7 @@ public sealed class RouterClient : IAsyncDisposable
 {
 
     private readonly RouterClientOptions _options;
-    private readonly NodeAddress _routerAddress;
+    private readonly RouterRotation _rotation;
     private readonly Func<ConnectRequest, CancellationToken, ValueTask<bool>>? _userAcceptPolicy;
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<object>> _requests = new();
@@ -59,7 +59,10 @@ public sealed class RouterClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(nodeOptions);
         ArgumentNullException.ThrowIfNull(options);
-        _routerAddress = options.Router ?? throw new ArgumentException("RouterClientOptions.Router is required.", nameof(options));
+        NodeAddress[] routers = [.. new[] { options.Router }.OfType<NodeAddress>(), .. (options.Routers ?? []).Where(r => r is not null && r != options.Router)];
+        _rotation = routers.Length > 0
+            ? new RouterRotation(routers, RouterFailureHold)
+            : throw new ArgumentException("RouterClientOptions.Router (or Routers) is required.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ConnectTimeout, TimeSpan.Zero, nameof(options.ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttachTimeout, TimeSpan.Zero, nameof(options.AttachTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AnswerTimeout, TimeSpan.Zero, nameof(options.AnswerTimeout));
@@ -82,6 +85,15 @@ public sealed class RouterClient : IAsyncDisposable
         Node.PeerAdded += OnPeerAdded;
         Node.PeerDropped += OnPeerDropped;
     }
+
+    /// <summary>How long a router that went away is passed over while another router of the list has not failed.</summary>
+    private static readonly TimeSpan RouterFailureHold = TimeSpan.FromSeconds(30);
+
+    /// <summary>The router used (or tried) now: the first of the list, then the next whenever one goes away.</summary>
+    private NodeAddress _routerAddress => _rotation.Current;
+
+    /// <summary>The address of the router the client is attached to (or tries next).</summary>
+    public NodeAddress RouterAddress => _rotation.Current;
 
     /// <summary>The node (its peers include the router).</summary>
     public PeerNode Node { get; }
@@ -126,7 +138,19 @@ public sealed class RouterClient : IAsyncDisposable
     {
         RoutingMode = _options.RoutingMode;
         await Node.StartAsync(cancellationToken).ConfigureAwait(false);
-        await AttachAsync(cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await AttachAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RouterUnavailableException) when (attempt < _rotation.Count)
+            {
+                // Another router of the list may answer.
+                _rotation.Failed(Environment.TickCount64);
+            }
+        }
     }
 
     /// <summary>Sets the routing mode for one peer (CLASP's per-peer <c>set_p2p_routing_mode</c>).</summary>
@@ -757,6 +781,7 @@ public sealed class RouterClient : IAsyncDisposable
 
         ObservedAddress = opened.ObservedAddress.Length > 0 ? opened.ObservedAddress : null;
         _backoff.Reset();
+        _rotation.Attached();
         SetState(RouterState.Attached);
     }
 
@@ -783,6 +808,8 @@ public sealed class RouterClient : IAsyncDisposable
     private async Task ReconnectAsync()
     {
         CancellationToken stop = _stop.Token;
+        // The router went away: with a list of routers, the next one is tried (a single router is tried again).
+        _rotation.Failed(Environment.TickCount64);
         while (!stop.IsCancellationRequested)
         {
             await Task.Delay(_backoff.Next(Random.Shared.NextDouble()), stop).ConfigureAwait(false);
@@ -792,7 +819,8 @@ public sealed class RouterClient : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                // Unavailable, refused, or a session that failed on the way: back off and try again.
+                // Unavailable, refused, or a session that failed on the way: back off and try again (the next router).
+                _rotation.Failed(Environment.TickCount64);
                 continue;
             }
 

@@ -6,6 +6,14 @@ public sealed class RouterClientOptions
     /// <summary>The router's address, with its node id (<c>udp://&lt;router id&gt;@host:7330</c>): the client dials it from the node's UDP socket, so the router sees the address peers must punch to.</summary>
     public NodeAddress? Router { get; set; }
 
+    /// <summary>
+    /// The routers of a cluster, each with its node id (docs/router.md, "Cluster"): the client attaches to the first that
+    /// answers and, when its router goes away, moves to the next (with the reconnect backoff) and rejoins its rooms; its
+    /// direct links keep working meanwhile. When empty, <see cref="Router"/> is the only router; when both are set,
+    /// <see cref="Router"/> is tried first.
+    /// </summary>
+    public IList<NodeAddress> Routers { get; set; } = new List<NodeAddress>();
+
     /// <summary>The access token, when the router asks for one.</summary>
     public RouterAccessToken? Token { get; set; }
 
