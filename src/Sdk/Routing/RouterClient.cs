@@ -407,6 +407,7 @@ public sealed class RouterClient : IAsyncDisposable
                     RouterStatus.Unavailable => ConnectFailure.Unavailable,
                     RouterStatus.Refused => ConnectFailure.Refused,
                     RouterStatus.Throttled => ConnectFailure.Throttled,
+                    RouterStatus.ClusterUnavailable => ConnectFailure.ClusterUnavailable,
                     _ => ConnectFailure.RouterRefused,
                 };
                 throw new RoutedConnectException(peer, failure, result.Detail);
