@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using PeerKit.Routing;
 
 namespace PeerKit.Benchmarks.Routers;
@@ -10,6 +11,8 @@ namespace PeerKit.Benchmarks.Routers;
 /// packet and its echo; a burst is 200 packets sent at once and their echoes (messages per second = 400 / time).
 /// </summary>
 [MemoryDiagnoser]
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 public class ClusterRelayBenchmarks
 {
     private const int Burst = 200;
