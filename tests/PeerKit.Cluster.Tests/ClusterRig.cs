@@ -101,6 +101,14 @@ internal sealed class ClusterRig : IAsyncDisposable
         return (client, chat);
     }
 
+    /// <summary>The router the directory in Redis names for <paramref name="node"/> (null: none), read with a connection of the test's own.</summary>
+    public async Task<string?> LocateAsync(NodeId node)
+    {
+        await using StackExchange.Redis.ConnectionMultiplexer redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Redis.Port}");
+        StackExchange.Redis.RedisValue value = await redis.GetDatabase().StringGetAsync($"{Prefix}session:{Convert.ToHexString(node.ToArray())}");
+        return value.IsNull ? null : value.ToString();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var (client, _) in _clients)

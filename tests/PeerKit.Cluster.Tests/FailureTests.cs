@@ -41,13 +41,15 @@ public class FailureTests
         NodeAddress dead = rig.Routers[0].ListenAddresses[0];
         var crashed = Stopwatch.StartNew();
         await rig.Routers[0].CrashAsync();
+        Assert.Equal("r0", await rig.LocateAsync(carol.Id)); // a crash cleans nothing up
 
         // Alice moves to another router within the bound (backoff ≤ 1 s, attach ≤ 5 s) and is in her room again.
         await EventuallyAsync(() => alice.State == RouterState.Attached && alice.RouterAddress != dead, "alice attaches to another router", 10_000);
         Assert.Contains(RouterState.Reconnecting, states);
         TimeSpan moved = crashed.Elapsed;
         Assert.True(moved < TimeSpan.FromSeconds(7), $"alice moved after {moved}");
-        await EventuallyAsync(async () => (await bob.WhoIsOnlineAsync([alice.Id])).Count == 1, "bob sees alice online again");
+        await EventuallyAsync(async () => await rig.LocateAsync(alice.Id) is "r1" or "r2", "the directory names alice's new router");
+        Assert.Equal([alice.Id], await bob.WhoIsOnlineAsync([alice.Id]));
 
         // She rejoined her room through her new router: room notices reach her there.
         var events = new ConcurrentQueue<RoomEvent>();
@@ -68,6 +70,7 @@ public class FailureTests
         await EventuallyAsync(async () => (await bob.WhoIsOnlineAsync([carol.Id])).Count == 0, "the directory forgets carol",
             (int)SessionTtl.TotalMilliseconds + 5_000);
         Assert.True(crashed.Elapsed < SessionTtl + TimeSpan.FromSeconds(1.5), $"forgotten {crashed.Elapsed} after the crash (time to live {SessionTtl})");
+        Assert.Null(await rig.LocateAsync(carol.Id));
         Assert.Equal([alice.Id], await bob.WhoIsOnlineAsync([alice.Id]));
     }
 

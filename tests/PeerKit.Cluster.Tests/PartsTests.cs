@@ -38,6 +38,43 @@ public class PartsTests
     }
 
     [Fact]
+    public async Task Without_Redis_a_relayed_datagram_is_dropped_and_counted_and_a_signal_fails_typed()
+    {
+        var options = new RouterOptions();
+        await using var backplane = new RedisBackplane(options, new RouterClusterOptions(), "r0");
+        backplane.PublishRelay("r1", new byte[100]);
+        backplane.PublishRelay("r1", new byte[100]);
+        ClusterStatistics statistics = backplane.GetStatistics();
+        Assert.Equal(2, statistics.RelayDropped);
+        Assert.Equal(0, statistics.RelayedOut);
+        Assert.Equal(0, statistics.QueuedBytes);
+        var error = await Assert.ThrowsAsync<ClusterUnavailableException>(async () =>
+            await backplane.SignalAsync("r1", new ClusterProtocol.RoomNotice("lobby", new byte[32], true, [])));
+        Assert.Contains("unreachable", error.Message);
+        Assert.Equal(1, backplane.GetStatistics().SignalsFailed);
+        await Assert.ThrowsAsync<ClusterUnavailableException>(async () => await backplane.LocateAsync(new NodeId(new byte[32])));
+    }
+
+    [Fact]
+    public async Task The_local_backplane_keeps_rooms_in_the_process_and_knows_no_other_router()
+    {
+        await using var local = new LocalBackplane(new RouterOptions { MaxRoomMembers = 2 }, "solo");
+        Assert.False(local.IsClustered);
+        NodeId a = new(Enumerable.Repeat((byte)1, 32).ToArray()), b = new(Enumerable.Repeat((byte)2, 32).ToArray()), c = new(Enumerable.Repeat((byte)3, 32).ToArray());
+        Assert.Equal(RouterStatus.Ok, (await local.EnterRoomAsync("r", a, create: true)).Status);
+        RoomChange joined = await local.EnterRoomAsync("r", b, create: false);
+        Assert.True(joined.Changed);
+        Assert.Equal([a, b], joined.Members);
+        Assert.False((await local.EnterRoomAsync("r", b, create: false)).Changed);
+        Assert.Equal(RouterStatus.RoomFull, (await local.EnterRoomAsync("r", c, create: false)).Status);
+        Assert.Null(await local.LocateAsync(c));
+        RoomChange[] left = await local.SessionEndedAsync(a);
+        Assert.Equal("r", Assert.Single(left).Name);
+        Assert.Equal([b], left[0].Members);
+        await Assert.ThrowsAsync<ClusterUnavailableException>(async () => await local.SignalAsync("x", new ClusterProtocol.RoomNotice("r", new byte[32], true, [])));
+    }
+
+    [Fact]
     public void Router_rotation_moves_to_the_next_router_and_passes_over_those_that_failed_recently()
     {
         NodeAddress a = NodeAddress.Parse("udp://127.0.0.1:1"), b = NodeAddress.Parse("udp://127.0.0.1:2"), c = NodeAddress.Parse("udp://127.0.0.1:3");

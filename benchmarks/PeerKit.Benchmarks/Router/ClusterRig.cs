@@ -15,34 +15,18 @@ internal sealed class ClusterRig : IDisposable
     private int _awaited;
     private int _received;
 
+    private readonly RoutingMode _mode;
+
     public ClusterRig(RoutingMode mode)
     {
+        _mode = mode;
         _redis = RedisProcess.Start(TimeSpan.FromSeconds(15));
         try
         {
             string prefix = $"bench{Guid.NewGuid():N}:";
             Router0 = StartRouter("r0", prefix);
             Router1 = StartRouter("r1", prefix);
-            Alice = StartClient(Router0, mode);
-            Bob = StartClient(Router0, mode);
-            Carol = StartClient(Router1, mode);
-            Alice.Event += (_, e) =>
-            {
-                if (e.Kind == RoutingEventKind.Data && Interlocked.Increment(ref _received) >= Volatile.Read(ref _awaited))
-                {
-                    _echo.TrySetResult();
-                }
-            };
-            foreach (RouterClient echo in new[] { Bob, Carol })
-            {
-                echo.Event += (_, e) =>
-                {
-                    if (e.Kind == RoutingEventKind.Data)
-                    {
-                        _ = echo.SendPacketAsync(e.PeerId, e.Data);
-                    }
-                };
-            }
+            RenewClients();
         }
         catch
         {
@@ -51,15 +35,42 @@ internal sealed class ClusterRig : IDisposable
         }
     }
 
+    /// <summary>Replaces the three clients by new ones (new node ids, no sessions between them).</summary>
+    public void RenewClients()
+    {
+        DisposeClients();
+        Alice = StartClient(Router0, _mode);
+        Bob = StartClient(Router0, _mode);
+        Carol = StartClient(Router1, _mode);
+        RouterClient alice = Alice;
+        alice.Event += (_, e) =>
+        {
+            if (e.Kind == RoutingEventKind.Data && Interlocked.Increment(ref _received) >= Volatile.Read(ref _awaited))
+            {
+                _echo.TrySetResult();
+            }
+        };
+        foreach (RouterClient echo in new[] { Bob, Carol })
+        {
+            echo.Event += (_, e) =>
+            {
+                if (e.Kind == RoutingEventKind.Data)
+                {
+                    _ = echo.SendPacketAsync(e.PeerId, e.Data);
+                }
+            };
+        }
+    }
+
     public PeerKit.Routing.Router Router0 { get; } = null!;
 
     public PeerKit.Routing.Router Router1 { get; } = null!;
 
-    public RouterClient Alice { get; } = null!;
+    public RouterClient Alice { get; private set; } = null!;
 
-    public RouterClient Bob { get; } = null!;
+    public RouterClient Bob { get; private set; } = null!;
 
-    public RouterClient Carol { get; } = null!;
+    public RouterClient Carol { get; private set; } = null!;
 
     /// <summary>Sends <paramref name="count"/> packets from Alice to <paramref name="to"/> and waits (bounded) for every echo.</summary>
     public void Exchange(NodeId to, byte[] packet, int count)
@@ -80,14 +91,19 @@ internal sealed class ClusterRig : IDisposable
 
     public void Dispose()
     {
-        foreach (RouterClient? client in new[] { Alice, Bob, Carol })
-        {
-            client?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        DisposeClients();
 
         Router0?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Router1?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _redis.Dispose();
+    }
+
+    private void DisposeClients()
+    {
+        foreach (RouterClient? client in new[] { Alice, Bob, Carol })
+        {
+            client?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static TaskCompletionSource New() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -47,6 +47,7 @@ internal sealed class RedisProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new RedisProcess(process, port);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         var clock = Stopwatch.StartNew();
         while (!server.Ping())
         {
@@ -69,11 +70,9 @@ internal sealed class RedisProcess : IDisposable
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
         }
-
-        _process.Dispose();
     }
 
     private bool Ping()
