@@ -24,10 +24,10 @@ internal sealed class ClusterRig : IAsyncDisposable
     /// <summary>The session directory's time to live in these tests.</summary>
     public static TimeSpan SessionTtl { get; } = TimeSpan.FromSeconds(3);
 
-    public static async Task<ClusterRig> StartAsync(int routers = 3)
+    public static async Task<ClusterRig> StartAsync(int routers = 3, string? prefix = null)
     {
         RedisServer redis = await RedisServer.StartAsync();
-        var rig = new ClusterRig(redis, $"test{Guid.NewGuid():N}:");
+        var rig = new ClusterRig(redis, prefix ?? $"test{Guid.NewGuid():N}:");
         try
         {
             for (int i = 0; i < routers; i++)
@@ -67,22 +67,23 @@ internal sealed class ClusterRig : IAsyncDisposable
     }
 
     /// <summary>A client attached to router <paramref name="home"/>; with <paramref name="failover"/>, it knows the other routers too (after its own).</summary>
-    public async Task<(RouterClient Client, TestChat Chat)> StartClientAsync(int home, bool failover = false, Action<RouterClientOptions>? configure = null)
+    public Task<(RouterClient Client, TestChat Chat)> StartClientAsync(int home, bool failover = false, Action<RouterClientOptions>? configure = null) =>
+        StartClientAsync(Routers[home].ListenAddresses[0], failover ? [.. Routers.Where((_, i) => i != home).Select(r => r.ListenAddresses[0])] : [], configure);
+
+    /// <summary>A client attached to the router at <paramref name="router"/>, knowing <paramref name="others"/> too.</summary>
+    public async Task<(RouterClient Client, TestChat Chat)> StartClientAsync(NodeAddress router, NodeAddress[] others, Action<RouterClientOptions>? configure = null)
     {
         var chat = new TestChat();
         var options = new RouterClientOptions
         {
-            Router = Routers[home].ListenAddresses[0],
+            Router = router,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             AttachTimeout = TimeSpan.FromSeconds(5),
             RequestTimeout = TimeSpan.FromSeconds(5),
         };
-        if (failover)
+        foreach (NodeAddress other in others)
         {
-            foreach (PeerKit.Routing.Router other in Routers.Where((_, i) => i != home))
-            {
-                options.Routers.Add(other.ListenAddresses[0]);
-            }
+            options.Routers.Add(other);
         }
 
         configure?.Invoke(options);
