@@ -17,6 +17,9 @@ internal sealed partial class RouterService : IProtocol
     private readonly Dictionary<uint, PendingConnect> _pending = [];
     private readonly Dictionary<(NodeId Low, NodeId High), List<RouterRelayBinding>> _bindings = [];
     private IRouterBackplane _backplane;
+    // In a cluster, this router's room changes run one at a time, each with its answer and its local notices, so a
+    // notice of a later change never reaches a member of this router before the answer to its own (as under _gate alone).
+    private readonly SemaphoreSlim _roomOrder = new(1, 1);
     private uint _nextRequestId;
     private long _throttled;
     private long _refusedSessions;
@@ -409,16 +412,37 @@ internal sealed partial class RouterService : IProtocol
     private async ValueTask EnterRoomAsync(RouterSession session, SessionOutbox outbox, uint requestId, string name, bool create)
     {
         RoomChange change;
+        if (!_backplane.IsClustered)
+        {
+            // Alone, the rooms answer at once: the change, its answer and its notices under the one lock, so the notice of
+            // a concurrent join never reaches a member before that member's own answer.
+            lock (_gate)
+            {
+                change = _backplane.EnterRoomAsync(name, session.Id, create).GetAwaiter().GetResult();
+                AnswerEnterRoom(session, outbox, requestId, name, change);
+            }
+
+            return;
+        }
+
+        await _roomOrder.WaitAsync().ConfigureAwait(false);
         try
         {
             change = await _backplane.EnterRoomAsync(name, session.Id, create).ConfigureAwait(false);
+            AnswerEnterRoom(session, outbox, requestId, name, change);
         }
         catch (ClusterUnavailableException e)
         {
             Post(session, outbox, new P.Result(requestId, RouterStatus.ClusterUnavailable, e.Message));
-            return;
         }
+        finally
+        {
+            _roomOrder.Release();
+        }
+    }
 
+    private void AnswerEnterRoom(RouterSession session, SessionOutbox outbox, uint requestId, string name, RoomChange change)
+    {
         if (change.Status == RouterStatus.Malformed)
         {
             Interlocked.Increment(ref _malformed);
@@ -434,16 +458,35 @@ internal sealed partial class RouterService : IProtocol
     private async ValueTask LeaveRoomAsync(RouterSession session, SessionOutbox outbox, P.LeaveRoom leave)
     {
         RoomChange change;
+        if (!_backplane.IsClustered)
+        {
+            lock (_gate)
+            {
+                change = _backplane.LeaveRoomAsync(leave.Name, session.Id).GetAwaiter().GetResult();
+                AnswerLeaveRoom(session, outbox, leave, change);
+            }
+
+            return;
+        }
+
+        await _roomOrder.WaitAsync().ConfigureAwait(false);
         try
         {
             change = await _backplane.LeaveRoomAsync(leave.Name, session.Id).ConfigureAwait(false);
+            AnswerLeaveRoom(session, outbox, leave, change);
         }
         catch (ClusterUnavailableException e)
         {
             Post(session, outbox, new P.Result(leave.RequestId, RouterStatus.ClusterUnavailable, e.Message));
-            return;
         }
+        finally
+        {
+            _roomOrder.Release();
+        }
+    }
 
+    private void AnswerLeaveRoom(RouterSession session, SessionOutbox outbox, P.LeaveRoom leave, RoomChange change)
+    {
         Post(session, outbox, new P.Result(leave.RequestId, change.Status, change.Status == RouterStatus.Ok ? string.Empty : "not a member of that room."));
         if (change.Changed)
         {
@@ -494,6 +537,16 @@ internal sealed partial class RouterService : IProtocol
             }
 
             EndClusterSessionLocked(session);
+            if (owner && session.IsOpen && !_backplane.IsClustered)
+            {
+                // Alone: the session leaves its rooms under the same lock that removed it, as one change.
+                foreach (RoomChange change in _backplane.SessionEndedAsync(session.Id).GetAwaiter().GetResult())
+                {
+                    TellRoom(change, session.Id, joined: false);
+                }
+
+                return;
+            }
         }
 
         if (owner && session.IsOpen)

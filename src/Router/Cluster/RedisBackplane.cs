@@ -23,6 +23,9 @@ internal sealed class RedisBackplane : IRouterBackplane
     private readonly Dictionary<NodeId, HashSet<string>> _roomsOf = [];
     private readonly ConcurrentDictionary<string, (RedisChannel Signal, RedisChannel Relay)> _channels = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _kick = new(0, 1);
+    // A refresh (which sets missing keys again) and a session's end do not interleave: a refresh that read the session
+    // list before the end must not set the ended session's key again after the end deleted it.
+    private readonly SemaphoreSlim _directory = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Action<Task, object?> _release;
     private ConnectionMultiplexer? _redis;
@@ -162,6 +165,7 @@ internal sealed class RedisBackplane : IRouterBackplane
             _roomsOf.Remove(node);
         }
 
+        await _directory.WaitAsync().ConfigureAwait(false);
         try
         {
             Interlocked.Increment(ref _operations);
@@ -173,6 +177,10 @@ internal sealed class RedisBackplane : IRouterBackplane
         {
             // Redis is away: the session key expires by itself; its rooms drop it once its key is gone (Enter prunes).
             return [];
+        }
+        finally
+        {
+            _directory.Release();
         }
     }
 
@@ -506,6 +514,15 @@ internal sealed class RedisBackplane : IRouterBackplane
             }
 
             bool rebuild = _rebuild;
+            try
+            {
+                await _directory.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             NodeId[] sessions;
             (NodeId Node, string[] Rooms)[] rooms;
             lock (_gate)
@@ -539,6 +556,10 @@ internal sealed class RedisBackplane : IRouterBackplane
             catch (Exception e) when (IsRedisFailure(e))
             {
                 // Redis went away again: the next tick (or its return) tries again.
+            }
+            finally
+            {
+                _directory.Release();
             }
         }
     }
