@@ -112,4 +112,23 @@ public class CrossRouterTests
         await EventuallyAsync(() => events.Any(e => !e.Joined && e.Member == clients[8].Client.Id), "the sender sees the leave");
         Assert.Equal(8, sender.RoomMembers("lobby").Count);
     }
+
+    [Fact]
+    public async Task Members_joining_at_once_on_three_routers_all_end_up_seeing_the_whole_room()
+    {
+        await using ClusterRig rig = await StartAsync();
+        var clients = new List<RouterClient>();
+        for (int i = 0; i < 12; i++)
+        {
+            clients.Add((await rig.StartClientAsync(i % 3)).Client);
+        }
+
+        await clients[0].CreateRoomAsync("rush");
+        // Every join at once: notices of one join race the answers to the others, within and across routers.
+        await Task.WhenAll(clients.Skip(1).Select(c => c.JoinRoomAsync("rush")));
+        foreach (RouterClient client in clients)
+        {
+            await EventuallyAsync(() => client.RoomMembers("rush").Count == 12, $"{client.Id:s} sees 12 members (sees {client.RoomMembers("rush").Count})");
+        }
+    }
 }

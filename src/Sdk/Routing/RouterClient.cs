@@ -40,6 +40,10 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly Timer _expiry;
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
+    // Membership notices that come while this client's own create/join of the room waits for its answer (from another
+    // router of a cluster, a notice may overtake it): applied to the answer's member list.
+    private readonly Dictionary<string, List<(NodeId Member, bool Joined)>> _roomNotices = new(StringComparer.Ordinal);
+    private const int MaxEarlyRoomNotices = 1024;
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
     private readonly ImplicitSends<Peer> _sends;
     private readonly RouterReconnectBackoff _backoff;
@@ -679,21 +683,48 @@ public sealed class RouterClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         uint id = NextRequestId();
-        object answer = create
-            ? await RequestAsync(id, new P.CreateRoom(id, name), cancellationToken).ConfigureAwait(false)
-            : await RequestAsync(id, new P.JoinRoom(id, name), cancellationToken).ConfigureAwait(false);
-        if (answer is P.Room { Status: RouterStatus.Ok } room)
+        lock (_gate)
         {
-            NodeId[] members = [.. room.Members.Where(m => m.Length == NodeId.Size).Select(m => new NodeId(m))];
-            lock (_gate)
-            {
-                _rooms[name] = [.. members];
-            }
-
-            return members;
+            _roomNotices[name] = [];
         }
 
-        throw Refusal(answer);
+        try
+        {
+            object answer = create
+                ? await RequestAsync(id, new P.CreateRoom(id, name), cancellationToken).ConfigureAwait(false)
+                : await RequestAsync(id, new P.JoinRoom(id, name), cancellationToken).ConfigureAwait(false);
+            if (answer is P.Room { Status: RouterStatus.Ok } room)
+            {
+                List<NodeId> members = [.. room.Members.Where(m => m.Length == NodeId.Size).Select(m => new NodeId(m)).Distinct()];
+                lock (_gate)
+                {
+                    foreach ((NodeId member, bool joined) in _roomNotices.TryGetValue(name, out List<(NodeId, bool)>? early) ? early : [])
+                    {
+                        if (!joined)
+                        {
+                            members.Remove(member);
+                        }
+                        else if (!members.Contains(member))
+                        {
+                            members.Add(member);
+                        }
+                    }
+
+                    _rooms[name] = [.. members];
+                }
+
+                return members;
+            }
+
+            throw Refusal(answer);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _roomNotices.Remove(name);
+            }
+        }
     }
 
     private static RouterRequestException Refusal(object answer) => answer switch
@@ -1085,12 +1116,20 @@ public sealed class RouterClient : IAsyncDisposable
                 var member = new NodeId(changed.Member);
                 lock (_gate)
                 {
-                    if (!_rooms.TryGetValue(changed.Name, out HashSet<NodeId>? members))
+                    bool entering = _roomNotices.TryGetValue(changed.Name, out List<(NodeId, bool)>? early);
+                    if (entering && early!.Count < MaxEarlyRoomNotices)
+                    {
+                        early.Add((member, changed.Joined));
+                    }
+
+                    if (_rooms.TryGetValue(changed.Name, out HashSet<NodeId>? members))
+                    {
+                        _ = changed.Joined ? members.Add(member) : members.Remove(member);
+                    }
+                    else if (!entering)
                     {
                         return;
                     }
-
-                    _ = changed.Joined ? members.Add(member) : members.Remove(member);
                 }
 
                 try
