@@ -17,6 +17,8 @@ public sealed class Router : IAsyncDisposable
 {
     private readonly RouterOptions _options;
     private readonly RouterService _service;
+    private readonly IRouterBackplane _backplane;
+    private readonly List<ClusterRelayPort> _clusterPorts = [];
     private readonly PeerNode _node;
     private readonly CancellationTokenSource _stop = new();
     private Task _sweeper = Task.CompletedTask;
@@ -52,6 +54,9 @@ public sealed class Router : IAsyncDisposable
         }
 
         _node = new PeerNode(node);
+        string routerId = options.Cluster?.RouterId ?? _node.Id.ToString();
+        _backplane = options.Cluster is { } cluster ? new RedisBackplane(options, cluster, routerId) : new LocalBackplane(options, routerId);
+        _service.Backplane = _backplane;
     }
 
     /// <summary>The router's node id: what clients expect when they dial it.</summary>
@@ -90,9 +95,17 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Relay bindings (client pairs) now.</summary>
     public int RelayBindingCount => _relays.Sum(r => r.Switch.BindingCount);
 
-    /// <summary>Starts listening and serving.</summary>
+    /// <summary>What the cluster backplane did (Redis operations, cross-router signaling and relay); all zeros for a router that runs alone.</summary>
+    public ClusterStatistics GetClusterStatistics() => _backplane.GetStatistics();
+
+    /// <summary>The router's id in its cluster (<see cref="RouterClusterOptions.RouterId"/>, or its node id).</summary>
+    public string ClusterRouterId => _backplane.RouterId;
+
+    /// <summary>Starts listening and serving; with <see cref="RouterOptions.Cluster"/>, first connects to the cluster's Redis.</summary>
+    /// <exception cref="ClusterUnavailableException">The cluster's Redis cannot be reached.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        await _backplane.StartAsync(_service, cancellationToken).ConfigureAwait(false);
         await _node.StartAsync(cancellationToken).ConfigureAwait(false);
         if (_udp is { } udp)
         {
@@ -107,6 +120,20 @@ public sealed class Router : IAsyncDisposable
 
             var relays = _relays.ToArray();
             _service.Relay = family => relays.FirstOrDefault(r => r.Family == family).Switch ?? relays.FirstOrDefault().Switch;
+            if (_backplane.IsClustered)
+            {
+                // One cluster port beside each relay switch: the far end of every binding whose other client is on another router.
+                foreach (NodeAddress address in _node.ListenAddresses.Where(a => a.Scheme == NodeAddress.Udp))
+                {
+                    if (address.TryGetIPEndPoint(out System.Net.IPEndPoint? endpoint)
+                        && relays.FirstOrDefault(r => r.Family == endpoint.AddressFamily).Switch is { } relay && !_clusterPorts.Any(p => p.Switch == relay))
+                    {
+                        _clusterPorts.Add(new ClusterRelayPort(relay, endpoint, _backplane));
+                    }
+                }
+
+                _service.ClusterPorts = [.. _clusterPorts];
+            }
         }
 
         _sweeper = SweepAsync(_stop.Token);
@@ -123,7 +150,27 @@ public sealed class Router : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
         await _node.DisposeAsync().ConfigureAwait(false);
+        foreach (ClusterRelayPort port in _clusterPorts)
+        {
+            port.Dispose();
+        }
+
+        await _backplane.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Stops as a crashed router process would look to the cluster (tests): Redis is dropped first, with nothing cleaned
+    /// up, so this router's sessions leave the directory only when their keys expire; then the router stops.
+    /// </summary>
+    internal async ValueTask CrashAsync()
+    {
+        if (_backplane is RedisBackplane redis)
+        {
+            await redis.AbandonAsync().ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task SweepAsync(CancellationToken stop)

@@ -74,6 +74,12 @@ public sealed class RouterOptions
     /// <summary>What each relay binding may carry (bytes per second, burst, total) and how many bindings exist at once; null for the defaults of <see cref="Links.Udp.RelayLimits"/>.</summary>
     public Links.Udp.RelayLimits? RelayLimits { get; set; }
 
+    /// <summary>
+    /// Shares sessions, rooms and relaying with other routers through Redis (docs/router.md, "Cluster"); null (the
+    /// default) runs the router alone, with no Redis.
+    /// </summary>
+    public RouterClusterOptions? Cluster { get; set; }
+
     /// <summary>The router's clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
@@ -87,6 +93,7 @@ public sealed class RouterOptions
             throw new ArgumentException($"TokenSecret must be at least {RouterAccessToken.MinSecretLength} bytes.", nameof(TokenSecret));
         }
 
+        Cluster?.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxSessions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SignalingRate);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SignalingBurst);

@@ -8,7 +8,7 @@ namespace PeerKit.Routing;
 /// pending connects, rooms) under one lock. The sender of every request is the session's authenticated node id; no
 /// message names its sender. Answers go out through each session's <see cref="SessionOutbox"/>.
 /// </summary>
-internal sealed class RouterService : IProtocol
+internal sealed partial class RouterService : IProtocol
 {
     private readonly RouterOptions _options;
     private readonly object _gate = new();
@@ -16,7 +16,10 @@ internal sealed class RouterService : IProtocol
     private readonly Dictionary<NodeId, SessionOutbox> _outboxes = [];
     private readonly Dictionary<uint, PendingConnect> _pending = [];
     private readonly Dictionary<(NodeId Low, NodeId High), List<RouterRelayBinding>> _bindings = [];
-    private readonly RoomDirectory _rooms;
+    private IRouterBackplane _backplane;
+    // In a cluster, this router's room changes run one at a time, each with its answer and its local notices, so a
+    // notice of a later change never reaches a member of this router before the answer to its own (as under _gate alone).
+    private readonly SemaphoreSlim _roomOrder = new(1, 1);
     private uint _nextRequestId;
     private long _throttled;
     private long _refusedSessions;
@@ -27,7 +30,7 @@ internal sealed class RouterService : IProtocol
     public RouterService(RouterOptions options)
     {
         _options = options;
-        _rooms = new RoomDirectory(options.MaxRooms, options.MaxRoomMembers, options.MaxRoomsPerSession);
+        _backplane = new LocalBackplane(options, string.Empty);
     }
 
     public ProtocolDescriptor Descriptor => RouterProtocol.Descriptor;
@@ -56,16 +59,7 @@ internal sealed class RouterService : IProtocol
 
     public long RebindCount => Interlocked.Read(ref _rebinds);
 
-    public int RoomCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _rooms.Count;
-            }
-        }
-    }
+    public int RoomCount => _backplane.RoomCount;
 
     public async ValueTask RunAsync(Peer peer, MessageReadWriter readWriter, CancellationToken cancellationToken)
     {
@@ -87,12 +81,12 @@ internal sealed class RouterService : IProtocol
             while (true)
             {
                 using ProtocolMessage message = await readWriter.ReadAsync(cancellationToken).ConfigureAwait(false);
-                Handle(session, outbox, message);
+                await Handle(session, outbox, message).ConfigureAwait(false);
             }
         }
         finally
         {
-            Remove(session);
+            await RemoveAsync(session).ConfigureAwait(false);
             outbox.Complete();
             await sending.ConfigureAwait(false);
         }
@@ -124,6 +118,8 @@ internal sealed class RouterService : IProtocol
                     RebindLocked(session);
                 }
             }
+
+            SweepClusterLocked(now);
         }
 
         // Outside the lock: a disconnect runs the session's end (Remove), which takes it.
@@ -133,30 +129,21 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    private void Handle(RouterSession session, SessionOutbox outbox, in ProtocolMessage message)
+    /// <summary>Serves one request; what needs the cluster completes later (the read loop waits for it, so one session's requests stay in order).</summary>
+    private ValueTask Handle(RouterSession session, SessionOutbox outbox, in ProtocolMessage message)
     {
         // A payload that does not decode throws MessageFormatException: the node drops the session (breach of protocol).
         switch (message.Code)
         {
             case 0:
                 Open(session, outbox, message.Decode<P.Open>());
-                return;
+                return ValueTask.CompletedTask;
             case 1:
                 P.Who who = message.Decode<P.Who>();
-                if (Admit(session, outbox, who.RequestId))
-                {
-                    Who(session, outbox, who);
-                }
-
-                return;
+                return Admit(session, outbox, who.RequestId) ? WhoAsync(session, outbox, who) : ValueTask.CompletedTask;
             case 2:
                 P.Connect connect = message.Decode<P.Connect>();
-                if (Admit(session, outbox, connect.RequestId))
-                {
-                    Connect(session, outbox, connect);
-                }
-
-                return;
+                return Admit(session, outbox, connect.RequestId) ? Connect(session, outbox, connect) : ValueTask.CompletedTask;
             case 3:
                 P.Answer answer = message.Decode<P.Answer>();
                 if (Admit(session, outbox, answer.RequestId))
@@ -164,45 +151,19 @@ internal sealed class RouterService : IProtocol
                     AnswerConnect(session, outbox, answer);
                 }
 
-                return;
+                return ValueTask.CompletedTask;
             case 4:
                 P.CreateRoom create = message.Decode<P.CreateRoom>();
-                if (Admit(session, outbox, create.RequestId))
-                {
-                    EnterRoom(session, outbox, create.RequestId, create.Name, create: true);
-                }
-
-                return;
+                return Admit(session, outbox, create.RequestId) ? EnterRoomAsync(session, outbox, create.RequestId, create.Name, create: true) : ValueTask.CompletedTask;
             case 5:
                 P.JoinRoom join = message.Decode<P.JoinRoom>();
-                if (Admit(session, outbox, join.RequestId))
-                {
-                    EnterRoom(session, outbox, join.RequestId, join.Name, create: false);
-                }
-
-                return;
+                return Admit(session, outbox, join.RequestId) ? EnterRoomAsync(session, outbox, join.RequestId, join.Name, create: false) : ValueTask.CompletedTask;
             case 6:
                 P.LeaveRoom leave = message.Decode<P.LeaveRoom>();
-                if (Admit(session, outbox, leave.RequestId))
-                {
-                    LeaveRoom(session, outbox, leave);
-                }
-
-                return;
+                return Admit(session, outbox, leave.RequestId) ? LeaveRoomAsync(session, outbox, leave) : ValueTask.CompletedTask;
             case 7:
                 P.ListRooms list = message.Decode<P.ListRooms>();
-                if (Admit(session, outbox, list.RequestId))
-                {
-                    string[] names;
-                    lock (_gate)
-                    {
-                        names = _rooms.Names(_options.MaxRoomsListed);
-                    }
-
-                    Post(session, outbox, new P.Rooms(list.RequestId, names));
-                }
-
-                return;
+                return Admit(session, outbox, list.RequestId) ? ListRoomsAsync(session, outbox, list) : ValueTask.CompletedTask;
             default:
                 // Codes 8–15 go from the router to clients; a client sending one breaks the protocol.
                 Interlocked.Increment(ref _malformed);
@@ -273,10 +234,12 @@ internal sealed class RouterService : IProtocol
             session.IsOpen = true;
         }
 
+        _backplane.SessionOpened(session.Id);
+
         Post(session, outbox, new P.Opened(RouterStatus.Ok, string.Empty, session.ObservedAddress ?? string.Empty));
     }
 
-    private void Who(RouterSession session, SessionOutbox outbox, P.Who who)
+    private async ValueTask WhoAsync(RouterSession session, SessionOutbox outbox, P.Who who)
     {
         if (who.NodeIds.Length > RouterProtocol.MaxPresenceQuery || who.NodeIds.Any(id => id.Length != NodeId.Size))
         {
@@ -285,43 +248,64 @@ internal sealed class RouterService : IProtocol
         }
 
         byte[][] online;
+        NodeId[] elsewhere;
         lock (_gate)
         {
             online = who.NodeIds.Length == 0
                 ? [.. _sessions.Values.Where(s => s.IsOpen && s.Id != session.Id).Take(_options.MaxPresenceAnswer).Select(s => s.Id.ToArray())]
                 : [.. who.NodeIds.Where(id => _sessions.TryGetValue(new NodeId(id), out RouterSession? s) && s.IsOpen)];
+            elsewhere = _backplane.IsClustered ? [.. who.NodeIds.Where(id => !_sessions.TryGetValue(new NodeId(id), out RouterSession? s) || !s.IsOpen).Select(id => new NodeId(id))] : [];
+        }
+
+        if (elsewhere.Length > 0)
+        {
+            try
+            {
+                online = [.. online, .. (await _backplane.OnlineElsewhereAsync(elsewhere).ConfigureAwait(false)).Select(id => id.ToArray())];
+            }
+            catch (ClusterUnavailableException e)
+            {
+                Post(session, outbox, new P.Result(who.RequestId, RouterStatus.ClusterUnavailable, e.Message));
+                return;
+            }
         }
 
         Post(session, outbox, new P.Online(who.RequestId, online));
     }
 
-    private void Connect(RouterSession session, SessionOutbox outbox, P.Connect connect)
+    private ValueTask Connect(RouterSession session, SessionOutbox outbox, P.Connect connect)
     {
         if (connect.Target.Length != NodeId.Size || (connect.Room.Length > 0 && !RoomDirectory.IsValidName(connect.Room)))
         {
             Refuse(session, outbox, connect.RequestId, RouterStatus.Malformed, "the target must be a 32-byte node id (and the room a valid name).");
-            return;
+            return ValueTask.CompletedTask;
         }
 
         var target = new NodeId(connect.Target);
         lock (_gate)
         {
+            if (target != session.Id && _backplane.IsClustered && (!_sessions.TryGetValue(target, out RouterSession? local) || !local.IsOpen))
+            {
+                // Not here: another router of the cluster may hold it.
+                return ConnectElsewhereAsync(session, outbox, connect, target);
+            }
+
             if (target == session.Id || !_sessions.TryGetValue(target, out RouterSession? to) || !to.IsOpen)
             {
                 PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Unavailable, "the node is not online."));
-                return;
+                return ValueTask.CompletedTask;
             }
 
             if (session.PendingConnects >= _options.MaxPendingConnectsPerSession)
             {
                 PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Busy, "too many connect requests waiting for answers."));
-                return;
+                return ValueTask.CompletedTask;
             }
 
             if (connect.Mode != RoutingMode.P2POnly && session.ObservedEndPoint is not null && Relay is not null && IsAtBindingCapLocked(session, target))
             {
                 PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Busy, $"this session is part of {_options.MaxRelayBindingsPerSession} relay bindings already."));
-                return;
+                return ValueTask.CompletedTask;
             }
 
             uint id = ++_nextRequestId;
@@ -334,6 +318,8 @@ internal sealed class RouterService : IProtocol
                 PostLocked(session.Id, new P.Result(connect.RequestId, RouterStatus.Unavailable, "the node did not answer."));
             }
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private void AnswerConnect(RouterSession session, SessionOutbox outbox, P.Answer answer)
@@ -343,6 +329,11 @@ internal sealed class RouterService : IProtocol
             // Only the node asked may answer: the answerer is the session, never a field of the message.
             if (!_pending.TryGetValue(answer.RequestId, out PendingConnect? pending) || pending.TargetSession != session)
             {
+                if (TryAnswerElsewhereLocked(session, answer))
+                {
+                    return;
+                }
+
                 Interlocked.Increment(ref _malformed);
                 PostLocked(session.Id, new P.Result(answer.RequestId, RouterStatus.Malformed, "no connect request with that id waits for this node's answer."));
                 return;
@@ -452,42 +443,100 @@ internal sealed class RouterService : IProtocol
         binding.Second.Bindings.Remove(binding);
     }
 
-    private void EnterRoom(RouterSession session, SessionOutbox outbox, uint requestId, string name, bool create)
+    private async ValueTask EnterRoomAsync(RouterSession session, SessionOutbox outbox, uint requestId, string name, bool create)
     {
-        lock (_gate)
+        RoomChange change;
+        if (!_backplane.IsClustered)
         {
-            bool added = true;
-            RouterStatus status = create ? _rooms.Create(name, session.Id) : _rooms.Join(name, session.Id, out added);
-            if (status != RouterStatus.Ok)
+            // Alone, the rooms answer at once: the change, its answer and its notices under the one lock, so the notice of
+            // a concurrent join never reaches a member before that member's own answer.
+            lock (_gate)
             {
-                if (status == RouterStatus.Malformed)
-                {
-                    Interlocked.Increment(ref _malformed);
-                }
-
-                PostLocked(session.Id, new P.Room(requestId, status, name, []));
-                return;
+                change = _backplane.EnterRoomAsync(name, session.Id, create).GetAwaiter().GetResult();
+                AnswerEnterRoom(session, outbox, requestId, name, change);
             }
 
-            NodeId[] members = _rooms.Members(name);
-            PostLocked(session.Id, new P.Room(requestId, RouterStatus.Ok, name, [.. members.Select(m => m.ToArray())]));
-            if (added)
-            {
-                TellRoomLocked(name, members, session.Id, joined: true);
-            }
+            return;
+        }
+
+        await _roomOrder.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            change = await _backplane.EnterRoomAsync(name, session.Id, create).ConfigureAwait(false);
+            AnswerEnterRoom(session, outbox, requestId, name, change);
+        }
+        catch (ClusterUnavailableException e)
+        {
+            Post(session, outbox, new P.Result(requestId, RouterStatus.ClusterUnavailable, e.Message));
+        }
+        finally
+        {
+            _roomOrder.Release();
         }
     }
 
-    private void LeaveRoom(RouterSession session, SessionOutbox outbox, P.LeaveRoom leave)
+    private void AnswerEnterRoom(RouterSession session, SessionOutbox outbox, uint requestId, string name, RoomChange change)
     {
-        lock (_gate)
+        if (change.Status == RouterStatus.Malformed)
         {
-            RouterStatus status = _rooms.Leave(leave.Name, session.Id);
-            PostLocked(session.Id, new P.Result(leave.RequestId, status, status == RouterStatus.Ok ? string.Empty : "not a member of that room."));
-            if (status == RouterStatus.Ok)
+            Interlocked.Increment(ref _malformed);
+        }
+
+        Post(session, outbox, new P.Room(requestId, change.Status, name, [.. change.Members.Select(m => m.ToArray())]));
+        if (change.Changed)
+        {
+            TellRoom(change, session.Id, joined: true);
+        }
+    }
+
+    private async ValueTask LeaveRoomAsync(RouterSession session, SessionOutbox outbox, P.LeaveRoom leave)
+    {
+        RoomChange change;
+        if (!_backplane.IsClustered)
+        {
+            lock (_gate)
             {
-                TellRoomLocked(leave.Name, _rooms.Members(leave.Name), session.Id, joined: false);
+                change = _backplane.LeaveRoomAsync(leave.Name, session.Id).GetAwaiter().GetResult();
+                AnswerLeaveRoom(session, outbox, leave, change);
             }
+
+            return;
+        }
+
+        await _roomOrder.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            change = await _backplane.LeaveRoomAsync(leave.Name, session.Id).ConfigureAwait(false);
+            AnswerLeaveRoom(session, outbox, leave, change);
+        }
+        catch (ClusterUnavailableException e)
+        {
+            Post(session, outbox, new P.Result(leave.RequestId, RouterStatus.ClusterUnavailable, e.Message));
+        }
+        finally
+        {
+            _roomOrder.Release();
+        }
+    }
+
+    private void AnswerLeaveRoom(RouterSession session, SessionOutbox outbox, P.LeaveRoom leave, RoomChange change)
+    {
+        Post(session, outbox, new P.Result(leave.RequestId, change.Status, change.Status == RouterStatus.Ok ? string.Empty : "not a member of that room."));
+        if (change.Changed)
+        {
+            TellRoom(change, session.Id, joined: false);
+        }
+    }
+
+    private async ValueTask ListRoomsAsync(RouterSession session, SessionOutbox outbox, P.ListRooms list)
+    {
+        try
+        {
+            Post(session, outbox, new P.Rooms(list.RequestId, await _backplane.RoomNamesAsync(_options.MaxRoomsListed).ConfigureAwait(false)));
+        }
+        catch (ClusterUnavailableException e)
+        {
+            Post(session, outbox, new P.Result(list.RequestId, RouterStatus.ClusterUnavailable, e.Message));
         }
     }
 
@@ -495,11 +544,12 @@ internal sealed class RouterService : IProtocol
     /// Ends a session: its relay bindings and its pending connects (as caller or target) always go; its slot, outbox
     /// and rooms only when no newer session of the same node took them (a fast reconnect).
     /// </summary>
-    private void Remove(RouterSession session)
+    private async ValueTask RemoveAsync(RouterSession session)
     {
+        bool owner;
         lock (_gate)
         {
-            bool owner = _sessions.TryGetValue(session.Id, out RouterSession? current) && current == session;
+            owner = _sessions.TryGetValue(session.Id, out RouterSession? current) && current == session;
             if (owner)
             {
                 _sessions.Remove(session.Id);
@@ -520,14 +570,24 @@ internal sealed class RouterService : IProtocol
                 }
             }
 
-            if (!owner)
+            EndClusterSessionLocked(session);
+            if (owner && session.IsOpen && !_backplane.IsClustered)
             {
+                // Alone: the session leaves its rooms under the same lock that removed it, as one change.
+                foreach (RoomChange change in _backplane.SessionEndedAsync(session.Id).GetAwaiter().GetResult())
+                {
+                    TellRoom(change, session.Id, joined: false);
+                }
+
                 return;
             }
+        }
 
-            foreach (string room in _rooms.LeaveAll(session.Id))
+        if (owner && session.IsOpen)
+        {
+            foreach (RoomChange change in await _backplane.SessionEndedAsync(session.Id).ConfigureAwait(false))
             {
-                TellRoomLocked(room, _rooms.Members(room), session.Id, joined: false);
+                TellRoom(change, session.Id, joined: false);
             }
         }
     }
@@ -540,16 +600,41 @@ internal sealed class RouterService : IProtocol
         }
     }
 
-    private void TellRoomLocked(string room, NodeId[] members, NodeId who, bool joined)
+    /// <summary>Tells the other members of a room that <paramref name="who"/> joined or left: those of this router at once, those of other routers through the backplane (a notice that cannot go is dropped and counted).</summary>
+    private void TellRoom(RoomChange change, NodeId who, bool joined)
     {
         byte[] id = who.ToArray();
-        foreach (NodeId member in members)
+        var elsewhere = new List<NodeId>();
+        lock (_gate)
         {
-            if (member != who)
+            foreach (NodeId member in change.Members)
             {
-                PostNoticeLocked(member, new P.RoomChanged(room, id, joined));
+                if (member == who)
+                {
+                    continue;
+                }
+
+                if (_outboxes.ContainsKey(member))
+                {
+                    PostNoticeLocked(member, new P.RoomChanged(change.Name, id, joined));
+                }
+                else if (_backplane.IsClustered)
+                {
+                    elsewhere.Add(member);
+                }
             }
         }
+
+        if (elsewhere.Count > 0)
+        {
+            _ = TellElsewhereAsync(change.Name, who, joined, [.. elsewhere]);
+        }
+    }
+
+    private async Task TellElsewhereAsync(string room, NodeId who, bool joined, NodeId[] members)
+    {
+        int untold = await _backplane.TellRoomAsync(room, who, joined, members).ConfigureAwait(false);
+        Interlocked.Add(ref _droppedNotices, untold);
     }
 
     private void Refuse(RouterSession session, SessionOutbox outbox, uint requestId, RouterStatus status, string detail)

@@ -26,4 +26,7 @@ public enum ConnectFailure
 
     /// <summary>The router refused the request (busy or malformed); the detail says why.</summary>
     RouterRefused = 7,
+
+    /// <summary>The node is on another router of the router's cluster, and the cluster cannot be reached now (its Redis is down); nodes of the same router still connect. Try again.</summary>
+    ClusterUnavailable = 8,
 }

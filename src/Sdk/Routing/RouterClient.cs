@@ -30,7 +30,7 @@ public sealed class RouterClient : IAsyncDisposable
 {
 
     private readonly RouterClientOptions _options;
-    private readonly NodeAddress _routerAddress;
+    private readonly RouterRotation _rotation;
     private readonly Func<ConnectRequest, CancellationToken, ValueTask<bool>>? _userAcceptPolicy;
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<object>> _requests = new();
@@ -40,6 +40,10 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly Timer _expiry;
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
+    // Membership notices that come while this client's own create/join of the room waits for its answer (from another
+    // router of a cluster, a notice may overtake it): applied to the answer's member list.
+    private readonly Dictionary<string, List<(NodeId Member, bool Joined)>> _roomNotices = new(StringComparer.Ordinal);
+    private const int MaxEarlyRoomNotices = 1024;
     private readonly ConcurrentDictionary<NodeId, TaskCompletionSource<Peer>> _arrivals = new();
     private readonly ImplicitSends<Peer> _sends;
     private readonly RouterReconnectBackoff _backoff;
@@ -59,7 +63,10 @@ public sealed class RouterClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(nodeOptions);
         ArgumentNullException.ThrowIfNull(options);
-        _routerAddress = options.Router ?? throw new ArgumentException("RouterClientOptions.Router is required.", nameof(options));
+        NodeAddress[] routers = [.. new[] { options.Router }.OfType<NodeAddress>(), .. (options.Routers ?? []).Where(r => r is not null && r != options.Router)];
+        _rotation = routers.Length > 0
+            ? new RouterRotation(routers, RouterFailureHold)
+            : throw new ArgumentException("RouterClientOptions.Router (or Routers) is required.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ConnectTimeout, TimeSpan.Zero, nameof(options.ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttachTimeout, TimeSpan.Zero, nameof(options.AttachTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AnswerTimeout, TimeSpan.Zero, nameof(options.AnswerTimeout));
@@ -82,6 +89,15 @@ public sealed class RouterClient : IAsyncDisposable
         Node.PeerAdded += OnPeerAdded;
         Node.PeerDropped += OnPeerDropped;
     }
+
+    /// <summary>How long a router that went away is passed over while another router of the list has not failed.</summary>
+    private static readonly TimeSpan RouterFailureHold = TimeSpan.FromSeconds(30);
+
+    /// <summary>The router used (or tried) now: the first of the list, then the next whenever one goes away.</summary>
+    private NodeAddress _routerAddress => _rotation.Current;
+
+    /// <summary>The address of the router the client is attached to (or tries next).</summary>
+    public NodeAddress RouterAddress => _rotation.Current;
 
     /// <summary>The node (its peers include the router).</summary>
     public PeerNode Node { get; }
@@ -126,7 +142,19 @@ public sealed class RouterClient : IAsyncDisposable
     {
         RoutingMode = _options.RoutingMode;
         await Node.StartAsync(cancellationToken).ConfigureAwait(false);
-        await AttachAsync(cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await AttachAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RouterUnavailableException) when (attempt < _rotation.Count)
+            {
+                // Another router of the list may answer.
+                _rotation.Failed(Environment.TickCount64);
+            }
+        }
     }
 
     /// <summary>Sets the routing mode for one peer (CLASP's per-peer <c>set_p2p_routing_mode</c>).</summary>
@@ -462,6 +490,7 @@ public sealed class RouterClient : IAsyncDisposable
                     RouterStatus.Unavailable => ConnectFailure.Unavailable,
                     RouterStatus.Refused => ConnectFailure.Refused,
                     RouterStatus.Throttled => ConnectFailure.Throttled,
+                    RouterStatus.ClusterUnavailable => ConnectFailure.ClusterUnavailable,
                     _ => ConnectFailure.RouterRefused,
                 };
                 throw new RoutedConnectException(peer, failure, result.Detail);
@@ -743,21 +772,48 @@ public sealed class RouterClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         uint id = NextRequestId();
-        object answer = create
-            ? await RequestAsync(id, new P.CreateRoom(id, name), cancellationToken).ConfigureAwait(false)
-            : await RequestAsync(id, new P.JoinRoom(id, name), cancellationToken).ConfigureAwait(false);
-        if (answer is P.Room { Status: RouterStatus.Ok } room)
+        lock (_gate)
         {
-            NodeId[] members = [.. room.Members.Where(m => m.Length == NodeId.Size).Select(m => new NodeId(m))];
-            lock (_gate)
-            {
-                _rooms[name] = [.. members];
-            }
-
-            return members;
+            _roomNotices[name] = [];
         }
 
-        throw Refusal(answer);
+        try
+        {
+            object answer = create
+                ? await RequestAsync(id, new P.CreateRoom(id, name), cancellationToken).ConfigureAwait(false)
+                : await RequestAsync(id, new P.JoinRoom(id, name), cancellationToken).ConfigureAwait(false);
+            if (answer is P.Room { Status: RouterStatus.Ok } room)
+            {
+                List<NodeId> members = [.. room.Members.Where(m => m.Length == NodeId.Size).Select(m => new NodeId(m)).Distinct()];
+                lock (_gate)
+                {
+                    foreach ((NodeId member, bool joined) in _roomNotices.TryGetValue(name, out List<(NodeId, bool)>? early) ? early : [])
+                    {
+                        if (!joined)
+                        {
+                            members.Remove(member);
+                        }
+                        else if (!members.Contains(member))
+                        {
+                            members.Add(member);
+                        }
+                    }
+
+                    _rooms[name] = [.. members];
+                }
+
+                return members;
+            }
+
+            throw Refusal(answer);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _roomNotices.Remove(name);
+            }
+        }
     }
 
     private static RouterRequestException Refusal(object answer) => answer switch
@@ -846,6 +902,7 @@ public sealed class RouterClient : IAsyncDisposable
 
         ObservedAddress = opened.ObservedAddress.Length > 0 ? opened.ObservedAddress : null;
         _backoff.Reset();
+        _rotation.Attached();
         SetState(RouterState.Attached);
     }
 
@@ -872,6 +929,8 @@ public sealed class RouterClient : IAsyncDisposable
     private async Task ReconnectAsync()
     {
         CancellationToken stop = _stop.Token;
+        // The router went away: with a list of routers, the next one is tried (a single router is tried again).
+        _rotation.Failed(Environment.TickCount64);
         while (!stop.IsCancellationRequested)
         {
             await Task.Delay(_backoff.Next(Random.Shared.NextDouble()), stop).ConfigureAwait(false);
@@ -881,7 +940,8 @@ public sealed class RouterClient : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                // Unavailable, refused, or a session that failed on the way: back off and try again.
+                // Unavailable, refused, or a session that failed on the way: back off and try again (the next router).
+                _rotation.Failed(Environment.TickCount64);
                 continue;
             }
 
@@ -1145,12 +1205,20 @@ public sealed class RouterClient : IAsyncDisposable
                 var member = new NodeId(changed.Member);
                 lock (_gate)
                 {
-                    if (!_rooms.TryGetValue(changed.Name, out HashSet<NodeId>? members))
+                    bool entering = _roomNotices.TryGetValue(changed.Name, out List<(NodeId, bool)>? early);
+                    if (entering && early!.Count < MaxEarlyRoomNotices)
+                    {
+                        early.Add((member, changed.Joined));
+                    }
+
+                    if (_rooms.TryGetValue(changed.Name, out HashSet<NodeId>? members))
+                    {
+                        _ = changed.Joined ? members.Add(member) : members.Remove(member);
+                    }
+                    else if (!entering)
                     {
                         return;
                     }
-
-                    _ = changed.Joined ? members.Add(member) : members.Remove(member);
                 }
 
                 try

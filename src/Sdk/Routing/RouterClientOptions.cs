@@ -12,6 +12,14 @@ public sealed class RouterClientOptions
     /// </summary>
     public NodeAddress? Router { get; set; }
 
+    /// <summary>
+    /// The routers of a cluster, each with its node id (docs/router.md, "Cluster"): the client attaches to the first that
+    /// answers and, when its router goes away, moves to the next (with the reconnect backoff) and rejoins its rooms; its
+    /// direct links keep working meanwhile. When empty, <see cref="Router"/> is the only router; when both are set,
+    /// <see cref="Router"/> is tried first.
+    /// </summary>
+    public IList<NodeAddress> Routers { get; set; } = new List<NodeAddress>();
+
     /// <summary>The access token, when the router asks for one.</summary>
     public RouterAccessToken? Token { get; set; }
 

@@ -45,6 +45,9 @@ public enum RouterStatus
     /// <summary>The router is at a limit (sessions, rooms, pending requests); try later.</summary>
     Busy = 13,
 
+    /// <summary>The request needs another router of the router's cluster and the cluster cannot be reached now (its Redis is down, or the router's queue to it is full); requests between clients of the same router are not affected. Try again.</summary>
+    ClusterUnavailable = 14,
+
     /// <summary>
     /// A connect answer: the target is connecting to the caller at the same time (both asked at once) and keeps its own
     /// request (the smaller node id does); the caller waits for the target's session (<c>RouterClient</c> does so).
