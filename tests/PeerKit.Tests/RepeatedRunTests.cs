@@ -82,6 +82,22 @@ public class RepeatedRunTests
     }
 
     [Fact]
+    public void Runs_are_counted_for_one_and_two_byte_tags_and_stop_at_anything_else()
+    {
+        byte[] texts = [.. Text("a"), .. Text("b"), .. Text("c"), .. Int32s(1), .. Text("d")];
+        var reader = new PeerKit.Serialization.MessageReader(texts);
+        Assert.Equal(0x7Au, reader.ReadTag());
+        Assert.Equal(3, reader.CountRun(0x7A));      // stops at the packed int32 field
+        Assert.Equal(1, reader.CountRun(0x8A));      // another tag: only the element at the position
+        Assert.Equal(1, reader.CountRun(0x4000));    // three-byte tags are not counted in runs
+
+        byte[] inners = [.. InnerElement(1, "x"), .. InnerElement(2, "y")];
+        reader = new PeerKit.Serialization.MessageReader(inners);
+        Assert.Equal(138u, reader.ReadTag());       // field 17, two tag bytes
+        Assert.Equal(2, reader.CountRun(138));
+    }
+
+    [Fact]
     public void An_element_whose_length_runs_past_the_end_fails_at_its_length_prefix_after_a_run()
     {
         byte[] whole = [.. Text("one"), .. Text("two"), .. Text("three")];

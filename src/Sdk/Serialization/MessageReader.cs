@@ -522,9 +522,17 @@ public ref struct MessageReader
     /// <paramref name="tag"/> (below 16384: one or two bytes) and whose length prefix fits in the input. Generated
     /// code sizes the field's array with it, then reads each element after <see cref="ReadRunTag"/>.
     /// </summary>
-    /// <returns>At least 1 (the first element is counted even when malformed: reading it reports that).</returns>
+    /// <returns>
+    /// At least 1 (the first element is counted even when malformed: reading it reports that); 1 for a tag of
+    /// 16384 or more (three bytes or more), whose elements are read one by one.
+    /// </returns>
     public readonly int CountRun(uint tag)
     {
+        if (tag >= 0x4000)
+        {
+            return 1;
+        }
+
         ReadOnlySpan<byte> buffer = _buffer;
         int position = _position;
         int count = 1;
