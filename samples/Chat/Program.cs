@@ -4,9 +4,27 @@ using PeerKit.Routing;
 
 // Chat in a room through an embedded router (the Oculus rooms shape, reliable messages): three nodes join "lobby",
 // each says hello to the room, and every node must hear the other two exactly once. Exit code 0 when they do.
-await using var router = new Router(new RouterOptions { ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") } });
-await router.StartAsync();
-Console.WriteLine($"router: {router.ListenAddresses[0]}");
+// With --cluster redis://host:port there are three routers sharing that Redis (docs/router.md, "Cluster"), and each
+// node attaches to its own router: the room, the connects and the relay then go across routers.
+string? cluster = args.Length == 2 && args[0] == "--cluster" ? args[1] : null;
+if (args.Length > 0 && cluster is null)
+{
+    Console.WriteLine("usage: Chat [--cluster redis://host:port]");
+    return 2;
+}
+
+var routers = new List<Router>();
+for (int i = 0; i < (cluster is null ? 1 : 3); i++)
+{
+    var router = new Router(new RouterOptions
+    {
+        ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") },
+        Cluster = cluster is null ? null : new RouterClusterOptions { ConnectionString = cluster, RouterId = $"router{i}" },
+    });
+    routers.Add(router);
+    await router.StartAsync();
+    Console.WriteLine($"router{(cluster is null ? "" : $" {i}")}: {router.ListenAddresses[0]}");
+}
 
 string[] names = ["alice", "bob", "carol"];
 var chats = names.Select(_ => new ChatProtocol()).ToArray();
@@ -17,7 +35,7 @@ try
     {
         var client = new RouterClient(
             new PeerNodeOptions { Name = names[i], ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") }, Protocols = { chats[i] } },
-            new RouterClientOptions { Router = router.ListenAddresses[0] });
+            new RouterClientOptions { Router = routers[i % routers.Count].ListenAddresses[0] });
         clients.Add(client);
         string me = names[i];
         if (Environment.GetEnvironmentVariable("CHAT_DEBUG") is not null)
@@ -89,6 +107,11 @@ finally
     foreach (RouterClient client in clients)
     {
         await client.DisposeAsync();
+    }
+
+    foreach (Router router in routers)
+    {
+        await router.DisposeAsync();
     }
 }
 
