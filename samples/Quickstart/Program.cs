@@ -244,6 +244,101 @@ await using (var router = new PeerKit.Routing.Router(new PeerKit.Routing.RouterO
     Console.WriteLine($"   after the upgrade: SendResult {result}; the router relayed {router.GetRelayStatistics().Sum(r => r.BytesRelayed)} bytes before it");
 }
 
+// Step 12. The router over WebSocket (docs/router.md, "Listeners"): for networks that block UDP, or behind an HTTP
+// proxy. Clients attach with a ws:// address; the router signals over it (presence, connect by id, rooms) and the
+// peers' own link still goes over UDP between them.
+Step("12. The router over WebSocket");
+await using (var wsRouter = new PeerKit.Routing.Router(new PeerKit.Routing.RouterOptions { ListenAddresses = { NodeAddress.Parse("ws://127.0.0.1:0/peerkit") } }))
+{
+    await wsRouter.StartAsync();
+    PeerKit.Routing.RouterClient OverWebSocket(string name) => new(
+        new PeerNodeOptions { Name = name, ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") }, Protocols = { new TourProtocol(name) } },
+        new PeerKit.Routing.RouterClientOptions { Router = wsRouter.ListenAddresses[0] });
+    await using PeerKit.Routing.RouterClient wsAlice = OverWebSocket("alice"), wsBob = OverWebSocket("bob");
+    await wsAlice.StartAsync();
+    await wsBob.StartAsync();
+    Console.WriteLine($"   alice and bob attached over {wsRouter.ListenAddresses[0].Scheme}; online: {(await wsAlice.WhoIsOnlineAsync([wsBob.Id])).Count} of 1");
+    Peer wsPeer = await wsAlice.ConnectAsync(wsBob.Id);
+    PeerKit.Routing.SendResult sent = await wsAlice.SendAsync(wsBob.Id, new ChatMessage(1, 2, "lobby", "signaled over a WebSocket"));
+    Console.WriteLine($"   alice connected to bob by id over {wsPeer.Link.GetType().Name}: SendResult {sent}");
+}
+
+// Step 13. Routers in a cluster (docs/router.md, "Cluster"): several routers share sessions, rooms, signaling and
+// relaying through Redis, so nodes attached to different routers find each other. It needs a redis-server; this
+// step starts one of its own on a free port when the program is installed (apt-get install redis-server).
+Step("13. Two routers sharing a Redis");
+if (FindProgram("redis-server") is not { } redisServer)
+{
+    Console.WriteLine("   skipped: redis-server is not installed (apt-get install redis-server), see docs/router.md, \"Cluster\"");
+}
+else
+{
+    int redisPort = FreeTcpPort();
+    using var redis = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(redisServer, ["--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    })!;
+    try
+    {
+        await WaitForTcpAsync(redisPort, TimeSpan.FromSeconds(15));
+        PeerKit.Routing.Router Member(string id) => new(new PeerKit.Routing.RouterOptions
+        {
+            ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") },
+            Cluster = new PeerKit.Routing.RouterClusterOptions { ConnectionString = $"redis://127.0.0.1:{redisPort}", RouterId = id },
+        });
+        await using PeerKit.Routing.Router east = Member("east"), west = Member("west");
+        await east.StartAsync();
+        await west.StartAsync();
+        PeerKit.Routing.RouterClient AttachTo(PeerKit.Routing.Router home, string name) => new(
+            new PeerNodeOptions { Name = name, ListenAddresses = { NodeAddress.Parse("udp://127.0.0.1:0") }, Protocols = { new TourProtocol(name) } },
+            new PeerKit.Routing.RouterClientOptions { Router = home.ListenAddresses[0] });
+        await using PeerKit.Routing.RouterClient eastAlice = AttachTo(east, "alice"), westBob = AttachTo(west, "bob");
+        await eastAlice.StartAsync();
+        await westBob.StartAsync();
+        await eastAlice.CreateRoomAsync("lobby");
+        IReadOnlyList<NodeId> members = await westBob.JoinRoomAsync("lobby");
+        Console.WriteLine($"   alice on router east, bob on router west: the room has {members.Count} members on both routers");
+        Peer acrossRouters = await eastAlice.ConnectAsync(westBob.Id);
+        PeerKit.Routing.SendResult across = await eastAlice.SendAsync(westBob.Id, new ChatMessage(1, 2, "lobby", "hello across routers"));
+        Console.WriteLine($"   alice connected to bob across routers: SendResult {across}");
+    }
+    finally
+    {
+        redis.Kill();
+        await redis.WaitForExitAsync();
+    }
+}
+
+static string? FindProgram(string name) =>
+    (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Concat(["/usr/sbin", "/usr/bin", "/sbin"])
+        .Select(directory => Path.Combine(directory, name)).FirstOrDefault(File.Exists);
+
+static int FreeTcpPort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static async Task WaitForTcpAsync(int port, TimeSpan bound)
+{
+    using var deadline = new CancellationTokenSource(bound);
+    while (true)
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            await probe.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
+            return;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+}
+
 static async Task<(long Updates, long Packets, long PeerSaw, int Delivered)> KeyUpdatesAsync(int count)
 {
     using NodeKey aliceKey = NodeKey.Generate();

@@ -29,6 +29,13 @@ public class QuickstartTests
         Assert.Contains("WifiP2pException 2801000 (SupplicantUnreachable): no wpa_supplicant control socket at", text);
         Assert.Matches(@"alice attached; the router sees her at udp://127\.0\.0\.1:\d+; online: 1 of 1", text);
         Assert.Contains("alice connected to bob by id, first path: relay", text);
+        Assert.Contains("alice and bob attached over ws; online: 1 of 1", text);
+        Assert.Matches(@"alice connected to bob by id over UdpLink: SendResult (P2P|Relay)", text);
+        if (!text.Contains("skipped: redis-server is not installed", StringComparison.Ordinal)) // .ci/run installs it
+        {
+            Assert.Contains("alice on router east, bob on router west: the room has 2 members on both routers", text);
+            Assert.Matches(@"alice connected to bob across routers: SendResult (P2P|Relay)", text);
+        }
         Assert.Matches(@"after the upgrade: SendResult P2P; the router relayed [1-9]\d* bytes before it", text);
         Assert.Contains("over UdpLink (encrypted: True)", text);
         Assert.Contains("bob's handler got: \"hello over datagrams\" in lobby from alice (at bob)", text);
