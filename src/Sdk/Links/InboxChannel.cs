@@ -6,7 +6,7 @@ namespace PeerKit.Links;
 /// <summary>
 /// An unbounded channel for a link's inbox (<see cref="LinkInbox"/> with no capacity: the UDP link bounds it by flow
 /// control), smaller than <see cref="Channel.CreateUnbounded{T}()"/>'s: a queue under one lock whose array grows with
-/// what waits and goes back when it empties after a burst, so an idle link's inbox holds an empty array (the
+/// what waits and goes back after a quiet period (<see cref="TrimIdle"/>), so an idle link's inbox holds an empty array (the
 /// framework's holds a 32-slot segment from the start; docs/router.md, "Figures"). A reader waiting without a token
 /// reuses one waiter, so waiting allocates nothing, as with the framework's. Supports what the inbox uses: write,
 /// complete, read, wait to read (several readers), count; <see cref="ChannelReader{T}.Completion"/> is not tracked.
@@ -14,15 +14,12 @@ namespace PeerKit.Links;
 /// <typeparam name="T">The item.</typeparam>
 internal sealed class InboxChannel<T> : Channel<T>
 {
-    /// <summary>The most items whose room an empty channel keeps.</summary>
-    public const int KeepItems = 64;
-
     private readonly Queue<T> _items = new();
     private readonly Lock _gate = new();
     private readonly bool _inline;
     private readonly Waiter _waiter;
     private int _count;
-    private int _peak; // the most items waiting since the queue was last empty
+    private int _peak; // the most items waiting since the last TrimIdle
     private bool _waiterWaiting; // _waiter is handed out and not yet completed
     private TaskCompletionSource<bool>? _others; // further readers, or readers with a token
     private bool _done;
@@ -36,6 +33,26 @@ internal sealed class InboxChannel<T> : Channel<T>
         _waiter = new Waiter(inlineContinuations);
         Reader = new InboxReader(this);
         Writer = new InboxWriter(this);
+    }
+
+    /// <summary>
+    /// Gives the queue's array back when the channel is empty and nothing was written since the last call (the link's
+    /// timer calls it once a second): a burst's array serves the next burst, and an idle link holds none. Returns
+    /// whether it did.
+    /// </summary>
+    public bool TrimIdle()
+    {
+        lock (_gate)
+        {
+            bool trim = _count == 0 && _peak == 0;
+            if (trim)
+            {
+                _items.TrimExcess();
+            }
+
+            _peak = _count;
+            return trim;
+        }
     }
 
     private bool TryWrite(T item)
@@ -118,12 +135,7 @@ internal sealed class InboxChannel<T> : Channel<T>
                 return false;
             }
 
-            if (--_count == 0 && _peak > KeepItems)
-            {
-                _items.TrimExcess(); // a burst's array goes back once it is read
-                _peak = 0;
-            }
-
+            _count--;
             return true;
         }
     }

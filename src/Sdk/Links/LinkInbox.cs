@@ -86,6 +86,15 @@ internal sealed class LinkInbox
     /// <summary>The number of frames waiting to be received.</summary>
     public int Count => _frames.Reader.Count;
 
+    /// <summary>Gives the receive queue's array back after a quiet period (the UDP link's timer; a bounded queue keeps its own).</summary>
+    public void TrimIdle()
+    {
+        if (_frames is InboxChannel<Entry> channel)
+        {
+            channel.TrimIdle();
+        }
+    }
+
     /// <summary>Closes the link once; later calls do nothing and return false.</summary>
     /// <param name="reason">Why.</param>
     /// <param name="cause">The error, if any.</param>

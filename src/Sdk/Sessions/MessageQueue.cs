@@ -14,13 +14,10 @@ namespace PeerKit.Sessions;
 /// <remarks>
 /// A queue under one lock rather than a channel: an idle session's queue holds an empty array and, while a reader
 /// waits, one task (a channel holds a 32-slot segment from the start; docs/router.md, "Figures"). The array grows with
-/// what waits, and is given back when the queue empties after holding more than <see cref="KeepMessages"/>.
+/// what waits (at most the queue's capacity), and is given back after a quiet keepalive period (<see cref="TrimIdle"/>).
 /// </remarks>
 internal sealed class MessageQueue
 {
-    /// <summary>The most messages whose room an empty queue keeps.</summary>
-    public const int KeepMessages = 32;
-
     private readonly Queue<ProtocolMessage> _items = new();
     private readonly Lock _gate = new();
     private readonly int _capacity;
@@ -28,7 +25,7 @@ internal sealed class MessageQueue
     private readonly MemoryAccount? _account;
     private int _count;
     private long _bytes;
-    private int _peak; // the most messages waiting since the queue was last empty
+    private int _peak; // the most messages waiting since the last TrimIdle
     private TaskCompletionSource? _room;
     private TaskCompletionSource<bool>? _readable; // readers waiting on an empty queue: true once a message comes
     private bool _completed;
@@ -80,6 +77,23 @@ internal sealed class MessageQueue
         _account?.Charge(cost);
         readable?.TrySetResult(true);
         return true;
+    }
+
+    /// <summary>
+    /// Gives the queue's array back when it is empty and nothing was written since the last call (the peer's keepalive
+    /// tick): a burst's array serves the next burst, and an idle session holds none.
+    /// </summary>
+    public void TrimIdle()
+    {
+        lock (_gate)
+        {
+            if (_count == 0 && _peak == 0)
+            {
+                _items.TrimExcess();
+            }
+
+            _peak = _count;
+        }
     }
 
     /// <summary>Queues <paramref name="message"/>, waiting while the queue is full. The caller keeps it when this throws.</summary>
@@ -150,12 +164,6 @@ internal sealed class MessageQueue
             cost = Cost(message);
             _count--;
             _bytes -= cost;
-            if (_count == 0 && _peak > KeepMessages)
-            {
-                _items.TrimExcess(); // a burst's array goes back once it is read
-                _peak = 0;
-            }
-
             room = _room;
             _room = null;
         }

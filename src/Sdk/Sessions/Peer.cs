@@ -691,6 +691,13 @@ public sealed class Peer
                     return;
                 }
 
+                // What a burst left in the session's queues goes back after a quiet tick (docs/udp.md, "Memory").
+                _pull.TrimIdle();
+                foreach (ProtocolSlot slot in _slots)
+                {
+                    slot.Inbox.TrimIdle();
+                }
+
                 // Keepalive: a ping whose pong updates the round-trip time.
                 ulong nonce = Interlocked.Increment(ref _nextNonce);
                 _pings[nonce] = new PendingPing(Stopwatch.GetTimestamp(), null);

@@ -109,4 +109,28 @@ public sealed class InboxChannelTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => wait.AsTask().WaitAsync(Timeout));
         await Assert.ThrowsAsync<InvalidOperationException>(() => channel.Reader.WaitToReadAsync().AsTask());
     }
+
+    [Fact]
+    public void A_bursts_array_serves_the_next_burst_and_goes_back_after_a_quiet_period()
+    {
+        var channel = new InboxChannel<int>(inlineContinuations: false);
+        for (int i = 0; i < 1000; i++)
+        {
+            channel.Writer.TryWrite(i);
+        }
+
+        while (channel.Reader.TryRead(out _))
+        {
+        }
+
+        Assert.False(channel.TrimIdle()); // this period had a burst: kept for the next
+        channel.Writer.TryWrite(1);
+        Assert.False(channel.TrimIdle()); // not empty
+        Assert.True(channel.Reader.TryRead(out _));
+        Assert.False(channel.TrimIdle()); // written to this period
+        Assert.True(channel.TrimIdle()); // a quiet period: given back
+        Assert.True(channel.Writer.TryWrite(2));
+        Assert.True(channel.Reader.TryRead(out int two));
+        Assert.Equal(2, two);
+    }
 }

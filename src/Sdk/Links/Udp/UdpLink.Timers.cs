@@ -93,6 +93,7 @@ public sealed partial class UdpLink
             // What a burst left goes back after a quiet second (docs/udp.md, "Memory"): an idle link holds no large array.
             _packer.TrimIdle();
             _recovery.TrimIdle();
+            _inbox.TrimIdle();
         }
 
         FlushLocked(now);

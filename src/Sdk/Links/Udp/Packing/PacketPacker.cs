@@ -265,7 +265,7 @@ internal sealed class PacketPacker
 
     /// <summary>
     /// Gives back what a burst left (the link's timer, once a second): the unreliable lanes' byte buffers, the message
-    /// records the pool held unused through the whole period past <see cref="MessagePoolKeep"/>, and the arrays of the
+    /// records past <see cref="MessagePoolKeep"/> after a period that lent at most that many, and the arrays of the
     /// lanes' queues that are empty.
     /// </summary>
     public void TrimIdle()
@@ -285,7 +285,9 @@ internal sealed class PacketPacker
             lane.TrimExcess();
         }
 
-        int surplus = _messagePoolLow - MessagePoolKeep;
+        // Only after a quiet period (the pool never lent more than MessagePoolKeep messages in it): a busy link keeps
+        // what it uses, so its steady state allocates nothing.
+        int surplus = _messagePool.Count - _messagePoolLow <= MessagePoolKeep ? _messagePool.Count - MessagePoolKeep : 0;
         if (surplus > 0)
         {
             for (int i = 0; i < surplus; i++)

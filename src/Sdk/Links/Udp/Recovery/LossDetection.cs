@@ -181,12 +181,15 @@ internal sealed class LossDetection
     internal int PooledCount => _pool.Count;
 
     /// <summary>
-    /// Gives back what a burst left (the link's timer, once a second): the packet records the pool held unused through
-    /// the whole period past <see cref="PoolKeep"/>, and the ring of packets in flight when none is.
+    /// Gives back what a burst left (the link's timer, once a second): after a quiet period (the pool lent at most
+    /// <see cref="PoolKeep"/> records in it), the records past <see cref="PoolKeep"/>; and the ring of packets in
+    /// flight after a period that never needed more than its first size.
     /// </summary>
     public void TrimIdle()
     {
-        int surplus = _poolLow - PoolKeep;
+        // Only after a quiet period (the pool never lent more than PoolKeep records in it): a link that is busy keeps
+        // what it uses, so its steady state allocates nothing.
+        int surplus = _pool.Count - _poolLow <= PoolKeep ? _pool.Count - PoolKeep : 0;
         if (surplus > 0)
         {
             for (int i = 0; i < surplus; i++)

@@ -2,8 +2,8 @@ namespace PeerKit.Links.Udp;
 
 /// <summary>
 /// The packets in flight, indexed by packet number in a ring that grows as needed, from
-/// <see cref="InitialCapacity"/>: an idle link has a ping or two in flight. <see cref="Trim"/> shrinks it back once
-/// nothing is in flight.
+/// <see cref="InitialCapacity"/>: an idle link has a ping or two in flight. <see cref="Trim"/> shrinks it back after a
+/// quiet period.
 /// </summary>
 internal sealed class SentRing
 {
@@ -13,6 +13,7 @@ internal sealed class SentRing
     private SentPacket?[] _items = new SentPacket?[InitialCapacity];
     private ulong _base;
     private int _span;
+    private int _peakSpan; // the widest span since the last Trim
     private int _count;
 
     public ulong Base => _base;
@@ -36,6 +37,7 @@ internal sealed class SentRing
 
         _items[(int)(packet.Pn & (ulong)(_items.Length - 1))] = packet;
         _span = (int)needed;
+        _peakSpan = Math.Max(_peakSpan, _span);
         _count++;
     }
 
@@ -63,14 +65,17 @@ internal sealed class SentRing
     /// <summary>The ring's size (for tests).</summary>
     internal int Capacity => _items.Length;
 
-    /// <summary>Gives a grown ring back when nothing is in flight (the link's timer, once a second).</summary>
+    /// <summary>Gives a grown ring back when nothing is in flight and the period since the last call never needed
+    /// more than <see cref="InitialCapacity"/> (the link's timer, once a second): a busy link keeps its ring.</summary>
     public void Trim()
     {
-        if (_count == 0 && _items.Length > InitialCapacity)
+        if (_count == 0 && _items.Length > InitialCapacity && _peakSpan <= InitialCapacity)
         {
             _items = new SentPacket?[InitialCapacity];
             _span = 0;
         }
+
+        _peakSpan = _span;
     }
 
     public SentPacket? Oldest() => _span == 0 ? null : _items[(int)(_base & (ulong)(_items.Length - 1))];

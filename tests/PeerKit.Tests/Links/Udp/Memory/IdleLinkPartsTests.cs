@@ -141,6 +141,19 @@ public sealed class IdleLinkPartsTests
         Assert.Equal(1000, recovery.PooledCount);
         recovery.TrimIdle(); // the period of the burst: its records were used
         Assert.Equal(1000, recovery.PooledCount);
+        for (int i = 0; i < 10; i++)
+        {
+            recovery.Recycle(recovery.Rent()); // a busy period lends more than a few at once...
+        }
+
+        SentPacket[] busy = [.. Enumerable.Range(0, 10).Select(_ => recovery.Rent())];
+        foreach (SentPacket packet in busy)
+        {
+            recovery.Recycle(packet);
+        }
+
+        recovery.TrimIdle(); // ...and keeps what it has
+        Assert.Equal(1000, recovery.PooledCount);
         recovery.TrimIdle(); // a quiet period: what it never needed goes
         Assert.Equal(LossDetection.PoolKeep, recovery.PooledCount);
 
@@ -170,7 +183,9 @@ public sealed class IdleLinkPartsTests
             Assert.Equal(pn, ring.Remove(pn)!.Pn);
         }
 
-        ring.Trim();
+        ring.Trim(); // nothing in flight, but the period was busy: kept
+        Assert.Equal(128, ring.Capacity);
+        ring.Trim(); // a quiet period
         Assert.Equal(SentRing.InitialCapacity, ring.Capacity);
         ring.Add(new SentPacket { Pn = 500 });
         Assert.Equal(500UL, ring.Oldest()!.Pn);
