@@ -130,16 +130,37 @@ internal sealed class RedisBackplane : IRouterBackplane
                 Kick();
             }
         };
-        try
+        // Redis answered, but the subscription connection may still be coming up (a loaded machine): a subscribe that
+        // finds no connection is tried again for a bounded time before the router gives up.
+        var subscribing = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan bound = TimeSpan.FromTicks(Math.Max(_cluster.RedisTimeout.Ticks * 5, TimeSpan.FromSeconds(5).Ticks));
+        while (true)
         {
-            ChannelMessageQueue signals = await _sub.SubscribeAsync(_keys.Signal(RouterId)).ConfigureAwait(false);
-            signals.OnMessage(OnSignal);
-            ChannelMessageQueue relays = await _sub.SubscribeAsync(_keys.Relay(RouterId)).ConfigureAwait(false);
-            relays.OnMessage(OnRelay);
-        }
-        catch (Exception e) when (IsRedisFailure(e))
-        {
-            throw new ClusterUnavailableException($"the router could not subscribe to its channels in Redis: {e.Message}", e);
+            try
+            {
+                ChannelMessageQueue signals = await _sub.SubscribeAsync(_keys.Signal(RouterId)).ConfigureAwait(false);
+                signals.OnMessage(OnSignal);
+                ChannelMessageQueue relays = await _sub.SubscribeAsync(_keys.Relay(RouterId)).ConfigureAwait(false);
+                relays.OnMessage(OnRelay);
+                break;
+            }
+            catch (Exception e) when (IsRedisFailure(e))
+            {
+                try
+                {
+                    await _sub.UnsubscribeAllAsync().ConfigureAwait(false); // what half succeeded goes again whole
+                }
+                catch (Exception again) when (IsRedisFailure(again))
+                {
+                }
+
+                if (subscribing.Elapsed >= bound)
+                {
+                    throw new ClusterUnavailableException($"the router could not subscribe to its channels in Redis within {bound.TotalSeconds:0.#} s: {e.Message}", e);
+                }
+
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         _connected = _redis.IsConnected;
