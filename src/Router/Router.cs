@@ -163,6 +163,9 @@ public sealed class Router : IAsyncDisposable
     /// Stops as a crashed router process would look to the cluster (tests): Redis is dropped first, with nothing cleaned
     /// up, so this router's sessions leave the directory only when their keys expire; then the router stops.
     /// </summary>
+    /// <summary>Sessions the router holds, opened or not (tests: a session's open deadline counts from here).</summary>
+    internal int HeldSessionCount => _service.HeldSessionCount;
+
     internal async ValueTask CrashAsync()
     {
         if (_backplane is RedisBackplane redis)

@@ -38,6 +38,18 @@ internal sealed partial class RouterService : IProtocol
     /// <summary>The relay switch for a client address's family, once the router started it; null when the router does not relay.</summary>
     public Func<System.Net.Sockets.AddressFamily, Links.Udp.RelaySwitch?>? Relay { get; set; }
 
+    /// <summary>Sessions held, opened or not (an unopened one is dropped after the open timeout).</summary>
+    public int HeldSessionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
     public int OpenSessionCount
     {
         get
