@@ -52,4 +52,21 @@ public class PresenceTests
         var (free, _) = await rig.StartClientAsync(1);
         Assert.Equal(others.Append(asker.Id).ToHashSet(), (await free.WhoIsOnlineAsync()).ToHashSet());
     }
+
+    [Fact]
+    public async Task A_presence_list_reads_only_its_own_clusters_keys_even_with_a_prefix_that_looks_like_a_pattern()
+    {
+        // "t[1]*:" read as a SCAN pattern would also match the keys of a cluster prefixed "t1abc:" (same length).
+        await using ClusterRig rig = await StartAsync(routers: 2, prefix: "t[1]*:");
+        var (alice, _) = await rig.StartClientAsync(0);
+        var (bob, _) = await rig.StartClientAsync(1);
+        var stranger = new NodeId(Enumerable.Repeat((byte)7, 32).ToArray());
+        await using (StackExchange.Redis.ConnectionMultiplexer redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{rig.Redis.Port}"))
+        {
+            Assert.True(await redis.GetDatabase().StringSetAsync($"t1abc:session:{Convert.ToHexString(stranger.ToArray())}", "r0"));
+        }
+
+        Assert.Equal([bob.Id], await alice.WhoIsOnlineAsync());
+        Assert.Empty(await alice.WhoIsOnlineAsync([stranger]));
+    }
 }
