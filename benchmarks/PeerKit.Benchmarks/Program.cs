@@ -22,6 +22,11 @@ public static class Program
             return Routers.RouterSessionMemory.Run(args);
         }
 
+        if (args is ["--cluster-sessions", ..])
+        {
+            return Routers.ClusterSessionMemory.Run(args);
+        }
+
         if (args is ["--router-session-clients", ..])
         {
             return Routers.RouterSessionMemory.RunClients(args);

@@ -261,19 +261,29 @@ internal sealed partial class RouterService : IProtocol
 
         byte[][] online;
         NodeId[] elsewhere;
+        HashSet<NodeId>? listed = null;
         lock (_gate)
         {
             online = who.NodeIds.Length == 0
                 ? [.. _sessions.Values.Where(s => s.IsOpen && s.Id != session.Id).Take(_options.MaxPresenceAnswer).Select(s => s.Id.ToArray())]
                 : [.. who.NodeIds.Where(id => _sessions.TryGetValue(new NodeId(id), out RouterSession? s) && s.IsOpen)];
             elsewhere = _backplane.IsClustered ? [.. who.NodeIds.Where(id => !_sessions.TryGetValue(new NodeId(id), out RouterSession? s) || !s.IsOpen).Select(id => new NodeId(id))] : [];
+            if (who.NodeIds.Length == 0 && _backplane.IsClustered && online.Length < _options.MaxPresenceAnswer)
+            {
+                // None named, in a cluster: this router's sessions first, then the directory's others, up to the same cap.
+                listed = [.. _sessions.Keys];
+                listed.Add(session.Id);
+            }
         }
 
-        if (elsewhere.Length > 0)
+        if (elsewhere.Length > 0 || listed is not null)
         {
             try
             {
-                online = [.. online, .. (await _backplane.OnlineElsewhereAsync(elsewhere).ConfigureAwait(false)).Select(id => id.ToArray())];
+                NodeId[] more = listed is null
+                    ? await _backplane.OnlineElsewhereAsync(elsewhere).ConfigureAwait(false)
+                    : await _backplane.ListOnlineAsync(_options.MaxPresenceAnswer - online.Length, id => !listed.Contains(id)).ConfigureAwait(false);
+                online = [.. online, .. more.Select(id => id.ToArray())];
             }
             catch (ClusterUnavailableException e)
             {

@@ -36,6 +36,14 @@ internal interface IRouterBackplane : IAsyncDisposable
     /// <exception cref="ClusterUnavailableException">The directory cannot be asked.</exception>
     ValueTask<NodeId[]> OnlineElsewhereAsync(IReadOnlyList<NodeId> nodes);
 
+    /// <summary>
+    /// Nodes the directory lists on any router (this one's included) for which <paramref name="include"/> is true, at
+    /// most <paramref name="max"/>, in no particular order. Bounded work: a clustered backplane reads the directory in at
+    /// most a fixed number of scans, so in a very large directory the list may stop short of <paramref name="max"/>.
+    /// </summary>
+    /// <exception cref="ClusterUnavailableException">The directory cannot be asked.</exception>
+    ValueTask<NodeId[]> ListOnlineAsync(int max, Func<NodeId, bool> include);
+
     /// <summary>Creates (<paramref name="create"/>) or joins a room.</summary>
     /// <exception cref="ClusterUnavailableException">Room membership cannot be changed now.</exception>
     ValueTask<RoomChange> EnterRoomAsync(string name, NodeId member, bool create);

@@ -48,6 +48,8 @@ internal sealed class LocalBackplane : IRouterBackplane
 
     public ValueTask<NodeId[]> OnlineElsewhereAsync(IReadOnlyList<NodeId> nodes) => ValueTask.FromResult<NodeId[]>([]);
 
+    public ValueTask<NodeId[]> ListOnlineAsync(int max, Func<NodeId, bool> include) => ValueTask.FromResult<NodeId[]>([]);
+
     public ValueTask<RoomChange> EnterRoomAsync(string name, NodeId member, bool create)
     {
         lock (_gate)

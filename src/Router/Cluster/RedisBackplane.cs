@@ -14,6 +14,11 @@ internal sealed class RedisBackplane : IRouterBackplane
     private const int RefreshChunk = 256;
     private const int MaxCachedRouters = 4096;
 
+    // A presence listing reads the directory with at most MaxScanCalls SCANs of ScanCount keys each (a bound on the
+    // work one Who may cost Redis: about 16,000 keys looked at), stopping as soon as it has enough.
+    private const int ScanCount = 1000;
+    private const int MaxScanCalls = 16;
+
     private readonly RouterOptions _options;
     private readonly RouterClusterOptions _cluster;
     private readonly RedisKeys _keys;
@@ -220,6 +225,36 @@ internal sealed class RedisBackplane : IRouterBackplane
 
         RedisValue[] values = await Call(db => db.StringGetAsync([.. nodes.Select(_keys.Session)])).ConfigureAwait(false);
         return [.. nodes.Where((_, i) => !values[i].IsNull && values[i] != RouterId)];
+    }
+
+    public async ValueTask<NodeId[]> ListOnlineAsync(int max, Func<NodeId, bool> include)
+    {
+        var found = new HashSet<NodeId>();
+        string pattern = EscapeGlob(_keys.Prefix) + "session:*";
+        int idAt = _keys.Prefix.Length + "session:".Length;
+        ulong cursor = 0;
+        for (int call = 0; call < MaxScanCalls && found.Count < max; call++)
+        {
+            ulong from = cursor;
+            var reply = (RedisResult[])(await Call(db => db.ExecuteAsync("SCAN", from, "MATCH", pattern, "COUNT", ScanCount)).ConfigureAwait(false))!;
+            cursor = ulong.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
+            foreach (RedisResult key in (RedisResult[])reply[1]!)
+            {
+                string? name = (string?)key;
+                if (name is not null && name.Length == idAt + (NodeId.Size * 2) && TryParseHex(name[idAt..], out byte[]? bytes)
+                    && new NodeId(bytes) is var node && include(node) && found.Add(node) && found.Count == max)
+                {
+                    break;
+                }
+            }
+
+            if (cursor == 0)
+            {
+                break;
+            }
+        }
+
+        return [.. found];
     }
 
     public async ValueTask<RoomChange> EnterRoomAsync(string name, NodeId member, bool create)
@@ -454,6 +489,23 @@ internal sealed class RedisBackplane : IRouterBackplane
             bytes = null;
             return false;
         }
+    }
+
+    /// <summary>The prefix as a SCAN pattern that matches it literally.</summary>
+    private static string EscapeGlob(string text)
+    {
+        var escaped = new System.Text.StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
     }
 
     private static bool IsRedisFailure(Exception e) => e is RedisException or ObjectDisposedException or TimeoutException or InvalidOperationException;
