@@ -52,12 +52,16 @@ internal sealed class RouterWebSocketListener : IPeerListener
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(endPoint);
+            // HTTP/1.1 only: an HTTP/2 WebSocket is a stream of a connection, out of MaxConcurrentUpgradedConnections' count.
+            kestrel.Listen(endPoint, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
             // Slow request headers are cut off like a slow handshake (Kestrel checks once a second: a floor of 5 s).
             kestrel.Limits.RequestHeadersTimeout = options.HandshakeTimeout > TimeSpan.FromSeconds(5) ? options.HandshakeTimeout : TimeSpan.FromSeconds(5);
             kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             kestrel.Limits.MaxRequestBodySize = 0;
             kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
+            // Plain HTTP requests (404, 426, 503 answers) are bounded too, and do not keep their connection for long.
+            kestrel.Limits.MaxConcurrentConnections = maxConnections + 64;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(5);
         });
         WebApplication app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });

@@ -75,6 +75,24 @@ public class FailureTests
     }
 
     [Fact]
+    public async Task A_room_whose_members_all_went_down_with_their_router_frees_its_name_once_their_sessions_expire()
+    {
+        await using ClusterRig rig = await StartAsync();
+        var (carol, _) = await rig.StartClientAsync(0); // knows only her router: she does not come back
+        var (bob, _) = await rig.StartClientAsync(1);
+        await carol.CreateRoomAsync("camp");
+        RouterRequestException taken = await Assert.ThrowsAsync<RouterRequestException>(() => bob.CreateRoomAsync("camp"));
+        Assert.Equal(RouterStatus.RoomExists, taken.Status);
+
+        await rig.Routers[0].CrashAsync(); // nothing is cleaned up: carol's session key expires by itself
+        await EventuallyAsync(async () => await rig.LocateAsync(carol.Id) is null, "carol's session key expires", (int)SessionTtl.TotalMilliseconds + 5_000);
+
+        // Her room held only her: it is no room any more, and its name can be created again.
+        IReadOnlyList<NodeId> members = await bob.CreateRoomAsync("camp");
+        Assert.Equal([bob.Id], members);
+    }
+
+    [Fact]
     public async Task After_a_Redis_restart_routers_reconnect_and_rebuild_the_directory_and_same_router_traffic_flows_meanwhile()
     {
         await using ClusterRig rig = await StartAsync(routers: 2);

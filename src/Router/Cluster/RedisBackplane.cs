@@ -161,6 +161,7 @@ internal sealed class RedisBackplane : IRouterBackplane
 
                 if (subscribing.Elapsed >= bound)
                 {
+                    _redis.Dispose(); // the router does not start: nothing else would close the connection
                     throw new ClusterUnavailableException($"the router could not subscribe to its channels in Redis within {bound.TotalSeconds:0.#} s: {e.Message}", e);
                 }
 

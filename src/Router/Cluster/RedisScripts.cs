@@ -28,22 +28,24 @@ internal static class RedisScripts
 
     /// <summary>
     /// Creates or joins a room. Members whose session key is gone (their router crashed and they never came back) are
-    /// dropped first. KEYS: room, rooms, member's noderooms; ARGV: member hex, create (1/0), max rooms, max members, max
+    /// dropped first, and a room left with none is no room: its name is free again and leaves the list of rooms (else a
+    /// crashed router's rooms would keep their names, and count against the cluster's room limit, for ever). KEYS: room, rooms, member's noderooms; ARGV: member hex, create (1/0), max rooms, max members, max
     /// rooms per node, room name, prefix. Returns {status, added, members…}.
     /// </summary>
     public const string Enter = """
-        local exists = redis.call('EXISTS', KEYS[1]) == 1
-        if ARGV[2] == '1' then
-          if exists then return {9, 0} end
-          if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {13, 0} end
-        elseif not exists then
-          return {10, 0}
-        end
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           if m ~= ARGV[1] and redis.call('EXISTS', ARGV[7] .. 'session:' .. m) == 0 then
             redis.call('SREM', KEYS[1], m)
             redis.call('SREM', ARGV[7] .. 'noderooms:' .. m, ARGV[6])
           end
+        end
+        local exists = redis.call('EXISTS', KEYS[1]) == 1
+        if not exists then redis.call('SREM', KEYS[2], ARGV[6]) end
+        if ARGV[2] == '1' then
+          if exists then return {9, 0} end
+          if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {13, 0} end
+        elseif not exists then
+          return {10, 0}
         end
         local added = 0
         if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
