@@ -9,6 +9,22 @@ public class SessionTests
     private static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)(i * 13 + 1)).ToArray();
 
     [Fact]
+    public async Task A_client_disposed_twice_goes_offline_once_and_the_second_dispose_does_nothing()
+    {
+        await using var router = await StartRouterAsync();
+        var (alice, _) = await StartClientAsync(router.ListenAddresses[0]);
+        var (bob, _) = await StartClientAsync(router.ListenAddresses[0]);
+        await using (bob)
+        {
+            Assert.Equal([alice.Id], await bob.WhoIsOnlineAsync([alice.Id]));
+            await alice.DisposeAsync();
+            await alice.DisposeAsync(); // threw ObjectDisposedException before
+            Assert.Equal(RouterState.Closed, alice.State);
+            await EventuallyAsync(() => bob.WhoIsOnlineAsync([alice.Id]).Result.Count == 0, "the router forgets alice");
+        }
+    }
+
+    [Fact]
     public async Task A_session_opens_with_the_node_id_and_learns_its_observed_udp_address()
     {
         await using var router = await StartRouterAsync();

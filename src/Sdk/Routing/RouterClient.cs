@@ -37,6 +37,7 @@ public sealed class RouterClient : IAsyncDisposable
     private readonly Dictionary<NodeId, Task<Peer>> _connecting = [];
     private readonly Dictionary<NodeId, RoutingMode> _modes = [];
     private readonly Dictionary<NodeId, ExpectedConnect> _expected = [];
+    private int _disposeStarted;
     private readonly Timer _expiry;
     private readonly Dictionary<string, HashSet<NodeId>> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acceptRooms = new(StringComparer.Ordinal);
@@ -385,6 +386,11 @@ public sealed class RouterClient : IAsyncDisposable
     /// <summary>Detaches from the router and disposes the node.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
+        {
+            return; // disposing twice does nothing, as IAsyncDisposable asks
+        }
+
         SetState(RouterState.Closed);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _expiry.DisposeAsync().ConfigureAwait(false);
