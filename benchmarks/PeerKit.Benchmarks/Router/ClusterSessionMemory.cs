@@ -58,17 +58,17 @@ internal static class ClusterSessionMemory
         var children = new List<Process>();
         try
         {
-            await StartClientsAsync(children, address, WarmUp);
-            await WaitForSessionsAsync(router, WarmUp);
+            await RouterSessionMemory.StartClientsAsync(children, address, WarmUp);
+            await RouterSessionMemory.WaitForSessionsAsync(router, WarmUp, TimeSpan.FromSeconds(60));
             await Task.Delay(Idle);
-            long before = Settle();
+            long before = RouterSessionMemory.Settle();
             int sessionsBefore = router.SessionCount;
             long redisBefore = redis is null ? 0 : UsedMemory(redis);
 
-            await StartClientsAsync(children, address, sessions);
-            await WaitForSessionsAsync(router, WarmUp + sessions);
+            await RouterSessionMemory.StartClientsAsync(children, address, sessions);
+            await RouterSessionMemory.WaitForSessionsAsync(router, WarmUp + sessions, TimeSpan.FromSeconds(60));
             await Task.Delay(Idle);
-            long after = Settle();
+            long after = RouterSessionMemory.Settle();
             int added = router.SessionCount - sessionsBefore;
             Console.WriteLine($"{(redis is null ? "alone" : "clustered")}: router sessions {sessionsBefore} -> {router.SessionCount}, managed heap {before:N0} B -> {after:N0} B");
 
@@ -97,30 +97,8 @@ internal static class ClusterSessionMemory
         }
         finally
         {
-            foreach (Process child in children)
-            {
-                try
-                {
-                    child.StandardInput.Close();
-                    if (!child.WaitForExit(10_000))
-                    {
-                        child.Kill(entireProcessTree: true);
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                }
-
-                child.Dispose();
-            }
+            RouterSessionMemory.StopClients(children);
         }
-    }
-
-    private static long Settle()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     private static long UsedMemory(RedisProcess redis) =>
@@ -191,41 +169,5 @@ internal static class ClusterSessionMemory
         }
 
         throw new TimeoutException($"redis did not answer {command[0]} in time.");
-    }
-
-    private static async Task StartClientsAsync(List<Process> children, string router, int count)
-    {
-        string self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            info.ArgumentList.Add(typeof(ClusterSessionMemory).Assembly.Location);
-        }
-
-        info.ArgumentList.Add("--router-session-clients");
-        info.ArgumentList.Add(router);
-        info.ArgumentList.Add(count.ToString(CultureInfo.InvariantCulture));
-        Process child = Process.Start(info) ?? throw new InvalidOperationException("The client process did not start.");
-        children.Add(child);
-        using var timeout = new CancellationTokenSource(Bound);
-        string? line = await child.StandardOutput.ReadLineAsync(timeout.Token);
-        if (line is null || !line.StartsWith("ready ", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"A client process ended without its clients: {line}");
-        }
-
-        if (!line.EndsWith(" 0", StringComparison.Ordinal))
-        {
-            Console.WriteLine($"client process: {line} (started, failed)");
-        }
-    }
-
-    private static async Task WaitForSessionsAsync(PeerKit.Routing.Router router, int count)
-    {
-        var clock = Stopwatch.StartNew();
-        while (router.SessionCount < count && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(100);
-        }
     }
 }

@@ -73,7 +73,7 @@ internal static class RouterSessionMemory
         {
             var clock = Stopwatch.StartNew();
             await StartClientsAsync(children, address, WarmUp);
-            await WaitForSessionsAsync(router, WarmUp);
+            await WaitForSessionsAsync(router, WarmUp, TimeSpan.FromSeconds(30));
             await Task.Delay(Idle);
             long before = Settle();
             int sessionsBefore = router.SessionCount;
@@ -87,7 +87,7 @@ internal static class RouterSessionMemory
                 Console.WriteLine($"{router.SessionCount} sessions after {clock.Elapsed.TotalSeconds:F0} s");
             }
 
-            await WaitForSessionsAsync(router, WarmUp + sessions);
+            await WaitForSessionsAsync(router, WarmUp + sessions, TimeSpan.FromSeconds(30));
             await Task.Delay(Idle);
             long after = Settle();
             int added = router.SessionCount - sessionsBefore;
@@ -99,26 +99,33 @@ internal static class RouterSessionMemory
         }
         finally
         {
-            foreach (Process child in children)
-            {
-                try
-                {
-                    child.StandardInput.Close();
-                    if (!child.WaitForExit(10_000))
-                    {
-                        child.Kill(entireProcessTree: true);
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                }
-
-                child.Dispose();
-            }
+            StopClients(children);
         }
     }
 
-    private static long Settle()
+    /// <summary>Ends the client processes (their standard input closes; killed after 10 s).</summary>
+    internal static void StopClients(List<Process> children)
+    {
+        foreach (Process child in children)
+        {
+            try
+            {
+                child.StandardInput.Close();
+                if (!child.WaitForExit(10_000))
+                {
+                    child.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            child.Dispose();
+        }
+    }
+
+    /// <summary>A compacting full collection, then the managed heap size (also used by ClusterSessionMemory).</summary>
+    internal static long Settle()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
@@ -126,7 +133,8 @@ internal static class RouterSessionMemory
         return bytes;
     }
 
-    private static async Task StartClientsAsync(List<Process> children, string router, int count)
+    /// <summary>Starts a child process of idle clients attached to the router (also used by ClusterSessionMemory).</summary>
+    internal static async Task StartClientsAsync(List<Process> children, string router, int count)
     {
         string self = Environment.ProcessPath!;
         string dll = typeof(RouterSessionMemory).Assembly.Location;
@@ -154,10 +162,11 @@ internal static class RouterSessionMemory
         }
     }
 
-    private static async Task WaitForSessionsAsync(PeerKit.Routing.Router router, int count)
+    /// <summary>Waits, at most the bound, until the router holds that many open sessions.</summary>
+    internal static async Task WaitForSessionsAsync(PeerKit.Routing.Router router, int count, TimeSpan bound)
     {
         var clock = Stopwatch.StartNew();
-        while (router.SessionCount < count && clock.Elapsed < TimeSpan.FromSeconds(30))
+        while (router.SessionCount < count && clock.Elapsed < bound)
         {
             await Task.Delay(100);
         }
